@@ -1,0 +1,200 @@
+#include "cpuset.h"
+
+#include <errno.h>
+#include <string.h>
+
+unsigned vp_cpuset_count(const vp_cpuset *s)
+{
+        unsigned n = 0;
+        for (unsigned i = 0; i < VP_CPUSET_WORDS; i++)
+                n += (unsigned)__builtin_popcountll(s->w[i]);
+        return n;
+}
+
+bool vp_cpuset_empty(const vp_cpuset *s)
+{
+        for (unsigned i = 0; i < VP_CPUSET_WORDS; i++)
+                if (s->w[i])
+                        return false;
+        return true;
+}
+
+bool vp_cpuset_equal(const vp_cpuset *a, const vp_cpuset *b)
+{
+        return memcmp(a->w, b->w, sizeof(a->w)) == 0;
+}
+
+bool vp_cpuset_subset(const vp_cpuset *a, const vp_cpuset *b)
+{
+        for (unsigned i = 0; i < VP_CPUSET_WORDS; i++)
+                if (a->w[i] & ~b->w[i])
+                        return false;
+        return true;
+}
+
+bool vp_cpuset_intersects(const vp_cpuset *a, const vp_cpuset *b)
+{
+        for (unsigned i = 0; i < VP_CPUSET_WORDS; i++)
+                if (a->w[i] & b->w[i])
+                        return true;
+        return false;
+}
+
+void vp_cpuset_or(vp_cpuset *dst, const vp_cpuset *src)
+{
+        for (unsigned i = 0; i < VP_CPUSET_WORDS; i++)
+                dst->w[i] |= src->w[i];
+}
+
+void vp_cpuset_and(vp_cpuset *dst, const vp_cpuset *src)
+{
+        for (unsigned i = 0; i < VP_CPUSET_WORDS; i++)
+                dst->w[i] &= src->w[i];
+}
+
+void vp_cpuset_andnot(vp_cpuset *dst, const vp_cpuset *src)
+{
+        for (unsigned i = 0; i < VP_CPUSET_WORDS; i++)
+                dst->w[i] &= ~src->w[i];
+}
+
+int vp_cpuset_next(const vp_cpuset *s, unsigned from)
+{
+        for (unsigned i = from / 64; i < VP_CPUSET_WORDS; i++) {
+                uint64_t w = s->w[i];
+                if (i == from / 64)
+                        w &= ~0ULL << (from % 64);
+                if (w)
+                        return (int)(i * 64 + (unsigned)__builtin_ctzll(w));
+        }
+        return -1;
+}
+
+int vp_cpuset_last(const vp_cpuset *s)
+{
+        for (unsigned i = VP_CPUSET_WORDS; i-- > 0;)
+                if (s->w[i])
+                        return (int)(i * 64 + 63 - (unsigned)__builtin_clzll(s->w[i]));
+        return -1;
+}
+
+static const char *skip_blank(const char *p)
+{
+        while (*p == ' ' || *p == '\t')
+                p++;
+        return p;
+}
+
+/* Parse one decimal number at *p (no sign), advancing *p. */
+static int parse_num(const char **p, unsigned limit, unsigned *out)
+{
+        const char *q = *p;
+        if (*q < '0' || *q > '9')
+                return -EINVAL;
+        unsigned long v = 0;
+        while (*q >= '0' && *q <= '9') {
+                v = v * 10 + (unsigned long)(*q - '0');
+                if (v >= limit || v >= VP_MAX_CPUS)
+                        return -ERANGE;
+                q++;
+        }
+        *p = q;
+        *out = (unsigned)v;
+        return 0;
+}
+
+int vp_cpuset_parse(vp_cpuset *s, const char *text, unsigned limit, vp_error *err)
+{
+        vp_cpuset inc, exc;
+        vp_cpuset_zero(&inc);
+        vp_cpuset_zero(&exc);
+        if (!text)
+                text = "";
+        const char *p = skip_blank(text);
+        if (*p == '\0')
+                return vp_error_set(err, -EINVAL, "empty cpuset");
+        for (;;) {
+                p = skip_blank(p);
+                bool neg = false;
+                if (*p == '^') {
+                        neg = true;
+                        p = skip_blank(p + 1);
+                }
+                unsigned a, b;
+                int r = parse_num(&p, limit, &a);
+                if (r == -ERANGE)
+                        return vp_error_set(err, r, "invalid cpuset '%s': number out of range (max %u)",
+                                            text, (limit < VP_MAX_CPUS ? limit : VP_MAX_CPUS) - 1);
+                if (r < 0)
+                        return vp_error_set(err, r, "invalid cpuset '%s': expected a number at '%s'",
+                                            text, p);
+                b = a;
+                p = skip_blank(p);
+                if (*p == '-') {
+                        if (neg)
+                                return vp_error_set(err, -EINVAL,
+                                                    "invalid cpuset '%s': '^' takes a single number",
+                                                    text);
+                        p = skip_blank(p + 1);
+                        r = parse_num(&p, limit, &b);
+                        if (r == -ERANGE)
+                                return vp_error_set(err, r,
+                                                    "invalid cpuset '%s': number out of range (max %u)",
+                                                    text,
+                                                    (limit < VP_MAX_CPUS ? limit : VP_MAX_CPUS) - 1);
+                        if (r < 0)
+                                return vp_error_set(err, r,
+                                                    "invalid cpuset '%s': range without end", text);
+                        if (b < a)
+                                return vp_error_set(err, -EINVAL,
+                                                    "invalid cpuset '%s': range %u-%u is reversed",
+                                                    text, a, b);
+                        p = skip_blank(p);
+                }
+                for (unsigned c = a; c <= b; c++)
+                        vp_cpuset_set(neg ? &exc : &inc, c);
+                if (*p == '\0')
+                        break;
+                if (*p != ',')
+                        return vp_error_set(err, -EINVAL,
+                                            "invalid cpuset '%s': unexpected '%c'", text, *p);
+                p++;
+        }
+        vp_cpuset_andnot(&inc, &exc);
+        if (vp_cpuset_empty(&inc))
+                return vp_error_set(err, -EINVAL, "invalid cpuset '%s': selects nothing", text);
+        *s = inc;
+        return 0;
+}
+
+const char *vp_cpuset_fmt(const vp_cpuset *s, char *buf, size_t len)
+{
+        size_t off = 0;
+        if (len == 0)
+                return buf;
+        buf[0] = '\0';
+        for (int c = vp_cpuset_next(s, 0); c >= 0;) {
+                int e = c;
+                while (vp_cpuset_test(s, (unsigned)e + 1))
+                        e++;
+                int n = e > c ? snprintf(buf + off, len - off, "%s%d-%d", off ? "," : "", c, e)
+                              : snprintf(buf + off, len - off, "%s%d", off ? "," : "", c);
+                if (n < 0 || (size_t)n >= len - off) {
+                        if (len >= 4)
+                                strcpy(buf + len - 4, "...");
+                        return buf;
+                }
+                off += (size_t)n;
+                c = vp_cpuset_next(s, (unsigned)e + 1);
+        }
+        return buf;
+}
+
+char *vp_cpuset_format(const vp_cpuset *s)
+{
+        /* worst case: every other CPU, up to 5 chars each */
+        size_t len = (size_t)vp_cpuset_count(s) * 6 + 1;
+        char *buf = vp_xmalloc(len);
+        vp_cpuset_fmt(s, buf, len);
+        return buf;
+}

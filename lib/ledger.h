@@ -1,0 +1,115 @@
+/* The ledger: which managed domain holds which CPUs and how much memory on
+ * which node, under VMPLACE_RUNDIR (SPEC section 4). One JSON file
+ * (ledger.json) replaced atomically, guarded by an flock on ledger.lock, plus
+ * per-domain state files domains/UUID.plan.json and domains/UUID.xml. */
+#ifndef VMPLACE_LEDGER_H
+#define VMPLACE_LEDGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpuset.h"
+#include "util.h"
+
+/* An entry whose QEMU is gone and that is older than this is reclaimed. */
+#define VP_LEDGER_STALE_SECONDS 60
+/* How many released domains' last CPUs are remembered for restarts. */
+#define VP_LEDGER_PREVIOUS_MAX 1024
+
+typedef enum vp_entry_kind {
+        VP_KIND_NONE = 0, /* placement without CPU policy: holds nothing */
+        VP_KIND_SHARED,   /* floats over the shared pool */
+        VP_KIND_DEDICATED,
+} vp_entry_kind;
+const char *vp_entry_kind_name(vp_entry_kind k);
+
+typedef struct vp_ledger_mem {
+        unsigned node;
+        uint64_t kib;
+} vp_ledger_mem;
+
+typedef struct vp_ledger_entry {
+        char *name;
+        char *uuid;
+        char *profile;    /* may be NULL */
+        char *matched_by; /* may be NULL */
+        char *state;      /* "prepared", "enforced" */
+        vp_entry_kind kind;
+        vp_cpuset held;          /* CPUs no other VM may use (dedicated) */
+        vp_cpuset vcpu_cpus;     /* union of where its vCPUs may run */
+        vp_cpuset emulator_cpus; /* where emulator threads may run */
+        vp_cpuset nodes;         /* host nodes its memory is bound to */
+        vp_ledger_mem *mem;      /* committed memory per node, sorted by node */
+        size_t n_mem;
+        int64_t created; /* epoch seconds of the prepare that made it */
+        long pid;        /* QEMU pid once known, else 0 */
+} vp_ledger_entry;
+
+typedef struct vp_ledger_prev {
+        char *uuid;
+        vp_cpuset held;
+        vp_cpuset emulator_cpus;
+        int64_t released;
+} vp_ledger_prev;
+
+typedef struct vp_ledger {
+        vp_ledger_entry *entries; /* sorted by name then uuid */
+        size_t n;
+        vp_ledger_prev *prev; /* most recently released last */
+        size_t n_prev;
+} vp_ledger;
+
+/* Create rundir (0700) and rundir/domains if missing, open rundir/ledger.lock
+ * and take an exclusive flock (blocking). Returns the fd (>= 0) or -errno. */
+int vp_ledger_lock(const char *rundir, vp_error *err);
+void vp_ledger_unlock(int fd);
+
+/* Read rundir/ledger.json. A missing file is an empty ledger. Returns 0, or
+ * -EBADMSG when the file does not parse (err names the file and problem),
+ * or another -errno. */
+int vp_ledger_load(const char *rundir, vp_ledger *l, vp_error *err);
+/* Replace rundir/ledger.json atomically (write tmp, fsync, rename). */
+int vp_ledger_save(const char *rundir, const vp_ledger *l, vp_error *err);
+void vp_ledger_free(vp_ledger *l);
+void vp_ledger_entry_free(vp_ledger_entry *e);
+
+vp_ledger_entry *vp_ledger_find_uuid(vp_ledger *l, const char *uuid);
+vp_ledger_entry *vp_ledger_find_name(vp_ledger *l, const char *name);
+/* Insert e (taking ownership of its strings and arrays), replacing any entry
+ * with the same uuid. */
+void vp_ledger_put(vp_ledger *l, vp_ledger_entry *e);
+/* Remove the entry with this uuid, remembering its held/emulator CPUs in
+ * prev (newest last, capped at VP_LEDGER_PREVIOUS_MAX). Returns true when an
+ * entry was removed. */
+bool vp_ledger_remove(vp_ledger *l, const char *uuid, int64_t now);
+const vp_ledger_prev *vp_ledger_previous(const vp_ledger *l, const char *uuid);
+
+/* Memory committed on node by all entries except the one with skip_uuid
+ * (may be NULL). */
+uint64_t vp_ledger_committed_kib(const vp_ledger *l, unsigned node, const char *skip_uuid);
+/* Union of held CPUs of all entries except skip_uuid. */
+void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out);
+
+/* Drop entries whose QEMU is gone (no libvirt_rundir/NAME.pid, or its pid has
+ * no procdir/PID) and whose created is older than VP_LEDGER_STALE_SECONDS
+ * before now; also removes their state files. Returns how many were dropped;
+ * when names is non-NULL it receives a malloc'd array of their names. */
+size_t vp_ledger_reclaim(vp_ledger *l, const char *rundir, const char *libvirt_rundir,
+                         const char *procdir, int64_t now, char ***names);
+/* Whether the entry's QEMU looks alive by the same rule. */
+bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
+                           const char *procdir);
+
+/* Per-domain state files. uuid must be a canonical UUID (else -EINVAL). */
+int vp_state_save(const char *rundir, const char *uuid, const char *plan_json, const char *xml,
+                  vp_error *err);
+/* Read back one of them (ext "plan.json" or "xml"); -ENOENT when absent. */
+int vp_state_read(const char *rundir, const char *uuid, const char *ext, char **out,
+                  vp_error *err);
+void vp_state_remove(const char *rundir, const char *uuid);
+
+/* true for a canonical 36-character hex UUID */
+bool vp_uuid_valid(const char *uuid);
+
+#endif

@@ -1,0 +1,68 @@
+/* The planner: a pure function of (domain, profile, host config, topology,
+ * ledger) deciding a domain's placement and explaining it. No I/O. */
+#ifndef VMPLACE_PLAN_H
+#define VMPLACE_PLAN_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "domain.h"
+#include "ledger.h"
+#include "topology.h"
+#include "tune.h"
+
+typedef struct vp_plan_input {
+        const vp_domain *dom;
+        const vp_profile *profile; /* NULL: unmanaged, the plan is empty */
+        const char *matched_by;
+        const vp_host_config *host;
+        const vp_topology *topo;
+        const vp_ledger *ledger; /* the domain's own entry (same uuid) counts as free */
+        /* Guest-visible parts must not change (migrate, restore: libvirt checks
+         * ABI stability), so guest NUMA cells stay as the domain has them. */
+        bool abi_fixed;
+} vp_plan_input;
+
+/* Launch-only items (SPEC 4): they act only when QEMU starts. */
+enum {
+        VP_LAUNCH_GUEST_NUMA = 1u << 0,
+        VP_LAUNCH_MEMNODE = 1u << 1,
+        VP_LAUNCH_MEMORY_POLICY = 1u << 2, /* preferred / interleave */
+};
+
+typedef struct vp_plan {
+        char *domain;
+        char *uuid;
+        char *profile;    /* NULL when unmanaged */
+        char *matched_by; /* NULL when unmanaged */
+        unsigned vcpus;
+        uint64_t memory_kib;
+
+        vp_entry_kind kind;
+        vp_cpuset host_nodes;    /* nodes chosen (or given) for the VM */
+        vp_ledger_mem *node_mem; /* memory committed per node, sorted */
+        size_t n_node_mem;
+        vp_cpuset held;          /* CPUs taken exclusively (dedicated) */
+        vp_cpuset vcpu_cpus;     /* union of where vCPUs may run */
+        vp_cpuset emulator_cpus; /* where emulator threads may run (empty: unrestricted) */
+
+        vp_tune tune;   /* effective placement: domain's own overlaid by profile and planner */
+        unsigned owned; /* VP_OWN_* items the rewrite writes */
+        unsigned launch_only;
+
+        char *reason;  /* one-line explanation of the choice */
+        char *refusal; /* non-NULL when the placement cannot be satisfied:
+                        * "vmplace: NAME (profile P): ..." */
+} vp_plan;
+
+/* Compute the plan. Returns 0 (check plan->refusal), or -EINVAL with err when
+ * the inputs contradict each other in a way no host could satisfy (e.g. a pin
+ * naming a vCPU the domain does not have). plan must be freed with
+ * vp_plan_free either way. */
+int vp_plan_compute(const vp_plan_input *in, vp_plan *plan, vp_error *err);
+void vp_plan_free(vp_plan *plan);
+
+/* The ledger entry recording this plan (state "prepared", created = now). */
+void vp_plan_to_entry(const vp_plan *plan, int64_t now, vp_ledger_entry *e);
+
+#endif

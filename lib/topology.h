@@ -1,0 +1,51 @@
+/* The host model: NUMA nodes with their CPUs, memory and distances, and each
+ * CPU's core and SMT siblings. Read through libnuma (+ sysfs for siblings) in
+ * production or from a sysfs-shaped tree (SPEC section 6). */
+#ifndef VMPLACE_TOPOLOGY_H
+#define VMPLACE_TOPOLOGY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpuset.h"
+#include "util.h"
+
+typedef struct vp_node {
+        unsigned id;
+        vp_cpuset cpus; /* online CPUs of the node */
+        uint64_t total_kib;
+        uint64_t free_kib;
+        unsigned *distance; /* distance[j] to topology->nodes[j] (index, not id) */
+} vp_node;
+
+typedef struct vp_cpu {
+        bool online;
+        int node;        /* node id, -1 if none */
+        int core_id;     /* topology/core_id */
+        int package_id;  /* topology/physical_package_id */
+        vp_cpuset siblings; /* thread_siblings_list (includes itself) */
+} vp_cpu;
+
+typedef struct vp_topology {
+        vp_node *nodes; /* sorted by id; only nodes that exist */
+        size_t n_nodes;
+        vp_cpuset online;
+        unsigned n_cpus; /* highest online CPU + 1; cpus[] has this many */
+        vp_cpu *cpus;
+        bool smt; /* some core has more than one online thread */
+} vp_topology;
+
+/* sysfs_root NULL: libnuma + /sys; else the tree under sysfs_root.
+ * Returns 0 or -errno with err naming the file or call that failed. */
+int vp_topology_load(const char *sysfs_root, vp_topology **out, vp_error *err);
+void vp_topology_free(vp_topology *t);
+
+/* Node by id, or NULL. */
+const vp_node *vp_topology_node(const vp_topology *t, unsigned id);
+/* Index of node id in t->nodes, or -1. */
+int vp_topology_node_index(const vp_topology *t, unsigned id);
+/* All node ids as a set. */
+void vp_topology_nodeset(const vp_topology *t, vp_cpuset *out);
+
+#endif

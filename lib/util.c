@@ -1,0 +1,180 @@
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int vp_error_set(vp_error *err, int code, const char *fmt, ...)
+{
+        if (err) {
+                va_list ap;
+                va_start(ap, fmt);
+                vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+                va_end(ap);
+        }
+        return code;
+}
+
+void *vp_xmalloc(size_t n)
+{
+        void *p = malloc(n ? n : 1);
+        if (!p)
+                abort();
+        return p;
+}
+
+void *vp_xcalloc(size_t n, size_t sz)
+{
+        void *p = calloc(n ? n : 1, sz ? sz : 1);
+        if (!p)
+                abort();
+        return p;
+}
+
+void *vp_xrealloc(void *p, size_t n)
+{
+        p = realloc(p, n ? n : 1);
+        if (!p)
+                abort();
+        return p;
+}
+
+char *vp_xstrdup(const char *s)
+{
+        char *d = strdup(s ? s : "");
+        if (!d)
+                abort();
+        return d;
+}
+
+char *vp_xasprintf(const char *fmt, ...)
+{
+        va_list ap;
+        char *s = NULL;
+        va_start(ap, fmt);
+        int r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                abort();
+        return s;
+}
+
+char *vp_strstrip(char *s)
+{
+        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+                s++;
+        size_t n = strlen(s);
+        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+                s[--n] = '\0';
+        return s;
+}
+
+int vp_read_stream(FILE *f, size_t max, char **out, size_t *len, vp_error *err)
+{
+        size_t cap = 8192, n = 0;
+        _cleanup_free_ char *buf = vp_xmalloc(cap);
+        for (;;) {
+                if (n + 4096 + 1 > cap) {
+                        cap *= 2;
+                        buf = vp_xrealloc(buf, cap);
+                }
+                size_t r = fread(buf + n, 1, cap - n - 1, f);
+                n += r;
+                if (n > max)
+                        return vp_error_set(err, -EFBIG, "input larger than %zu bytes", max);
+                if (r == 0) {
+                        if (ferror(f))
+                                return vp_error_set(err, -EIO, "read error: %s",
+                                                    strerror(errno ? errno : EIO));
+                        break;
+                }
+        }
+        buf[n] = '\0';
+        if (len)
+                *len = n;
+        *out = TAKE_PTR(buf);
+        return 0;
+}
+
+int vp_read_file(const char *path, size_t max, char **out, size_t *len, vp_error *err)
+{
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f)
+                return vp_error_set(err, -errno, "%s: %s", path, strerror(errno));
+        int r = vp_read_stream(f, max, out, len, err);
+        if (r < 0)
+                return vp_error_set(err, r, "%s: %s", path,
+                                    r == -EFBIG ? "file too large" : strerror(-r));
+        return 0;
+}
+
+int vp_write_file_atomic(const char *path, const char *data, size_t len, unsigned mode,
+                         vp_error *err)
+{
+        _cleanup_free_ char *tmp = vp_xasprintf("%s.tmp.%ld", path, (long)getpid());
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd < 0)
+                return vp_error_set(err, -errno, "%s: %s", tmp, strerror(errno));
+        size_t off = 0;
+        while (off < len) {
+                ssize_t w = write(fd, data + off, len - off);
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        int e = errno;
+                        close(fd);
+                        unlink(tmp);
+                        return vp_error_set(err, -e, "%s: %s", tmp, strerror(e));
+                }
+                off += (size_t)w;
+        }
+        if (fsync(fd) < 0 || close(fd) < 0) {
+                int e = errno;
+                unlink(tmp);
+                return vp_error_set(err, -e, "%s: %s", tmp, strerror(e));
+        }
+        if (rename(tmp, path) < 0) {
+                int e = errno;
+                unlink(tmp);
+                return vp_error_set(err, -e, "%s: %s", path, strerror(e));
+        }
+        return 0;
+}
+
+int vp_mkdir_p(const char *path, unsigned mode, vp_error *err)
+{
+        char buf[PATH_MAX];
+        if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+                return vp_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+        for (char *p = buf + 1;; p++) {
+                if (*p == '/' || *p == '\0') {
+                        char c = *p;
+                        *p = '\0';
+                        if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                                return vp_error_set(err, -errno, "%s: %s", buf, strerror(errno));
+                        *p = c;
+                        if (c == '\0')
+                                break;
+                }
+        }
+        return 0;
+}
+
+int vp_parse_u64(const char *s, uint64_t *out)
+{
+        if (!s || *s < '0' || *s > '9')
+                return -EINVAL;
+        uint64_t v = 0;
+        for (; *s; s++) {
+                if (*s < '0' || *s > '9')
+                        return -EINVAL;
+                unsigned d = (unsigned)(*s - '0');
+                if (v > (UINT64_MAX - d) / 10)
+                        return -ERANGE;
+                v = v * 10 + d;
+        }
+        *out = v;
+        return 0;
+}

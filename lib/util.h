@@ -1,0 +1,83 @@
+/* Small shared helpers: cleanup attributes, error buffer, string and file I/O. */
+#ifndef VMPLACE_UTIL_H
+#define VMPLACE_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+
+static inline void vp_freep(void *p)
+{
+        free(*(void **)p);
+}
+static inline void vp_fclosep(FILE **f)
+{
+        if (*f)
+                fclose(*f);
+}
+static inline void vp_closep(int *fd)
+{
+        if (*fd >= 0)
+                close(*fd);
+}
+#define _cleanup_free_   _cleanup_(vp_freep)
+#define _cleanup_fclose_ _cleanup_(vp_fclosep)
+#define _cleanup_close_  _cleanup_(vp_closep)
+
+/* Hand ownership out of a cleanup-annotated variable. */
+#define TAKE_PTR(p)                                                                                \
+        ({                                                                                         \
+                __typeof__(p) _tp = (p);                                                           \
+                (p) = NULL;                                                                        \
+                _tp;                                                                               \
+        })
+
+#define VP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* One error message travelling up the stack; functions that take one fill it
+ * whenever they return a negative errno. */
+typedef struct vp_error {
+        char msg[1024];
+} vp_error;
+
+/* Format into err (if non-NULL) and return code (a negative errno), so callers
+ * can write `return vp_error_set(err, -EINVAL, "...")`. */
+int vp_error_set(vp_error *err, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* Allocation that cannot fail: aborts on OOM (a hook with no memory cannot do
+ * anything sensible, and partial state is worse). */
+void *vp_xmalloc(size_t n);
+void *vp_xcalloc(size_t n, size_t sz);
+void *vp_xrealloc(void *p, size_t n);
+char *vp_xstrdup(const char *s);
+char *vp_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Strip leading and trailing whitespace in place; returns s advanced. */
+char *vp_strstrip(char *s);
+
+/* Read a whole file (at most max bytes; -EFBIG beyond). Returns 0 and a
+ * NUL-terminated malloc'd buffer, or -errno (err names the path). */
+int vp_read_file(const char *path, size_t max, char **out, size_t *len, vp_error *err);
+
+/* Read all of a stream (stdin) up to max bytes; -EFBIG beyond. */
+int vp_read_stream(FILE *f, size_t max, char **out, size_t *len, vp_error *err);
+
+/* Write data to path atomically: PATH.tmp.PID, fsync, rename. mode for new file.
+ * Returns 0 or -errno. */
+int vp_write_file_atomic(const char *path, const char *data, size_t len, unsigned mode,
+                         vp_error *err);
+
+/* Create directory (and parents) with mode if missing. Returns 0 or -errno. */
+int vp_mkdir_p(const char *path, unsigned mode, vp_error *err);
+
+/* Parse a non-negative decimal integer that must fill the whole string. */
+int vp_parse_u64(const char *s, uint64_t *out);
+
+#endif

@@ -1,4 +1,4 @@
-/* vmplace.ini and profiles.d/*.ini (SPEC section 3), read with inih.
+/* vmplace.ini and profiles.d/NAME.ini (SPEC section 3), read with inih.
  * Loading validates everything (ranges, syntax, includes, permissions) and
  * collects every problem as "FILE:LINE: message" (LINE 0 = the whole file). */
 #ifndef VMPLACE_CONFIG_H
@@ -115,12 +115,10 @@ void vp_diag_add_error(vp_diag *d, const char *fmt, ...) __attribute__((format(p
 void vp_diag_add_warning(vp_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Load confdir/vmplace.ini (missing file = all defaults) and every
- * confdir/profiles.d/*.ini (missing dir = no profiles), resolve include
+ * confdir/profiles.d/NAME.ini (missing dir = no profiles), resolve include
  * chains, validate. When check_perms, a file or profiles.d writable by group
- * or others, or not owned by root, is an error (tests pass false when running
- * unprivileged on their own trees... but the programs always pass true unless
- * the process is not root). topo_cpus/topo_nodes bound CPU and node numbers
- * (pass VP_MAX_CPUS when unknown).
+ * or others, or not owned by root, is an error (the programs pass true; unit
+ * tests on trees they own as non-root may pass false).
  * Returns 0 when the config is valid (*out set), -EINVAL when diag->n_errors > 0
  * (*out NULL), or another -errno for I/O failure (also recorded in diag). */
 int vp_config_load(const char *confdir, bool check_perms, vp_config **out, vp_diag *diag);

@@ -1,0 +1,23 @@
+/* The vmplace CLI's subcommands. Each returns the process exit code:
+ * 0 success, 1 request not met, 2 usage or configuration error. */
+#ifndef VMPLACE_CLI_H
+#define VMPLACE_CLI_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "paths.h"
+
+enum { EXIT_OK = 0, EXIT_UNMET = 1, EXIT_USAGE = 2 };
+
+int cmd_plan(const vp_paths *p, int argc, char **argv);
+int cmd_validate(const vp_paths *p, int argc, char **argv);
+int cmd_topology(const vp_paths *p, int argc, char **argv);
+int cmd_status(const vp_paths *p, int argc, char **argv);
+
+/* Print one JSON object on stdout, pretty, newline-terminated; drops it. */
+void cli_print_json(json_object *o);
+/* true when argv has --help/-h; prints the text. */
+bool cli_wants_help(int argc, char **argv, const char *text);
+
+#endif

@@ -1,0 +1,100 @@
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cgwrites.h"
+#include "cli.h"
+#include "ledger.h"
+#include "planjson.h"
+
+static const char help[] =
+        "usage: vmplace status [--json] [--check]\n"
+        "Every ledger entry: profile, CPUs, emulator CPUs, nodes, memory and state\n"
+        "(prepared, enforced, drift, unplaced, stale). --check exits 1 on any drift or\n"
+        "stale entry.\n";
+
+static const char *entry_state(const vp_ledger_entry *e, const vp_paths *p, int64_t now)
+{
+        if (now - e->created > VP_LEDGER_STALE_SECONDS &&
+            !vp_ledger_entry_alive(e, p->libvirt_rundir, p->proc))
+                return "stale";
+        return e->state;
+}
+
+int cmd_status(const vp_paths *p, int argc, char **argv)
+{
+        if (cli_wants_help(argc, argv, help))
+                return EXIT_OK;
+        bool json = false, check = false;
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--json") == 0)
+                        json = true;
+                else if (strcmp(argv[i], "--check") == 0)
+                        check = true;
+                else {
+                        fprintf(stderr, "vmplace status: unknown argument '%s'\n", argv[i]);
+                        return EXIT_USAGE;
+                }
+        }
+        vp_error err = {{0}};
+        vp_ledger l = {0};
+        if (vp_ledger_load(p->rundir, &l, &err) < 0) {
+                fprintf(stderr, "vmplace status: %s\n", err.msg);
+                return EXIT_USAGE;
+        }
+        int64_t now = (int64_t)time(NULL);
+        bool bad = false;
+        json_object *arr = json ? json_object_new_array() : NULL;
+        if (!json)
+                printf("%-20s %-14s %-10s %-9s %-14s %-10s %-6s %s\n", "DOMAIN", "PROFILE", "STATE",
+                       "KIND", "CPUS", "EMULATOR", "NODES", "MEMORY");
+        for (size_t i = 0; i < l.n; i++) {
+                const vp_ledger_entry *e = &l.entries[i];
+                const char *state = entry_state(e, p, now);
+                bad |= strcmp(state, "stale") == 0 || strcmp(state, "drift") == 0;
+                uint64_t mem = 0;
+                for (size_t k = 0; k < e->n_mem; k++)
+                        mem += e->mem[k].kib;
+                if (json) {
+                        json_object *o = json_object_new_object();
+                        json_object_object_add(o, "name", json_object_new_string(e->name));
+                        json_object_object_add(o, "uuid", json_object_new_string(e->uuid));
+                        json_object_object_add(o, "profile",
+                                               e->profile ? json_object_new_string(e->profile)
+                                                          : NULL);
+                        json_object_object_add(o, "matched_by",
+                                               e->matched_by ? json_object_new_string(e->matched_by)
+                                                             : NULL);
+                        json_object_object_add(o, "state", json_object_new_string(state));
+                        json_object_object_add(o, "kind",
+                                               json_object_new_string(vp_entry_kind_name(e->kind)));
+                        json_object_object_add(o, "cpus", vp_json_cpuset(&e->vcpu_cpus));
+                        json_object_object_add(o, "held", vp_json_cpuset(&e->held));
+                        json_object_object_add(o, "emulator_cpus",
+                                               vp_json_cpuset(&e->emulator_cpus));
+                        json_object_object_add(o, "nodes", vp_json_id_array(&e->nodes));
+                        json_object_object_add(o, "memory_kib", json_object_new_int64((int64_t)mem));
+                        json_object_object_add(o, "drift", json_object_new_array());
+                        json_object_array_add(arr, o);
+                } else {
+                        char c[64], em[64], nd[32];
+                        printf("%-20.20s %-14.14s %-10s %-9s %-14.14s %-10.10s %-6.6s %llu MiB\n",
+                               e->name, e->profile ? e->profile : "-", state,
+                               vp_entry_kind_name(e->kind), vp_cpuset_fmt(&e->vcpu_cpus, c, sizeof(c)),
+                               vp_cpuset_fmt(&e->emulator_cpus, em, sizeof(em)),
+                               vp_cpuset_fmt(&e->nodes, nd, sizeof(nd)),
+                               (unsigned long long)(mem / 1024));
+                }
+        }
+        if (json) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "cgroup_version",
+                                       json_object_new_int((int)vp_cgroup_detect(p->cgroup_root)));
+                json_object_object_add(o, "domains", arr);
+                cli_print_json(o);
+        } else if (l.n == 0) {
+                printf("(no managed domains)\n");
+        }
+        vp_ledger_free(&l);
+        return check && bad ? EXIT_UNMET : EXIT_OK;
+}

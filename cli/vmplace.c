@@ -1,0 +1,67 @@
+/* vmplace: the operator CLI (SPEC section 5). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+        "usage: vmplace COMMAND [ARGS]\n"
+        "\n"
+        "  plan [--json] (DOMAIN | --xml FILE|-)   dry run: profile, placement, XML diff, cgroup writes\n"
+        "  status [--json] [--check]               ledger entries and managed domains\n"
+        "  topology [--json]                       nodes, CPUs, siblings, memory, who holds what\n"
+        "  validate                                check vmplace.ini and profiles.d/*.ini\n"
+        "\n"
+        "Exit codes: 0 success, 1 request not met, 2 usage or configuration error.\n"
+        "Environment: VMPLACE_CONFDIR VMPLACE_RUNDIR VMPLACE_SYSFS VMPLACE_CGROUP_ROOT\n"
+        "VMPLACE_PROC VMPLACE_LIBVIRT_RUNDIR VMPLACE_LIBVIRT_CONFDIR override the default paths.\n";
+
+void cli_print_json(json_object *o)
+{
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                       JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+}
+
+bool cli_wants_help(int argc, char **argv, const char *text)
+{
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+                        fputs(text, stdout);
+                        return true;
+                }
+        return false;
+}
+
+int main(int argc, char **argv)
+{
+        if (argc < 2) {
+                fputs(usage_text, stderr);
+                return EXIT_USAGE;
+        }
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+            strcmp(argv[1], "help") == 0) {
+                fputs(usage_text, stdout);
+                return EXIT_OK;
+        }
+        if (strcmp(argv[1], "--version") == 0) {
+                printf("vmplace %s\n", VMPLACE_VERSION);
+                return EXIT_OK;
+        }
+        vp_paths paths;
+        vp_paths_from_env(&paths);
+        static const struct {
+                const char *name;
+                int (*fn)(const vp_paths *, int, char **);
+        } cmds[] = {
+                {"plan", cmd_plan},
+                {"validate", cmd_validate},
+                {"topology", cmd_topology},
+                {"status", cmd_status},
+        };
+        for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+                if (strcmp(argv[1], cmds[i].name) == 0)
+                        return cmds[i].fn(&paths, argc - 1, argv + 1);
+        fprintf(stderr, "vmplace: unknown command '%s' (try vmplace --help)\n", argv[1]);
+        return EXIT_USAGE;
+}

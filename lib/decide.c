@@ -1,0 +1,153 @@
+#include "decide.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgwrites.h"
+#include "linediff.h"
+#include "planjson.h"
+#include "rewrite.h"
+
+/* Load the configuration and report its first error in err (the full list
+ * is `vmplace validate`'s job). */
+static int load_config(const vp_paths *paths, vp_config **cfg, vp_error *err)
+{
+        vp_diag diag = {0};
+        int r = vp_config_load(paths->confdir, geteuid() == 0, cfg, &diag);
+        if (r < 0) {
+                if (diag.n_errors > 1)
+                        vp_error_set(err, r, "configuration error: %s (and %zu more; run vmplace validate)",
+                                     diag.errors[0], diag.n_errors - 1);
+                else
+                        vp_error_set(err, r, "configuration error: %s",
+                                     diag.n_errors ? diag.errors[0] : strerror(-r));
+        }
+        vp_diag_free(&diag);
+        return r;
+}
+
+static int commit(const vp_paths *paths, vp_decision *d, vp_error *err)
+{
+        const vp_plan *p = &d->plan;
+        if (!p->uuid || !vp_uuid_valid(p->uuid))
+                return vp_error_set(err, -EINVAL, "domain %s has no valid <uuid>", p->domain);
+        json_object *j = vp_plan_to_json(p, d->dom, vp_cgroup_detect(paths->cgroup_root), NULL);
+        const char *js = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+                                                                   JSON_C_TO_STRING_NOSLASHESCAPE);
+        int r = vp_state_save(paths->rundir, p->uuid, js, d->xml_out, err);
+        json_object_put(j);
+        if (r < 0)
+                return r;
+        vp_ledger_entry e;
+        vp_plan_to_entry(p, (int64_t)time(NULL), &e);
+        vp_ledger_put(&d->ledger, &e);
+        r = vp_ledger_save(paths->rundir, &d->ledger, err);
+        if (r < 0) {
+                vp_state_remove(paths->rundir, p->uuid);
+                return r;
+        }
+        d->committed = true;
+        return 0;
+}
+
+int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags, vp_decision *d,
+              vp_error *err)
+{
+        memset(d, 0, sizeof(*d));
+        int r = vp_domain_parse(xml, len, &d->dom, err);
+        if (r < 0)
+                return r;
+        r = load_config(paths, &d->cfg, err);
+        if (r < 0)
+                return r;
+        d->profile = vp_config_match(d->cfg, d->dom->name, d->dom->metadata_profile,
+                                     &d->matched_by);
+        if (!d->profile)
+                return 0; /* unmanaged: the fast path loads nothing else */
+        d->on_error = d->profile->on_error != VP_ONERR_UNSET ? d->profile->on_error
+                                                               : d->cfg->host.on_error;
+
+        r = vp_topology_load(paths->sysfs, &d->topo, err);
+        if (r < 0)
+                return r;
+
+        int lock = -1;
+        if (flags & VP_DECIDE_COMMIT) {
+                lock = vp_ledger_lock(paths->rundir, err);
+                if (lock < 0)
+                        return lock;
+        }
+        r = vp_ledger_load(paths->rundir, &d->ledger, err);
+        if (r == 0 && (flags & VP_DECIDE_COMMIT))
+                vp_ledger_reclaim(&d->ledger, paths->rundir, paths->libvirt_rundir, paths->proc,
+                                  (int64_t)time(NULL), NULL);
+        if (r == 0) {
+                vp_plan_input in = {
+                        .dom = d->dom,
+                        .profile = d->profile,
+                        .matched_by = d->matched_by,
+                        .host = &d->cfg->host,
+                        .topo = d->topo,
+                        .ledger = &d->ledger,
+                        .abi_fixed = (flags & VP_DECIDE_ABI_FIXED) != 0,
+                };
+                r = vp_plan_compute(&in, &d->plan, err);
+                d->planned = true;
+        }
+        char *before = NULL;
+        if (r == 0 && !d->plan.refusal && (flags & VP_DECIDE_DIFF))
+                r = vp_domain_format(d->dom, &before, NULL, err);
+        if (r == 0 && !d->plan.refusal)
+                r = vp_rewrite_apply(d->dom, &d->plan.tune, d->plan.owned, err);
+        if (r == 0 && !d->plan.refusal)
+                r = vp_domain_format(d->dom, &d->xml_out, NULL, err);
+        if (r == 0 && before)
+                d->xml_diff = vp_linediff(before, d->xml_out, "domain.xml", "domain.xml (vmplace)");
+        free(before);
+        if (r == 0 && !d->plan.refusal && (flags & VP_DECIDE_COMMIT))
+                r = commit(paths, d, err);
+        if (lock >= 0)
+                vp_ledger_unlock(lock);
+        return r;
+}
+
+void vp_decision_free(vp_decision *d)
+{
+        if (d->planned)
+                vp_plan_free(&d->plan);
+        vp_ledger_free(&d->ledger);
+        vp_topology_free(d->topo);
+        vp_domain_free(d->dom);
+        vp_config_free(d->cfg);
+        free(d->matched_by);
+        free(d->xml_out);
+        free(d->xml_diff);
+        memset(d, 0, sizeof(*d));
+}
+
+int vp_release(const vp_paths *paths, const char *name, const char *uuid, vp_error *err)
+{
+        int lock = vp_ledger_lock(paths->rundir, err);
+        if (lock < 0)
+                return lock;
+        vp_ledger l = {0};
+        int r = vp_ledger_load(paths->rundir, &l, err);
+        if (r == 0) {
+                vp_ledger_entry *e = uuid ? vp_ledger_find_uuid(&l, uuid) : NULL;
+                if (!e && name)
+                        e = vp_ledger_find_name(&l, name);
+                if (e) {
+                        char *id = vp_xstrdup(e->uuid);
+                        vp_ledger_remove(&l, id, (int64_t)time(NULL));
+                        r = vp_ledger_save(paths->rundir, &l, err);
+                        if (r == 0)
+                                vp_state_remove(paths->rundir, id);
+                        free(id);
+                }
+        }
+        vp_ledger_free(&l);
+        vp_ledger_unlock(lock);
+        return r;
+}

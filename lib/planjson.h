@@ -1,0 +1,24 @@
+/* plan -> the JSON object of `vmplace plan --json` (SPEC section 5) and the
+ * state file the hook saves. */
+#ifndef VMPLACE_PLANJSON_H
+#define VMPLACE_PLANJSON_H
+
+#include <json-c/json.h>
+
+#include "cgwrites.h"
+#include "plan.h"
+
+/* Names of the launch-only items, in VP_LAUNCH_* bit order. */
+extern const char *const vp_launch_only_names[3];
+
+/* Build the object. xml_diff may be NULL. The caller owns the result
+ * (json_object_put). */
+json_object *vp_plan_to_json(const vp_plan *plan, const vp_domain *dom, vp_cgroup_version v,
+                             const char *xml_diff);
+
+/* A cpuset as JSON: normalised string, or null when empty. */
+json_object *vp_json_cpuset(const vp_cpuset *s);
+/* A set of ids as a JSON array of integers. */
+json_object *vp_json_id_array(const vp_cpuset *s);
+
+#endif

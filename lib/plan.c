@@ -325,12 +325,15 @@ static unsigned units_needed(const ctx *c, unsigned share, unsigned k)
         return share + (c->emu_policy == VP_EMU_ISOLATE && k == 0 ? 1 : 0);
 }
 
-static void describe_nodes(strbuf *b, const node_stat *st, size_t n)
+static void describe_nodes(const ctx *c, strbuf *b, const node_stat *st, size_t n)
 {
+        const char *unit = c->policy == VP_CPU_DEDICATED && c->thread_policy == VP_THREAD_ISOLATE
+                                   ? "cores"
+                                   : "CPUs";
         sb_printf(b, " (");
         for (size_t i = 0; i < n; i++)
-                sb_printf(b, "%snode%u: %u CPUs, %lld MiB", i ? "; " : "", st[i].node->id,
-                          st[i].free_units,
+                sb_printf(b, "%snode%u: %u %s, %lld MiB", i ? "; " : "", st[i].node->id,
+                          st[i].free_units, unit,
                           (long long)(st[i].avail_kib > 0 ? st[i].avail_kib / 1024 : 0));
         sb_printf(b, ")");
 }
@@ -684,7 +687,7 @@ static void place(ctx *c)
                                 st[j - 1] = tmp;
                         }
                 if (n_st)
-                        describe_nodes(&b, st, n_st);
+                        describe_nodes(c, &b, st, n_st);
                 else
                         sb_printf(&b, " (no candidate node)");
                 refuse(c, "%s", b.s);

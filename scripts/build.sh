@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Configure and build into ./build (or $BUILD_DIR). Extra args go to cmake.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$src/build}
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake --build "$build" -j"$(nproc)"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install what vmplace needs to build, test and demo on Debian 12 / Ubuntu
+# (as root). Idempotent: already-installed packages are skipped quickly.
+set -euo pipefail
+
+BUILD_PKGS=(build-essential cmake pkg-config libxml2-dev libnuma-dev libinih-dev libjson-c-dev
+            libvirt-dev)
+RUNTIME_PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
+              numactl virtinst libxml2-utils busybox-static cpio valgrind)
+
+missing=()
+for p in "${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+                missing+=("$p")
+done
+if ((${#missing[@]})); then
+        echo "installing: ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        # libvirt's postinst tries to start services; harmless where PID 1 is not systemd
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

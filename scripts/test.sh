@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs, builds, runs every test
+# (unit, golden, hook, CLI, real-kernel checks), then the unit and hook tests
+# again under AddressSanitizer + UndefinedBehaviorSanitizer. Run as root on
+# Debian 12. Exit status 0 only when everything passed.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+"$src/scripts/install-deps.sh"
+
+echo "== build (RelWithDebInfo, with valgrind checks) =="
+BUILD_DIR=$src/build "$src/scripts/build.sh"
+echo "== build (ASan + UBSan) =="
+BUILD_DIR=$src/build-asan "$src/scripts/build.sh" -DVMPLACE_SANITIZE=ON -DVMPLACE_VALGRIND=OFF
+
+echo "== tests under ASan + UBSan =="
+# the QEMU-booted kernel checks run once, in the plain build
+(cd "$src/build-asan" && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j2 -E 'qemu')
+echo "== tests =="
+(cd "$src/build" && ctest --output-on-failure -j2)

@@ -1,0 +1,79 @@
+# Shared helpers for the shell tests: TAP output, assertions on values, a
+# scratch vmplace tree (confdir, rundir, fake libvirt dirs) per test.
+# Sourced; expects VMPLACE_BUILD, VMPLACE_SRC, VMPLACE_TEST_DATA from ctest.
+set -u
+: "${VMPLACE_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${VMPLACE_BUILD:=$VMPLACE_SRC/build}"
+: "${VMPLACE_TEST_DATA:=$VMPLACE_SRC/tests/data}"
+HOOK=$VMPLACE_BUILD/hook/vmplace-hook
+CLI=$VMPLACE_BUILD/cli/vmplace
+T_N=0
+T_FAILED=0
+
+ok() { # ok COND-EXIT-STATUS DESCRIPTION
+        T_N=$((T_N + 1))
+        if [ "$1" -eq 0 ]; then echo "ok $T_N - $2"; else
+                echo "not ok $T_N - $2"
+                T_FAILED=$((T_FAILED + 1))
+        fi
+}
+is() { # is GOT WANT DESCRIPTION
+        if [ "$1" == "$2" ]; then ok 0 "$3"; else
+                ok 1 "$3"
+                printf '#   got:  %s\n#   want: %s\n' "$1" "$2"
+        fi
+}
+like() { # like GOT SUBSTRING DESCRIPTION
+        case "$1" in *"$2"*) ok 0 "$3" ;; *)
+                ok 1 "$3"
+                printf '#   %s\n#   does not contain: %s\n' "$1" "$2"
+                ;;
+        esac
+}
+done_testing() {
+        echo "1..$T_N"
+        [ "$T_FAILED" -eq 0 ] || echo "# $T_FAILED of $T_N failed"
+        [ "$T_FAILED" -eq 0 ]
+        exit $?
+}
+
+# A fresh scratch tree: $W/{conf/profiles.d,run,lvrun,proc}; exports the
+# VMPLACE_* variables so the programs use it.
+scratch() {
+        W=$(mktemp -d /tmp/vmplace-test.XXXXXX)
+        mkdir -p "$W/conf/profiles.d" "$W/lvrun" "$W/lvconf"
+        chmod 755 "$W/conf" "$W/conf/profiles.d"
+        export VMPLACE_CONFDIR=$W/conf VMPLACE_RUNDIR=$W/run VMPLACE_LIBVIRT_RUNDIR=$W/lvrun
+        export VMPLACE_LIBVIRT_CONFDIR=$W/lvconf VMPLACE_CGROUP_ROOT=$W/cgroup
+        mkdir -p "$W/cgroup"
+        trap 'rm -rf "$W"' EXIT
+}
+
+# jq-free JSON field access through python3 (present on every Debian).
+jget() { # jget FILE-OR-- EXPR   (EXPR is python on variable j)
+        python3 -c 'import json,sys; j=json.load(open(sys.argv[1]) if sys.argv[1]!="-" else sys.stdin); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list)) or v is None else v)' "$1" "$2"
+}
+
+# A minimal domain XML: domxml NAME UUID VCPUS MEM_MIB [EXTRA_XML]
+domxml() {
+        cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <uuid>$2</uuid>
+  <memory unit='MiB'>$4</memory>
+  <vcpu placement='static'>$3</vcpu>
+  ${5:-}
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <boot dev='network'/>
+  </os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <console type='pty'/>
+  </devices>
+</domain>
+XML
+}
+
+# uuid for index N (deterministic)
+uuidn() { printf '00000000-0000-4000-8000-%012d\n' "$1"; }

@@ -19,11 +19,14 @@ typedef struct vp_node {
         unsigned *distance; /* distance[j] to topology->nodes[j] (index, not id) */
 } vp_node;
 
+/* An offline CPU (below n_cpus) has node, core_id and package_id -1 and is
+ * its own only sibling: the kernel drops its topology. An online CPU whose
+ * topology dir is missing is its own core: core_id = its number, package 0. */
 typedef struct vp_cpu {
         bool online;
-        int node;        /* node id, -1 if none */
-        int core_id;     /* topology/core_id */
-        int package_id;  /* topology/physical_package_id */
+        int node;           /* node id, -1 if none */
+        int core_id;        /* topology/core_id */
+        int package_id;     /* topology/physical_package_id */
         vp_cpuset siblings; /* thread_siblings_list (includes itself) */
 } vp_cpu;
 
@@ -36,8 +39,17 @@ typedef struct vp_topology {
         bool smt; /* some core has more than one online thread */
 } vp_topology;
 
-/* sysfs_root NULL: libnuma + /sys; else the tree under sysfs_root.
- * Returns 0 or -errno with err naming the file or call that failed. */
+/* sysfs_root NULL: nodes, their CPUs, memory and distances from libnuma
+ * (every node with a sysfs directory, not only those this task's cpuset
+ * allows), the online set and each CPU's siblings, core and package from
+ * /sys/devices/system/cpu; on a kernel without NUMA, one node 0 with every
+ * online CPU and /proc/meminfo's MemTotal/MemFree. Else everything from the
+ * sysfs-shaped tree under sysfs_root (SPEC section 6). Both give the same
+ * model on the same host (free memory aside, which moves). libnuma's own
+ * warnings are kept off stderr (this module overrides numa_warn/numa_error)
+ * and end up in err when a libnuma call fails.
+ * Returns 0 and *out (free with vp_topology_free), or -errno with *out NULL and
+ * err naming the file or call that failed and why. */
 int vp_topology_load(const char *sysfs_root, vp_topology **out, vp_error *err);
 void vp_topology_free(vp_topology *t);
 

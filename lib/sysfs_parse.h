@@ -1,0 +1,40 @@
+/* Parsers for the text the kernel writes under /sys and /proc that the
+ * topology is built from (SPEC section 6). Pure: each takes a buffer and its
+ * length (no NUL terminator needed), never reads past it, and on failure fills
+ * err with a message that does not name the file (callers prefix the path).
+ * Fuzz targets call these directly. */
+#ifndef VMPLACE_SYSFS_PARSE_H
+#define VMPLACE_SYSFS_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpuset.h"
+#include "util.h"
+
+/* Highest NUMA distance accepted (the kernel's are 8-bit SLIT values). */
+#define VP_MAX_DISTANCE 1000000u
+
+/* Parse a kernel CPU/node list ("0-3,8-11\n", as in cpulist, online,
+ * thread_siblings_list). Blank input gives the empty set (a memory-only node's
+ * cpulist). Every number must be < VP_MAX_CPUS. Returns 0, -EINVAL (bad
+ * syntax) or -ERANGE (number too large). */
+int vp_sysfs_parse_cpulist(const char *buf, size_t len, vp_cpuset *out, vp_error *err);
+
+/* Parse MemTotal and MemFree (in KiB) out of a meminfo file. node >= 0: a
+ * node's sysfs meminfo, lines "Node N MemTotal:  32768000 kB" where N must be
+ * node; node < 0: /proc/meminfo, lines "MemTotal:  32768000 kB". Other lines
+ * are ignored; both keys must appear exactly once, with a "kB" unit, and free
+ * may not exceed total. Returns 0, -EINVAL or -ERANGE. */
+int vp_sysfs_parse_meminfo(const char *buf, size_t len, int node, uint64_t *total_kib,
+                           uint64_t *free_kib, vp_error *err);
+
+/* Parse a node's distance line ("10 21 31\n") into out[0..n-1]: exactly n
+ * numbers, each <= VP_MAX_DISTANCE. Returns 0, -EINVAL or -ERANGE. */
+int vp_sysfs_parse_distance(const char *buf, size_t len, unsigned *out, size_t n, vp_error *err);
+
+/* Parse a file holding one decimal int ("12\n", "-1\n"), as core_id and
+ * physical_package_id. Returns 0, -EINVAL or -ERANGE. */
+int vp_sysfs_parse_int(const char *buf, size_t len, int *out, vp_error *err);
+
+#endif

@@ -1,0 +1,505 @@
+#include "topology.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <numa.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sysfs_parse.h"
+
+/* libnuma reports some failures only by printing to stderr through these two
+ * weak symbols, meant to be overridden. The hook's stderr ends up in libvirt's
+ * log, so keep the last message instead and put it into the error of the call
+ * that failed. */
+static char numa_last_msg[256];
+
+void numa_warn(int num, char *fmt, ...)
+{
+        int e = errno;
+        va_list ap;
+        (void)num;
+        va_start(ap, fmt);
+        vsnprintf(numa_last_msg, sizeof(numa_last_msg), fmt, ap);
+        va_end(ap);
+        errno = e;
+}
+
+void numa_error(char *where)
+{
+        int e = errno;
+        snprintf(numa_last_msg, sizeof(numa_last_msg), "%s: %s", where, strerror(e));
+        errno = e;
+}
+
+static void numa_bitmask_freep(struct bitmask **b)
+{
+        if (*b)
+                numa_bitmask_free(*b);
+}
+
+static void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+
+static void topology_freep(vp_topology **t)
+{
+        vp_topology_free(*t);
+}
+
+/* Big enough for any cpulist of VP_MAX_CPUS CPUs and any node's meminfo. */
+#define SCRATCH_SIZE (64 * 1024)
+
+typedef struct loader {
+        char sys[PATH_MAX]; /* ROOT/devices/system */
+        char *buf;          /* contents of the last file read, NUL-terminated */
+        size_t len;
+        vp_error *err;
+} loader;
+
+static int mkpath(loader *ld, char *out, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int mkpath(loader *ld, char *out, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(out, PATH_MAX, fmt, ap);
+        va_end(ap);
+        if (n < 0 || n >= PATH_MAX)
+                return vp_error_set(ld->err, -ENAMETOOLONG, "%s/...: path too long", ld->sys);
+        return 0;
+}
+
+/* open/read rather than stdio: the topology files are tiny and the hook reads
+ * a few hundred of them on a big host. A read that returns less than asked
+ * ends the file: true of sysfs attributes (shown whole on the first read) and
+ * of regular files, and it saves a quarter of the system calls; to_eof keeps
+ * reading until 0 instead, for procfs. */
+static int read_file_to(loader *ld, const char *path, bool to_eof)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return vp_error_set(ld->err, -errno, "%s: %s", path, strerror(errno));
+        size_t n = 0;
+        for (;;) {
+                size_t want = SCRATCH_SIZE - 1 - n;
+                if (want == 0)
+                        return vp_error_set(ld->err, -EFBIG, "%s: file too large", path);
+                ssize_t r = read(fd, ld->buf + n, want);
+                if (r < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return vp_error_set(ld->err, -errno, "%s: %s", path, strerror(errno));
+                }
+                n += (size_t)r;
+                if (r == 0 || ((size_t)r < want && !to_eof))
+                        break;
+        }
+        ld->buf[n] = '\0';
+        ld->len = n;
+        return 0;
+}
+
+static int read_text(loader *ld, const char *path)
+{
+        return read_file_to(ld, path, false);
+}
+
+/* Prefix a parser's message with the file it came from. */
+static int parse_failed(loader *ld, const char *path, int r, const vp_error *sub)
+{
+        return vp_error_set(ld->err, r, "%s: %s", path, sub->msg);
+}
+
+static int load_online(loader *ld, vp_topology *t)
+{
+        char path[PATH_MAX];
+        vp_error sub;
+        int r = mkpath(ld, path, "%s/cpu/online", ld->sys);
+        if (r < 0)
+                return r;
+        r = read_text(ld, path);
+        if (r < 0)
+                return r;
+        r = vp_sysfs_parse_cpulist(ld->buf, ld->len, &t->online, &sub);
+        if (r < 0)
+                return parse_failed(ld, path, r, &sub);
+        if (vp_cpuset_empty(&t->online))
+                return vp_error_set(ld->err, -EINVAL, "%s: no CPU online", path);
+
+        t->n_cpus = (unsigned)vp_cpuset_last(&t->online) + 1;
+        t->cpus = vp_xcalloc(t->n_cpus, sizeof(*t->cpus));
+        for (unsigned c = 0; c < t->n_cpus; c++) {
+                vp_cpu *cpu = &t->cpus[c];
+                cpu->online = vp_cpuset_test(&t->online, c);
+                cpu->node = -1;
+                cpu->core_id = -1;
+                cpu->package_id = -1;
+                vp_cpuset_set(&cpu->siblings, c);
+        }
+        return 0;
+}
+
+static int cmp_unsigned(const void *a, const void *b)
+{
+        unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+        return x < y ? -1 : x > y;
+}
+
+/* Node ids from the nodeN entries of DIR/node, sorted. Other entries
+ * (has_cpu, online, possible, power/, uevent) are not nodes. */
+static int list_nodes(loader *ld, unsigned **ids_out, size_t *n_out)
+{
+        char path[PATH_MAX];
+        int r = mkpath(ld, path, "%s/node", ld->sys);
+        if (r < 0)
+                return r;
+        _cleanup_(closedirp) DIR *d = opendir(path);
+        if (!d)
+                return vp_error_set(ld->err, -errno, "%s: %s", path, strerror(errno));
+        _cleanup_free_ unsigned *ids = NULL;
+        size_t n = 0, cap = 0;
+        struct dirent *de;
+        errno = 0;
+        while ((de = readdir(d))) {
+                const char *num = de->d_name + 4;
+                uint64_t id;
+                if (strncmp(de->d_name, "node", 4) != 0 || vp_parse_u64(num, &id) < 0 ||
+                    (num[0] == '0' && num[1] != '\0'))
+                        continue;
+                if (id >= VP_MAX_CPUS)
+                        return vp_error_set(ld->err, -ERANGE,
+                                            "%s/%s: node number above %u, the highest vmplace "
+                                            "handles",
+                                            path, de->d_name, VP_MAX_CPUS - 1);
+                if (n == cap) {
+                        cap = cap ? cap * 2 : 8;
+                        ids = vp_xrealloc(ids, cap * sizeof(*ids));
+                }
+                ids[n++] = (unsigned)id;
+        }
+        if (errno)
+                return vp_error_set(ld->err, -errno, "%s: %s", path, strerror(errno));
+        if (n == 0)
+                return vp_error_set(ld->err, -ENOENT, "%s: no nodeN directory", path);
+        qsort(ids, n, sizeof(*ids), cmp_unsigned);
+        *ids_out = TAKE_PTR(ids);
+        *n_out = n;
+        return 0;
+}
+
+static int load_nodes_sysfs(loader *ld, vp_topology *t)
+{
+        _cleanup_free_ unsigned *ids = NULL;
+        size_t n;
+        int r = list_nodes(ld, &ids, &n);
+        if (r < 0)
+                return r;
+        t->nodes = vp_xcalloc(n, sizeof(*t->nodes));
+        t->n_nodes = n;
+        for (size_t i = 0; i < n; i++) {
+                vp_node *node = &t->nodes[i];
+                char path[PATH_MAX];
+                vp_error sub;
+                node->id = ids[i];
+                node->distance = vp_xcalloc(n, sizeof(*node->distance));
+
+                if ((r = mkpath(ld, path, "%s/node/node%u/cpulist", ld->sys, node->id)) < 0 ||
+                    (r = read_text(ld, path)) < 0)
+                        return r;
+                r = vp_sysfs_parse_cpulist(ld->buf, ld->len, &node->cpus, &sub);
+                if (r < 0)
+                        return parse_failed(ld, path, r, &sub);
+
+                if ((r = mkpath(ld, path, "%s/node/node%u/meminfo", ld->sys, node->id)) < 0 ||
+                    (r = read_text(ld, path)) < 0)
+                        return r;
+                r = vp_sysfs_parse_meminfo(ld->buf, ld->len, (int)node->id, &node->total_kib,
+                                           &node->free_kib, &sub);
+                if (r < 0)
+                        return parse_failed(ld, path, r, &sub);
+
+                if ((r = mkpath(ld, path, "%s/node/node%u/distance", ld->sys, node->id)) < 0 ||
+                    (r = read_text(ld, path)) < 0)
+                        return r;
+                r = vp_sysfs_parse_distance(ld->buf, ld->len, node->distance, n, &sub);
+                if (r < 0)
+                        return parse_failed(ld, path, r, &sub);
+        }
+        return 0;
+}
+
+static int numa_failed(loader *ld, int code, const char *call, unsigned a, int b)
+{
+        char what[64];
+        if (b >= 0)
+                snprintf(what, sizeof(what), "%s(%u, %d)", call, a, b);
+        else
+                snprintf(what, sizeof(what), "%s(%u)", call, a);
+        return vp_error_set(ld->err, code, "libnuma: %s failed%s%s", what,
+                            numa_last_msg[0] ? ": " : "", numa_last_msg);
+}
+
+/* numa_nodes_ptr, not numa_all_nodes_ptr: the latter is this task's
+ * Mems_allowed (memory nodes its cpuset allows), which drops memory-less
+ * nodes and whatever the caller's cgroup excludes. numa_nodes_ptr is every
+ * nodeN directory, as the sysfs source sees it. */
+static int load_nodes_libnuma(loader *ld, vp_topology *t)
+{
+        int max = numa_max_node();
+        if (max < 0 || !numa_nodes_ptr)
+                return vp_error_set(ld->err, -ENOENT, "libnuma: no NUMA node%s%s",
+                                    numa_last_msg[0] ? ": " : "", numa_last_msg);
+        if (max >= VP_MAX_CPUS)
+                return vp_error_set(ld->err, -ERANGE,
+                                    "libnuma: node %d is above %u, the highest vmplace handles",
+                                    max, VP_MAX_CPUS - 1);
+        size_t n = 0;
+        for (int i = 0; i <= max; i++)
+                n += numa_bitmask_isbitset(numa_nodes_ptr, (unsigned)i) != 0;
+        if (n == 0)
+                return vp_error_set(ld->err, -ENOENT, "libnuma: no NUMA node");
+        t->nodes = vp_xcalloc(n, sizeof(*t->nodes));
+        t->n_nodes = n;
+        for (int i = 0, k = 0; i <= max; i++)
+                if (numa_bitmask_isbitset(numa_nodes_ptr, (unsigned)i))
+                        t->nodes[k++].id = (unsigned)i;
+
+        _cleanup_(numa_bitmask_freep) struct bitmask *mask = numa_allocate_cpumask();
+        const unsigned bpl = sizeof(unsigned long) * CHAR_BIT;
+        for (size_t i = 0; i < n; i++) {
+                vp_node *node = &t->nodes[i];
+                numa_last_msg[0] = '\0';
+                if (numa_node_to_cpus((int)node->id, mask) < 0)
+                        return numa_failed(ld, -errno ? -errno : -EIO, "numa_node_to_cpus",
+                                           node->id, -1);
+                for (unsigned long w = 0; w < (mask->size + bpl - 1) / bpl; w++) {
+                        for (unsigned long v = mask->maskp[w]; v; v &= v - 1) {
+                                unsigned long c = w * bpl + (unsigned)__builtin_ctzl(v);
+                                if (c >= VP_MAX_CPUS)
+                                        return vp_error_set(ld->err, -ERANGE,
+                                                            "libnuma: node %u has CPU %lu, above "
+                                                            "%u, the highest vmplace handles",
+                                                            node->id, c, VP_MAX_CPUS - 1);
+                                vp_cpuset_set(&node->cpus, (unsigned)c);
+                        }
+                }
+
+                long long free_b = -1;
+                numa_last_msg[0] = '\0';
+                long long total_b = numa_node_size64((int)node->id, &free_b);
+                if (total_b < 0 || free_b < 0)
+                        return numa_failed(ld, -EIO, "numa_node_size64", node->id, -1);
+                node->total_kib = (uint64_t)total_b / 1024;
+                node->free_kib = (uint64_t)free_b / 1024;
+
+                node->distance = vp_xcalloc(n, sizeof(*node->distance));
+                for (size_t j = 0; j < n; j++) {
+                        numa_last_msg[0] = '\0';
+                        int d = numa_distance((int)node->id, (int)t->nodes[j].id);
+                        if (d <= 0)
+                                return numa_failed(ld, -EIO, "numa_distance", node->id,
+                                                   (int)t->nodes[j].id);
+                        node->distance[j] = (unsigned)d;
+                }
+        }
+        return 0;
+}
+
+/* A kernel without NUMA: one node 0 holding every online CPU and all memory. */
+static int load_single_node(loader *ld, vp_topology *t)
+{
+        const char *path = "/proc/meminfo";
+        vp_error sub;
+        int r = read_file_to(ld, path, true);
+        if (r < 0)
+                return r;
+        t->nodes = vp_xcalloc(1, sizeof(*t->nodes));
+        t->n_nodes = 1;
+        vp_node *node = &t->nodes[0];
+        r = vp_sysfs_parse_meminfo(ld->buf, ld->len, -1, &node->total_kib, &node->free_kib, &sub);
+        if (r < 0)
+                return parse_failed(ld, path, r, &sub);
+        node->id = 0;
+        node->cpus = t->online;
+        node->distance = vp_xcalloc(1, sizeof(*node->distance));
+        node->distance[0] = 10;
+        return 0;
+}
+
+/* Keep only online CPUs in the nodes and record each CPU's node. */
+static int assign_nodes(loader *ld, vp_topology *t, const char *source)
+{
+        for (size_t i = 0; i < t->n_nodes; i++) {
+                vp_node *node = &t->nodes[i];
+                vp_cpuset_and(&node->cpus, &t->online);
+                for (int c = vp_cpuset_next(&node->cpus, 0); c >= 0;
+                     c = vp_cpuset_next(&node->cpus, (unsigned)c + 1)) {
+                        if (t->cpus[c].node >= 0)
+                                return vp_error_set(ld->err, -EINVAL,
+                                                    "%s: CPU %d is in node%d and node%u", source, c,
+                                                    t->cpus[c].node, node->id);
+                        t->cpus[c].node = (int)node->id;
+                }
+        }
+        return 0;
+}
+
+/* Read ROOT/devices/system/cpu/cpuC/topology/NAME; path gets its name. */
+static int read_topology(loader *ld, int c, const char *name, char *path)
+{
+        int r = mkpath(ld, path, "%s/cpu/cpu%d/topology/%s", ld->sys, c, name);
+        return r < 0 ? r : read_text(ld, path);
+}
+
+static int read_topology_int(loader *ld, int c, const char *name, int *out)
+{
+        char path[PATH_MAX];
+        vp_error sub;
+        int r = read_topology(ld, c, name, path);
+        if (r < 0)
+                return r;
+        r = vp_sysfs_parse_int(ld->buf, ld->len, out, &sub);
+        return r < 0 ? parse_failed(ld, path, r, &sub) : 0;
+}
+
+/* Siblings, core and package of every online CPU. Threads of a core share
+ * all three, so the files are read once per core, not once per CPU. */
+static int load_cpu_topology(loader *ld, vp_topology *t)
+{
+        vp_cpuset done;
+        vp_cpuset_zero(&done);
+        for (int c = vp_cpuset_next(&t->online, 0); c >= 0;
+             c = vp_cpuset_next(&t->online, (unsigned)c + 1)) {
+                if (vp_cpuset_test(&done, (unsigned)c))
+                        continue;
+                char path[PATH_MAX];
+                vp_cpuset sib;
+                vp_error sub;
+                int core = c, pkg = 0;
+                vp_cpuset_zero(&sib);
+                int r = read_topology(ld, c, "thread_siblings_list", path);
+                if (r == -ENOENT) {
+                        /* no topology dir: the architecture does not export
+                         * one (or a fake tree left it out): its own core */
+                        struct stat st;
+                        char *slash = strrchr(path, '/');
+                        *slash = '\0';
+                        if (stat(path, &st) == 0 || errno != ENOENT) {
+                                *slash = '/';
+                                return vp_error_set(ld->err, -ENOENT, "%s: %s", path,
+                                                    strerror(ENOENT));
+                        }
+                } else if (r < 0) {
+                        return r;
+                } else {
+                        r = vp_sysfs_parse_cpulist(ld->buf, ld->len, &sib, &sub);
+                        if (r < 0)
+                                return parse_failed(ld, path, r, &sub);
+                        if ((r = read_topology_int(ld, c, "core_id", &core)) < 0 ||
+                            (r = read_topology_int(ld, c, "physical_package_id", &pkg)) < 0)
+                                return r;
+                }
+                /* An offline thread is not a sibling; a CPU already given
+                 * to another core (inconsistent lists) stays there. */
+                vp_cpuset_and(&sib, &t->online);
+                vp_cpuset_andnot(&sib, &done);
+                vp_cpuset_set(&sib, (unsigned)c);
+                for (int s = vp_cpuset_next(&sib, 0); s >= 0;
+                     s = vp_cpuset_next(&sib, (unsigned)s + 1)) {
+                        vp_cpu *cpu = &t->cpus[s];
+                        cpu->siblings = sib;
+                        cpu->core_id = core;
+                        cpu->package_id = pkg;
+                }
+                vp_cpuset_or(&done, &sib);
+                if (vp_cpuset_count(&sib) > 1)
+                        t->smt = true;
+        }
+        return 0;
+}
+
+int vp_topology_load(const char *sysfs_root, vp_topology **out, vp_error *err)
+{
+        loader ld = {.err = err};
+        const char *root = sysfs_root ? sysfs_root : "/sys";
+        size_t rl = strlen(root);
+        while (rl > 0 && root[rl - 1] == '/')
+                rl--;
+        *out = NULL;
+        if (rl > PATH_MAX - 256)
+                return vp_error_set(err, -ENAMETOOLONG, "%s: path too long", root);
+        snprintf(ld.sys, sizeof(ld.sys), "%.*s/devices/system", (int)rl, root);
+
+        _cleanup_free_ char *buf = vp_xmalloc(SCRATCH_SIZE);
+        ld.buf = buf;
+        _cleanup_(topology_freep) vp_topology *t = vp_xcalloc(1, sizeof(*t));
+        int r = load_online(&ld, t);
+        if (r < 0)
+                return r;
+        char source[PATH_MAX + 8];
+        if (sysfs_root) {
+                snprintf(source, sizeof(source), "%s/node", ld.sys);
+                r = load_nodes_sysfs(&ld, t);
+        } else if (numa_available() < 0) {
+                snprintf(source, sizeof(source), "/proc/meminfo");
+                r = load_single_node(&ld, t);
+        } else {
+                snprintf(source, sizeof(source), "libnuma");
+                r = load_nodes_libnuma(&ld, t);
+        }
+        if (r < 0)
+                return r;
+        r = assign_nodes(&ld, t, source);
+        if (r < 0)
+                return r;
+        r = load_cpu_topology(&ld, t);
+        if (r < 0)
+                return r;
+        *out = TAKE_PTR(t);
+        return 0;
+}
+
+void vp_topology_free(vp_topology *t)
+{
+        if (!t)
+                return;
+        for (size_t i = 0; i < t->n_nodes; i++)
+                free(t->nodes[i].distance);
+        free(t->nodes);
+        free(t->cpus);
+        free(t);
+}
+
+int vp_topology_node_index(const vp_topology *t, unsigned id)
+{
+        size_t lo = 0, hi = t->n_nodes;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (t->nodes[mid].id == id)
+                        return (int)mid;
+                if (t->nodes[mid].id < id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return -1;
+}
+
+const vp_node *vp_topology_node(const vp_topology *t, unsigned id)
+{
+        int i = vp_topology_node_index(t, id);
+        return i < 0 ? NULL : &t->nodes[i];
+}
+
+void vp_topology_nodeset(const vp_topology *t, vp_cpuset *out)
+{
+        vp_cpuset_zero(out);
+        for (size_t i = 0; i < t->n_nodes; i++)
+                vp_cpuset_set(out, t->nodes[i].id);
+}

@@ -1,0 +1,116 @@
+#!/bin/bash
+# The topology on a real kernel with 2 NUMA nodes and SMT: boot a Debian cloud
+# kernel under QEMU (node0 = CPUs 0-1, node1 = CPUs 2-3, 512 MiB each, each
+# node one socket of one core with 2 threads), run topo_dump there through
+# libnuma and through VMPLACE_SYSFS=/sys, and check both against what QEMU was
+# told and against each other. Needs VMPLACE_BUILD (with tests/topo_dump built);
+# fetches the kernel and busybox through apt on first use (cached under the
+# build dir). Exit 0 pass, 1 fail (also when QEMU, kernel or busybox cannot be had).
+set -euo pipefail
+
+src=${VMPLACE_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${VMPLACE_BUILD:?VMPLACE_BUILD must name the build directory}
+topo_dump=$build/tests/topo_dump
+[ -x "$topo_dump" ] || {
+        echo "not ok - $topo_dump not built"
+        exit 1
+}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vmplace-topo-qemu.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+t0=$(date +%s.%N)
+
+cat >"$work/init.sh" <<'EOF'
+for src in libnuma sysfs; do
+        echo "@@VMPLACE-$src@@"
+        if [ $src = libnuma ]; then topo_dump --libnuma; else VMPLACE_SYSFS=/sys topo_dump; fi
+        echo "rc $?"
+        echo "@@VMPLACE-END-$src@@"
+done
+echo "@@VMPLACE-raw@@"
+for c in /sys/devices/system/cpu/cpu[0-9]*; do
+        echo "${c##*/} siblings $(cat $c/topology/thread_siblings_list) core $(cat $c/topology/core_id) package $(cat $c/topology/physical_package_id)"
+done
+for n in /sys/devices/system/node/node[0-9]*; do
+        echo "${n##*/} cpulist $(cat $n/cpulist) distance $(cat $n/distance)"
+done
+echo "@@VMPLACE-END-raw@@"
+EOF
+
+rc=0
+"$src/tests/qemu/mkinitrd.sh" "$work/initrd.gz" "$work/init.sh" "$topo_dump" || rc=$?
+[ $rc -eq 0 ] || exit $rc
+t1=$(date +%s.%N)
+"$src/tests/qemu/boot.sh" --timeout 90 --node 0-1:512 --node 2-3:512 \
+        --smp 4,sockets=2,cores=1,threads=2 "$work/initrd.gz" >"$work/console.raw" || rc=$?
+t2=$(date +%s.%N)
+# serial lines end in CRLF; kernel messages ("[    1.23] ...") may interleave
+tr -d '\r' <"$work/console.raw" | grep -Ev '^\[ *[0-9]+\.[0-9]+\] ' >"$work/console" || true
+[ $rc -ne 3 ] || { echo "not ok - no kernel, busybox or QEMU could be installed: the check did not run" ; exit 1; }
+
+n=0 failed=0
+check() { # check DESCRIPTION COMMAND...
+        local what=$1
+        shift
+        n=$((n + 1))
+        if "$@"; then
+                echo "ok $n - $what"
+        else
+                echo "not ok $n - $what"
+                failed=$((failed + 1))
+        fi
+}
+section() {
+        awk -v s="@@VMPLACE-$1@@" -v e="@@VMPLACE-END-$1@@" \
+                '$0 == e { f = 0 } f { print } $0 == s { f = 1 }' "$work/console"
+}
+has() { # has SECTION REGEX: some line of the section matches
+        section "$1" | grep -Eq "$2"
+}
+free_close() { # the two sources' free memory per node within 5% (+1 MiB)
+        paste <(section libnuma | awk '$1 == "node" { print $8 }') \
+                <(section sysfs | awk '$1 == "node" { print $8 }') |
+                awk 'NF != 2 { bad = 1 }
+                     { d = $1 - $2; if (d < 0) d = -d; m = $1 > $2 ? $1 : $2
+                       if (d > m / 20 + 1024) bad = 1 }
+                     END { exit bad || NR != 2 }'
+}
+mem_ok() { # both nodes' total_kib in (400, 512] MiB
+        [ "$(section "$1" | awk '$1 == "node" && $6 > 409600 && $6 <= 524288' | wc -l)" = 2 ]
+}
+same_model() {
+        diff <(section libnuma | sed 's/ free_kib [0-9]*//; /^source /d') \
+                <(section sysfs | sed 's/ free_kib [0-9]*//; /^source /d')
+}
+
+check "guest booted and powered off (boot.sh exit $rc)" [ $rc -eq 0 ]
+check "guest init finished" grep -q '^VMPLACE-GUEST-EXIT 0$' "$work/console"
+for s in libnuma sysfs; do
+        check "$s: topo_dump succeeded" has $s '^rc 0$'
+        check "$s: 2 nodes" has $s '^nodes 2$'
+        check "$s: node0 = cpus 0-1, distances 10,20" \
+                has $s '^node 0 cpus 0-1 total_kib [0-9]+ free_kib [0-9]+ distance 10,20$'
+        check "$s: node1 = cpus 2-3, distances 20,10" \
+                has $s '^node 1 cpus 2-3 total_kib [0-9]+ free_kib [0-9]+ distance 20,10$'
+        check "$s: every node has 400-512 MiB" mem_ok $s
+        check "$s: online 0-3" has $s '^online 0-3$'
+        check "$s: smt" has $s '^smt 1$'
+        check "$s: cpu0 and cpu1 are threads of one core" \
+                has $s '^cpu 1 online 1 node 0 core 0 package 0 siblings 0-1$'
+        check "$s: cpu2 and cpu3 are threads of one core on package 1" \
+                has $s '^cpu 3 online 1 node 1 core 0 package 1 siblings 2-3$'
+done
+check "libnuma and sysfs give the same model" same_model
+check "free memory agrees within 5%" free_close
+
+t3=$(date +%s.%N)
+awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" \
+        'BEGIN { printf "# initrd %.1f s, boot+run %.1f s, total %.1f s\n", b - a, c - b, d - a }'
+echo "# guest:"
+section raw | sed 's/^/#   /'
+echo "1..$n"
+if [ $failed -gt 0 ]; then
+        echo "# $failed of $n checks failed; guest console:"
+        sed 's/^/#   /' "$work/console"
+        exit 1
+fi

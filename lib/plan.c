@@ -447,10 +447,12 @@ static void set_cpu_tune(ctx *c, const unsigned *order, int emu_cpu)
         } else {
                 /* share: the shared pool of the chosen nodes, else the whole
                  * shared pool, else (nothing floats here) the VM's own CPUs. */
-                emu = c->shared_pool;
+                vp_cpuset pool = c->shared_pool;
+                vp_cpuset_andnot(&pool, &p->held);
+                emu = pool;
                 vp_cpuset_and(&emu, &nodes_cpus);
                 if (vp_cpuset_empty(&emu))
-                        emu = c->shared_pool;
+                        emu = pool;
                 if (vp_cpuset_empty(&emu))
                         emu = p->vcpu_cpus;
         }
@@ -656,12 +658,15 @@ static void place(ctx *c)
                 if (done) {
                         sb_printf(&why, "%s: node%s %s", vp_strategy_name(c->strategy),
                                   N > 1 ? "s" : "", vp_cpuset_fmt(&chosen, a, sizeof(a)));
+                        const char *sep = " (";
                         for (size_t i = 0; i < n_st; i++)
-                                if (vp_cpuset_test(&chosen, st[i].node->id))
-                                        sb_printf(&why, "%s node%u %u %s, %lld MiB",
-                                                  i ? ";" : " (", st[i].node->id,
-                                                  st[i].free_units, policy_cpu_words(c),
+                                if (vp_cpuset_test(&chosen, st[i].node->id)) {
+                                        sb_printf(&why, "%snode%u: %u %s, %lld MiB", sep,
+                                                  st[i].node->id, st[i].free_units,
+                                                  policy_cpu_words(c),
                                                   (long long)(st[i].avail_kib / 1024));
+                                        sep = "; ";
+                                }
                         sb_printf(&why, ")");
                 }
         }

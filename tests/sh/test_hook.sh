@@ -47,10 +47,10 @@ is "$out" "" "prepare prints nothing"
 is "$(jget "$W/run/ledger.json" 'j["entries"][0]["name"]')" db-1 "ledger has db-1"
 is "$(jget "$W/run/ledger.json" 'j["entries"][0]["profile"]')" database "with its profile"
 held=$(jget "$W/run/ledger.json" 'j["entries"][0]["held"]')
-is "$held" "1,5" "2 dedicated CPUs: an SMT pair on node0 avoiding reserved 0,4"
+is "$held" "2,6" "2 dedicated CPUs: an SMT pair on node1 (spread: 4 free there, 2 on node0 after reserved 0,4)"
 is "$(stat -c %a "$W/run")" 700 "rundir is 0700"
 ok $([ -s "$W/run/domains/$U1.xml" ] && [ -s "$W/run/domains/$U1.plan.json" ]; echo $?) "state files saved"
-like "$(cat "$W/run/domains/$U1.xml")" "<vcpupin vcpu=\"1\" cpuset=\"5\"/>" "rewritten XML recorded"
+like "$(cat "$W/run/domains/$U1.xml")" "<vcpupin vcpu=\"1\" cpuset=\"6\"/>" "rewritten XML recorded"
 is "$(jget "$W/run/domains/$U1.plan.json" 'j["cputune"]["vcpu_quota"]')" 50000 "plan recorded with quota"
 
 # migrate prints the rewritten XML (guest cells untouched), and commits
@@ -58,7 +58,7 @@ out=$(domxml db-2 "$U2" 2 1024 | "$HOOK" db-2 migrate begin - 2>"$W/err"); rc=$?
 is "$rc" 0 "migrate db-2 exits 0"
 like "$out" "<name>db-2</name>" "migrate prints the domain XML"
 like "$out" "<shares>2048</shares>" "with the profile's shares"
-like "$out" "<vcpupin vcpu=\"0\" cpuset=\"2\"/>" "and pins on the other node"
+like "$out" "<vcpupin vcpu=\"0\" cpuset=\"1\"/>" "and pins on the other node"
 printf '%s\n' "$out" >"$W/migrated.xml"
 if command -v virt-xml-validate >/dev/null; then
         virt-xml-validate "$W/migrated.xml" domain >/dev/null 2>&1
@@ -69,17 +69,17 @@ is "$(jget "$W/run/ledger.json" 'len(j["entries"])')" 2 "two entries"
 # restore of the same domain again replaces, not duplicates
 out=$(domxml db-2 "$U2" 2 1024 | "$HOOK" db-2 restore begin - 2>/dev/null); rc=$?
 is "$rc" 0 "restore exits 0"
-like "$out" "<vcpupin vcpu=\"0\" cpuset=\"2\"/>" "restore keeps db-2 on its CPUs"
+like "$out" "<vcpupin vcpu=\"0\" cpuset=\"1\"/>" "restore keeps db-2 on its CPUs"
 is "$(jget "$W/run/ledger.json" 'len(j["entries"])')" 2 "still two entries"
 
-# refusal: 3 more dedicated CPUs do not fit (2 left: 3,7)
+# refusal: 3 more dedicated CPUs do not fit (2 left: 3,7 on node1)
 out=$(domxml db-3 "$(uuidn 4)" 3 512 | "$HOOK" db-3 prepare begin - 2>"$W/err"); rc=$?
 is "$rc" 1 "unsatisfiable prepare exits 1 (on_error=refuse)"
 is "$out" "" "and prints nothing on stdout"
 is "$(wc -l <"$W/err")" 1 "one-line reason on stderr"
 like "$(cat "$W/err")" "vmplace: db-3 (profile database): no NUMA node has 3 free dedicated CPUs" \
         "the reason names what was short"
-like "$(cat "$W/err")" "node1: 0 CPUs" "and what each node has"
+like "$(cat "$W/err")" "(node0: 0 CPUs, " "and what each node has"
 is "$(jget "$W/run/ledger.json" 'len(j["entries"])')" 2 "a refusal commits nothing"
 
 # on_error=warn: start goes on unplaced

@@ -209,8 +209,8 @@ static void test_isolate_require_emulator(void)
         is_int(plan(&p, &b, &pr, &h, t, &l), 0, "isolate refusal computes");
         is_str(p.refusal,
                "vmplace: b (profile iso): no NUMA node has 3 free dedicated cores and 512 MiB "
-               "free memory (node0: 2 cores, 8192 MiB)",
-               "refusal names what was short");
+               "free memory (node0: 2 cores, 7680 MiB)",
+               "refusal names what was short (a's 512 MiB is committed)");
         vp_plan_free(&p);
 
         /* emulator isolate: one more exclusive CPU */

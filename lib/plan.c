@@ -779,8 +779,9 @@ static void plan_guest_numa(ctx *c)
         vp_plan *p = c->plan;
         vp_tune *t = &p->tune;
         vp_mem_mode mode = t->mem_mode != VP_MEM_UNSET ? t->mem_mode : VP_MEM_STRICT;
-        /* A memnode's policy cannot be "restrictive" in libvirt 9's schema;
-         * the per-cell binding of a restrictive VM is strict. */
+        /* "restrictive" is a cgroup-only policy with no per-cell meaning
+         * (no QEMU memory-backend policy): bind a restrictive VM's cells
+         * strictly, which is what its cpuset.mems does for the whole VM. */
         vp_mem_mode cell_mode = mode == VP_MEM_RESTRICTIVE ? VP_MEM_STRICT : mode;
 
         if (c->in->abi_fixed) {

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +41,11 @@ static int commit(const vp_paths *paths, vp_decision *d, vp_error *err)
         json_object_put(j);
         if (r < 0)
                 return r;
+        /* A domain undefined and redefined under the same name: put()
+         * drops the old uuid's entry, its state files go here. */
+        vp_ledger_entry *same = vp_ledger_find_name(&d->ledger, p->domain);
+        if (same && strcasecmp(same->uuid, p->uuid) != 0)
+                vp_state_remove(paths->rundir, same->uuid);
         vp_ledger_entry e;
         vp_plan_to_entry(p, (int64_t)time(NULL), &e);
         vp_ledger_put(&d->ledger, &e);

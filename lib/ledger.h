@@ -61,27 +61,39 @@ typedef struct vp_ledger {
 } vp_ledger;
 
 /* Create rundir (0700) and rundir/domains if missing, open rundir/ledger.lock
- * and take an exclusive flock (blocking). Returns the fd (>= 0) or -errno. */
+ * and take an exclusive flock (blocking). Returns the fd (>= 0) or -errno.
+ * The fd is O_CLOEXEC. Once locked, leftover *.tmp.PID files of writers
+ * whose PID is gone are removed. Existing directories keep their mode. */
 int vp_ledger_lock(const char *rundir, vp_error *err);
 void vp_ledger_unlock(int fd);
 
 /* Read rundir/ledger.json. A missing file is an empty ledger. Returns 0, or
- * -EBADMSG when the file does not parse (err names the file and problem),
- * or another -errno. */
+ * -EBADMSG when the file does not parse (err names the file and problem,
+ * "FILE: entry N: bad 'held' value 'x': ...", N counting from 0 in the file),
+ * or another -errno. *l is overwritten (free it first) and is empty on error.
+ * Unknown keys are ignored; a version other than 1 is refused. */
 int vp_ledger_load(const char *rundir, vp_ledger *l, vp_error *err);
-/* Replace rundir/ledger.json atomically (write tmp, fsync, rename). */
+/* Replace rundir/ledger.json atomically (write tmp, fsync, rename), mode
+ * 0600. Call it under the lock. -EINVAL, leaving the file alone, when an
+ * entry could not be loaded back (no name or state, bad uuid, ...). */
 int vp_ledger_save(const char *rundir, const vp_ledger *l, vp_error *err);
 void vp_ledger_free(vp_ledger *l);
+/* Frees what e owns (not e itself) and zeroes it. */
 void vp_ledger_entry_free(vp_ledger_entry *e);
 
+/* UUIDs compare case-insensitively everywhere; put, load and the state file
+ * names use the lower-case form. */
 vp_ledger_entry *vp_ledger_find_uuid(vp_ledger *l, const char *uuid);
 vp_ledger_entry *vp_ledger_find_name(vp_ledger *l, const char *name);
-/* Insert e (taking ownership of its strings and arrays), replacing any entry
- * with the same uuid. */
+/* Insert e (taking ownership of its strings and arrays, and zeroing *e),
+ * replacing any entry with the same uuid and dropping any entry with the
+ * same name but another uuid (an undefined and redefined domain; it is not
+ * recorded in prev and its state files stay for the caller to remove).
+ * e->mem is sorted by node, duplicate nodes summed. */
 void vp_ledger_put(vp_ledger *l, vp_ledger_entry *e);
 /* Remove the entry with this uuid, remembering its held/emulator CPUs in
- * prev (newest last, capped at VP_LEDGER_PREVIOUS_MAX). Returns true when an
- * entry was removed. */
+ * prev (newest last, capped at VP_LEDGER_PREVIOUS_MAX, an older record of
+ * the same uuid replaced). Returns true when an entry was removed. */
 bool vp_ledger_remove(vp_ledger *l, const char *uuid, int64_t now);
 const vp_ledger_prev *vp_ledger_previous(const vp_ledger *l, const char *uuid);
 
@@ -93,23 +105,30 @@ void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out);
 
 /* Drop entries whose QEMU is gone (no libvirt_rundir/NAME.pid, or its pid has
  * no procdir/PID) and whose created is older than VP_LEDGER_STALE_SECONDS
- * before now; also removes their state files. Returns how many were dropped;
- * when names is non-NULL it receives a malloc'd array of their names. */
+ * before now (now - created > 60); dropping records them in prev and
+ * removes their state files. Returns how many were dropped; when names is
+ * non-NULL it receives a malloc'd array of malloc'd names (NULL when none). */
 size_t vp_ledger_reclaim(vp_ledger *l, const char *rundir, const char *libvirt_rundir,
                          const char *procdir, int64_t now, char ***names);
-/* Whether the entry's QEMU looks alive by the same rule. */
+/* Whether the entry's QEMU looks alive by the same rule. A name that is not
+ * a safe file name ("", ".", "..", containing '/') has no pid file. A pid
+ * file that exists but cannot be read, or a procdir entry that cannot be
+ * stat'ed for another reason than ENOENT, counts as alive: keeping a stale
+ * entry a little longer is better than giving a running VM's CPUs away. */
 bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
                            const char *procdir);
 
-/* Per-domain state files. uuid must be a canonical UUID (else -EINVAL). */
+/* Per-domain state files rundir/domains/UUID.plan.json and UUID.xml, each
+ * replaced atomically, mode 0600; a NULL plan_json or xml leaves that file
+ * alone. uuid must be a canonical UUID (else -EINVAL). */
 int vp_state_save(const char *rundir, const char *uuid, const char *plan_json, const char *xml,
                   vp_error *err);
-/* Read back one of them (ext "plan.json" or "xml"); -ENOENT when absent. */
-int vp_state_read(const char *rundir, const char *uuid, const char *ext, char **out,
-                  vp_error *err);
+/* Read back one of them (ext "plan.json" or "xml", else -EINVAL; at most
+ * 16 MiB); -ENOENT when absent. */
+int vp_state_read(const char *rundir, const char *uuid, const char *ext, char **out, vp_error *err);
 void vp_state_remove(const char *rundir, const char *uuid);
 
-/* true for a canonical 36-character hex UUID */
+/* true for a canonical 36-character hex UUID (8-4-4-4-12, either case) */
 bool vp_uuid_valid(const char *uuid);
 
 #endif

@@ -1,0 +1,911 @@
+/* The ledger (SPEC section 4): rundir/ledger.json replaced atomically under an
+ * flock on rundir/ledger.lock, plus per-domain state files under
+ * rundir/domains/. The file is only ever replaced by rename(2), so a reader
+ * sees the old or the new content whatever happens to the writer; leftover
+ * NAME.tmp.PID files of killed writers are never read and are swept under
+ * the lock once their PID is gone. */
+#include "ledger.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <malloc.h>
+#include <signal.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
+#define LEDGER_FILE      "ledger.json"
+#define LEDGER_LOCK      "ledger.lock"
+#define LEDGER_DOMAINS   "domains"
+#define LEDGER_VERSION   1
+#define LEDGER_MAX_BYTES (64u << 20)
+#define STATE_MAX_BYTES  (16u << 20)
+#define PIDFILE_MAX      64
+
+static inline void json_putp(json_object **o)
+{
+        if (*o)
+                json_object_put(*o);
+}
+static inline void tokener_freep(struct json_tokener **t)
+{
+        if (*t)
+                json_tokener_free(*t);
+}
+static inline void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_json_ _cleanup_(json_putp)
+
+static const char *const kind_names[] = {
+    [VP_KIND_NONE] = "none",
+    [VP_KIND_SHARED] = "shared",
+    [VP_KIND_DEDICATED] = "dedicated",
+};
+
+const char *vp_entry_kind_name(vp_entry_kind k)
+{
+        if ((unsigned)k < VP_ARRAY_SIZE(kind_names) && kind_names[k])
+                return kind_names[k];
+        return "invalid";
+}
+
+static int kind_from_name(const char *s, vp_entry_kind *out)
+{
+        for (unsigned i = 0; i < VP_ARRAY_SIZE(kind_names); i++)
+                if (kind_names[i] && strcmp(s, kind_names[i]) == 0) {
+                        *out = (vp_entry_kind)i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+bool vp_uuid_valid(const char *uuid)
+{
+        if (!uuid)
+                return false;
+        for (size_t i = 0; i < 36; i++) {
+                char c = uuid[i];
+                if (i == 8 || i == 13 || i == 18 || i == 23) {
+                        if (c != '-')
+                                return false;
+                } else if (!isxdigit((unsigned char)c)) {
+                        return false;
+                }
+        }
+        return uuid[36] == '\0';
+}
+
+/* UUIDs compare case-insensitively; the ledger stores and names files in
+ * lower case so one domain never gets two spellings. */
+static void uuid_lower(char *uuid)
+{
+        for (char *p = uuid; p && *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+}
+
+static bool uuid_eq(const char *a, const char *b)
+{
+        return a && b && strcasecmp(a, b) == 0;
+}
+
+/* ---- entries ---- */
+
+/* Room for n elements of size sz in p, growing geometrically. The arrays
+ * carry no capacity field, so ask the allocator what p really holds; that
+ * also stays right for arrays a caller allocated itself. */
+static void *grow(void *p, size_t n, size_t sz)
+{
+        if (p && malloc_usable_size(p) >= n * sz)
+                return p;
+        return vp_xrealloc(p, (n < 8 ? 8 : n * 2) * sz);
+}
+
+void vp_ledger_entry_free(vp_ledger_entry *e)
+{
+        if (!e)
+                return;
+        free(e->name);
+        free(e->uuid);
+        free(e->profile);
+        free(e->matched_by);
+        free(e->state);
+        free(e->mem);
+        memset(e, 0, sizeof(*e));
+}
+
+void vp_ledger_free(vp_ledger *l)
+{
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n; i++)
+                vp_ledger_entry_free(&l->entries[i]);
+        free(l->entries);
+        for (size_t i = 0; i < l->n_prev; i++)
+                free(l->prev[i].uuid);
+        free(l->prev);
+        memset(l, 0, sizeof(*l));
+}
+
+static int entry_cmp(const vp_ledger_entry *a, const vp_ledger_entry *b)
+{
+        int r = strcmp(a->name ? a->name : "", b->name ? b->name : "");
+        return r ? r : strcmp(a->uuid ? a->uuid : "", b->uuid ? b->uuid : "");
+}
+
+static int entry_qsort_cmp(const void *a, const void *b)
+{
+        return entry_cmp(a, b);
+}
+
+static int mem_cmp(const void *a, const void *b)
+{
+        const vp_ledger_mem *x = a, *y = b;
+        return x->node < y->node ? -1 : x->node > y->node;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+        return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* Sort by node and fold duplicates so the per-node map is well defined. */
+static void mem_normalise(vp_ledger_entry *e)
+{
+        if (e->n_mem < 2)
+                return;
+        qsort(e->mem, e->n_mem, sizeof(*e->mem), mem_cmp);
+        size_t o = 0;
+        for (size_t i = 1; i < e->n_mem; i++) {
+                if (e->mem[i].node == e->mem[o].node)
+                        e->mem[o].kib = add_sat(e->mem[o].kib, e->mem[i].kib);
+                else
+                        e->mem[++o] = e->mem[i];
+        }
+        e->n_mem = o + 1;
+}
+
+static void entry_delete_at(vp_ledger *l, size_t i)
+{
+        vp_ledger_entry_free(&l->entries[i]);
+        memmove(&l->entries[i], &l->entries[i + 1], (l->n - i - 1) * sizeof(*l->entries));
+        l->n--;
+}
+
+vp_ledger_entry *vp_ledger_find_uuid(vp_ledger *l, const char *uuid)
+{
+        for (size_t i = 0; uuid && i < l->n; i++)
+                if (uuid_eq(l->entries[i].uuid, uuid))
+                        return &l->entries[i];
+        return NULL;
+}
+
+vp_ledger_entry *vp_ledger_find_name(vp_ledger *l, const char *name)
+{
+        for (size_t i = 0; name && i < l->n; i++)
+                if (l->entries[i].name && strcmp(l->entries[i].name, name) == 0)
+                        return &l->entries[i];
+        return NULL;
+}
+
+void vp_ledger_put(vp_ledger *l, vp_ledger_entry *e)
+{
+        uuid_lower(e->uuid);
+        mem_normalise(e);
+        /* Same uuid: an update. Same name, other uuid: the domain was
+         * undefined and redefined while its old entry lingered. */
+        for (size_t i = 0; i < l->n;) {
+                vp_ledger_entry *o = &l->entries[i];
+                if (uuid_eq(o->uuid, e->uuid) ||
+                    (o->name && e->name && strcmp(o->name, e->name) == 0))
+                        entry_delete_at(l, i);
+                else
+                        i++;
+        }
+        size_t pos = 0;
+        while (pos < l->n && entry_cmp(&l->entries[pos], e) <= 0)
+                pos++;
+        l->entries = grow(l->entries, l->n + 1, sizeof(*l->entries));
+        memmove(&l->entries[pos + 1], &l->entries[pos], (l->n - pos) * sizeof(*l->entries));
+        l->entries[pos] = *e;
+        l->n++;
+        memset(e, 0, sizeof(*e));
+}
+
+/* Append (uuid, held, emulator) as the newest record, dropping an older
+ * record of the same uuid and the oldest beyond the cap. Takes uuid. */
+static void prev_record(vp_ledger *l, char *uuid, const vp_cpuset *held, const vp_cpuset *emu,
+                        int64_t released)
+{
+        for (size_t i = 0; i < l->n_prev;) {
+                if (uuid_eq(l->prev[i].uuid, uuid)) {
+                        free(l->prev[i].uuid);
+                        memmove(&l->prev[i], &l->prev[i + 1],
+                                (l->n_prev - i - 1) * sizeof(*l->prev));
+                        l->n_prev--;
+                } else {
+                        i++;
+                }
+        }
+        if (l->n_prev >= VP_LEDGER_PREVIOUS_MAX) {
+                size_t drop = l->n_prev - VP_LEDGER_PREVIOUS_MAX + 1;
+                for (size_t i = 0; i < drop; i++)
+                        free(l->prev[i].uuid);
+                memmove(&l->prev[0], &l->prev[drop], (l->n_prev - drop) * sizeof(*l->prev));
+                l->n_prev -= drop;
+        }
+        l->prev = grow(l->prev, l->n_prev + 1, sizeof(*l->prev));
+        l->prev[l->n_prev++] = (vp_ledger_prev){
+            .uuid = uuid,
+            .held = *held,
+            .emulator_cpus = *emu,
+            .released = released,
+        };
+}
+
+static void remove_at(vp_ledger *l, size_t i, int64_t now)
+{
+        vp_ledger_entry *e = &l->entries[i];
+        if (e->uuid)
+                prev_record(l, TAKE_PTR(e->uuid), &e->held, &e->emulator_cpus, now);
+        entry_delete_at(l, i);
+}
+
+bool vp_ledger_remove(vp_ledger *l, const char *uuid, int64_t now)
+{
+        for (size_t i = 0; uuid && i < l->n; i++)
+                if (uuid_eq(l->entries[i].uuid, uuid)) {
+                        remove_at(l, i, now);
+                        return true;
+                }
+        return false;
+}
+
+const vp_ledger_prev *vp_ledger_previous(const vp_ledger *l, const char *uuid)
+{
+        for (size_t i = l->n_prev; uuid && i-- > 0;)
+                if (uuid_eq(l->prev[i].uuid, uuid))
+                        return &l->prev[i];
+        return NULL;
+}
+
+uint64_t vp_ledger_committed_kib(const vp_ledger *l, unsigned node, const char *skip_uuid)
+{
+        uint64_t sum = 0;
+        for (size_t i = 0; i < l->n; i++) {
+                const vp_ledger_entry *e = &l->entries[i];
+                if (skip_uuid && uuid_eq(e->uuid, skip_uuid))
+                        continue;
+                for (size_t m = 0; m < e->n_mem; m++)
+                        if (e->mem[m].node == node)
+                                sum = add_sat(sum, e->mem[m].kib);
+        }
+        return sum;
+}
+
+void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out)
+{
+        vp_cpuset_zero(out);
+        for (size_t i = 0; i < l->n; i++) {
+                const vp_ledger_entry *e = &l->entries[i];
+                if (skip_uuid && uuid_eq(e->uuid, skip_uuid))
+                        continue;
+                vp_cpuset_or(out, &e->held);
+        }
+}
+
+/* ---- lock ---- */
+
+/* A writer killed between open and rename leaves PATH.tmp.PID behind. Under
+ * the lock no ledger writer can be running, and a dead PID cannot finish a
+ * state write either, so such files are garbage. A live PID (or one we may
+ * not signal) is left alone. */
+static bool tmp_owner_dead(const char *pid_text)
+{
+        uint64_t pid;
+        if (vp_parse_u64(pid_text, &pid) < 0 || pid == 0 || pid > INT_MAX)
+                return false;
+        return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+static void sweep_tmp(const char *dir, bool domains)
+{
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        if (!d)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                const char *n = de->d_name;
+                const char *rest = NULL;
+                if (!domains) {
+                        if (strncmp(n, LEDGER_FILE ".tmp.", strlen(LEDGER_FILE ".tmp.")) == 0)
+                                rest = n + strlen(LEDGER_FILE ".tmp.");
+                } else if (strlen(n) > 37 && n[36] == '.') {
+                        char u[37];
+                        memcpy(u, n, 36);
+                        u[36] = '\0';
+                        if (!vp_uuid_valid(u))
+                                continue;
+                        if (strncmp(n + 37, "plan.json.tmp.", 14) == 0)
+                                rest = n + 37 + 14;
+                        else if (strncmp(n + 37, "xml.tmp.", 8) == 0)
+                                rest = n + 37 + 8;
+                }
+                if (rest && tmp_owner_dead(rest))
+                        (void)unlinkat(dirfd(d), n, 0);
+        }
+}
+
+int vp_ledger_lock(const char *rundir, vp_error *err)
+{
+        int r = vp_mkdir_p(rundir, 0700, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *domains = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
+        r = vp_mkdir_p(domains, 0700, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *path = vp_xasprintf("%s/" LEDGER_LOCK, rundir);
+        _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return vp_error_set(err, -errno, "%s: %s", path, strerror(errno));
+        while (flock(fd, LOCK_EX) < 0)
+                if (errno != EINTR)
+                        return vp_error_set(err, -errno, "%s: flock: %s", path, strerror(errno));
+        sweep_tmp(rundir, false);
+        sweep_tmp(domains, true);
+        int ret = fd;
+        fd = -1;
+        return ret;
+}
+
+void vp_ledger_unlock(int fd)
+{
+        if (fd < 0)
+                return;
+        /* Explicit unlock: a forked child may still share the open file
+         * description, and close() alone would leave it locked for them. */
+        (void)flock(fd, LOCK_UN);
+        close(fd);
+}
+
+/* ---- load ---- */
+
+typedef struct load_ctx {
+        const char *file;
+        const char *what; /* "entry" or "previous" */
+        size_t idx;
+        vp_error *err;
+} load_ctx;
+
+/* Quote a value for a one-line message: control characters become '?',
+ * long values are cut. */
+static const char *sanitize(const char *s, char *buf, size_t len)
+{
+        size_t o = 0;
+        for (; s && *s && o + 4 < len; s++)
+                buf[o++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
+        if (s && *s) {
+                memcpy(buf + o, "...", 3);
+                o += 3;
+        }
+        buf[o] = '\0';
+        return buf;
+}
+
+static const char *render(json_object *v, char *buf, size_t len)
+{
+        return sanitize(json_object_is_type(v, json_type_string)
+                            ? json_object_get_string(v)
+                            : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+                        buf, len);
+}
+
+static int bad(const load_ctx *c, const char *key, json_object *v, const char *why)
+{
+        char b[96];
+        return vp_error_set(c->err, -EBADMSG, "%s: %s %zu: bad '%s' value '%s': %s", c->file,
+                            c->what, c->idx, key, render(v, b, sizeof(b)), why);
+}
+
+static int missing(const load_ctx *c, const char *key)
+{
+        return vp_error_set(c->err, -EBADMSG, "%s: %s %zu: missing '%s'", c->file, c->what, c->idx,
+                            key);
+}
+
+static int get_string(const load_ctx *c, json_object *o, const char *key, bool nullable, char **out)
+{
+        json_object *v;
+        *out = NULL;
+        if (!json_object_object_get_ex(o, key, &v))
+                return nullable ? 0 : missing(c, key);
+        if (!v && nullable)
+                return 0;
+        if (!json_object_is_type(v, json_type_string))
+                return bad(c, key, v, nullable ? "expected a string or null" : "expected a string");
+        const char *s = json_object_get_string(v);
+        if ((size_t)json_object_get_string_len(v) != strlen(s))
+                return bad(c, key, v, "contains a NUL character");
+        if (!*s && !nullable)
+                return bad(c, key, v, "must not be empty");
+        *out = vp_xstrdup(s);
+        return 0;
+}
+
+static int get_uuid(const load_ctx *c, json_object *o, char **out)
+{
+        json_object *v;
+        *out = NULL;
+        if (!json_object_object_get_ex(o, "uuid", &v))
+                return missing(c, "uuid");
+        if (!json_object_is_type(v, json_type_string) || !vp_uuid_valid(json_object_get_string(v)))
+                return bad(c, "uuid", v, "expected a UUID like 8-4-4-4-12 hex digits");
+        *out = vp_xstrdup(json_object_get_string(v));
+        uuid_lower(*out);
+        return 0;
+}
+
+static int get_cpuset(const load_ctx *c, json_object *o, const char *key, vp_cpuset *out)
+{
+        json_object *v;
+        vp_cpuset_zero(out);
+        if (!json_object_object_get_ex(o, key, &v))
+                return missing(c, key);
+        if (!json_object_is_type(v, json_type_string))
+                return bad(c, key, v, "expected a cpuset string");
+        const char *s = json_object_get_string(v);
+        if (!*s)
+                return 0;
+        vp_error perr;
+        if ((size_t)json_object_get_string_len(v) != strlen(s) ||
+            vp_cpuset_parse(out, s, VP_MAX_CPUS, &perr) < 0)
+                return bad(c, key, v, "expected a cpuset like \"0-3,8\" or \"\"");
+        return 0;
+}
+
+/* json-c clamps out-of-range integers to INT64_MIN/INT64_MAX, so the limits
+ * stay strictly inside them to catch overflow. */
+static int int_value(const load_ctx *c, const char *key, json_object *v, int64_t min, int64_t max,
+                     int64_t *out)
+{
+        if (!json_object_is_type(v, json_type_int))
+                return bad(c, key, v, "expected an integer");
+        int64_t x = json_object_get_int64(v);
+        if (x < min || x > max || x == INT64_MAX || x == INT64_MIN)
+                return bad(c, key, v, "out of range");
+        *out = x;
+        return 0;
+}
+
+static int get_int(const load_ctx *c, json_object *o, const char *key, bool optional, int64_t min,
+                   int64_t max, int64_t *out)
+{
+        json_object *v;
+        *out = 0;
+        if (!json_object_object_get_ex(o, key, &v))
+                return optional ? 0 : missing(c, key);
+        return int_value(c, key, v, min, max, out);
+}
+
+static int get_memory(const load_ctx *c, json_object *o, vp_ledger_entry *e)
+{
+        json_object *v;
+        if (!json_object_object_get_ex(o, "memory", &v))
+                return missing(c, "memory");
+        if (!json_object_is_type(v, json_type_object))
+                return bad(c, "memory", v, "expected an object of node to KiB");
+        size_t n = (size_t)json_object_object_length(v), i = 0;
+        e->mem = vp_xcalloc(n, sizeof(*e->mem));
+        json_object_object_foreach(v, key, val)
+        {
+                uint64_t node;
+                int64_t kib;
+                if (vp_parse_u64(key, &node) < 0 || node >= VP_MAX_CPUS) {
+                        json_object *k = json_object_new_string(key);
+                        char b[96];
+                        vp_error_set(c->err, -EBADMSG,
+                                     "%s: %s %zu: bad 'memory' key '%s': expected a node number",
+                                     c->file, c->what, c->idx, render(k, b, sizeof(b)));
+                        json_object_put(k);
+                        return -EBADMSG;
+                }
+                char field[40];
+                snprintf(field, sizeof(field), "memory.%u", (unsigned)node);
+                int r = int_value(c, field, val, 0, INT64_MAX - 1, &kib);
+                if (r < 0)
+                        return r;
+                e->mem[i++] = (vp_ledger_mem){.node = (unsigned)node, .kib = (uint64_t)kib};
+        }
+        e->n_mem = i;
+        mem_normalise(e);
+        return 0;
+}
+
+static int parse_entry(const load_ctx *c, json_object *o, vp_ledger_entry *e)
+{
+        if (!json_object_is_type(o, json_type_object))
+                return vp_error_set(c->err, -EBADMSG, "%s: %s %zu: not an object", c->file, c->what,
+                                    c->idx);
+        char *kind = NULL;
+        int64_t created, pid;
+        int r;
+        if ((r = get_string(c, o, "name", false, &e->name)) < 0 ||
+            (r = get_uuid(c, o, &e->uuid)) < 0 ||
+            (r = get_string(c, o, "profile", true, &e->profile)) < 0 ||
+            (r = get_string(c, o, "matched_by", true, &e->matched_by)) < 0 ||
+            (r = get_string(c, o, "state", false, &e->state)) < 0 ||
+            (r = get_string(c, o, "kind", false, &kind)) < 0)
+                return r;
+        r = kind_from_name(kind, &e->kind);
+        free(kind);
+        if (r < 0)
+                return bad(c, "kind", json_object_object_get(o, "kind"),
+                           "expected dedicated, shared or none");
+        if ((r = get_cpuset(c, o, "held", &e->held)) < 0 ||
+            (r = get_cpuset(c, o, "vcpu_cpus", &e->vcpu_cpus)) < 0 ||
+            (r = get_cpuset(c, o, "emulator_cpus", &e->emulator_cpus)) < 0 ||
+            (r = get_cpuset(c, o, "nodes", &e->nodes)) < 0 || (r = get_memory(c, o, e)) < 0 ||
+            (r = get_int(c, o, "created", false, 0, INT64_MAX - 1, &created)) < 0 ||
+            (r = get_int(c, o, "pid", true, 0, INT_MAX, &pid)) < 0)
+                return r;
+        e->created = created;
+        e->pid = (long)pid;
+        return 0;
+}
+
+static int parse_prev(const load_ctx *c, json_object *o, vp_ledger_prev *p)
+{
+        if (!json_object_is_type(o, json_type_object))
+                return vp_error_set(c->err, -EBADMSG, "%s: %s %zu: not an object", c->file, c->what,
+                                    c->idx);
+        int r;
+        if ((r = get_uuid(c, o, &p->uuid)) < 0 || (r = get_cpuset(c, o, "held", &p->held)) < 0 ||
+            (r = get_cpuset(c, o, "emulator_cpus", &p->emulator_cpus)) < 0 ||
+            (r = get_int(c, o, "released", false, 0, INT64_MAX - 1, &p->released)) < 0)
+                return r;
+        return 0;
+}
+
+static int parse_ledger(const char *file, json_object *root, vp_ledger *l, vp_error *err)
+{
+        json_object *v, *entries, *prev = NULL;
+        if (!json_object_is_type(root, json_type_object))
+                return vp_error_set(err, -EBADMSG, "%s: top level is not a JSON object", file);
+        if (!json_object_object_get_ex(root, "version", &v))
+                return vp_error_set(err, -EBADMSG, "%s: missing 'version'", file);
+        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) != LEDGER_VERSION) {
+                char b[96];
+                return vp_error_set(err, -EBADMSG,
+                                    "%s: unsupported version '%s' (this vmplace reads version %d)",
+                                    file, render(v, b, sizeof(b)), LEDGER_VERSION);
+        }
+        if (!json_object_object_get_ex(root, "entries", &entries))
+                return vp_error_set(err, -EBADMSG, "%s: missing 'entries'", file);
+        if (!json_object_is_type(entries, json_type_array))
+                return vp_error_set(err, -EBADMSG, "%s: 'entries' is not an array", file);
+        if (json_object_object_get_ex(root, "previous", &prev) && prev &&
+            !json_object_is_type(prev, json_type_array))
+                return vp_error_set(err, -EBADMSG, "%s: 'previous' is not an array", file);
+
+        size_t n = json_object_array_length(entries);
+        l->entries = vp_xcalloc(n, sizeof(*l->entries));
+        for (size_t i = 0; i < n; i++) {
+                load_ctx c = {.file = file, .what = "entry", .idx = i, .err = err};
+                int r = parse_entry(&c, json_object_array_get_idx(entries, i), &l->entries[i]);
+                l->n = i + 1; /* so vp_ledger_free sees the partial entry */
+                if (r < 0)
+                        return r;
+                for (size_t j = 0; j < i; j++) {
+                        if (strcmp(l->entries[j].uuid, l->entries[i].uuid) == 0)
+                                return vp_error_set(err, -EBADMSG,
+                                                    "%s: entry %zu: uuid %s repeats entry %zu",
+                                                    file, i, l->entries[i].uuid, j);
+                        if (strcmp(l->entries[j].name, l->entries[i].name) == 0) {
+                                char b[96];
+                                return vp_error_set(
+                                    err, -EBADMSG, "%s: entry %zu: name '%s' repeats entry %zu",
+                                    file, i, sanitize(l->entries[i].name, b, sizeof(b)), j);
+                        }
+                }
+        }
+        qsort(l->entries, l->n, sizeof(*l->entries), entry_qsort_cmp);
+
+        /* Appended as they come: remove never writes two records of one uuid,
+         * and vp_ledger_previous looks newest first anyway. Beyond the cap
+         * (a file from elsewhere) the oldest go. */
+        size_t np = prev ? json_object_array_length(prev) : 0;
+        size_t first = np > VP_LEDGER_PREVIOUS_MAX ? np - VP_LEDGER_PREVIOUS_MAX : 0;
+        l->prev = vp_xcalloc(np - first, sizeof(*l->prev));
+        for (size_t i = first; i < np; i++) {
+                load_ctx c = {.file = file, .what = "previous", .idx = i, .err = err};
+                int r = parse_prev(&c, json_object_array_get_idx(prev, i), &l->prev[l->n_prev]);
+                l->n_prev++;
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int vp_ledger_load(const char *rundir, vp_ledger *l, vp_error *err)
+{
+        memset(l, 0, sizeof(*l));
+        _cleanup_free_ char *path = vp_xasprintf("%s/" LEDGER_FILE, rundir);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r = vp_read_file(path, LEDGER_MAX_BYTES, &text, &len, err);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        if (strlen(text) != len)
+                return vp_error_set(err, -EBADMSG, "%s: not valid JSON: contains a NUL byte", path);
+        _cleanup_(tokener_freep) struct json_tokener *tok = json_tokener_new();
+        if (!tok)
+                abort();
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        _cleanup_json_ json_object *root = json_tokener_parse_ex(tok, text, (int)len);
+        enum json_tokener_error jerr = json_tokener_get_error(tok);
+        if (jerr == json_tokener_continue)
+                return vp_error_set(err, -EBADMSG, "%s: not valid JSON: unexpected end of file",
+                                    path);
+        if (jerr != json_tokener_success)
+                return vp_error_set(err, -EBADMSG, "%s: not valid JSON: %s at byte %zu", path,
+                                    json_tokener_error_desc(jerr), json_tokener_get_parse_end(tok));
+        for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+                if (!isspace((unsigned char)text[i]))
+                        return vp_error_set(err, -EBADMSG,
+                                            "%s: not valid JSON: trailing data at byte %zu", path,
+                                            i);
+        r = parse_ledger(path, root, l, err);
+        if (r < 0)
+                vp_ledger_free(l);
+        return r;
+}
+
+/* ---- save ---- */
+
+static json_object *cpuset_json(const vp_cpuset *s)
+{
+        _cleanup_free_ char *t = vp_cpuset_format(s);
+        return json_object_new_string(t);
+}
+
+static json_object *str_or_null(const char *s)
+{
+        return s ? json_object_new_string(s) : NULL;
+}
+
+static int check_entry(const char *path, const vp_ledger_entry *e, vp_error *err)
+{
+        if (!e->name || !*e->name || !vp_uuid_valid(e->uuid) || !e->state || !*e->state)
+                return vp_error_set(err, -EINVAL,
+                                    "%s: refusing to save entry '%s' (%s): needs a name, a "
+                                    "canonical uuid and a state",
+                                    path, e->name ? e->name : "", e->uuid ? e->uuid : "no uuid");
+        if ((unsigned)e->kind >= VP_ARRAY_SIZE(kind_names) || e->created < 0 ||
+            e->created == INT64_MAX || e->pid < 0 || e->pid > INT_MAX)
+                return vp_error_set(err, -EINVAL,
+                                    "%s: refusing to save entry '%s': bad kind, "
+                                    "created or pid",
+                                    path, e->name);
+        for (size_t m = 0; m < e->n_mem; m++)
+                if (e->mem[m].node >= VP_MAX_CPUS || e->mem[m].kib >= (uint64_t)INT64_MAX)
+                        return vp_error_set(err, -EINVAL,
+                                            "%s: refusing to save entry '%s': memory on node %u "
+                                            "out of range",
+                                            path, e->name, e->mem[m].node);
+        return 0;
+}
+
+static json_object *entry_json(const vp_ledger_entry *e)
+{
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(e->name));
+        json_object_object_add(o, "uuid", json_object_new_string(e->uuid));
+        json_object_object_add(o, "profile", str_or_null(e->profile));
+        json_object_object_add(o, "matched_by", str_or_null(e->matched_by));
+        json_object_object_add(o, "state", json_object_new_string(e->state));
+        json_object_object_add(o, "kind", json_object_new_string(vp_entry_kind_name(e->kind)));
+        json_object_object_add(o, "held", cpuset_json(&e->held));
+        json_object_object_add(o, "vcpu_cpus", cpuset_json(&e->vcpu_cpus));
+        json_object_object_add(o, "emulator_cpus", cpuset_json(&e->emulator_cpus));
+        json_object_object_add(o, "nodes", cpuset_json(&e->nodes));
+        json_object *mem = json_object_new_object();
+        for (size_t m = 0; m < e->n_mem; m++) {
+                char key[16];
+                snprintf(key, sizeof(key), "%u", e->mem[m].node);
+                /* duplicates (an entry not put through vp_ledger_put) add up */
+                json_object *old = json_object_object_get(mem, key);
+                uint64_t kib =
+                    add_sat(e->mem[m].kib, old ? (uint64_t)json_object_get_int64(old) : 0);
+                json_object_object_add(mem, key, json_object_new_int64((int64_t)kib));
+        }
+        json_object_object_add(o, "memory", mem);
+        json_object_object_add(o, "created", json_object_new_int64(e->created));
+        json_object_object_add(o, "pid", json_object_new_int64(e->pid));
+        return o;
+}
+
+int vp_ledger_save(const char *rundir, const vp_ledger *l, vp_error *err)
+{
+        _cleanup_free_ char *path = vp_xasprintf("%s/" LEDGER_FILE, rundir);
+        for (size_t i = 0; i < l->n; i++) {
+                int r = check_entry(path, &l->entries[i], err);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < l->n_prev; i++)
+                if (!vp_uuid_valid(l->prev[i].uuid) || l->prev[i].released < 0 ||
+                    l->prev[i].released == INT64_MAX)
+                        return vp_error_set(err, -EINVAL,
+                                            "%s: refusing to save previous record %zu: bad uuid "
+                                            "or release time",
+                                            path, i);
+
+        _cleanup_json_ json_object *root = json_object_new_object();
+        json_object_object_add(root, "version", json_object_new_int(LEDGER_VERSION));
+        json_object *entries = json_object_new_array_ext((int)l->n);
+        json_object_object_add(root, "entries", entries);
+        for (size_t i = 0; i < l->n; i++)
+                json_object_array_add(entries, entry_json(&l->entries[i]));
+        json_object *prev = json_object_new_array_ext((int)l->n_prev);
+        json_object_object_add(root, "previous", prev);
+        /* only the newest VP_LEDGER_PREVIOUS_MAX, as load would keep */
+        size_t first = l->n_prev > VP_LEDGER_PREVIOUS_MAX ? l->n_prev - VP_LEDGER_PREVIOUS_MAX : 0;
+        for (size_t i = first; i < l->n_prev; i++) {
+                const vp_ledger_prev *p = &l->prev[i];
+                _cleanup_free_ char *uuid = vp_xstrdup(p->uuid);
+                uuid_lower(uuid);
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "uuid", json_object_new_string(uuid));
+                json_object_object_add(o, "held", cpuset_json(&p->held));
+                json_object_object_add(o, "emulator_cpus", cpuset_json(&p->emulator_cpus));
+                json_object_object_add(o, "released", json_object_new_int64(p->released));
+                json_object_array_add(prev, o);
+        }
+        size_t len = 0;
+        const char *text = json_object_to_json_string_length(
+            root,
+            JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
+            &len);
+        if (!text)
+                abort();
+        _cleanup_free_ char *data = vp_xmalloc(len + 2);
+        memcpy(data, text, len);
+        data[len++] = '\n';
+        data[len] = '\0';
+        return vp_write_file_atomic(path, data, len, 0600, err);
+}
+
+/* ---- liveness and reclaim ---- */
+
+static bool name_path_safe(const char *name)
+{
+        return name && *name && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+               strcmp(name, "..") != 0;
+}
+
+bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
+                           const char *procdir)
+{
+        if (!name_path_safe(e->name))
+                return false;
+        _cleanup_free_ char *pidfile = vp_xasprintf("%s/%s.pid", libvirt_rundir, e->name);
+        _cleanup_free_ char *text = NULL;
+        int r = vp_read_file(pidfile, PIDFILE_MAX, &text, NULL, NULL);
+        if (r == -ENOENT || r == -ENOTDIR || r == -ENAMETOOLONG || r == -EFBIG)
+                return false;
+        /* Could not read a pid file that is there (EACCES, EIO, ...): giving
+         * a running VM's CPUs away is worse than keeping a stale entry. */
+        if (r < 0)
+                return true;
+        uint64_t pid;
+        if (vp_parse_u64(vp_strstrip(text), &pid) < 0 || pid == 0 || pid > INT_MAX)
+                return false;
+        _cleanup_free_ char *proc = vp_xasprintf("%s/%lu", procdir, (unsigned long)pid);
+        struct stat st;
+        if (stat(proc, &st) == 0)
+                return true;
+        return !(errno == ENOENT || errno == ENOTDIR);
+}
+
+size_t vp_ledger_reclaim(vp_ledger *l, const char *rundir, const char *libvirt_rundir,
+                         const char *procdir, int64_t now, char ***names)
+{
+        size_t n = 0;
+        char **out = NULL;
+        for (size_t i = 0; i < l->n;) {
+                vp_ledger_entry *e = &l->entries[i];
+                /* stale means now - created > 60, written so it cannot overflow */
+                if (e->created >= now - VP_LEDGER_STALE_SECONDS ||
+                    vp_ledger_entry_alive(e, libvirt_rundir, procdir)) {
+                        i++;
+                        continue;
+                }
+                char *name = vp_xstrdup(e->name);
+                vp_state_remove(rundir, e->uuid);
+                remove_at(l, i, now);
+                if (names) {
+                        out = vp_xrealloc(out, (n + 1) * sizeof(*out));
+                        out[n] = name;
+                } else {
+                        free(name);
+                }
+                n++;
+        }
+        if (names)
+                *names = out;
+        return n;
+}
+
+/* ---- per-domain state ---- */
+
+static bool state_ext_valid(const char *ext)
+{
+        return ext && (strcmp(ext, "plan.json") == 0 || strcmp(ext, "xml") == 0);
+}
+
+/* uuid must have passed vp_uuid_valid. */
+static char *state_path(const char *rundir, const char *uuid, const char *ext)
+{
+        char u[37];
+        memcpy(u, uuid, sizeof(u));
+        uuid_lower(u);
+        return vp_xasprintf("%s/" LEDGER_DOMAINS "/%s.%s", rundir, u, ext);
+}
+
+int vp_state_save(const char *rundir, const char *uuid, const char *plan_json, const char *xml,
+                  vp_error *err)
+{
+        if (!vp_uuid_valid(uuid))
+                return vp_error_set(err, -EINVAL, "invalid domain uuid '%.64s'", uuid ? uuid : "");
+        _cleanup_free_ char *dir = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
+        int r = vp_mkdir_p(dir, 0700, err);
+        if (r < 0)
+                return r;
+        if (plan_json) {
+                _cleanup_free_ char *p = state_path(rundir, uuid, "plan.json");
+                r = vp_write_file_atomic(p, plan_json, strlen(plan_json), 0600, err);
+                if (r < 0)
+                        return r;
+        }
+        if (xml) {
+                _cleanup_free_ char *p = state_path(rundir, uuid, "xml");
+                r = vp_write_file_atomic(p, xml, strlen(xml), 0600, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int vp_state_read(const char *rundir, const char *uuid, const char *ext, char **out, vp_error *err)
+{
+        *out = NULL;
+        if (!vp_uuid_valid(uuid))
+                return vp_error_set(err, -EINVAL, "invalid domain uuid '%.64s'", uuid ? uuid : "");
+        if (!state_ext_valid(ext))
+                return vp_error_set(err, -EINVAL, "invalid state file kind '%.32s'",
+                                    ext ? ext : "");
+        _cleanup_free_ char *p = state_path(rundir, uuid, ext);
+        return vp_read_file(p, STATE_MAX_BYTES, out, NULL, err);
+}
+
+void vp_state_remove(const char *rundir, const char *uuid)
+{
+        if (!vp_uuid_valid(uuid))
+                return;
+        static const char *const exts[] = {"plan.json", "xml"};
+        for (size_t i = 0; i < VP_ARRAY_SIZE(exts); i++) {
+                _cleanup_free_ char *p = state_path(rundir, uuid, exts[i]);
+                (void)unlink(p);
+        }
+}

@@ -1,0 +1,1167 @@
+/* The ledger: file format round trip, ordering, put/remove/previous,
+ * accounting helpers, reclaim against fake libvirt and proc trees, corrupt
+ * files, locking, concurrent writers and writers killed mid-save. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "ledger.h"
+#include "tap.h"
+
+/* Under valgrind everything is ~50x slower: the concurrency and crash
+ * tests run smaller there (the native run is the real stress test). */
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#else
+#define UNDER_VALGRIND() false
+#endif
+
+#define NOW ((int64_t)1700000000)
+
+static const char *U1 = "11111111-2222-3333-4444-555555555555";
+static const char *U2 = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+static const char *U3 = "0f0f0f0f-0000-4000-8000-123456789abc";
+
+static char *tmpdirs[64];
+static size_t n_tmpdirs;
+
+static char *mkrun(void)
+{
+        char tmpl[] = "/tmp/vmplace-ledger-XXXXXX";
+        if (!mkdtemp(tmpl)) {
+                perror("mkdtemp");
+                exit(1);
+        }
+        char *d = vp_xstrdup(tmpl);
+        tmpdirs[n_tmpdirs++] = d;
+        return d;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+        (void)st, (void)flag, (void)f;
+        return remove(p);
+}
+
+static void rm_tmpdirs(void)
+{
+        for (size_t i = 0; i < n_tmpdirs; i++) {
+                nftw(tmpdirs[i], rm_one, 16, FTW_DEPTH | FTW_PHYS);
+                free(tmpdirs[i]);
+        }
+}
+
+static void write_text(const char *path, const char *text)
+{
+        FILE *f = fopen(path, "we");
+        if (!f) {
+                perror(path);
+                exit(1);
+        }
+        fputs(text, f);
+        fclose(f);
+}
+
+static bool exists(const char *path)
+{
+        struct stat st;
+        return lstat(path, &st) == 0;
+}
+
+static unsigned mode_of(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0xffffu;
+}
+
+static vp_cpuset cs(const char *text)
+{
+        vp_cpuset s;
+        vp_cpuset_zero(&s);
+        if (*text && vp_cpuset_parse(&s, text, VP_MAX_CPUS, NULL) < 0)
+                abort();
+        return s;
+}
+
+static vp_ledger_entry mk(const char *name, const char *uuid, vp_entry_kind kind, const char *held,
+                          int64_t created)
+{
+        vp_ledger_entry e = {
+            .name = vp_xstrdup(name),
+            .uuid = vp_xstrdup(uuid),
+            .profile = vp_xstrdup("database"),
+            .matched_by = vp_xstrdup("name:db-*"),
+            .state = vp_xstrdup("prepared"),
+            .kind = kind,
+            .held = cs(held),
+            .vcpu_cpus = cs(held),
+            .emulator_cpus = cs("0-1"),
+            .nodes = cs("0"),
+            .created = created,
+            .pid = 0,
+        };
+        return e;
+}
+
+static void add_mem(vp_ledger_entry *e, unsigned node, uint64_t kib)
+{
+        e->mem = vp_xrealloc(e->mem, (e->n_mem + 1) * sizeof(*e->mem));
+        e->mem[e->n_mem++] = (vp_ledger_mem){.node = node, .kib = kib};
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+        return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+static bool entry_equal(const vp_ledger_entry *a, const vp_ledger_entry *b)
+{
+        if (!str_eq(a->name, b->name) || !str_eq(a->uuid, b->uuid) ||
+            !str_eq(a->profile, b->profile) || !str_eq(a->matched_by, b->matched_by) ||
+            !str_eq(a->state, b->state) || a->kind != b->kind ||
+            !vp_cpuset_equal(&a->held, &b->held) ||
+            !vp_cpuset_equal(&a->vcpu_cpus, &b->vcpu_cpus) ||
+            !vp_cpuset_equal(&a->emulator_cpus, &b->emulator_cpus) ||
+            !vp_cpuset_equal(&a->nodes, &b->nodes) || a->n_mem != b->n_mem ||
+            a->created != b->created || a->pid != b->pid)
+                return false;
+        for (size_t i = 0; i < a->n_mem; i++)
+                if (a->mem[i].node != b->mem[i].node || a->mem[i].kib != b->mem[i].kib)
+                        return false;
+        return true;
+}
+
+static bool ledger_equal(const vp_ledger *a, const vp_ledger *b)
+{
+        if (a->n != b->n || a->n_prev != b->n_prev)
+                return false;
+        for (size_t i = 0; i < a->n; i++)
+                if (!entry_equal(&a->entries[i], &b->entries[i]))
+                        return false;
+        for (size_t i = 0; i < a->n_prev; i++)
+                if (!str_eq(a->prev[i].uuid, b->prev[i].uuid) ||
+                    !vp_cpuset_equal(&a->prev[i].held, &b->prev[i].held) ||
+                    !vp_cpuset_equal(&a->prev[i].emulator_cpus, &b->prev[i].emulator_cpus) ||
+                    a->prev[i].released != b->prev[i].released)
+                        return false;
+        return true;
+}
+
+static void test_uuid(void)
+{
+        ok(vp_uuid_valid(U1), "lower-case uuid valid");
+        ok(vp_uuid_valid("ABCDEF01-2345-6789-ABCD-EF0123456789"), "upper-case uuid valid");
+        ok(vp_uuid_valid("AbCdEf01-2345-6789-abcd-EF0123456789"), "mixed-case uuid valid");
+        ok(!vp_uuid_valid(NULL), "NULL uuid invalid");
+        ok(!vp_uuid_valid(""), "empty uuid invalid");
+        ok(!vp_uuid_valid("11111111-2222-3333-4444-55555555555"), "35 chars invalid");
+        ok(!vp_uuid_valid("11111111-2222-3333-4444-5555555555555"), "37 chars invalid");
+        ok(!vp_uuid_valid("111111112222-3333-4444-5555-55555555"), "misplaced hyphen invalid");
+        ok(!vp_uuid_valid("g1111111-2222-3333-4444-555555555555"), "non-hex invalid");
+        ok(!vp_uuid_valid("11111111222233334444555555555555"), "no hyphens invalid");
+        ok(!vp_uuid_valid("../../../../etc/passwd/aaaaaaaaaaaaaa"), "path invalid");
+        ok(!vp_uuid_valid("{11111111-2222-3333-4444-555555555555}"), "braced invalid");
+        is_str(vp_entry_kind_name(VP_KIND_DEDICATED), "dedicated", "kind name dedicated");
+        is_str(vp_entry_kind_name(VP_KIND_SHARED), "shared", "kind name shared");
+        is_str(vp_entry_kind_name(VP_KIND_NONE), "none", "kind name none");
+}
+
+static void test_roundtrip(void)
+{
+        char *run = mkrun();
+        vp_error err = {{0}};
+        vp_ledger l = {0}, back = {0};
+
+        is_int(vp_ledger_load(run, &back, &err), 0, "missing ledger loads as empty");
+        is_int(back.n + back.n_prev, 0, "... with nothing in it");
+
+        vp_ledger_entry e = mk("db-1", U1, VP_KIND_DEDICATED, "2-5,8", NOW - 5);
+        e.vcpu_cpus = cs("2-5");
+        e.emulator_cpus = cs("8");
+        e.nodes = cs("0-1");
+        free(e.state);
+        e.state = vp_xstrdup("enforced");
+        add_mem(&e, 1, 5ULL << 40); /* beyond 32 bits */
+        add_mem(&e, 0, 1048576);
+        e.pid = 424242;
+        e.created = (int64_t)1 << 40;
+        vp_ledger_put(&l, &e);
+        ok(e.name == NULL && e.uuid == NULL && e.mem == NULL, "put takes ownership and clears e");
+
+        vp_ledger_entry f =
+            mk("web \"x\"\n", "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE", VP_KIND_NONE, "", NOW);
+        free(f.profile);
+        free(f.matched_by);
+        f.profile = f.matched_by = NULL;
+        f.emulator_cpus = cs("");
+        f.nodes = cs("");
+        vp_ledger_put(&l, &f);
+        is_str(l.entries[1].uuid, U2, "put stores the uuid in lower case");
+        ok(vp_ledger_find_uuid(&l, "AAAAAAAA-bbbb-CCCC-dddd-EEEEEEEEEEEE") == &l.entries[1],
+           "find_uuid ignores case");
+        ok(vp_ledger_find_name(&l, "db-1") == &l.entries[0], "find_name");
+        ok(vp_ledger_find_name(&l, "DB-1") == NULL, "find_name is case-sensitive");
+        ok(vp_ledger_find_uuid(&l, U3) == NULL, "find_uuid of an absent uuid");
+
+        vp_ledger_entry g = mk("shared-1", U3, VP_KIND_SHARED, "", NOW);
+        g.vcpu_cpus = cs("0-63,100,4095");
+        vp_ledger_put(&l, &g);
+        is_int(l.entries[0].n_mem, 2, "memory kept per node");
+        is_int(l.entries[0].mem[0].node, 0, "memory sorted by node");
+
+        /* two released domains in prev */
+        vp_ledger_entry p =
+            mk("gone", "99999999-9999-9999-9999-999999999999", VP_KIND_DEDICATED, "10-11", NOW);
+        vp_ledger_put(&l, &p);
+        ok(vp_ledger_remove(&l, "99999999-9999-9999-9999-999999999999", NOW + 1), "remove");
+
+        is_int(vp_ledger_save(run, &l, &err), 0, "save: %s", err.msg);
+        is_int(vp_ledger_load(run, &back, &err), 0, "load: %s", err.msg);
+        ok(ledger_equal(&l, &back), "every field survives save + load");
+        vp_ledger_free(&back);
+
+        /* the file is the documented format */
+        char *path = vp_xasprintf("%s/ledger.json", run);
+        json_object *root = json_object_from_file(path);
+        ok(root != NULL, "ledger.json is JSON");
+        json_object *v, *ent, *mem;
+        ok(json_object_object_get_ex(root, "version", &v) && json_object_get_int(v) == 1,
+           "version 1");
+        ok(json_object_object_get_ex(root, "entries", &v) && json_object_array_length(v) == 3,
+           "3 entries");
+        ent = json_object_array_get_idx(v, 0);
+        is_str(json_object_get_string(json_object_object_get(ent, "name")), "db-1", "name");
+        is_str(json_object_get_string(json_object_object_get(ent, "uuid")), U1, "uuid");
+        is_str(json_object_get_string(json_object_object_get(ent, "kind")), "dedicated", "kind");
+        is_str(json_object_get_string(json_object_object_get(ent, "held")), "2-5,8",
+               "held normalised");
+        is_str(json_object_get_string(json_object_object_get(ent, "nodes")), "0-1", "nodes");
+        is_str(json_object_get_string(json_object_object_get(ent, "state")), "enforced", "state");
+        is_str(json_object_get_string(json_object_object_get(ent, "profile")), "database",
+               "profile");
+        is_str(json_object_get_string(json_object_object_get(ent, "matched_by")), "name:db-*",
+               "matched_by");
+        is_int(json_object_get_int64(json_object_object_get(ent, "created")), (int64_t)1 << 40,
+               "created");
+        is_int(json_object_get_int64(json_object_object_get(ent, "pid")), 424242, "pid");
+        mem = json_object_object_get(ent, "memory");
+        is_int(json_object_get_int64(json_object_object_get(mem, "0")), 1048576, "memory.0 KiB");
+        is_int(json_object_get_int64(json_object_object_get(mem, "1")), (int64_t)(5ULL << 40),
+               "memory.1 KiB");
+        ent = json_object_array_get_idx(v, 2);
+        is_str(json_object_get_string(json_object_object_get(ent, "name")), "web \"x\"\n",
+               "odd name kept verbatim");
+        ok(json_object_object_get_ex(ent, "profile", &v) && v == NULL, "NULL profile is null");
+        is_str(json_object_get_string(json_object_object_get(ent, "held")), "",
+               "empty cpuset is \"\"");
+        ok(json_object_object_get_ex(root, "previous", &v) && json_object_array_length(v) == 1,
+           "one previous record");
+        ent = json_object_array_get_idx(v, 0);
+        is_str(json_object_get_string(json_object_object_get(ent, "held")), "10-11",
+               "previous held");
+        is_str(json_object_get_string(json_object_object_get(ent, "emulator_cpus")), "0-1",
+               "previous emulator_cpus");
+        is_int(json_object_get_int64(json_object_object_get(ent, "released")), NOW + 1,
+               "previous released");
+        json_object_put(root);
+
+        /* unknown fields are ignored, pid/profile/matched_by/previous optional */
+        write_text(path, "{\"version\":1,\"future\":{\"x\":[1,2]},\"entries\":[{\"name\":\"a\","
+                         "\"uuid\":\"11111111-2222-3333-4444-555555555555\",\"state\":"
+                         "\"prepared\","
+                         "\"kind\":\"shared\",\"held\":\"\",\"vcpu_cpus\":\"0-3,^2\","
+                         "\"emulator_cpus\":\"\",\"nodes\":\"0\",\"memory\":{},"
+                         "\"created\":5,\"colour\":\"blue\"}]}");
+        is_int(vp_ledger_load(run, &back, &err), 0, "unknown fields ignored: %s", err.msg);
+        ok(back.n == 1 && back.entries[0].profile == NULL && back.entries[0].pid == 0 &&
+               back.n_prev == 0,
+           "optional fields default");
+        ok(back.n == 1 && vp_cpuset_equal(&back.entries[0].vcpu_cpus, &(vp_cpuset){{0xb}}),
+           "libvirt cpuset syntax accepted on load");
+        vp_ledger_free(&back);
+
+        /* save refuses what load would refuse, leaving the file alone */
+        vp_ledger bad = {0};
+        vp_ledger_entry b = mk("x", U1, VP_KIND_SHARED, "", NOW);
+        free(b.uuid);
+        b.uuid = vp_xstrdup("not-a-uuid");
+        vp_ledger_put(&bad, &b);
+        is_int(vp_ledger_save(run, &bad, &err), -EINVAL, "save refuses a bad uuid");
+        like(err.msg, "not-a-uuid", "... naming it");
+        is_int(vp_ledger_load(run, &back, &err), 0, "old file still loads");
+        is_int(back.n, 1, "... unchanged");
+        vp_ledger_free(&back);
+        vp_ledger_free(&bad);
+
+        free(path);
+        vp_ledger_free(&l);
+}
+
+static void test_sorted(void)
+{
+        char *run = mkrun();
+        vp_error err = {{0}};
+        vp_ledger l = {0}, back = {0};
+        const char *names[] = {"vm-b", "vm-a", "vm-c", "VM-z", "vm-aa", "1st"};
+        const char *uuids[] = {U1,
+                               U2,
+                               U3,
+                               "00000000-0000-0000-0000-000000000001",
+                               "00000000-0000-0000-0000-000000000002",
+                               "00000000-0000-0000-0000-000000000003"};
+        for (size_t i = 0; i < VP_ARRAY_SIZE(names); i++) {
+                vp_ledger_entry e = mk(names[i], uuids[i], VP_KIND_SHARED, "", NOW);
+                vp_ledger_put(&l, &e);
+        }
+        const char *want[] = {"1st", "VM-z", "vm-a", "vm-aa", "vm-b", "vm-c"};
+        bool sorted = l.n == VP_ARRAY_SIZE(want);
+        for (size_t i = 0; sorted && i < l.n; i++)
+                sorted = strcmp(l.entries[i].name, want[i]) == 0;
+        ok(sorted, "entries sorted by name after puts");
+        vp_ledger_save(run, &l, &err);
+        vp_ledger_load(run, &back, &err);
+        ok(ledger_equal(&l, &back), "order survives a round trip");
+        vp_ledger_free(&back);
+
+        /* a file written in another order loads sorted */
+        char *path = vp_xasprintf("%s/ledger.json", run);
+        json_object *root = json_object_from_file(path);
+        json_object *arr = json_object_object_get(root, "entries");
+        json_object *rev = json_object_new_array();
+        for (size_t i = json_object_array_length(arr); i-- > 0;)
+                json_object_array_add(rev, json_object_get(json_object_array_get_idx(arr, i)));
+        json_object_object_add(root, "entries", rev);
+        json_object_to_file(path, root);
+        json_object_put(root);
+        vp_ledger_load(run, &back, &err);
+        ok(ledger_equal(&l, &back), "reversed file loads sorted");
+        vp_ledger_free(&back);
+        free(path);
+        vp_ledger_free(&l);
+}
+
+static void test_put_replace(void)
+{
+        vp_ledger l = {0};
+        vp_ledger_entry e = mk("db-1", U1, VP_KIND_DEDICATED, "2-3", NOW);
+        vp_ledger_put(&l, &e);
+        e = mk("db-2", U2, VP_KIND_DEDICATED, "4-5", NOW);
+        vp_ledger_put(&l, &e);
+        e = mk("db-1", "11111111-2222-3333-4444-555555555555", VP_KIND_DEDICATED, "6-7", NOW + 9);
+        vp_ledger_put(&l, &e);
+        is_int(l.n, 2, "put with the same uuid replaces");
+        ok(vp_cpuset_equal(&vp_ledger_find_uuid(&l, U1)->held, &(vp_cpuset){{0xc0}}),
+           "... with the new content");
+        e = mk("db-1-renamed", "11111111-2222-3333-4444-555555555555", VP_KIND_DEDICATED, "6", NOW);
+        vp_ledger_put(&l, &e);
+        is_int(l.n, 2, "rename (same uuid) replaces");
+        ok(vp_ledger_find_name(&l, "db-1") == NULL, "... the old name is gone");
+        is_str(l.entries[0].name, "db-1-renamed", "... and order is kept");
+
+        e = mk("db-2", U3, VP_KIND_SHARED, "", NOW);
+        vp_ledger_put(&l, &e);
+        is_int(l.n, 2, "same name, new uuid: the old entry goes");
+        ok(vp_ledger_find_uuid(&l, U2) == NULL, "... old uuid gone");
+        ok(vp_ledger_find_uuid(&l, U3) != NULL, "... new uuid there");
+        is_int(l.n_prev, 0, "put records no previous");
+
+        /* put merges duplicate memory nodes */
+        e = mk("m", "00000000-0000-0000-0000-00000000000a", VP_KIND_NONE, "", NOW);
+        add_mem(&e, 1, 10);
+        add_mem(&e, 0, 5);
+        add_mem(&e, 1, 7);
+        vp_ledger_put(&l, &e);
+        vp_ledger_entry *m = vp_ledger_find_name(&l, "m");
+        ok(m && m->n_mem == 2 && m->mem[0].node == 0 && m->mem[1].kib == 17,
+           "duplicate memory nodes are summed");
+        vp_ledger_free(&l);
+}
+
+static void test_remove_previous(void)
+{
+        char *run = mkrun();
+        vp_error err = {{0}};
+        vp_ledger l = {0}, back = {0};
+        vp_ledger_entry e = mk("db-1", U1, VP_KIND_DEDICATED, "2-3", NOW);
+        e.emulator_cpus = cs("9");
+        vp_ledger_put(&l, &e);
+        ok(!vp_ledger_remove(&l, U2, NOW), "remove of an absent uuid is false");
+        ok(vp_ledger_previous(&l, U1) == NULL, "no previous before removal");
+        ok(vp_ledger_remove(&l, "11111111-2222-3333-4444-555555555555", NOW + 10),
+           "remove existing");
+        is_int(l.n, 0, "entry gone");
+        const vp_ledger_prev *p = vp_ledger_previous(&l, U1);
+        ok(p && vp_cpuset_equal(&p->held, &(vp_cpuset){{0xc}}) &&
+               vp_cpuset_equal(&p->emulator_cpus, &(vp_cpuset){{0x200}}) && p->released == NOW + 10,
+           "previous remembers held, emulator_cpus, released");
+        ok(!vp_ledger_remove(&l, U1, NOW + 11), "second remove is false");
+
+        e = mk("db-2", U2, VP_KIND_DEDICATED, "20", NOW);
+        vp_ledger_put(&l, &e);
+        vp_ledger_remove(&l, U2, NOW + 12);
+        e = mk("db-1", U1, VP_KIND_DEDICATED, "4-5", NOW);
+        vp_ledger_put(&l, &e);
+        vp_ledger_remove(&l, U1, NOW + 13);
+        is_int(l.n_prev, 2, "a newer release replaces the older record of the same uuid");
+        is_str(l.prev[1].uuid, U1, "... and becomes the newest");
+        p = vp_ledger_previous(&l, "11111111-2222-3333-4444-555555555555");
+        ok(p && vp_cpuset_equal(&p->held, &(vp_cpuset){{0x30}}) && p->released == NOW + 13,
+           "... with the new CPUs");
+
+        /* the cap drops the oldest */
+        for (unsigned i = 0; i < VP_LEDGER_PREVIOUS_MAX + 5; i++) {
+                char u[37], n[16];
+                snprintf(u, sizeof(u), "00000000-0000-0000-0000-%012x", i);
+                snprintf(n, sizeof(n), "t%u", i);
+                e = mk(n, u, VP_KIND_DEDICATED, "1", NOW);
+                vp_ledger_put(&l, &e);
+                vp_ledger_remove(&l, u, NOW + 100 + i);
+        }
+        is_int(l.n_prev, VP_LEDGER_PREVIOUS_MAX, "previous capped at %d", VP_LEDGER_PREVIOUS_MAX);
+        ok(vp_ledger_previous(&l, U1) == NULL && vp_ledger_previous(&l, U2) == NULL,
+           "the oldest records were dropped");
+        ok(vp_ledger_previous(&l, "00000000-0000-0000-0000-000000000004") == NULL &&
+               vp_ledger_previous(&l, "00000000-0000-0000-0000-000000000005") != NULL,
+           "exactly the oldest ones");
+        is_int(l.prev[l.n_prev - 1].released, NOW + 100 + VP_LEDGER_PREVIOUS_MAX + 4,
+               "newest last");
+        is_int(vp_ledger_save(run, &l, &err), 0, "save full previous");
+        is_int(vp_ledger_load(run, &back, &err), 0, "load full previous: %s", err.msg);
+        ok(ledger_equal(&l, &back), "previous order survives a round trip");
+        vp_ledger_free(&back);
+
+        /* a file with more than the cap (written elsewhere) keeps the newest */
+        char *path = vp_xasprintf("%s/ledger.json", run);
+        json_object *root = json_object_new_object();
+        json_object_object_add(root, "version", json_object_new_int(1));
+        json_object_object_add(root, "entries", json_object_new_array());
+        json_object *arr = json_object_new_array();
+        for (unsigned i = 0; i < VP_LEDGER_PREVIOUS_MAX + 3; i++) {
+                char u[37];
+                snprintf(u, sizeof(u), "00000000-0000-0000-0000-%012x", i);
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "uuid", json_object_new_string(u));
+                json_object_object_add(o, "held", json_object_new_string(i ? "1" : "bad"));
+                json_object_object_add(o, "emulator_cpus", json_object_new_string(""));
+                json_object_object_add(o, "released", json_object_new_int64(i));
+                json_object_array_add(arr, o);
+        }
+        json_object_object_add(root, "previous", arr);
+        json_object_to_file(path, root);
+        json_object_put(root);
+        is_int(vp_ledger_load(run, &back, &err), 0, "over-long previous loads: %s", err.msg);
+        is_int(back.n_prev, VP_LEDGER_PREVIOUS_MAX, "... capped");
+        is_int(back.prev[0].released, 3, "... the oldest dropped");
+        vp_ledger_free(&back);
+        write_text(path, "{\"version\":1,\"entries\":[],\"previous\":null}");
+        is_int(vp_ledger_load(run, &back, &err), 0, "previous null is none");
+        vp_ledger_free(&back);
+        free(path);
+        vp_ledger_free(&l);
+}
+
+static void test_committed_held(void)
+{
+        vp_ledger l = {0};
+        vp_ledger_entry e = mk("a", U1, VP_KIND_DEDICATED, "2-3", NOW);
+        add_mem(&e, 0, 1000);
+        add_mem(&e, 1, 50);
+        vp_ledger_put(&l, &e);
+        e = mk("b", U2, VP_KIND_DEDICATED, "8", NOW);
+        add_mem(&e, 0, 300);
+        vp_ledger_put(&l, &e);
+        e = mk("c", U3, VP_KIND_SHARED, "", NOW);
+        add_mem(&e, 1, 7);
+        vp_ledger_put(&l, &e);
+        is_int(vp_ledger_committed_kib(&l, 0, NULL), 1300, "committed node 0");
+        is_int(vp_ledger_committed_kib(&l, 1, NULL), 57, "committed node 1");
+        is_int(vp_ledger_committed_kib(&l, 2, NULL), 0, "committed node 2");
+        is_int(vp_ledger_committed_kib(&l, 0, U1), 300, "committed node 0 without a");
+        is_int(vp_ledger_committed_kib(&l, 1, "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE"), 57,
+               "skip uuid in upper case");
+        is_int(vp_ledger_committed_kib(&l, 1, U3), 50, "committed node 1 without c");
+        vp_cpuset h;
+        char buf[64];
+        vp_ledger_held(&l, NULL, &h);
+        is_str(vp_cpuset_fmt(&h, buf, sizeof(buf)), "2-3,8", "held by all");
+        vp_ledger_held(&l, U1, &h);
+        is_str(vp_cpuset_fmt(&h, buf, sizeof(buf)), "8", "held without a");
+        vp_ledger_held(&l, U2, &h);
+        is_str(vp_cpuset_fmt(&h, buf, sizeof(buf)), "2-3", "held without b");
+        vp_ledger_free(&l);
+        vp_ledger_held(&l, NULL, &h);
+        ok(vp_cpuset_empty(&h), "empty ledger holds nothing");
+}
+
+static void test_reclaim(void)
+{
+        char *run = mkrun();
+        vp_error err = {{0}};
+        char *lv = vp_xasprintf("%s/libvirt/qemu", run);
+        char *proc = vp_xasprintf("%s/proc", run);
+        vp_mkdir_p(lv, 0755, NULL);
+        vp_mkdir_p(proc, 0755, NULL);
+        char *p;
+#define FILE_AT(fmt, text)                                                                         \
+        do {                                                                                       \
+                p = vp_xasprintf(fmt, run);                                                        \
+                write_text(p, text);                                                               \
+                free(p);                                                                           \
+        } while (0)
+        p = vp_xasprintf("%s/proc/777", run);
+        mkdir(p, 0755);
+        free(p);
+        p = vp_xasprintf("%s/libvirt/qemu/sub", run);
+        mkdir(p, 0755);
+        free(p);
+        FILE_AT("%s/libvirt/qemu/alive.pid", "777\n");
+        FILE_AT("%s/libvirt/qemu/alive-nonl.pid", " 777 ");
+        FILE_AT("%s/libvirt/qemu/dead.pid", "778\n");
+        FILE_AT("%s/libvirt/qemu/garbage.pid", "77x\n");
+        FILE_AT("%s/libvirt/qemu/zero.pid", "0\n");
+        FILE_AT("%s/libvirt/qemu/negative.pid", "-777\n");
+        FILE_AT("%s/libvirt/qemu/empty.pid", "");
+        FILE_AT("%s/libvirt/qemu/huge.pid", "99999999999999999999999\n");
+        FILE_AT("%s/libvirt/qemu/young.pid", "778\n");
+        /* hostile names that would resolve to live pid files */
+        FILE_AT("%s/libvirt/evil.pid", "777\n");
+        FILE_AT("%s/libvirt/qemu/..pid", "777\n");
+        FILE_AT("%s/libvirt/qemu/...pid", "777\n");
+        FILE_AT("%s/libvirt/qemu/sub/x.pid", "777\n");
+
+        struct {
+                const char *name;
+                int64_t age;
+                bool keep;
+        } cases[] = {
+            {"absent", 3600, false},    {"alive", 3600, true},    {"alive-nonl", 3600, true},
+            {"dead", 3600, false},      {"garbage", 3600, false}, {"zero", 3600, false},
+            {"negative", 3600, false},  {"empty", 3600, false},   {"huge", 3600, false},
+            {"young", 10, true},        {"at-60s", 60, true},     {"at-61s", 61, false},
+            {"future", -500, true},     {"../evil", 3600, false}, {".", 3600, false},
+            {"..", 3600, false},        {"sub/x", 3600, false},   {"", 3600, false},
+            {"tab\there", 3600, false},
+        };
+        vp_ledger l = {0};
+        for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
+                char u[37];
+                snprintf(u, sizeof(u), "00000000-0000-0000-0000-%012zx", i);
+                vp_ledger_entry e = mk(cases[i].name, u, VP_KIND_DEDICATED, "", NOW - cases[i].age);
+                e.held = cs("0");
+                vp_cpuset_set(&e.held, (unsigned)i + 1);
+                vp_ledger_put(&l, &e);
+                is_int(vp_state_save(run, u, "{}", "<domain/>", &err), 0, "state for '%s'",
+                       cases[i].name);
+        }
+        bool alive_ok = true;
+        for (size_t i = 0; i < l.n; i++) {
+                const char *n = l.entries[i].name;
+                bool want = strcmp(n, "alive") == 0 || strcmp(n, "alive-nonl") == 0;
+                alive_ok &= vp_ledger_entry_alive(&l.entries[i], lv, proc) == want;
+        }
+        ok(alive_ok, "entry_alive only for the live pid files");
+
+        char **names = NULL;
+        size_t n = vp_ledger_reclaim(&l, run, lv, proc, NOW, &names);
+        size_t want_gone = 0;
+        bool all_right = true;
+        for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
+                char u[37];
+                snprintf(u, sizeof(u), "00000000-0000-0000-0000-%012zx", i);
+                bool present = vp_ledger_find_uuid(&l, u) != NULL;
+                bool listed = false;
+                for (size_t j = 0; j < n; j++)
+                        listed |= strcmp(names[j], cases[i].name) == 0;
+                char *plan = vp_xasprintf("%s/domains/%s.plan.json", run, u);
+                char *xml = vp_xasprintf("%s/domains/%s.xml", run, u);
+                bool files = exists(plan) && exists(xml);
+                bool no_files = !exists(plan) && !exists(xml);
+                const vp_ledger_prev *pv = vp_ledger_previous(&l, u);
+                if (cases[i].keep) {
+                        ok(present && !listed && files && !pv, "'%s' kept with its state files",
+                           cases[i].name);
+                } else {
+                        want_gone++;
+                        ok(!present && listed && no_files && pv && pv->released == NOW &&
+                               vp_cpuset_test(&pv->held, (unsigned)i + 1),
+                           "'%s' reclaimed, state files gone, previous recorded", cases[i].name);
+                }
+                all_right &= present == cases[i].keep;
+                free(plan);
+                free(xml);
+        }
+        is_int(n, want_gone, "reclaim count");
+        is_int(l.n, VP_ARRAY_SIZE(cases) - want_gone, "remaining entries");
+        ok(all_right, "exactly the expected entries remain");
+        for (size_t j = 0; j < n; j++)
+                free(names[j]);
+        free(names);
+
+        n = vp_ledger_reclaim(&l, run, lv, proc, NOW, &names);
+        ok(n == 0 && names == NULL, "second reclaim drops nothing");
+        n = vp_ledger_reclaim(&l, run, lv, proc, NOW + 1000, NULL);
+        is_int(n, 3, "later, the young ones go too (names NULL allowed)");
+
+        /* a caller bug (no uuid) must not wedge reclaim */
+        vp_ledger z = {0};
+        vp_ledger_entry e = mk("nouuid", U1, VP_KIND_SHARED, "", NOW - 3600);
+        free(e.uuid);
+        e.uuid = NULL;
+        vp_ledger_put(&z, &e);
+        n = vp_ledger_reclaim(&z, run, lv, proc, NOW, NULL);
+        ok(n == 1 && z.n == 0 && z.n_prev == 0, "an entry without uuid is reclaimed, no previous");
+        vp_ledger_free(&z);
+        free(lv);
+        free(proc);
+        vp_ledger_free(&l);
+#undef FILE_AT
+}
+
+static void corrupt_case_len(const char *run, const char *text, size_t len, const char *needle,
+                             const char *what)
+{
+        char *path = vp_xasprintf("%s/ledger.json", run);
+        FILE *f = fopen(path, "we");
+        fwrite(text, 1, len, f);
+        fclose(f);
+        vp_ledger l = {0};
+        vp_error err = {{0}};
+        is_int(vp_ledger_load(run, &l, &err), -EBADMSG, "%s: -EBADMSG", what);
+        like(err.msg, needle, "%s: message", what);
+        like(err.msg, path, "%s: message names the file", what);
+        ok(!strchr(err.msg, '\n'), "%s: one line", what);
+        ok(l.n == 0 && l.entries == NULL && l.prev == NULL, "%s: ledger left empty", what);
+        free(path);
+}
+
+static void corrupt_case(const char *run, const char *text, const char *needle, const char *what)
+{
+        corrupt_case_len(run, text, strlen(text), needle, what);
+}
+
+#define E_HEAD  "{\"version\":1,\"entries\":[{\"name\":\"a\",\"uuid\":\"" /* uuid follows */
+#define U2_TEXT "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE"
+#define E_OK    "11111111-2222-3333-4444-555555555555"
+#define E_REST                                                                                     \
+        "\",\"state\":\"prepared\",\"kind\":\"shared\",\"held\":\"\",\"vcpu_cpus\":"               \
+        "\"0-3\","                                                                                 \
+        "\"emulator_cpus\":\"\",\"nodes\":\"0\",\"memory\":{\"0\":1024},"                          \
+        "\"created\":5"
+
+static void test_corrupt(void)
+{
+        char *run = mkrun();
+        corrupt_case(run, "", "unexpected end of file", "empty file");
+        corrupt_case(run, "{\"version\":1,\"entries\":[{\"name\":\"a\",\"uu", "unexpected end",
+                     "truncated");
+        corrupt_case(run, "{\"version\":1,\"entries\":[]} x", "not valid JSON", "trailing garbage");
+        {
+                static const char nul[] = "{\"version\":1,\"entries\":[]}\0{}";
+                corrupt_case_len(run, nul, sizeof(nul) - 1, "NUL", "NUL byte");
+        }
+        corrupt_case(run, "[1,2]", "not a JSON object", "top level array");
+        corrupt_case(run, "{\"entries\":[]}", "missing 'version'", "no version");
+        corrupt_case(run, "{\"version\":2,\"entries\":[]}", "unsupported version '2'", "version 2");
+        corrupt_case(run, "{\"version\":\"1\",\"entries\":[]}", "unsupported version",
+                     "version string");
+        corrupt_case(run, "{\"version\":1}", "missing 'entries'", "no entries");
+        corrupt_case(run, "{\"version\":1,\"entries\":{}}", "'entries' is not an array",
+                     "entries object");
+        corrupt_case(run, "{\"version\":1,\"entries\":[],\"previous\":5}",
+                     "'previous' is not an array", "previous number");
+        corrupt_case(run, "{\"version\":1,\"entries\":[7]}", "entry 0: not an object",
+                     "entry number");
+        /* the control above must load: check directly */
+        {
+                char *path = vp_xasprintf("%s/ledger.json", run);
+                write_text(path, E_HEAD E_OK E_REST "}]}");
+                vp_ledger l = {0};
+                vp_error err = {{0}};
+                is_int(vp_ledger_load(run, &l, &err), 0, "the corrupt cases' base loads: %s",
+                       err.msg);
+                vp_ledger_free(&l);
+                free(path);
+        }
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"held\":\"0-\"}]}",
+                     "entry 0: bad 'held' value '0-'", "bad cpuset");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"held\":\"4096\"}]}",
+                     "entry 0: bad 'held' value '4096'", "cpu out of range");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"nodes\":3}]}", "bad 'nodes' value '3'",
+                     "cpuset number");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"name\":5}]}", "bad 'name' value '5'",
+                     "name number");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"name\":\"\"}]}", "bad 'name' value ''",
+                     "empty name");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"name\":\"a\\u0000b\"}]}", "NUL", "name with NUL");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"state\":null}]}", "bad 'state' value 'null'",
+                     "null state");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"profile\":[]}]}", "bad 'profile' value '[]'",
+                     "profile array");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"kind\":\"exclusive\"}]}",
+                     "bad 'kind' value 'exclusive'", "unknown kind");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"created\":\"x\"}]}",
+                     "bad 'created' value 'x': expected an integer", "created string");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"created\":1.5}]}", "bad 'created' value '1.5'",
+                     "created double");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"created\":-1}]}", "out of range",
+                     "created negative");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"created\":99999999999999999999}]}", "out of range",
+                     "created overflow");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"pid\":-3}]}", "bad 'pid' value '-3'",
+                     "negative pid");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"pid\":4294967296}]}", "bad 'pid'", "pid overflow");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"memory\":[]}]}", "bad 'memory' value '[]'",
+                     "memory array");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"memory\":{\"x\":1}}]}", "bad 'memory' key 'x'",
+                     "memory key");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"memory\":{\"0\":-1}}]}",
+                     "bad 'memory.0' value '-1'", "memory negative");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"memory\":{\"1\":\"2\"}}]}",
+                     "bad 'memory.1' value '2'", "memory string");
+        corrupt_case(run, E_HEAD "11111111-2222-3333-4444-55555555555g" E_REST "}]}",
+                     "bad 'uuid' value '11111111-2222-3333-4444-55555555555g'", "bad uuid");
+        corrupt_case(run, E_HEAD "../../etc/passwd" E_REST "}]}", "bad 'uuid'", "path uuid");
+        corrupt_case(run, "{\"version\":1,\"entries\":[{\"name\":\"a\",\"state\":\"x\"}]}",
+                     "entry 0: missing 'uuid'", "missing uuid");
+        corrupt_case(run, "{\"version\":1,\"entries\":[{\"name\":\"a\",\"uuid\":\"" E_OK "\"}]}",
+                     "entry 0: missing 'state'", "missing state");
+        corrupt_case(run,
+                     "{\"version\":1,\"entries\":[{\"name\":\"a\",\"uuid\":\"" E_OK
+                     "\",\"state\":\"p\",\"kind\":\"none\"}]}",
+                     "entry 0: missing 'held'", "missing held");
+        corrupt_case(run,
+                     "{\"version\":1,\"entries\":["
+                     "{\"name\":\"a\",\"uuid\":\"" E_OK E_REST "},"
+                     "{\"name\":\"b\",\"uuid\":\"" E_OK E_REST "}]}",
+                     "entry 1: uuid " E_OK " repeats entry 0", "duplicate uuid");
+        corrupt_case(run,
+                     "{\"version\":1,\"entries\":["
+                     "{\"name\":\"a\\n\",\"uuid\":\"" E_OK E_REST "},"
+                     "{\"name\":\"a\\n\",\"uuid\":\"" U2_TEXT E_REST "}]}",
+                     "entry 1: name 'a?' repeats entry 0", "duplicate name");
+        corrupt_case(run,
+                     "{\"version\":1,\"entries\":["
+                     "{\"name\":\"a\",\"uuid\":\"" E_OK E_REST "},"
+                     "{\"name\":\"a\",\"uuid\":\"" E_OK "\""
+                     "}]}",
+                     "entry 1: missing 'state'", "second entry error numbered 1");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"name\":\"bad\\nname\\u0001\",\"held\":7}]}",
+                     "bad 'held' value '7'", "control characters in other fields");
+        corrupt_case(run,
+                     "{\"version\":1,\"entries\":[],\"previous\":[{\"uuid\":\"" E_OK
+                     "\",\"held\":\"1\",\"emulator_cpus\":\"x\",\"released\":1}]}",
+                     "previous 0: bad 'emulator_cpus' value 'x'", "bad previous cpuset");
+        corrupt_case(run,
+                     "{\"version\":1,\"entries\":[],\"previous\":[{\"uuid\":\"" E_OK
+                     "\",\"held\":\"1\",\"emulator_cpus\":\"\"}]}",
+                     "previous 0: missing 'released'", "previous missing released");
+        /* a control character in a value is shown as '?' so the message stays one
+         * line */
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"held\":\"1\\n2\"}]}", "bad 'held' value '1?2'",
+                     "newline in value");
+}
+
+static void test_tmp_files(void)
+{
+        char *run = mkrun();
+        vp_error err = {{0}};
+        vp_ledger l = {0};
+        vp_ledger_entry e = mk("a", U1, VP_KIND_SHARED, "", NOW);
+        vp_ledger_put(&l, &e);
+        is_int(vp_ledger_save(run, &l, &err), 0, "save");
+        vp_ledger_free(&l);
+
+        /* a dead pid: a child that has exited and been reaped */
+        pid_t dead = fork();
+        if (dead == 0)
+                _exit(0);
+        waitpid(dead, NULL, 0);
+        char *t_dead = vp_xasprintf("%s/ledger.json.tmp.%d", run, (int)dead);
+        char *t_live = vp_xasprintf("%s/ledger.json.tmp.%d", run, (int)getpid());
+        char *t_other = vp_xasprintf("%s/other.json.tmp.%d", run, (int)dead);
+        char *t_state = vp_xasprintf("%s/domains/%s.xml.tmp.%d", run, U2, (int)dead);
+        char *t_state_live = vp_xasprintf("%s/domains/%s.plan.json.tmp.1", run, U2);
+        char *t_badname = vp_xasprintf("%s/domains/x.xml.tmp.%d", run, (int)dead);
+        write_text(t_dead, "{\"version\":1,\"entr");
+        write_text(t_live, "garbage");
+        write_text(t_other, "x");
+        is_int(vp_ledger_load(run, &l, &err), 0, "stale tmp files do not confuse load");
+        ok(l.n == 1 && strcmp(l.entries[0].name, "a") == 0, "... the real ledger is read");
+        vp_ledger_free(&l);
+
+        int fd = vp_ledger_lock(run, &err);
+        ok(fd >= 0, "lock");
+        vp_ledger_unlock(fd);
+        write_text(t_state, "x");
+        write_text(t_state_live, "x");
+        write_text(t_badname, "x");
+        fd = vp_ledger_lock(run, &err);
+        vp_ledger_unlock(fd);
+        ok(!exists(t_dead), "lock sweeps ledger tmp file of a dead pid");
+        ok(!exists(t_state), "lock sweeps state tmp file of a dead pid");
+        ok(exists(t_live), "tmp file of a live pid is kept");
+        ok(exists(t_state_live), "state tmp file of pid 1 is kept");
+        ok(exists(t_other), "other files are not touched");
+        ok(exists(t_badname), "non-uuid names in domains/ are not touched");
+        free(t_dead);
+        free(t_live);
+        free(t_other);
+        free(t_state);
+        free(t_state_live);
+        free(t_badname);
+}
+
+static void test_lock_and_modes(void)
+{
+        char *base = mkrun();
+        char *run = vp_xasprintf("%s/a/b/run", base);
+        vp_error err = {{0}};
+        umask(022);
+        int fd = vp_ledger_lock(run, &err);
+        ok(fd >= 0, "lock creates a missing rundir: %s", fd < 0 ? err.msg : "");
+        is_int(mode_of(run), 0700, "rundir 0700");
+        char *dom = vp_xasprintf("%s/domains", run);
+        is_int(mode_of(dom), 0700, "rundir/domains 0700");
+        char *lk = vp_xasprintf("%s/ledger.lock", run);
+        is_int(mode_of(lk), 0600, "ledger.lock 0600");
+        int fl = fcntl(fd, F_GETFD);
+        ok(fl >= 0 && (fl & FD_CLOEXEC), "lock fd is FD_CLOEXEC");
+
+        /* another open file description cannot take it */
+        pid_t pid = fork();
+        if (pid == 0) {
+                int f2 = open(lk, O_RDWR | O_CLOEXEC);
+                int r = flock(f2, LOCK_EX | LOCK_NB);
+                _exit(r < 0 && errno == EWOULDBLOCK ? 0 : 1);
+        }
+        int st;
+        waitpid(pid, &st, 0);
+        ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "lock is exclusive");
+
+        /* a forked child inherits the description; unlock must still release it */
+        pid = fork();
+        if (pid == 0) {
+                sleep(30);
+                _exit(0);
+        }
+        vp_ledger_unlock(fd);
+        int f3 = open(lk, O_RDWR | O_CLOEXEC);
+        ok(flock(f3, LOCK_EX | LOCK_NB) == 0, "unlock releases even with a forked child alive");
+        close(f3);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+
+        vp_ledger l = {0};
+        vp_ledger_entry e = mk("a", U1, VP_KIND_SHARED, "", NOW);
+        vp_ledger_put(&l, &e);
+        is_int(vp_ledger_save(run, &l, &err), 0, "save");
+        char *lj = vp_xasprintf("%s/ledger.json", run);
+        is_int(mode_of(lj), 0600, "ledger.json 0600");
+        vp_ledger_free(&l);
+
+        umask(0);
+        char *run2 = vp_xasprintf("%s/run2", base);
+        fd = vp_ledger_lock(run2, &err);
+        char *lk2 = vp_xasprintf("%s/ledger.lock", run2);
+        is_int(mode_of(run2), 0700, "rundir 0700 with umask 0");
+        is_int(mode_of(lk2), 0600, "ledger.lock 0600 with umask 0");
+        vp_ledger_unlock(fd);
+        umask(022);
+
+        char *notdir = vp_xasprintf("%s/file", base);
+        write_text(notdir, "");
+        char *under = vp_xasprintf("%s/file/run", base);
+        fd = vp_ledger_lock(under, &err);
+        ok(fd < 0, "lock under a regular file fails");
+        like(err.msg, notdir, "... naming the path");
+
+        free(run);
+        free(dom);
+        free(lk);
+        free(lj);
+        free(run2);
+        free(lk2);
+        free(notdir);
+        free(under);
+}
+
+static void test_state(void)
+{
+        char *run = mkrun();
+        vp_error err = {{0}};
+        const char *UP = "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE";
+        is_int(vp_state_save(run, UP, "{\"plan\":1}", "<domain type='kvm'/>", &err), 0,
+               "state save: %s", err.msg);
+        char *plan = vp_xasprintf("%s/domains/%s.plan.json", run, U2);
+        char *xml = vp_xasprintf("%s/domains/%s.xml", run, U2);
+        ok(exists(plan) && exists(xml), "state files named by the lower-case uuid");
+        is_int(mode_of(plan), 0600, "plan.json 0600");
+        is_int(mode_of(xml), 0600, "xml 0600");
+        char *out = NULL;
+        is_int(vp_state_read(run, U2, "plan.json", &out, &err), 0, "read plan");
+        is_str(out, "{\"plan\":1}", "plan content");
+        free(out);
+        is_int(vp_state_read(run, UP, "xml", &out, &err), 0, "read xml by upper-case uuid");
+        is_str(out, "<domain type='kvm'/>", "xml content");
+        free(out);
+        is_int(vp_state_read(run, U1, "xml", &out, &err), -ENOENT, "absent state -ENOENT");
+        ok(out == NULL, "... out NULL");
+        is_int(vp_state_read(run, U2, "../ledger.json", &out, &err), -EINVAL, "bad ext");
+        is_int(vp_state_read(run, "../ledger", "xml", &out, &err), -EINVAL, "bad uuid read");
+        is_int(vp_state_save(run, "../../etc/x", "{}", "x", &err), -EINVAL, "bad uuid save");
+        like(err.msg, "../../etc/x", "... names it");
+        is_int(vp_state_save(run, NULL, "{}", "x", &err), -EINVAL, "NULL uuid save");
+        is_int(vp_state_save(run, U1, "{}", NULL, &err), 0, "save only the plan");
+        ok(vp_state_read(run, U1, "xml", &out, &err) == -ENOENT, "... no xml written");
+        vp_state_remove(run, "../../x");
+        vp_state_remove(run, NULL);
+        vp_state_remove(run, UP);
+        ok(!exists(plan) && !exists(xml), "state remove deletes both");
+        vp_state_remove(run, UP);
+        ok(true, "removing again is harmless");
+        free(plan);
+        free(xml);
+}
+
+/* N processes each lock, load, take the lowest CPU nobody holds, save and
+ * unlock. Without a working lock two pick the same CPU or one save loses
+ * another's entry. */
+static void test_concurrent(void)
+{
+        enum { NMAX = 16 };
+        const int N = UNDER_VALGRIND() ? 6 : NMAX;
+        char *run = mkrun();
+        pid_t kids[NMAX];
+        for (int i = 0; i < N; i++) {
+                kids[i] = fork();
+                if (kids[i] == 0) {
+                        vp_error err;
+                        vp_ledger l = {0};
+                        int fd = vp_ledger_lock(run, &err);
+                        if (fd < 0 || vp_ledger_load(run, &l, &err) < 0)
+                                _exit(2);
+                        vp_cpuset held;
+                        vp_ledger_held(&l, NULL, &held);
+                        int cpu = 0;
+                        while (vp_cpuset_test(&held, (unsigned)cpu))
+                                cpu++;
+                        char name[16], uuid[37];
+                        snprintf(name, sizeof(name), "vm-%02d", i);
+                        snprintf(uuid, sizeof(uuid), "00000000-0000-0000-0000-%012d", i);
+                        vp_ledger_entry e = mk(name, uuid, VP_KIND_DEDICATED, "", NOW);
+                        vp_cpuset_set(&e.held, (unsigned)cpu);
+                        vp_ledger_put(&l, &e);
+                        usleep(2000); /* widen the window a broken lock would show */
+                        int r = vp_ledger_save(run, &l, &err);
+                        vp_ledger_unlock(fd);
+                        vp_ledger_free(&l);
+                        _exit(r < 0 ? 3 : 0);
+                }
+        }
+        bool kids_ok = true;
+        for (int i = 0; i < N; i++) {
+                int st;
+                waitpid(kids[i], &st, 0);
+                kids_ok &= WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        }
+        ok(kids_ok, "%d concurrent writers succeeded", N);
+        vp_ledger l = {0};
+        vp_error err = {{0}};
+        is_int(vp_ledger_load(run, &l, &err), 0, "ledger loads");
+        is_int(l.n, N, "all %d entries present", N);
+        vp_cpuset all;
+        vp_cpuset_zero(&all);
+        bool distinct = true;
+        for (size_t i = 0; i < l.n; i++) {
+                distinct &= vp_cpuset_count(&l.entries[i].held) == 1 &&
+                            !vp_cpuset_intersects(&all, &l.entries[i].held);
+                vp_cpuset_or(&all, &l.entries[i].held);
+        }
+        ok(distinct, "every CPU distinct");
+        char buf[32];
+        char want[16];
+        snprintf(want, sizeof(want), "0-%d", N - 1);
+        is_str(vp_cpuset_fmt(&all, buf, sizeof(buf)), want, "CPUs %s handed out", want);
+        vp_ledger_free(&l);
+}
+
+/* A ledger large enough that saving takes a while, deterministic in gen. */
+static void big_ledger(vp_ledger *l, unsigned gen)
+{
+        memset(l, 0, sizeof(*l));
+        unsigned n = UNDER_VALGRIND() ? 40 : 600;
+        for (unsigned i = 0; i < n; i++) {
+                char name[32], uuid[37];
+                snprintf(name, sizeof(name), "vm-%05u", i);
+                snprintf(uuid, sizeof(uuid), "%08x-0000-4000-8000-%012x", gen, i);
+                vp_ledger_entry e = mk(name, uuid, VP_KIND_DEDICATED, "", (int64_t)gen);
+                for (unsigned c = (gen + i) % 7; c < 256; c += 3)
+                        vp_cpuset_set(&e.vcpu_cpus, c);
+                vp_cpuset_set(&e.held, (gen * 31 + i) % VP_MAX_CPUS);
+                add_mem(&e, 0, (uint64_t)gen * 1024 + i);
+                add_mem(&e, 1, i);
+                e.pid = (long)gen;
+                vp_ledger_put(l, &e);
+        }
+        for (unsigned i = 0; i < 40; i++) {
+                char uuid[37];
+                snprintf(uuid, sizeof(uuid), "%08x-1111-4000-8000-%012x", gen, i);
+                vp_ledger_entry e = mk("p", uuid, VP_KIND_DEDICATED, "7", NOW);
+                vp_ledger_put(l, &e);
+                vp_ledger_remove(l, uuid, (int64_t)gen);
+        }
+}
+
+static double now_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Fork a process that builds ledger gen, then returns once it is about to
+ * lock and save, so the caller's kill lands in the part that matters. */
+static pid_t spawn_saver(const char *run, unsigned gen)
+{
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                abort();
+        pid_t pid = fork();
+        if (pid == 0) {
+                vp_ledger l;
+                vp_error err;
+                close(p[0]);
+                big_ledger(&l, gen);
+                if (write(p[1], "", 1) != 1)
+                        _exit(4);
+                int fd = vp_ledger_lock(run, &err);
+                int r = fd < 0 ? fd : vp_ledger_save(run, &l, &err);
+                vp_ledger_unlock(fd);
+                vp_ledger_free(&l);
+                _exit(r < 0 ? 3 : 0);
+        }
+        close(p[1]);
+        char c;
+        while (read(p[0], &c, 1) < 0 && errno == EINTR)
+                ;
+        close(p[0]);
+        return pid;
+}
+
+static int count_tmp(const char *dir)
+{
+        DIR *d = opendir(dir);
+        int n = 0;
+        for (struct dirent *de; d && (de = readdir(d));)
+                n += strstr(de->d_name, ".tmp.") != NULL;
+        if (d)
+                closedir(d);
+        return n;
+}
+
+static void test_crash(void)
+{
+        char *run = mkrun();
+        vp_error err = {{0}};
+        const char *env = getenv("VMPLACE_LEDGER_CRASH_ITERS");
+        unsigned iters = env ? (unsigned)atoi(env) : UNDER_VALGRIND() ? 15 : 200;
+        unsigned seed = env && getenv("VMPLACE_TEST_SEED")
+                            ? (unsigned)atoi(getenv("VMPLACE_TEST_SEED"))
+                            : (unsigned)time(NULL) ^ (unsigned)getpid();
+        srand(seed);
+        printf("# crash test: %u iterations, seed %u\n", iters, seed);
+
+        vp_ledger old;
+        big_ledger(&old, 0);
+        is_int(vp_ledger_save(run, &old, &err), 0, "initial big ledger saved");
+
+        /* how long a whole saver run takes, to aim the kills across it */
+        int st;
+        pid_t pid = spawn_saver(run, 0);
+        double t0 = now_s();
+        waitpid(pid, &st, 0);
+        double span = now_s() - t0;
+        ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "an unkilled saver succeeds (%.1f ms to save)",
+           span * 1e3);
+
+        unsigned loads_ok = 0, consistent = 0, got_old = 0, got_new = 0, finished = 0;
+        unsigned cur = 0;
+        for (unsigned it = 1; it <= iters; it++) {
+                unsigned gen = it;
+                pid = spawn_saver(run, gen);
+                useconds_t delay = (useconds_t)((double)rand() / RAND_MAX * span * 1.3 * 1e6);
+                usleep(delay);
+                kill(pid, SIGKILL);
+                waitpid(pid, &st, 0);
+                bool clean_exit = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+                finished += clean_exit;
+
+                vp_ledger got = {0};
+                if (vp_ledger_load(run, &got, &err) == 0) {
+                        loads_ok++;
+                        vp_ledger want_new = {0};
+                        /* created carries the generation; build only when needed */
+                        if (got.n > 0 && got.entries[0].created == (int64_t)gen)
+                                big_ledger(&want_new, gen);
+                        if (want_new.n > 0 && ledger_equal(&got, &want_new)) {
+                                consistent++;
+                                got_new++;
+                                vp_ledger_free(&old);
+                                old = want_new;
+                                cur = gen;
+                        } else {
+                                vp_ledger_free(&want_new);
+                                if (!clean_exit && ledger_equal(&got, &old)) {
+                                        consistent++;
+                                        got_old++;
+                                } else {
+                                        printf("# iteration %u: ledger is neither gen %u nor "
+                                               "gen %u\n",
+                                               it, cur, gen);
+                                }
+                        }
+                } else {
+                        printf("# iteration %u: load failed: %s\n", it, err.msg);
+                }
+                vp_ledger_free(&got);
+        }
+        printf("# %u old, %u new, %u savers finished before the kill\n", got_old, got_new,
+               finished);
+        is_int(loads_ok, iters, "the ledger loaded after every kill");
+        is_int(consistent, iters, "it was always the old or the new content");
+        vp_ledger_free(&old);
+
+        int fd = vp_ledger_lock(run, &err);
+        vp_ledger_unlock(fd);
+        is_int(count_tmp(run), 0, "no tmp files left once the lock swept them");
+}
+
+int main(void)
+{
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        test_uuid();
+        test_roundtrip();
+        test_sorted();
+        test_put_replace();
+        test_remove_previous();
+        test_committed_held();
+        test_reclaim();
+        test_corrupt();
+        test_tmp_files();
+        test_lock_and_modes();
+        test_state();
+        test_concurrent();
+        test_crash();
+        rm_tmpdirs();
+        return tap_done();
+}

@@ -882,8 +882,8 @@ static int apply_profile(loader *L, vp_profile *p, const entry *e, bool report)
         int r = 0;
         switch (e->id) {
         case K_NAMES: {
-                char **names;
-                size_t n;
+                char **names = NULL;
+                size_t n = 0;
                 r = parse_names(v, &names, &n, &err);
                 if (r == 0) {
                         strv_free(p->names, p->n_names);

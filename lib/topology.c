@@ -196,7 +196,7 @@ static int list_nodes(loader *ld, unsigned **ids_out, size_t *n_out)
 static int load_nodes_sysfs(loader *ld, vp_topology *t)
 {
         _cleanup_free_ unsigned *ids = NULL;
-        size_t n;
+        size_t n = 0;
         int r = list_nodes(ld, &ids, &n);
         if (r < 0)
                 return r;

@@ -109,12 +109,13 @@ char *vp_linediff(const char *a_txt, const char *b_txt, const char *a_name, cons
                 if (i < n && j < m && same(&a, pre + i, &b, pre + j)) {
                         put_line(&o, ' ', a.s[pre + i], a.len[pre + i]);
                         i++, j++;
-                } else if (j < m && (i == n || L(i, j + 1) >= L(i + 1, j))) {
-                        put_line(&o, '+', b.s[pre + j], b.len[pre + j]);
-                        j++;
-                } else {
+                } else if (i < n && (j == m || L(i + 1, j) >= L(i, j + 1))) {
+                        /* deletions before insertions in a changed block */
                         put_line(&o, '-', a.s[pre + i], a.len[pre + i]);
                         i++;
+                } else {
+                        put_line(&o, '+', b.s[pre + j], b.len[pre + j]);
+                        j++;
                 }
         }
 #undef L

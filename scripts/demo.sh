@@ -27,7 +27,7 @@ VMPLACE=$src/build/cli/vmplace
 
 say "starting libvirtd"
 "$src/scripts/libvirt-up.sh"
-virsh -c $URI version | head -3
+virsh -c $URI version | sed -n 1,4p
 
 say "installing the hook and a demo profile"
 clean

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
+# (libicu-dev, liblzma-dev, zlib1g-dev: the static archives libxml2.a needs for
+# the statically linked hook.)
 # Install what vmplace needs to build, test and demo on Debian 12 / Ubuntu
 # (as root). Idempotent: already-installed packages are skipped quickly.
 set -euo pipefail
 
 BUILD_PKGS=(build-essential cmake pkg-config libxml2-dev libnuma-dev libinih-dev libjson-c-dev
-            libvirt-dev)
+            libvirt-dev libicu-dev liblzma-dev zlib1g-dev)
 RUNTIME_PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
               numactl virtinst libxml2-utils busybox-static cpio valgrind)
 

@@ -101,9 +101,8 @@ int cmd_topology(const vp_paths *p, int argc, char **argv)
                      c = vp_cpuset_next(&n->cpus, (unsigned)c + 1)) {
                         if (vp_cpuset_test(&seen, (unsigned)c))
                                 continue;
-                        vp_cpuset core = t->cpus[c].siblings;
-                        vp_cpuset_and(&core, &n->cpus);
-                        vp_cpuset_set(&core, (unsigned)c);
+                        vp_cpuset core;
+                        vp_topology_core_of(t, (unsigned)c, &core);
                         vp_cpuset_or(&seen, &core);
                         json_object *jthreads = json ? json_object_new_array() : NULL;
                         if (!json)

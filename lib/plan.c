@@ -108,19 +108,6 @@ static void refuse(ctx *c, const char *fmt, ...)
 
 /* ---- CPU picking inside one node ---------------------------------------- */
 
-/* The online siblings of cpu that belong to the same node. */
-static void core_of(const vp_topology *t, unsigned cpu, const vp_cpuset *node_cpus, vp_cpuset *out)
-{
-        if (cpu < t->n_cpus && !vp_cpuset_empty(&t->cpus[cpu].siblings))
-                *out = t->cpus[cpu].siblings;
-        else {
-                vp_cpuset_zero(out);
-                vp_cpuset_set(out, cpu);
-        }
-        vp_cpuset_and(out, node_cpus);
-        vp_cpuset_set(out, cpu);
-}
-
 typedef struct core {
         vp_cpuset all;  /* threads of the core on this node */
         vp_cpuset free; /* of which available to us */
@@ -141,7 +128,7 @@ static core *list_cores(const vp_topology *t, const vp_cpuset *node_cpus, const 
                 if (vp_cpuset_test(&seen, (unsigned)cpu))
                         continue;
                 core k;
-                core_of(t, (unsigned)cpu, node_cpus, &k.all);
+                vp_topology_core_of(t, (unsigned)cpu, &k.all);
                 vp_cpuset_or(&seen, &k.all);
                 k.free = k.all;
                 vp_cpuset_and(&k.free, avail);

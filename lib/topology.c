@@ -503,3 +503,16 @@ void vp_topology_nodeset(const vp_topology *t, vp_cpuset *out)
         for (size_t i = 0; i < t->n_nodes; i++)
                 vp_cpuset_set(out, t->nodes[i].id);
 }
+
+void vp_topology_core_of(const vp_topology *t, unsigned cpu, vp_cpuset *out)
+{
+        vp_cpuset_zero(out);
+        if (cpu < t->n_cpus) {
+                *out = t->cpus[cpu].siblings;
+                const vp_node *n =
+                        t->cpus[cpu].node >= 0 ? vp_topology_node(t, (unsigned)t->cpus[cpu].node) : NULL;
+                if (n)
+                        vp_cpuset_and(out, &n->cpus);
+        }
+        vp_cpuset_set(out, cpu);
+}

@@ -59,5 +59,8 @@ const vp_node *vp_topology_node(const vp_topology *t, unsigned id);
 int vp_topology_node_index(const vp_topology *t, unsigned id);
 /* All node ids as a set. */
 void vp_topology_nodeset(const vp_topology *t, vp_cpuset *out);
+/* The physical core of cpu as placement sees it: its online SMT siblings on
+ * the same node, always including cpu itself. */
+void vp_topology_core_of(const vp_topology *t, unsigned cpu, vp_cpuset *out);
 
 #endif

@@ -57,17 +57,7 @@ say "the host as vmplace sees it"
 run "$VMPLACE" topology
 
 ncpu=$(nproc)
-mkvm() { # name vcpus
-        cat <<XML
-<domain type='qemu'>
-  <name>$1</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu placement='static'>$2</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='network'/></os>
-  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><console type='pty'/></devices>
-</domain>
-XML
-}
+mkvm() { "$src/scripts/minivm-xml.sh" "$@"; }
 mkvm vmplace-demo-1 1 >/tmp/vmplace-demo-1.xml
 mkvm vmplace-demo-2 "$ncpu" >/tmp/vmplace-demo-2.xml
 virsh -c $URI define /tmp/vmplace-demo-1.xml >/dev/null

@@ -51,17 +51,7 @@ INI
 chmod 644 "$W"/conf/vmplace.ini "$W"/conf/profiles.d/*.ini
 reload
 
-mkvm() { # name vcpus
-        cat <<XML
-<domain type='qemu'>
-  <name>$1</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu placement='static'>$2</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='network'/></os>
-  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><console type='pty'/></devices>
-</domain>
-XML
-}
+mkvm() { "$VMPLACE_SRC/scripts/minivm-xml.sh" "$@"; }
 mkvm "$tag-a" 1 >"$W/a.xml"
 mkvm "$tag-b" "$ncpu" >"$W/b.xml"
 mkvm "$tag-web" 1 >"$W/web.xml"

@@ -70,12 +70,6 @@ static const char *const emu_policy_names[] = {
     [VP_EMU_SHARE] = "share",
     [VP_EMU_ISOLATE] = "isolate",
 };
-static const char *const mem_mode_names[] = {
-    [VP_MEM_STRICT] = "strict",
-    [VP_MEM_PREFERRED] = "preferred",
-    [VP_MEM_INTERLEAVE] = "interleave",
-    [VP_MEM_RESTRICTIVE] = "restrictive",
-};
 
 static const char *enum_name(const char *const *tab, size_t n, int v)
 {
@@ -967,7 +961,7 @@ static int apply_profile(loader *L, vp_profile *p, const entry *e, bool report)
                 r = PARSE_ENUM(v, strategy_names, &p->strategy, &err);
                 break;
         case K_MODE:
-                r = PARSE_ENUM(v, mem_mode_names, &t->mem_mode, &err);
+                r = PARSE_ENUM(v, vp_mem_mode_names, &t->mem_mode, &err);
                 break;
         case K_NODESET:
                 if (strcmp(v, "auto") == 0) {
@@ -985,7 +979,7 @@ static int apply_profile(loader *L, vp_profile *p, const entry *e, bool report)
                 break;
         case K_MEMNODE_MODE: {
                 vp_mem_mode m;
-                r = PARSE_ENUM(v, mem_mode_names, &m, &err);
+                r = PARSE_ENUM(v, vp_mem_mode_names, &m, &err);
                 if (r == 0)
                         vp_memnodes_get(&t->memnodes, &t->n_memnodes, e->sub)->mode = m;
                 break;

@@ -26,7 +26,7 @@ const char *const vp_tune_scalar_xml_names[VP_T__COUNT] = {
         [VP_T_IOTHREAD_QUOTA] = "iothread_quota",
 };
 
-static const char *const mem_mode_names[] = {
+const char *const vp_mem_mode_names[VP_MEM_RESTRICTIVE + 1] = {
         [VP_MEM_STRICT] = "strict",
         [VP_MEM_PREFERRED] = "preferred",
         [VP_MEM_INTERLEAVE] = "interleave",
@@ -35,15 +35,15 @@ static const char *const mem_mode_names[] = {
 
 const char *vp_mem_mode_name(vp_mem_mode m)
 {
-        if (m <= VP_MEM_UNSET || (size_t)m >= VP_ARRAY_SIZE(mem_mode_names))
+        if (m <= VP_MEM_UNSET || (size_t)m >= VP_ARRAY_SIZE(vp_mem_mode_names))
                 return NULL;
-        return mem_mode_names[m];
+        return vp_mem_mode_names[m];
 }
 
 vp_mem_mode vp_mem_mode_from_name(const char *s)
 {
-        for (size_t i = 1; s && i < VP_ARRAY_SIZE(mem_mode_names); i++)
-                if (strcmp(s, mem_mode_names[i]) == 0)
+        for (size_t i = 1; s && i < VP_ARRAY_SIZE(vp_mem_mode_names); i++)
+                if (strcmp(s, vp_mem_mode_names[i]) == 0)
                         return (vp_mem_mode)i;
         return VP_MEM_UNSET;
 }

@@ -23,6 +23,8 @@ typedef enum vp_mem_mode {
         VP_MEM_RESTRICTIVE,
 } vp_mem_mode;
 
+/* Names indexed by vp_mem_mode (index 0, UNSET, is NULL). */
+extern const char *const vp_mem_mode_names[VP_MEM_RESTRICTIVE + 1];
 /* "strict", ... ; NULL for UNSET */
 const char *vp_mem_mode_name(vp_mem_mode m);
 /* Returns the mode or VP_MEM_UNSET for unknown text. */

@@ -1,7 +1,7 @@
 #include "cgwrites.h"
 
+#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 static void add(vp_cgwrites *w, char *file, char *value)
 {
@@ -102,9 +102,28 @@ void vp_cgwrites_free(vp_cgwrites *w)
         w->n = 0;
 }
 
+/* true when DIR/cgroup.controllers (a cgroup2 mount) lists the cpu controller */
+static bool v2_has_cpu(const char *dir)
+{
+        char path[4096], buf[512];
+        snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return false;
+        bool found = false;
+        if (fgets(buf, sizeof(buf), f))
+                for (char *save = NULL, *tok = strtok_r(buf, " \n", &save); tok && !found;
+                     tok = strtok_r(NULL, " \n", &save))
+                        found = strcmp(tok, "cpu") == 0;
+        fclose(f);
+        return found;
+}
+
 vp_cgroup_version vp_cgroup_detect(const char *cgroup_root)
 {
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/cgroup.controllers", cgroup_root);
-        return access(path, F_OK) == 0 ? VP_CGROUP_V2 : VP_CGROUP_V1;
+        /* The root itself is cgroup2 on unified hosts; hybrid hosts mount it
+         * at unified/, and libvirt uses v2 for the controllers active there. */
+        char unified[4096];
+        snprintf(unified, sizeof(unified), "%s/unified", cgroup_root);
+        return v2_has_cpu(cgroup_root) || v2_has_cpu(unified) ? VP_CGROUP_V2 : VP_CGROUP_V1;
 }

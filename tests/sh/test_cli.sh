@@ -69,9 +69,15 @@ done
 is "$(jget "$W/plan.json" 'j["cputune"]["vcpupin"]')" '{"0": "2", "1": "6"}' "vcpupin as id -> cpuset"
 is "$(jget "$W/plan.json" '[c["file"] for c in j["cgroup"]][:2]')" '["emulator/cpuset.cpus", "emulator/cpuset.mems"]' \
         "cgroup writes named for v1 (no cgroup.controllers at the root)"
-touch "$W/cgroup/cgroup.controllers"
-is "$("$CLI" plan --json db-1 | jget - 'j["cgroup_version"]')" 2 "v2 detected from cgroup.controllers"
+echo "cpuset cpu io memory pids" >"$W/cgroup/cgroup.controllers"
+is "$("$CLI" plan --json db-1 | jget - 'j["cgroup_version"]')" 2 "v2 detected: cgroup2 root with cpu"
 rm "$W/cgroup/cgroup.controllers"
+mkdir -p "$W/cgroup/unified"
+echo "hugetlb" >"$W/cgroup/unified/cgroup.controllers"
+is "$("$CLI" plan --json db-1 | jget - 'j["cgroup_version"]')" 1 "hybrid without cpu on unified/: v1 (this host)"
+echo "cpu cpuset" >"$W/cgroup/unified/cgroup.controllers"
+is "$("$CLI" plan --json db-1 | jget - 'j["cgroup_version"]')" 2 "hybrid with cpu on unified/: v2, as libvirt"
+rm -r "$W/cgroup/unified"
 # the running domain's status file wins over the config
 { echo "<domstatus state='running' pid='1'>"; domxml db-1 "$(uuidn 1)" 1 512; echo "</domstatus>"; } >"$W/lvrun/db-1.xml"
 is "$("$CLI" plan --json db-1 | jget - 'j["vcpus"]')" 1 "plan DOMAIN prefers libvirt's run dir (status XML)"

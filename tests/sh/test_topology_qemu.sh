@@ -65,7 +65,8 @@ section() {
                 '$0 == e { f = 0 } f { print } $0 == s { f = 1 }' "$work/console"
 }
 has() { # has SECTION REGEX: some line of the section matches
-        section "$1" | grep -Eq "$2"
+        # not grep -q: it can exit before the feeder, which dies of SIGPIPE under pipefail
+        section "$1" | grep -E "$2" >/dev/null
 }
 free_close() { # the two sources' free memory per node within 5% (+1 MiB)
         paste <(section libnuma | awk '$1 == "node" { print $8 }') \

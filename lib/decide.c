@@ -19,7 +19,8 @@ static int load_config(const vp_paths *paths, vp_config **cfg, vp_error *err)
         int r = vp_config_load(paths->confdir, geteuid() == 0, cfg, &diag);
         if (r < 0) {
                 if (diag.n_errors > 1)
-                        vp_error_set(err, r, "configuration error: %s (and %zu more; run vmplace validate)",
+                        vp_error_set(err, r,
+                                     "configuration error: %s (and %zu more; run vmplace validate)",
                                      diag.errors[0], diag.n_errors - 1);
                 else
                         vp_error_set(err, r, "configuration error: %s",
@@ -36,7 +37,7 @@ static int commit(const vp_paths *paths, vp_decision *d, vp_error *err)
                 return vp_error_set(err, -EINVAL, "domain %s has no valid <uuid>", p->domain);
         json_object *j = vp_plan_to_json(p, d->dom, vp_cgroup_detect(paths->cgroup_root), NULL);
         const char *js = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-                                                                   JSON_C_TO_STRING_NOSLASHESCAPE);
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE);
         int r = vp_state_save(paths->rundir, p->uuid, js, d->xml_out, err);
         json_object_put(j);
         if (r < 0)
@@ -49,6 +50,7 @@ static int commit(const vp_paths *paths, vp_decision *d, vp_error *err)
         vp_ledger_entry e;
         vp_plan_to_entry(p, (int64_t)time(NULL), &e);
         vp_ledger_put(&d->ledger, &e);
+        vp_plan_refloat(&d->ledger, &d->cfg->host, d->topo);
         r = vp_ledger_save(paths->rundir, &d->ledger, err);
         if (r < 0) {
                 vp_state_remove(paths->rundir, p->uuid);
@@ -68,12 +70,12 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
         r = load_config(paths, &d->cfg, err);
         if (r < 0)
                 return r;
-        d->profile = vp_config_match(d->cfg, d->dom->name, d->dom->metadata_profile,
-                                     &d->matched_by);
+        d->profile =
+            vp_config_match(d->cfg, d->dom->name, d->dom->metadata_profile, &d->matched_by);
         if (!d->profile)
                 return 0; /* unmanaged: the fast path loads nothing else */
-        d->on_error = d->profile->on_error != VP_ONERR_UNSET ? d->profile->on_error
-                                                               : d->cfg->host.on_error;
+        d->on_error =
+            d->profile->on_error != VP_ONERR_UNSET ? d->profile->on_error : d->cfg->host.on_error;
 
         r = vp_topology_load(paths->sysfs, &d->topo, err);
         if (r < 0)
@@ -91,13 +93,13 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
                                   (int64_t)time(NULL), NULL);
         if (r == 0) {
                 vp_plan_input in = {
-                        .dom = d->dom,
-                        .profile = d->profile,
-                        .matched_by = d->matched_by,
-                        .host = &d->cfg->host,
-                        .topo = d->topo,
-                        .ledger = &d->ledger,
-                        .abi_fixed = (flags & VP_DECIDE_ABI_FIXED) != 0,
+                    .dom = d->dom,
+                    .profile = d->profile,
+                    .matched_by = d->matched_by,
+                    .host = &d->cfg->host,
+                    .topo = d->topo,
+                    .ledger = &d->ledger,
+                    .abi_fixed = (flags & VP_DECIDE_ABI_FIXED) != 0,
                 };
                 r = vp_plan_compute(&in, &d->plan, err);
                 d->planned = true;
@@ -105,8 +107,14 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
         char *before = NULL;
         if (r == 0 && !d->plan.refusal && (flags & VP_DECIDE_DIFF))
                 r = vp_domain_format(d->dom, &before, NULL, err);
-        if (r == 0 && !d->plan.refusal)
-                r = vp_rewrite_apply(d->dom, &d->plan.tune, d->plan.owned, err);
+        if (r == 0 && !d->plan.refusal) {
+                /* A placement libvirt would reject is a refusal like any
+                 * other (it follows on_error), not an internal error. */
+                vp_error rerr = {{0}};
+                if (vp_rewrite_apply(d->dom, &d->plan.tune, d->plan.owned, &rerr) < 0)
+                        d->plan.refusal = vp_xasprintf("vmplace: %s (profile %s): %s",
+                                                       d->plan.domain, d->plan.profile, rerr.msg);
+        }
         if (r == 0 && !d->plan.refusal)
                 r = vp_domain_format(d->dom, &d->xml_out, NULL, err);
         if (r == 0 && before)
@@ -135,9 +143,19 @@ void vp_decision_free(vp_decision *d)
 
 int vp_release(const vp_paths *paths, const char *name, const char *uuid, vp_error *err)
 {
+        /* Config and topology only serve to widen floating VMs afterwards:
+         * when they cannot be read the entry is still released. */
+        vp_config *cfg = NULL;
+        vp_topology *topo = NULL;
+        vp_error ignored;
+        if (load_config(paths, &cfg, &ignored) == 0)
+                vp_topology_load(paths->sysfs, &topo, &ignored);
         int lock = vp_ledger_lock(paths->rundir, err);
-        if (lock < 0)
+        if (lock < 0) {
+                vp_topology_free(topo);
+                vp_config_free(cfg);
                 return lock;
+        }
         vp_ledger l = {0};
         int r = vp_ledger_load(paths->rundir, &l, err);
         if (r == 0) {
@@ -147,6 +165,8 @@ int vp_release(const vp_paths *paths, const char *name, const char *uuid, vp_err
                 if (e) {
                         char *id = vp_xstrdup(e->uuid);
                         vp_ledger_remove(&l, id, (int64_t)time(NULL));
+                        if (cfg && topo)
+                                vp_plan_refloat(&l, &cfg->host, topo);
                         r = vp_ledger_save(paths->rundir, &l, err);
                         if (r == 0)
                                 vp_state_remove(paths->rundir, id);
@@ -155,5 +175,7 @@ int vp_release(const vp_paths *paths, const char *name, const char *uuid, vp_err
         }
         vp_ledger_free(&l);
         vp_ledger_unlock(lock);
+        vp_topology_free(topo);
+        vp_config_free(cfg);
         return r;
 }

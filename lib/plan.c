@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rewrite.h"
 
@@ -60,6 +61,7 @@ typedef struct ctx {
         vp_cpuset dedicated_pool; /* dedicated pool minus reserved */
         vp_cpuset shared_pool;    /* shared pool minus reserved minus held by others */
         vp_cpuset held_others;    /* CPUs other VMs hold exclusively */
+        vp_cpuset taken;          /* held_others + CPUs VMs are pinned to by cputune */
         vp_cpuset candidates;     /* node ids placement may use */
         unsigned *share_node;     /* node id that takes share k (vCPUs, memory, guest cell k) */
         unsigned n_share;
@@ -257,15 +259,15 @@ static void node_stats(const ctx *c, node_stat *st, size_t *n_st)
                 s.free_cpus = node->cpus;
                 if (c->policy == VP_CPU_DEDICATED) {
                         vp_cpuset_and(&s.free_cpus, &c->dedicated_pool);
-                        vp_cpuset_andnot(&s.free_cpus, &c->held_others);
+                        vp_cpuset_andnot(&s.free_cpus, &c->taken);
                 } else if (c->policy == VP_CPU_SHARED) {
                         vp_cpuset_and(&s.free_cpus, &c->shared_pool);
                 } else {
                         vp_cpuset_andnot(&s.free_cpus, &c->in->host->reserved_cpus);
                 }
                 s.free_units = c->policy == VP_CPU_DEDICATED
-                                       ? count_units(c, &node->cpus, &s.free_cpus)
-                                       : vp_cpuset_count(&s.free_cpus);
+                                   ? count_units(c, &node->cpus, &s.free_cpus)
+                                   : vp_cpuset_count(&s.free_cpus);
                 s.avail_kib = (int64_t)node->free_kib - (int64_t)c->in->host->reserved_memory_kib -
                               (int64_t)vp_ledger_committed_kib(c->in->ledger, node->id, uuid);
                 st[n++] = s;
@@ -312,11 +314,32 @@ static unsigned units_needed(const ctx *c, unsigned share, unsigned k)
         return share + (c->emu_policy == VP_EMU_ISOLATE && k == 0 ? 1 : 0);
 }
 
+/* Whether a node can supply share k: for dedicated VMs the CPUs are really
+ * picked (on a copy) under the thread policy, so a node whose free CPUs do
+ * not form the cores the policy needs is passed over, not chosen and failed. */
+static bool node_can_take(const ctx *c, const node_stat *s, unsigned share, unsigned k)
+{
+        if (c->policy == VP_CPU_SHARED)
+                return s->free_units >= 1;
+        if (c->policy != VP_CPU_DEDICATED)
+                return true;
+        if (s->free_units < units_needed(c, share, k))
+                return false;
+        vp_cpuset avail = s->free_cpus, held;
+        vp_cpuset_zero(&held);
+        unsigned *order = vp_xcalloc(share + 1, sizeof(unsigned)), n = 0;
+        bool ok = pick_cpus(c, &s->node->cpus, &avail, share, order, &n, &held);
+        if (ok && k == 0 && c->emu_policy == VP_EMU_ISOLATE)
+                ok = pick_cpus(c, &s->node->cpus, &avail, 1, order, &n, &held);
+        free(order);
+        return ok;
+}
+
 static void describe_nodes(const ctx *c, strbuf *b, const node_stat *st, size_t n)
 {
         const char *unit = c->policy == VP_CPU_DEDICATED && c->thread_policy == VP_THREAD_ISOLATE
-                                   ? "cores"
-                                   : "CPUs";
+                               ? "cores"
+                               : "CPUs";
         sb_printf(b, " (");
         for (size_t i = 0; i < n; i++)
                 sb_printf(b, "%snode%u: %u %s, %lld MiB", i ? "; " : "", st[i].node->id,
@@ -330,11 +353,11 @@ static void describe_nodes(const ctx *c, strbuf *b, const node_stat *st, size_t 
 static bool try_previous(ctx *c, const uint64_t *mem_share, vp_cpuset *chosen_nodes)
 {
         const vp_ledger_prev *prev =
-                c->in->dom->uuid ? vp_ledger_previous(c->in->ledger, c->in->dom->uuid) : NULL;
+            c->in->dom->uuid ? vp_ledger_previous(c->in->ledger, c->in->dom->uuid) : NULL;
         if (!prev || c->policy != VP_CPU_DEDICATED || vp_cpuset_empty(&prev->held))
                 return false;
         vp_cpuset avail = c->dedicated_pool;
-        vp_cpuset_andnot(&avail, &c->held_others);
+        vp_cpuset_andnot(&avail, &c->taken);
         if (!vp_cpuset_subset(&prev->held, &avail))
                 return false;
         vp_cpuset_zero(chosen_nodes);
@@ -350,8 +373,8 @@ static bool try_previous(ctx *c, const uint64_t *mem_share, vp_cpuset *chosen_no
                 c->share_node[k] = (unsigned)id;
                 const vp_node *node = vp_topology_node(c->topo, (unsigned)id);
                 int64_t avail_kib =
-                        (int64_t)node->free_kib - (int64_t)c->in->host->reserved_memory_kib -
-                        (int64_t)vp_ledger_committed_kib(c->in->ledger, node->id, c->in->dom->uuid);
+                    (int64_t)node->free_kib - (int64_t)c->in->host->reserved_memory_kib -
+                    (int64_t)vp_ledger_committed_kib(c->in->ledger, node->id, c->in->dom->uuid);
                 if (avail_kib < (int64_t)mem_share[k])
                         return false;
         }
@@ -359,7 +382,8 @@ static bool try_previous(ctx *c, const uint64_t *mem_share, vp_cpuset *chosen_no
 }
 
 /* Place the vCPUs (and an isolated emulator) on the nodes of c->share_node,
- * share k on node share_node[k], restricted to `allowed`. Fills pins and held. Returns false if a node falls short. */
+ * share k on node share_node[k], restricted to `allowed`. Fills pins and held. Returns false if a
+ * node falls short. */
 static bool assign_cpus(ctx *c, const unsigned *share, const vp_cpuset *allowed, unsigned *order,
                         int *emu_cpu)
 {
@@ -550,7 +574,8 @@ static void check_explicit(ctx *c)
                 for (size_t j = 0; j < d->n_iothreads; j++)
                         found |= d->iothread_ids[j] == id;
                 if (!found) {
-                        refuse(c, "iothreadpin.%u names iothread %u, which the domain does not have",
+                        refuse(c,
+                               "iothreadpin.%u names iothread %u, which the domain does not have",
                                id, id);
                         return;
                 }
@@ -560,18 +585,43 @@ static void check_explicit(ctx *c)
         }
 }
 
+/* The CPU pools as they stand with every ledger entry except skip_uuid:
+ * the dedicated pool (explicit, else online minus an explicit shared pool),
+ * the shared pool (explicit, else the dedicated pool) minus what dedicated
+ * VMs hold, what dedicated VMs hold, and what VMs without a CPU policy are
+ * pinned to by their cputune (a dedicated VM must not overlap those either).
+ * Reserved and offline CPUs are in no pool. */
+static void host_pools(const vp_host_config *h, const vp_topology *t, const vp_ledger *l,
+                       const char *skip_uuid, vp_cpuset *dedicated, vp_cpuset *shared,
+                       vp_cpuset *held, vp_cpuset *pinned)
+{
+        *dedicated = h->dedicated_set ? h->dedicated_cpus : t->online;
+        if (!h->dedicated_set && h->shared_set)
+                vp_cpuset_andnot(dedicated, &h->shared_cpus);
+        vp_cpuset_and(dedicated, &t->online);
+        vp_cpuset_andnot(dedicated, &h->reserved_cpus);
+        vp_ledger_held(l, skip_uuid, held);
+        vp_cpuset_zero(pinned);
+        for (size_t i = 0; i < l->n; i++) {
+                const vp_ledger_entry *e = &l->entries[i];
+                if (e->kind != VP_KIND_NONE || (skip_uuid && strcasecmp(e->uuid, skip_uuid) == 0))
+                        continue;
+                vp_cpuset_or(pinned, &e->vcpu_cpus);
+                vp_cpuset_or(pinned, &e->emulator_cpus);
+        }
+        *shared = h->shared_set ? h->shared_cpus : *dedicated;
+        vp_cpuset_and(shared, &t->online);
+        vp_cpuset_andnot(shared, &h->reserved_cpus);
+        vp_cpuset_andnot(shared, held);
+}
+
 static void compute_pools(ctx *c)
 {
-        const vp_host_config *h = c->in->host;
-        const vp_topology *t = c->topo;
-        c->dedicated_pool = h->dedicated_set ? h->dedicated_cpus : t->online;
-        vp_cpuset_and(&c->dedicated_pool, &t->online);
-        vp_cpuset_andnot(&c->dedicated_pool, &h->reserved_cpus);
-        vp_ledger_held(c->in->ledger, c->in->dom->uuid, &c->held_others);
-        c->shared_pool = h->shared_set ? h->shared_cpus : c->dedicated_pool;
-        vp_cpuset_and(&c->shared_pool, &t->online);
-        vp_cpuset_andnot(&c->shared_pool, &h->reserved_cpus);
-        vp_cpuset_andnot(&c->shared_pool, &c->held_others);
+        vp_cpuset pinned;
+        host_pools(c->in->host, c->topo, c->in->ledger, c->in->dom->uuid, &c->dedicated_pool,
+                   &c->shared_pool, &c->held_others, &pinned);
+        c->taken = c->held_others;
+        vp_cpuset_or(&c->taken, &pinned);
 }
 
 static bool wants_nodes(const ctx *c)
@@ -592,6 +642,11 @@ static void place(ctx *c)
         if (c->policy == VP_CPU_DEDICATED && c->thread_policy == VP_THREAD_REQUIRE &&
             !c->topo->smt) {
                 refuse(c, "thread_policy=require needs SMT siblings and this host has none");
+                return;
+        }
+        if (N > p->vcpus || p->memory_kib < N * SPLIT_ALIGN_KIB) {
+                refuse(c, "numa_nodes=%u cannot split %u vCPUs and %llu MiB over %u nodes", N,
+                       p->vcpus, (unsigned long long)(p->memory_kib / 1024), N);
                 return;
         }
         unsigned *share = vp_xcalloc(N, sizeof(unsigned));
@@ -628,7 +683,7 @@ static void place(ctx *c)
                 /* Greedy over the strategy order: share k (largest first) goes
                  * to the next node that has the CPUs and the memory for it. */
                 for (size_t i = 0; i < n_st && k < N; i++) {
-                        if (st[i].free_units < units_needed(c, share[k], k) ||
+                        if (!node_can_take(c, &st[i], share[k], k) ||
                             st[i].avail_kib < (int64_t)mem_share[k])
                                 continue;
                         vp_cpuset_set(&chosen, st[i].node->id);
@@ -637,7 +692,7 @@ static void place(ctx *c)
                 c->n_share = k;
                 if (k == N && c->policy == VP_CPU_DEDICATED) {
                         vp_cpuset allowed = c->dedicated_pool;
-                        vp_cpuset_andnot(&allowed, &c->held_others);
+                        vp_cpuset_andnot(&allowed, &c->taken);
                         done = assign_cpus(c, share, &allowed, order, &emu_cpu);
                 } else {
                         done = k == N;
@@ -691,11 +746,11 @@ static void place(ctx *c)
                      id = vp_cpuset_next(&chosen, (unsigned)id + 1))
                         for (unsigned k = 0; k < N; k++)
                                 if (c->share_node[k] == (unsigned)id) {
-                                        p->node_mem = vp_xrealloc(
-                                                p->node_mem,
-                                                (p->n_node_mem + 1) * sizeof(*p->node_mem));
+                                        p->node_mem =
+                                            vp_xrealloc(p->node_mem,
+                                                        (p->n_node_mem + 1) * sizeof(*p->node_mem));
                                         p->node_mem[p->n_node_mem++] = (vp_ledger_mem){
-                                                .node = (unsigned)id, .kib = mem_share[k]};
+                                            .node = (unsigned)id, .kib = mem_share[k]};
                                 }
                 if (c->policy == VP_CPU_DEDICATED || c->policy == VP_CPU_SHARED)
                         set_cpu_tune(c, order, emu_cpu);
@@ -778,7 +833,7 @@ static void plan_guest_numa(ctx *c)
                         clear_memnodes(p);
                         for (size_t k = 0; k < t->n_cells; k++) {
                                 vp_memnode *m =
-                                        vp_memnodes_get(&t->memnodes, &t->n_memnodes, t->cells[k].id);
+                                    vp_memnodes_get(&t->memnodes, &t->n_memnodes, t->cells[k].id);
                                 m->mode = cell_mode;
                                 m->nodeset_set = true;
                                 vp_cpuset_zero(&m->nodeset);
@@ -801,6 +856,15 @@ static void plan_guest_numa(ctx *c)
                         set_cells_even(p, c->n_share, c->share_node, cell_mode);
                         break;
                 case VP_CELLS_COUNT:
+                        if (pr->cells_count > p->vcpus ||
+                            p->memory_kib < pr->cells_count * SPLIT_ALIGN_KIB) {
+                                refuse(c,
+                                       "cells = %u cannot split %u vCPUs and %llu MiB into %u "
+                                       "guest cells",
+                                       pr->cells_count, p->vcpus,
+                                       (unsigned long long)(p->memory_kib / 1024), pr->cells_count);
+                                return;
+                        }
                         clear_memnodes(p);
                         set_cells_even(p, pr->cells_count, NULL, cell_mode);
                         break;
@@ -810,12 +874,36 @@ static void plan_guest_numa(ctx *c)
                         t->n_cells = 0;
                         for (size_t i = 0; i < pr->tune.n_cells; i++)
                                 *vp_cells_get(&t->cells, &t->n_cells, pr->tune.cells[i].id) =
-                                        pr->tune.cells[i];
+                                    pr->tune.cells[i];
                         p->owned |= VP_OWN_CELLS;
                         clear_memnodes(p);
                         break;
                 case VP_CELLS_UNSET:
                         break;
+                }
+        }
+
+        /* The domain's own memnodes must follow memory that placement moved:
+         * cell k to the k-th chosen node when the counts agree, else every
+         * cell to all chosen nodes. (Cells auto-made above are already bound.) */
+        if (c->n_share && !(p->owned & VP_OWN_MEMNODES)) {
+                for (size_t i = 0; i < t->n_memnodes; i++) {
+                        vp_memnode *m = &t->memnodes[i];
+                        if (m->nodeset_set && vp_cpuset_subset(&m->nodeset, &p->host_nodes))
+                                continue;
+                        size_t k = 0;
+                        while (k < t->n_cells && t->cells[k].id != m->cellid)
+                                k++;
+                        m->nodeset_set = true;
+                        if (t->n_cells == c->n_share && k < t->n_cells) {
+                                vp_cpuset_zero(&m->nodeset);
+                                vp_cpuset_set(&m->nodeset, c->share_node[k]);
+                        } else {
+                                m->nodeset = p->host_nodes;
+                        }
+                        if (m->mode == VP_MEM_UNSET)
+                                m->mode = cell_mode;
+                        p->owned |= VP_OWN_MEMNODES;
                 }
         }
 
@@ -850,9 +938,10 @@ static void plan_guest_numa(ctx *c)
                                vp_cpuset_fmt(&all, a, sizeof(a)),
                                vp_cpuset_fmt(&want, b, sizeof(b)));
                 else if ((p->owned & VP_OWN_CELLS) && sum != p->memory_kib)
-                        refuse(c,
-                               "guest NUMA cells hold %llu KiB but the domain has %llu KiB of memory",
-                               (unsigned long long)sum, (unsigned long long)p->memory_kib);
+                        refuse(
+                            c,
+                            "guest NUMA cells hold %llu KiB but the domain has %llu KiB of memory",
+                            (unsigned long long)sum, (unsigned long long)p->memory_kib);
         }
         for (size_t i = 0; i < t->n_memnodes; i++) {
                 bool found = false;
@@ -864,6 +953,49 @@ static void plan_guest_numa(ctx *c)
                         break;
                 }
         }
+}
+
+/* No automatic placement but a nodeset (the profile's or the domain's own):
+ * memory is committed there, split evenly, and when it is bound (strict or
+ * restrictive, libvirt's default being strict) each node must have its share
+ * free beyond reserved_memory and other VMs' commitments. */
+static void admit_fixed_nodeset(ctx *c)
+{
+        vp_plan *p = c->plan;
+        const vp_cpuset *ns = &p->tune.nodeset;
+        unsigned n = vp_cpuset_count(ns);
+        if (n == 0)
+                return;
+        bool bound = p->tune.mem_mode == VP_MEM_UNSET || p->tune.mem_mode == VP_MEM_STRICT ||
+                     p->tune.mem_mode == VP_MEM_RESTRICTIVE;
+        uint64_t *mem = vp_xcalloc(n, sizeof(uint64_t));
+        split_even(p->memory_kib, n, SPLIT_ALIGN_KIB, mem);
+        strbuf b = {0};
+        char a[256];
+        bool short_mem = false;
+        unsigned k = 0;
+        for (int id = vp_cpuset_next(ns, 0); id >= 0;
+             id = vp_cpuset_next(ns, (unsigned)id + 1), k++) {
+                const vp_node *node = vp_topology_node(c->topo, (unsigned)id);
+                int64_t avail = node ? (int64_t)node->free_kib -
+                                           (int64_t)c->in->host->reserved_memory_kib -
+                                           (int64_t)vp_ledger_committed_kib(c->in->ledger, node->id,
+                                                                            c->in->dom->uuid)
+                                     : 0;
+                sb_printf(&b, "%snode%d: %lld MiB", k ? "; " : "", id,
+                          (long long)(avail > 0 ? avail / 1024 : 0));
+                if (bound && (!node || avail < (int64_t)mem[k]))
+                        short_mem = true;
+                p->node_mem = vp_xrealloc(p->node_mem, (p->n_node_mem + 1) * sizeof(*p->node_mem));
+                p->node_mem[p->n_node_mem++] = (vp_ledger_mem){.node = (unsigned)id, .kib = mem[k]};
+        }
+        p->host_nodes = *ns;
+        if (short_mem)
+                refuse(c,
+                       "numatune nodeset %s binds %llu MiB per node, more than is free there (%s)",
+                       vp_cpuset_fmt(ns, a, sizeof(a)), (unsigned long long)(mem[0] / 1024), b.s);
+        free(b.s);
+        free(mem);
 }
 
 static bool cells_equal(const vp_tune *a, const vp_tune *b)
@@ -914,7 +1046,8 @@ int vp_plan_compute(const vp_plan_input *in, vp_plan *p, vp_error *err)
         ctx c = {.in = in, .plan = p, .topo = in->topo, .prof = in->profile};
         const vp_profile *pr = in->profile;
         c.policy = pr->cpu_policy == VP_CPU_UNSET ? VP_CPU_NONE : pr->cpu_policy;
-        c.thread_policy = pr->thread_policy == VP_THREAD_UNSET ? VP_THREAD_PREFER : pr->thread_policy;
+        c.thread_policy =
+            pr->thread_policy == VP_THREAD_UNSET ? VP_THREAD_PREFER : pr->thread_policy;
         c.emu_policy = pr->emulator_policy == VP_EMU_UNSET ? VP_EMU_SHARE : pr->emulator_policy;
         c.strategy = pr->strategy != VP_STRAT_UNSET ? pr->strategy : in->host->strategy;
         if (c.strategy == VP_STRAT_UNSET)
@@ -930,11 +1063,7 @@ int vp_plan_compute(const vp_plan_input *in, vp_plan *p, vp_error *err)
         check_explicit(&c);
 
         if (!p->refusal && wants_nodes(&c)) {
-                if (c.policy == VP_CPU_DEDICATED && c.n_nodes_wanted > p->vcpus)
-                        refuse(&c, "numa_nodes=%u is more than its %u vCPUs", c.n_nodes_wanted,
-                               p->vcpus);
-                else
-                        place(&c);
+                place(&c);
                 if (!p->refusal) {
                         /* Memory follows the chosen nodes unless the profile
                          * gave an explicit node list (already applied). */
@@ -949,22 +1078,7 @@ int vp_plan_compute(const vp_plan_input *in, vp_plan *p, vp_error *err)
                         }
                 }
         } else if (!p->refusal && p->tune.nodeset_set) {
-                /* No automatic placement: memory is committed where the
-                 * (profile's or domain's) nodeset binds it. */
-                unsigned n = vp_cpuset_count(&p->tune.nodeset);
-                uint64_t *mem = vp_xcalloc(n ? n : 1, sizeof(uint64_t));
-                if (n)
-                        split_even(p->memory_kib, n, SPLIT_ALIGN_KIB, mem);
-                unsigned k = 0;
-                p->host_nodes = p->tune.nodeset;
-                for (int id = vp_cpuset_next(&p->tune.nodeset, 0); id >= 0;
-                     id = vp_cpuset_next(&p->tune.nodeset, (unsigned)id + 1), k++) {
-                        p->node_mem = vp_xrealloc(p->node_mem,
-                                                  (p->n_node_mem + 1) * sizeof(*p->node_mem));
-                        p->node_mem[p->n_node_mem++] =
-                                (vp_ledger_mem){.node = (unsigned)id, .kib = mem[k]};
-                }
-                free(mem);
+                admit_fixed_nodeset(&c);
         }
         if (p->refusal) {
                 free(c.share_node);
@@ -998,9 +1112,8 @@ int vp_plan_compute(const vp_plan_input *in, vp_plan *p, vp_error *err)
                 p->launch_only |= VP_LAUNCH_MEMORY_POLICY;
 
         if (!p->reason)
-                p->reason = vp_xstrdup(c.policy == VP_CPU_NONE
-                                               ? "cpu_policy none: profile values only"
-                                               : "placed");
+                p->reason = vp_xstrdup(
+                    c.policy == VP_CPU_NONE ? "cpu_policy none: profile values only" : "placed");
         return 0;
 }
 
@@ -1015,6 +1128,51 @@ void vp_plan_free(vp_plan *p)
         free(p->refusal);
         vp_tune_free(&p->tune);
         memset(p, 0, sizeof(*p));
+}
+
+static void nodes_cpus(const vp_topology *t, const vp_cpuset *nodes, vp_cpuset *out)
+{
+        vp_cpuset_zero(out);
+        for (size_t i = 0; i < t->n_nodes; i++)
+                if (vp_cpuset_test(nodes, t->nodes[i].id))
+                        vp_cpuset_or(out, &t->nodes[i].cpus);
+}
+
+size_t vp_plan_refloat(vp_ledger *l, const vp_host_config *h, const vp_topology *t)
+{
+        vp_cpuset dedicated, pool, held, pinned;
+        /* held entries are disjoint, so "pool with every holding" plus the
+         * entry's own CPUs is the pool as that entry's planner saw it */
+        host_pools(h, t, l, NULL, &dedicated, &pool, &held, &pinned);
+        size_t changed = 0;
+        for (size_t i = 0; i < l->n; i++) {
+                vp_ledger_entry *e = &l->entries[i];
+                bool isolated_emu = vp_cpuset_subset(&e->emulator_cpus, &e->held) &&
+                                    !vp_cpuset_empty(&e->emulator_cpus);
+                if (e->kind == VP_KIND_NONE || (e->kind == VP_KIND_DEDICATED && isolated_emu))
+                        continue;
+                vp_cpuset local, want;
+                nodes_cpus(t, &e->nodes, &local);
+                want = pool;
+                if (!vp_cpuset_empty(&local))
+                        vp_cpuset_and(&want, &local);
+                if (vp_cpuset_empty(&want))
+                        want = pool;
+                if (e->kind == VP_KIND_SHARED) {
+                        if (vp_cpuset_empty(&want) || vp_cpuset_equal(&want, &e->vcpu_cpus))
+                                continue;
+                        e->vcpu_cpus = want;
+                        e->emulator_cpus = want;
+                } else {
+                        if (vp_cpuset_empty(&want))
+                                want = e->vcpu_cpus;
+                        if (vp_cpuset_equal(&want, &e->emulator_cpus))
+                                continue;
+                        e->emulator_cpus = want;
+                }
+                changed++;
+        }
+        return changed;
 }
 
 void vp_plan_to_entry(const vp_plan *p, int64_t now, vp_ledger_entry *e)

@@ -62,6 +62,15 @@ typedef struct vp_plan {
 int vp_plan_compute(const vp_plan_input *in, vp_plan *plan, vp_error *err);
 void vp_plan_free(vp_plan *plan);
 
+/* After dedicated VMs came or went: recompute where floating things run.
+ * Every shared entry floats over the shared pool of its nodes (else the whole
+ * pool); every dedicated entry whose emulator shares floats it over the
+ * shared pool of its nodes minus its own CPUs (else the whole pool, else its
+ * own CPUs), as at placement. Entries whose nothing is left keep their set.
+ * Pure; returns how many entries changed. Enforcing the new sets on running
+ * VMs is the enforcer's job. */
+size_t vp_plan_refloat(vp_ledger *l, const vp_host_config *host, const vp_topology *topo);
+
 /* The ledger entry recording this plan (state "prepared", created = now). */
 void vp_plan_to_entry(const vp_plan *plan, int64_t now, vp_ledger_entry *e);
 

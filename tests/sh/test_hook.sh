@@ -87,6 +87,23 @@ out=$(domxml soft-1 "$(uuidn 5)" 3 512 | "$HOOK" soft-1 prepare begin - 2>"$W/er
 is "$rc:$out" "0:" "on_error=warn: exit 0 even when it does not fit"
 is "$(jget "$W/run/ledger.json" 'len(j["entries"])')" 2 "and nothing is recorded"
 
+# a placement libvirt would reject is a refusal that follows on_error too
+cat >"$W/conf/profiles.d/cells.ini" <<'INI'
+[match]
+names = cells-*
+[profile]
+on_error = warn
+[guest_numa]
+cells = 2
+INI
+chmod 644 "$W/conf/profiles.d/cells.ini"
+out=$(domxml cells-1 "$(uuidn 6)" 1 512 | "$HOOK" cells-1 prepare begin - 2>"$W/err"); rc=$?
+is "$rc:$out" "0:" "unsplittable guest cells under on_error=warn: the start goes on"
+out=$(domxml cells-1 "$(uuidn 6)" 1 512 | "$CLI" plan --xml - 2>/dev/null); rc=$?
+is "$rc" 1 "and vmplace plan exits 1 for it"
+like "$out" "refused     vmplace: cells-1 (profile cells): cells = 2 cannot split" "with the reason"
+rm "$W/conf/profiles.d/cells.ini"
+
 # stopped frees; release afterwards is harmless
 out=$(domxml db-1 "$U1" 2 1024 | "$HOOK" db-1 stopped end - 2>&1); rc=$?
 is "$rc:$out" "0:" "stopped end exits 0 silently"

@@ -112,8 +112,8 @@ static const char *pin(const vp_plan *p, unsigned vcpu)
 static int plan(vp_plan *out, const vp_domain *d, const vp_profile *p, const vp_host_config *h,
                 const vp_topology *t, const vp_ledger *l)
 {
-        vp_plan_input in = {.dom = d, .profile = p, .matched_by = "name:*", .host = h, .topo = t,
-                            .ledger = l};
+        vp_plan_input in = {
+            .dom = d, .profile = p, .matched_by = "name:*", .host = h, .topo = t, .ledger = l};
         vp_error err = {{0}};
         int r = vp_plan_compute(&in, out, &err);
         if (r < 0)
@@ -336,8 +336,13 @@ static void test_numa_nodes_and_guest_cells(void)
 
         /* abi_fixed (migrate/restore) keeps the domain's (absent) cells */
         vp_plan q;
-        vp_plan_input in = {.dom = &d, .profile = &pr, .matched_by = "x", .host = &h, .topo = t,
-                            .ledger = &l, .abi_fixed = true};
+        vp_plan_input in = {.dom = &d,
+                            .profile = &pr,
+                            .matched_by = "x",
+                            .host = &h,
+                            .topo = t,
+                            .ledger = &l,
+                            .abi_fixed = true};
         is_int(vp_plan_compute(&in, &q, NULL), 0, "abi_fixed computes");
         is_int(q.tune.n_cells, 0, "migrate/restore: guest cells untouched");
         ok(!(q.owned & VP_OWN_CELLS), "cells not owned when ABI is fixed");
@@ -468,7 +473,7 @@ static void test_explicit_and_determinism(void)
         plan(&x, &w, &ded, &h, t, &l);
         plan(&y, &w, &ded, &h, t, &l);
         ok(vp_cpuset_equal(&x.held, &y.held) && vp_cpuset_equal(&x.host_nodes, &y.host_nodes) &&
-                   x.tune.n_cells == y.tune.n_cells && strcmp(x.reason, y.reason) == 0,
+               x.tune.n_cells == y.tune.n_cells && strcmp(x.reason, y.reason) == 0,
            "same inputs, same plan");
         vp_plan_free(&x);
         vp_plan_free(&y);
@@ -489,6 +494,191 @@ static void test_unmanaged(void)
         synth_free(t);
 }
 
+/* Regressions found by the QA pass (numbers as in its report). */
+static void test_qa_regressions(void)
+{
+        vp_plan p;
+        /* 1: an explicit shared pool is not part of the default dedicated pool */
+        {
+                vp_topology *t = synth(2, 2, 2, 8192); /* node0 0,1,4,5 node1 2,3,6,7 */
+                vp_host_config h = mkhost();
+                h.reserved_cpus = cs("0");
+                h.shared_set = true;
+                h.shared_cpus = cs("1,5");
+                vp_ledger l = {0};
+                vp_profile ded = mkprof("db", VP_CPU_DEDICATED);
+                vp_domain a = mkdom("db-1", U1, 3, 256), b = mkdom("db-2", U2, 1, 256);
+                is_int(plan(&p, &a, &ded, &h, t, &l), 0, "qa1: plan");
+                ok(!vp_cpuset_intersects(&p.held, &h.shared_cpus),
+                   "qa1: dedicated avoids the shared pool (%s)", fmt(&p.held));
+                commit(&l, &p);
+                vp_plan_free(&p);
+                is_int(plan(&p, &b, &ded, &h, t, &l), 0, "qa1: second plan");
+                is_str(fmt(&p.held), "4", "qa1: the last dedicated CPU outside the shared pool");
+                vp_plan_free(&p);
+                vp_ledger_free(&l);
+                synth_free(t);
+        }
+        /* 2: dedicated placement avoids CPUs other VMs are pinned to by cputune */
+        {
+                vp_topology *t = synth(1, 2, 2, 8192); /* 0,1 + siblings 2,3 */
+                vp_host_config h = mkhost();
+                vp_ledger l = {0};
+                vp_profile pin = mkprof("pin", VP_CPU_UNSET);
+                vp_cpuset one = cs("1");
+                vp_pins_put(&pin.tune.vcpupin, &pin.tune.n_vcpupin, 0, &one);
+                vp_domain a = mkdom("pin-1", U1, 1, 256), b = mkdom("db-1", U2, 4, 256);
+                is_int(plan(&p, &a, &pin, &h, t, &l), 0, "qa2: pinned plan");
+                commit(&l, &p);
+                vp_plan_free(&p);
+                vp_profile ded = mkprof("db", VP_CPU_DEDICATED);
+                is_int(plan(&p, &b, &ded, &h, t, &l), 0, "qa2: dedicated plan");
+                is_str(p.refusal,
+                       "vmplace: db-1 (profile db): no NUMA node has 4 free dedicated CPUs and 256 "
+                       "MiB free memory (node0: 3 CPUs, 8192 MiB)",
+                       "qa2: the pinned CPU does not count as free");
+                vp_plan_free(&p);
+                b.vcpus_max = b.vcpus_current = 3;
+                is_int(plan(&p, &b, &ded, &h, t, &l), 0, "qa2: smaller plan");
+                ok(!p.refusal && !vp_cpuset_test(&p.held, 1), "qa2: pinned CPU 1 avoided (%s)",
+                   fmt(&p.held));
+                vp_plan_free(&p);
+                free(pin.tune.vcpupin);
+                vp_ledger_free(&l);
+                synth_free(t);
+        }
+        /* 3: memory bound to a fixed node is admitted against its free memory */
+        {
+                vp_topology *t = synth(2, 1, 1, 30720);
+                vp_host_config h = mkhost();
+                vp_ledger l = {0};
+                vp_profile fixed = mkprof("pin", VP_CPU_UNSET);
+                fixed.tune.mem_mode = VP_MEM_STRICT;
+                fixed.nodeset_kind = VP_NODESET_LIST;
+                fixed.tune.nodeset = cs("0");
+                vp_domain a = mkdom("pin-1", U1, 1, 20480), b = mkdom("pin-2", U2, 1, 20480);
+                is_int(plan(&p, &a, &fixed, &h, t, &l), 0, "qa3: first");
+                ok(!p.refusal, "qa3: 20 GiB fit in 30 GiB free");
+                commit(&l, &p);
+                vp_plan_free(&p);
+                is_int(plan(&p, &b, &fixed, &h, t, &l), 0, "qa3: second");
+                is_str(p.refusal,
+                       "vmplace: pin-2 (profile pin): numatune nodeset 0 binds 20480 MiB per node, "
+                       "more than is free there (node0: 10240 MiB)",
+                       "qa3: the second 20 GiB is refused");
+                vp_plan_free(&p);
+                /* preferred is not bound: committed, not refused */
+                fixed.tune.mem_mode = VP_MEM_PREFERRED;
+                is_int(plan(&p, &b, &fixed, &h, t, &l), 0, "qa3: preferred");
+                ok(!p.refusal, "qa3: preferred memory may spill: admitted");
+                vp_plan_free(&p);
+                vp_ledger_free(&l);
+                synth_free(t);
+        }
+        /* 5: the domain's own memnodes follow memory placement moved */
+        {
+                vp_topology *t = synth(2, 2, 1, 8192);
+                t->nodes[0].free_kib = 1024; /* node1 wins */
+                vp_host_config h = mkhost();
+                vp_ledger l = {0};
+                vp_profile ded = mkprof("db", VP_CPU_DEDICATED);
+                vp_domain d = mkdom("m", U1, 2, 2048);
+                vp_cell *c0 = vp_cells_get(&d.tune.cells, &d.tune.n_cells, 0);
+                c0->cpus = cs("0");
+                c0->memory_kib = 1024 * 1024;
+                vp_cell *c1 = vp_cells_get(&d.tune.cells, &d.tune.n_cells, 1);
+                c1->cpus = cs("1");
+                c1->memory_kib = 1024 * 1024;
+                for (unsigned k = 0; k < 2; k++) {
+                        vp_memnode *m = vp_memnodes_get(&d.tune.memnodes, &d.tune.n_memnodes, k);
+                        m->mode = VP_MEM_STRICT;
+                        m->nodeset_set = true;
+                        m->nodeset = k ? cs("1") : cs("0");
+                }
+                is_int(plan(&p, &d, &ded, &h, t, &l), 0, "qa5: plan");
+                is_str(fmt(&p.host_nodes), "1", "qa5: placed on node1");
+                is_str(fmt(&p.tune.memnodes[0].nodeset), "1", "qa5: memnode 0 rebound from node0");
+                is_str(fmt(&p.tune.memnodes[1].nodeset), "1", "qa5: memnode 1 stays");
+                ok(p.owned & VP_OWN_MEMNODES, "qa5: memnodes rewritten");
+                vp_plan_free(&p);
+                vp_tune_free(&d.tune);
+                synth_free(t);
+        }
+        /* 6: cells = N that cannot split is a refusal, not an error */
+        {
+                vp_topology *t = synth(1, 2, 1, 8192);
+                vp_host_config h = mkhost();
+                vp_ledger l = {0};
+                vp_profile pr = mkprof("soft", VP_CPU_UNSET);
+                pr.cells_kind = VP_CELLS_COUNT;
+                pr.cells_count = 2;
+                vp_domain d = mkdom("soft-1", U1, 1, 1024);
+                is_int(plan(&p, &d, &pr, &h, t, &l), 0, "qa6: plan computes");
+                like(p.refusal, "cells = 2 cannot split 1 vCPUs and 1024 MiB into 2 guest cells",
+                     "qa6: refusal says why");
+                vp_plan_free(&p);
+                synth_free(t);
+        }
+        /* 7: a node whose free CPUs do not form the cores the policy needs is
+         * passed over, not chosen and failed */
+        {
+                vp_topology *t = synth(8, 4, 2, 8192);
+                vp_host_config h = mkhost();
+                h.reserved_cpus = cs("0-1,32-33");
+                h.strategy = VP_STRAT_PACK;
+                vp_ledger l = {0};
+                vp_profile rq = mkprof("rq", VP_CPU_DEDICATED);
+                rq.thread_policy = VP_THREAD_REQUIRE;
+                rq.emulator_policy = VP_EMU_ISOLATE;
+                vp_domain d = mkdom("rq-1", U1, 3, 1024);
+                is_int(plan(&p, &d, &rq, &h, t, &l), 0, "qa7: plan");
+                ok(!p.refusal, "qa7: placed (%s)", p.refusal ? p.refusal : "");
+                is_str(fmt(&p.host_nodes), "1",
+                       "qa7: node0 (4 CPUs, no room for the emulator core) passed over");
+                vp_plan_free(&p);
+                synth_free(t);
+        }
+}
+
+/* Floating VMs narrow when a dedicated VM takes CPUs and widen when it goes. */
+static void test_refloat(void)
+{
+        vp_topology *t = synth(1, 4, 1, 8192); /* 0-3 */
+        vp_host_config h = mkhost();
+        vp_ledger l = {0};
+        vp_profile sh = mkprof("gp", VP_CPU_SHARED), ded = mkprof("db", VP_CPU_DEDICATED);
+        vp_domain s = mkdom("web", U1, 2, 256), a = mkdom("db-1", U2, 1, 256),
+                  b = mkdom("db-2", U3, 1, 256);
+        vp_plan p;
+        plan(&p, &s, &sh, &h, t, &l);
+        commit(&l, &p);
+        vp_plan_free(&p);
+        plan(&p, &a, &ded, &h, t, &l);
+        commit(&l, &p);
+        vp_plan_free(&p);
+        is_int(vp_plan_refloat(&l, &h, t), 1,
+               "refloat: the shared VM changes (db-1's emulator already floats off its CPU)");
+        const vp_ledger_entry *w = vp_ledger_find_name(&l, "web");
+        is_str(fmt(&w->vcpu_cpus), "1-3", "refloat: floating VM narrowed off db-1's CPU");
+        is_str(fmt(&w->emulator_cpus), "1-3", "refloat: and its emulator");
+        plan(&p, &b, &ded, &h, t, &l);
+        commit(&l, &p);
+        vp_plan_free(&p);
+        vp_plan_refloat(&l, &h, t);
+        w = vp_ledger_find_name(&l, "web");
+        is_str(fmt(&w->vcpu_cpus), "2-3", "refloat: narrowed again");
+        is_str(fmt(&vp_ledger_find_name(&l, "db-1")->emulator_cpus), "2-3",
+               "refloat: a dedicated VM's shared emulator leaves db-2's CPU");
+        is_int(vp_plan_refloat(&l, &h, t), 0, "refloat: idempotent");
+        vp_ledger_remove(&l, U2, 10);
+        vp_ledger_remove(&l, U3, 10);
+        vp_plan_refloat(&l, &h, t);
+        is_str(fmt(&vp_ledger_find_name(&l, "web")->vcpu_cpus), "0-3",
+               "refloat: widened back when the dedicated VMs stop");
+        vp_ledger_free(&l);
+        synth_free(t);
+}
+
 int main(void)
 {
         test_dedicated_prefer_spread_pack();
@@ -498,5 +688,7 @@ int main(void)
         test_shared_and_ledger();
         test_explicit_and_determinism();
         test_unmanaged();
+        test_qa_regressions();
+        test_refloat();
         return tap_done();
 }

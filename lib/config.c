@@ -470,8 +470,18 @@ typedef struct pctx {
         size_t len, pos;
         unsigned line;
         int sect;
-        bool skip; /* inside a rejected section: its keys are not looked at */
+        bool skip;    /* inside a rejected section: its keys are not looked at */
+        char **longv; /* values of lines too long for inih's buffer, by index */
+        size_t n_longv;
 } pctx;
+
+/* Lines longer than inih's compiled-in buffer (Debian: 200 bytes) are still
+ * read: the reader hands inih "key = <LONG_MARK>N" and keeps the value, which
+ * the handler puts back. A long `names =` list or a scattered cpuset on a big
+ * host is ordinary configuration. Beyond this many characters a line is an
+ * error. */
+#define LONG_MARK      '\x01'
+#define MAX_LINE_CHARS 65536
 
 /* inih's rule: stop at one of chars, or at an inline ';' comment that follows
  * a blank. */
@@ -571,13 +581,49 @@ static char *reader(char *str, int num, void *stream)
                 ferr(c->L, c->f, c->line, "syntax error: NUL byte in line");
                 return str;
         }
-        if (n > (size_t)num - 3) {
-                ferr(c->L, c->f, c->line, "line too long (%zu characters, at most %d)", n, num - 3);
-                return str;
-        }
         while (n > 0 && isspace((unsigned char)*p)) {
                 p++;
                 n--;
+        }
+        if (n > MAX_LINE_CHARS) {
+                ferr(c->L, c->f, c->line, "line too long (%zu characters, at most %d)", n,
+                     MAX_LINE_CHARS);
+                return str;
+        }
+        if (n > (size_t)num - 3) {
+                _cleanup_free_ char *line = strndup(p, n);
+                if (!line)
+                        abort();
+                if (*line == ';' || *line == '#')
+                        return str; /* a long comment is still a comment */
+                if (*line == '[') {
+                        ferr(c->L, c->f, c->line,
+                             "line too long for a section header (%zu characters)", n);
+                        c->skip = true;
+                        return str;
+                }
+                if (!check_line(c, line))
+                        return str;
+                char *eq = (char *)find_chars_or_comment(line, "=:");
+                /* the value as inih would make it: trimmed, inline comment cut */
+                char *v = eq + 1;
+                while (isspace((unsigned char)*v))
+                        v++;
+                *(char *)find_chars_or_comment(v, NULL) = '\0';
+                size_t vl = strlen(v);
+                while (vl > 0 && isspace((unsigned char)v[vl - 1]))
+                        v[--vl] = '\0';
+                *eq = '\0';
+                int w = snprintf(str, (size_t)num, "%s= %c%zu\n", line, LONG_MARK, c->n_longv);
+                if (w < 0 || w >= num) {
+                        ferr(c->L, c->f, c->line, "line too long: key too long (%zu characters)",
+                             strlen(line));
+                        strcpy(str, "\n");
+                        return str;
+                }
+                c->longv = vp_xrealloc(c->longv, (c->n_longv + 1) * sizeof(*c->longv));
+                c->longv[c->n_longv++] = vp_xstrdup(v);
+                return str;
         }
         memcpy(str, p, n);
         str[n] = '\n';
@@ -646,6 +692,10 @@ static int handler(void *user, const char *section, const char *name, const char
         (void)section; /* ours is in c->sect, untruncated and already checked */
         if (c->skip)
                 return 1;
+        if (value[0] == LONG_MARK) {
+                unsigned long i = strtoul(value + 1, NULL, 10);
+                value = i < c->n_longv ? c->longv[i] : "";
+        }
         if (c->sect == S_NONE) {
                 ferr(c->L, c->f, c->line, "%s: key outside any section", name);
                 return 1;
@@ -678,6 +728,9 @@ static void parse_buffer(loader *L, cfile *f, bool is_host, const char *buf, siz
 {
         pctx c = {.L = L, .f = f, .is_host = is_host, .buf = buf, .len = len};
         int r = ini_parse_stream(reader, &c, handler, &c);
+        for (size_t i = 0; i < c.n_longv; i++)
+                free(c.longv[i]);
+        free(c.longv);
         /* our reader already rejected what inih would; this is a backstop */
         if (r > 0 && !has_err_at(L, f->ord, (unsigned)r))
                 ferr(L, f, (unsigned)r, "syntax error");

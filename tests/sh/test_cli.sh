@@ -43,6 +43,19 @@ fi
 chmod 644 "$W/conf/profiles.d/db.ini"
 "$CLI" validate extra >/dev/null 2>&1; is $? 2 "validate: unexpected argument exits 2"
 
+# a names list longer than inih's 200-byte line buffer, with an inline comment
+long=$(for i in $(seq 1 40); do printf 'grp%02d-*, ' "$i"; done)
+printf '[match]\nnames = %sgrp99-* ; forty classes\n' "$long" >"$W/conf/profiles.d/many.ini"
+chmod 644 "$W/conf/profiles.d/many.ini"
+"$CLI" validate >/dev/null 2>&1; is $? 0 "a 400-character names line validates"
+domxml grp39-a "$(uuidn 9)" 1 64 >"$W/g.xml"
+is "$("$CLI" plan --json --xml "$W/g.xml" | jget - 'j["matched_by"]')" "name:grp39-*" \
+        "and its 39th glob matches"
+domxml grp99-a "$(uuidn 9)" 1 64 >"$W/g.xml"
+is "$("$CLI" plan --json --xml "$W/g.xml" | jget - 'j["matched_by"]')" "name:grp99-*" \
+        "the last glob, before the inline comment, too"
+rm "$W/conf/profiles.d/many.ini"
+
 # --- topology ---------------------------------------------------------------
 "$CLI" topology --json >"$W/topo.json"; rc=$?
 is "$rc" 0 "topology --json exits 0"

@@ -602,13 +602,32 @@ static const ecase ecases[] = {
      "profiles.d/p.ini:1: syntax error: text after ']'", 0},
     {"key before any section", P("shares = 2\n"),
      "profiles.d/p.ini:1: shares: key outside any section", 0},
-    {"long line",
+    {"long line: the value is kept, errors after it keep their line",
      P("[profile]\ndescription = "
        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
        "\n[cputune]\nshares = 1\n"),
-     "profiles.d/p.ini:2: line too long (245 characters, at most 197)", 2},
+     "profiles.d/p.ini:4: shares: 1 out of range", 1},
+    {"long line with a bad value is reported at its line",
+     P("[cputune]\nvcpus = 0-3,"
+       "1000000000000000000000000000000000000000000000000000000000000000000000000000"
+       "1000000000000000000000000000000000000000000000000000000000000000000000000000"
+       "1000000000000000000000000000000000000000000000000000000000000000000000000000\n"),
+     "profiles.d/p.ini:2: vcpus:", 1},
+    {"long section header",
+     P("["
+       "cputunecputunecputunecputunecputunecputunecputunecputune"
+       "cputunecputunecputunecputunecputunecputunecputunecputunecputunecputunecputune"
+       "cputunecputunecputunecputunecputunecputunecputunecputunecputunecputune]\n"),
+     "profiles.d/p.ini:1: line too long for a section header", 1},
+    {"long comment is a comment",
+     P(";"
+       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+       "\n[cputune]\nshares = 1\n"),
+     "profiles.d/p.ini:3: shares: 1 out of range", 1},
     /* sections and keys */
     {"unknown section", P("[cpu]\nshares = 2\nfoo = 1\n"),
      "profiles.d/p.ini:1: unknown section [cpu]", 0},

@@ -17,6 +17,10 @@ int cmd_status(const vp_paths *p, int argc, char **argv);
 
 /* Print one JSON object on stdout, pretty, newline-terminated; drops it. */
 void cli_print_json(json_object *o);
+/* s cut and padded to width characters for a table column, counting UTF-8
+ * code points and never cutting one in half; a cut shows as a trailing '~'.
+ * Returns buf. */
+const char *cli_fit(const char *s, size_t width, char *buf, size_t len);
 /* true when argv has --help/-h; prints the text. */
 bool cli_wants_help(int argc, char **argv, const char *text);
 

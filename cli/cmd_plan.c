@@ -8,12 +8,12 @@
 #include "planjson.h"
 
 static const char help[] =
-        "usage: vmplace plan [--json] (DOMAIN | --xml FILE|-)\n"
-        "Dry run of the placement vmplace would decide for a domain now: the matched\n"
-        "profile and why, the chosen nodes and CPUs and the reason, the XML diff and the\n"
-        "cgroup writes. Commits nothing. DOMAIN's XML is read from libvirt's run dir\n"
-        "(running domains) or its config dir; --xml reads a file (- for stdin) and needs\n"
-        "no libvirtd. Exit 0 with a plan, 1 when the placement cannot be satisfied.\n";
+    "usage: vmplace plan [--json] (DOMAIN | --xml FILE|-)\n"
+    "Dry run of the placement vmplace would decide for a domain now: the matched\n"
+    "profile and why, the chosen nodes and CPUs and the reason, the XML diff and the\n"
+    "cgroup writes. Commits nothing. DOMAIN's XML is read from libvirt's run dir\n"
+    "(running domains) or its config dir; --xml reads a file (- for stdin) and needs\n"
+    "no libvirtd. Exit 0 with a plan, 1 when the placement cannot be satisfied.\n";
 
 /* A name that is safe to use as a file name under libvirt's dirs. */
 static bool name_ok(const char *n)

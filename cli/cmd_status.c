@@ -8,10 +8,10 @@
 #include "planjson.h"
 
 static const char help[] =
-        "usage: vmplace status [--json] [--check]\n"
-        "Every ledger entry: profile, CPUs, emulator CPUs, nodes, memory and state\n"
-        "(prepared, enforced, drift, unplaced, stale). --check exits 1 on any drift or\n"
-        "stale entry.\n";
+    "usage: vmplace status [--json] [--check]\n"
+    "Every ledger entry: profile, CPUs, emulator CPUs, nodes, memory and state\n"
+    "(prepared, enforced, drift, unplaced, stale). --check exits 1 on any drift or\n"
+    "stale entry.\n";
 
 static const char *entry_state(const vp_ledger_entry *e, const vp_paths *p, int64_t now)
 {
@@ -59,9 +59,8 @@ int cmd_status(const vp_paths *p, int argc, char **argv)
                         json_object *o = json_object_new_object();
                         json_object_object_add(o, "name", json_object_new_string(e->name));
                         json_object_object_add(o, "uuid", json_object_new_string(e->uuid));
-                        json_object_object_add(o, "profile",
-                                               e->profile ? json_object_new_string(e->profile)
-                                                          : NULL);
+                        json_object_object_add(
+                            o, "profile", e->profile ? json_object_new_string(e->profile) : NULL);
                         json_object_object_add(o, "matched_by",
                                                e->matched_by ? json_object_new_string(e->matched_by)
                                                              : NULL);
@@ -73,17 +72,22 @@ int cmd_status(const vp_paths *p, int argc, char **argv)
                         json_object_object_add(o, "emulator_cpus",
                                                vp_json_cpuset(&e->emulator_cpus));
                         json_object_object_add(o, "nodes", vp_json_id_array(&e->nodes));
-                        json_object_object_add(o, "memory_kib", json_object_new_int64((int64_t)mem));
+                        json_object_object_add(o, "memory_kib",
+                                               json_object_new_int64((int64_t)mem));
                         json_object_object_add(o, "drift", json_object_new_array());
                         json_object_array_add(arr, o);
                 } else {
-                        char c[64], em[64], nd[32];
-                        printf("%-20.20s %-14.14s %-10s %-9s %-14.14s %-10.10s %-6.6s %llu MiB\n",
-                               e->name, e->profile ? e->profile : "-", state,
-                               vp_entry_kind_name(e->kind), vp_cpuset_fmt(&e->vcpu_cpus, c, sizeof(c)),
-                               vp_cpuset_fmt(&e->emulator_cpus, em, sizeof(em)),
-                               vp_cpuset_fmt(&e->nodes, nd, sizeof(nd)),
-                               (unsigned long long)(mem / 1024));
+                        char c[64], em[64], nd[32], fn[96], fp[64], fc[64], fe[48], fnd[32];
+                        printf(
+                            "%s %s %-10s %-9s %s %s %s %llu MiB\n",
+                            cli_fit(e->name, 20, fn, sizeof(fn)),
+                            cli_fit(e->profile ? e->profile : "-", 14, fp, sizeof(fp)), state,
+                            vp_entry_kind_name(e->kind),
+                            cli_fit(vp_cpuset_fmt(&e->vcpu_cpus, c, sizeof(c)), 14, fc, sizeof(fc)),
+                            cli_fit(vp_cpuset_fmt(&e->emulator_cpus, em, sizeof(em)), 10, fe,
+                                    sizeof(fe)),
+                            cli_fit(vp_cpuset_fmt(&e->nodes, nd, sizeof(nd)), 6, fnd, sizeof(fnd)),
+                            (unsigned long long)(mem / 1024));
                 }
         }
         if (json) {

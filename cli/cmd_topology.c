@@ -9,13 +9,16 @@
 #include "topology.h"
 
 static const char help[] =
-        "usage: vmplace topology [--json]\n"
-        "The host as vmplace sees it: NUMA nodes with free/total memory and distances,\n"
-        "cores with their SMT siblings, and for each CPU its role: reserved for the host,\n"
-        "held by a dedicated VM (named), in the shared pool, or outside every pool.\n";
+    "usage: vmplace topology [--json]\n"
+    "The host as vmplace sees it: NUMA nodes with free/total memory and distances,\n"
+    "cores with their SMT siblings, and for each CPU its role: reserved for the host,\n"
+    "held by a dedicated VM (named), in the shared pool, or outside every pool.\n";
 
-typedef enum { ROLE_OUTSIDE, ROLE_RESERVED, ROLE_DEDICATED, ROLE_SHARED } role;
-static const char *const role_names[] = {"outside", "reserved", "dedicated", "shared"};
+/* dedicated: held by a dedicated VM; shared: in the floating pool (and, with
+ * the default pools, also free for dedicated VMs); free: only in an explicit
+ * dedicated pool, held by nobody; outside: in no pool. */
+typedef enum { ROLE_OUTSIDE, ROLE_RESERVED, ROLE_DEDICATED, ROLE_SHARED, ROLE_FREE } role;
+static const char *const role_names[] = {"outside", "reserved", "dedicated", "shared", "free"};
 
 static role cpu_role(unsigned cpu, const vp_host_config *h, const vp_cpuset *held,
                      const vp_topology *t)
@@ -24,10 +27,12 @@ static role cpu_role(unsigned cpu, const vp_host_config *h, const vp_cpuset *hel
                 return ROLE_RESERVED;
         if (vp_cpuset_test(held, cpu))
                 return ROLE_DEDICATED;
-        bool in_ded = h->dedicated_set ? vp_cpuset_test(&h->dedicated_cpus, cpu)
-                                       : vp_cpuset_test(&t->online, cpu);
+        bool in_ded = h->dedicated_set
+                          ? vp_cpuset_test(&h->dedicated_cpus, cpu)
+                          : vp_cpuset_test(&t->online, cpu) &&
+                                !(h->shared_set && vp_cpuset_test(&h->shared_cpus, cpu));
         bool in_shared = h->shared_set ? vp_cpuset_test(&h->shared_cpus, cpu) : in_ded;
-        return in_shared || in_ded ? ROLE_SHARED : ROLE_OUTSIDE;
+        return in_shared ? ROLE_SHARED : in_ded ? ROLE_FREE : ROLE_OUTSIDE;
 }
 
 static const char *holder_of(const vp_ledger *l, unsigned cpu)
@@ -110,22 +115,21 @@ int cmd_topology(const vp_paths *p, int argc, char **argv)
                         for (int s = vp_cpuset_next(&core, 0); s >= 0;
                              s = vp_cpuset_next(&core, (unsigned)s + 1)) {
                                 role r = cpu_role((unsigned)s, h, &held, t);
-                                const char *who = r == ROLE_DEDICATED ? holder_of(&l, (unsigned)s)
-                                                                      : NULL;
+                                const char *who =
+                                    r == ROLE_DEDICATED ? holder_of(&l, (unsigned)s) : NULL;
                                 if (json) {
                                         json_object *th = json_object_new_object();
                                         json_object_object_add(th, "cpu", json_object_new_int(s));
-                                        json_object_object_add(th, "role",
-                                                               json_object_new_string(role_names[r]));
-                                        json_object_object_add(th, "holder",
-                                                               who ? json_object_new_string(who)
-                                                                   : NULL);
+                                        json_object_object_add(
+                                            th, "role", json_object_new_string(role_names[r]));
+                                        json_object_object_add(
+                                            th, "holder", who ? json_object_new_string(who) : NULL);
                                         json_object_array_add(jthreads, th);
                                 } else {
-                                        char cell[48];
+                                        char cell[80], fit[160];
                                         snprintf(cell, sizeof(cell), "cpu%d %s", s,
                                                  who ? who : role_names[r]);
-                                        printf("  %-24.24s", cell);
+                                        printf("  %s", cli_fit(cell, 24, fit, sizeof(fit)));
                                 }
                         }
                         if (json) {

@@ -5,9 +5,9 @@
 #include "config.h"
 
 static const char help[] =
-        "usage: vmplace validate\n"
-        "Parse and check VMPLACE_CONFDIR/vmplace.ini and profiles.d/*.ini; print every\n"
-        "problem as FILE:LINE: message. Exit 0 when valid, 1 when not.\n";
+    "usage: vmplace validate\n"
+    "Parse and check VMPLACE_CONFDIR/vmplace.ini and profiles.d/*.ini; print every\n"
+    "problem as FILE:LINE: message. Exit 0 when valid, 1 when not.\n";
 
 int cmd_validate(const vp_paths *p, int argc, char **argv)
 {

@@ -5,22 +5,54 @@
 #include "cli.h"
 
 static const char usage_text[] =
-        "usage: vmplace COMMAND [ARGS]\n"
-        "\n"
-        "  plan [--json] (DOMAIN | --xml FILE|-)   dry run: profile, placement, XML diff, cgroup writes\n"
-        "  status [--json] [--check]               ledger entries and managed domains\n"
-        "  topology [--json]                       nodes, CPUs, siblings, memory, who holds what\n"
-        "  validate                                check vmplace.ini and profiles.d/*.ini\n"
-        "\n"
-        "Exit codes: 0 success, 1 request not met, 2 usage or configuration error.\n"
-        "Environment: VMPLACE_CONFDIR VMPLACE_RUNDIR VMPLACE_SYSFS VMPLACE_CGROUP_ROOT\n"
-        "VMPLACE_PROC VMPLACE_LIBVIRT_RUNDIR VMPLACE_LIBVIRT_CONFDIR override the default paths.\n";
+    "usage: vmplace COMMAND [ARGS]\n"
+    "\n"
+    "  plan [--json] (DOMAIN | --xml FILE|-)   dry run: profile, placement, XML diff, cgroup "
+    "writes\n"
+    "  status [--json] [--check]               ledger entries and managed domains\n"
+    "  topology [--json]                       nodes, CPUs, siblings, memory, who holds what\n"
+    "  validate                                check vmplace.ini and profiles.d/*.ini\n"
+    "\n"
+    "Exit codes: 0 success, 1 request not met, 2 usage or configuration error.\n"
+    "Environment: VMPLACE_CONFDIR VMPLACE_RUNDIR VMPLACE_SYSFS VMPLACE_CGROUP_ROOT\n"
+    "VMPLACE_PROC VMPLACE_LIBVIRT_RUNDIR VMPLACE_LIBVIRT_CONFDIR override the default paths.\n";
 
 void cli_print_json(json_object *o)
 {
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                       JSON_C_TO_STRING_NOSLASHESCAPE));
+                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
+}
+
+const char *cli_fit(const char *s, size_t width, char *buf, size_t len)
+{
+        size_t chars = 0, i = 0, o = 0;
+        /* length in code points (continuation bytes are 10xxxxxx) */
+        size_t total = 0;
+        for (const char *q = s; *q; q++)
+                total += ((unsigned char)*q & 0xC0) != 0x80;
+        size_t keep = total > width && width ? width - 1 : width;
+        while (s[i] && chars < keep) {
+                size_t n = 1;
+                while (s[i + n] && ((unsigned char)s[i + n] & 0xC0) == 0x80)
+                        n++;
+                if (o + n + 2 > len)
+                        break;
+                memcpy(buf + o, s + i, n);
+                o += n;
+                i += n;
+                chars++;
+        }
+        if (total > width && o + 2 <= len) {
+                buf[o++] = '~';
+                chars++;
+        }
+        while (chars < width && o + 1 < len) {
+                buf[o++] = ' ';
+                chars++;
+        }
+        buf[o] = '\0';
+        return buf;
 }
 
 bool cli_wants_help(int argc, char **argv, const char *text)
@@ -54,10 +86,10 @@ int main(int argc, char **argv)
                 const char *name;
                 int (*fn)(const vp_paths *, int, char **);
         } cmds[] = {
-                {"plan", cmd_plan},
-                {"validate", cmd_validate},
-                {"topology", cmd_topology},
-                {"status", cmd_status},
+            {"plan", cmd_plan},
+            {"validate", cmd_validate},
+            {"topology", cmd_topology},
+            {"status", cmd_status},
         };
         for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
                 if (strcmp(argv[1], cmds[i].name) == 0)

@@ -123,6 +123,19 @@ PY
 is "$("$CLI" status --json | jget - 'j["domains"][0]["state"]')" stale "old entry without QEMU is stale"
 "$CLI" status --check >/dev/null; is $? 1 "status --check exits 1 on a stale entry"
 
+# human tables cut long UTF-8 names on a character boundary
+domxml "db-数据库数据库数据库数据库数据库-01" "$(uuidn 8)" 1 64 | "$HOOK" "db-x" prepare begin -
+"$CLI" status >"$W/st.txt"
+python3 -c 'import sys; open(sys.argv[1], encoding="utf-8", errors="strict").read()' "$W/st.txt"
+ok $? "status output stays valid UTF-8 with a long CJK name"
+like "$(cat "$W/st.txt")" "db-数据库数据库数据库数据库数~ db" "the name is cut to its 20 columns with a marker"
+# topology roles with explicit pools
+printf '[host]\nreserved_cpus = 0\ndedicated_cpus = 1-3\nshared_cpus = 4-7\n' >"$W/conf/vmplace.ini"
+chmod 644 "$W/conf/vmplace.ini"
+rm -rf "$W/run"
+roles=$("$CLI" topology --json | jget - '",".join(r for _, r in sorted((t["cpu"], t["role"]) for n in j["nodes"] for c in n["cores"] for t in c["threads"] if t["cpu"] in (0,1,4)))')
+is "$roles" "reserved,free,shared" "topology roles: reserved, free (dedicated pool only), shared"
+
 for c in plan status topology validate; do
         "$CLI" $c --help | grep -q "usage: vmplace $c"; ok $? "vmplace $c --help"
 done

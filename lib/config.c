@@ -1355,13 +1355,18 @@ static int prio(const vp_profile *p)
         return p->priority_set ? p->priority : 0;
 }
 
-/* Equal-priority ties that the lexical rule decides: worth a warning. */
-static bool has_glob(const vp_profile *p, const char *g)
+/* The glob of p that ties with g: the same text, or one that matches the
+ * other read literally ("db-*" and "db-1*", "*" and anything), so some
+ * domain name matches both. NULL when none. (Two globs can also overlap
+ * without either matching the other, e.g. "a*" and "*b"; those are not
+ * found.) */
+static const char *tie_glob(const vp_profile *p, const char *g)
 {
         for (size_t i = 0; i < p->n_names; i++)
-                if (strcmp(p->names[i], g) == 0)
-                        return true;
-        return false;
+                if (strcmp(p->names[i], g) == 0 || fnmatch(p->names[i], g, 0) == 0 ||
+                    fnmatch(g, p->names[i], 0) == 0)
+                        return p->names[i];
+        return NULL;
 }
 
 /* Equal-priority ties that the lexical rule decides: worth a warning, once
@@ -1371,16 +1376,28 @@ static void warn_ties(loader *L, const vp_profile *ps, const rlist *res, size_t 
         for (size_t j = 0; j < n; j++) {
                 const entry *e = rlist_find(&res[j], K_NAMES, 0);
                 for (size_t a = 0; e && a < ps[j].n_names; a++)
-                        for (size_t i = 0; i < j; i++)
-                                if (prio(&ps[i]) == prio(&ps[j]) &&
-                                    has_glob(&ps[i], ps[j].names[a])) {
+                        for (size_t i = 0; i < j; i++) {
+                                const char *g = prio(&ps[i]) == prio(&ps[j])
+                                                    ? tie_glob(&ps[i], ps[j].names[a])
+                                                    : NULL;
+                                if (!g)
+                                        continue;
+                                if (strcmp(g, ps[j].names[a]) == 0)
                                         fwarn(L, e->f, e->line,
                                               "names: profile '%s' never matches by '%s': "
                                               "profile '%s' has the same glob and priority %d "
                                               "and wins (lexically first)",
                                               ps[j].name, ps[j].names[a], ps[i].name, prio(&ps[j]));
-                                        break;
-                                }
+                                else
+                                        fwarn(L, e->f, e->line,
+                                              "names: '%s' of profile '%s' overlaps '%s' of "
+                                              "profile '%s' at the same priority %d: a domain "
+                                              "matching both gets '%s' (lexically first); set "
+                                              "priority to choose",
+                                              ps[j].names[a], ps[j].name, g, ps[i].name,
+                                              prio(&ps[j]), ps[i].name);
+                                break;
+                        }
                 e = rlist_find(&res[j], K_METADATA, 0);
                 for (size_t i = 0; e && ps[j].metadata && i < j; i++)
                         if (prio(&ps[i]) == prio(&ps[j]) && ps[i].metadata &&

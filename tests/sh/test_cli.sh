@@ -43,6 +43,18 @@ fi
 chmod 644 "$W/conf/profiles.d/db.ini"
 "$CLI" validate extra >/dev/null 2>&1; is $? 2 "validate: unexpected argument exits 2"
 
+# overlapping globs at the same priority: valid, with a warning naming both
+printf '[match]\nnames = db-1*\n' >"$W/conf/profiles.d/zz.ini"
+chmod 644 "$W/conf/profiles.d/zz.ini"
+out=$("$CLI" validate 2>&1); rc=$?
+is "$rc" 0 "overlapping globs still validate"
+like "$out" "warning: $W/conf/profiles.d/zz.ini:2: names: 'db-1*' of profile 'zz' overlaps 'db-*' of profile 'db'" \
+        "and validate warns about the tie, naming file, line and both profiles"
+printf '[match]\nnames = db-1*\npriority = 5\n' >"$W/conf/profiles.d/zz.ini"
+out=$("$CLI" validate 2>&1)
+ok $(printf '%s' "$out" | grep -q overlaps; [ $? -ne 0 ]; echo $?) "no warning once priority decides"
+rm "$W/conf/profiles.d/zz.ini"
+
 # a names list longer than inih's 200-byte line buffer, with an inline comment
 long=$(for i in $(seq 1 40); do printf 'grp%02d-*, ' "$i"; done)
 printf '[match]\nnames = %sgrp99-* ; forty classes\n' "$long" >"$W/conf/profiles.d/many.ini"

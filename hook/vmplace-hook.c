@@ -7,16 +7,19 @@
 #include <syslog.h>
 
 #include "decide.h"
+#include "enforce.h"
 #include "paths.h"
 
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: vmplace-hook NAME OP SUBOP [EXTRA]   (domain XML on stdin)\n"
-                   "The libvirt qemu hook of vmplace; installed as "
-                   "/etc/libvirt/hooks/qemu.d/50-vmplace.\n"
-                   "prepare begin: plan and record the placement; migrate|restore begin: also print\n"
-                   "the rewritten XML; stopped|release end: free the domain's CPUs and memory.\n"
-                   "Every other operation is a no-op. See vmplace-hook(8).\n");
+        fprintf(f,
+                "usage: vmplace-hook NAME OP SUBOP [EXTRA]   (domain XML on stdin)\n"
+                "The libvirt qemu hook of vmplace; installed as "
+                "/etc/libvirt/hooks/qemu.d/50-vmplace.\n"
+                "prepare begin: plan and record the placement; migrate|restore begin: also print\n"
+                "the rewritten XML; started begin: enforce it on the cgroups and threads;\n"
+                "reconnect|attach begin: re-enforce (never fails); stopped|release end: free\n"
+                "the domain's CPUs and memory. Every other operation is a no-op.\n");
 }
 
 /* Decide for prepare (print = false) or migrate/restore (print = true). */
@@ -56,19 +59,91 @@ static int decide_op(const vp_paths *paths, const char *name, const char *xml, s
         return rc;
 }
 
+/* The domain's UUID from the XML libvirt passed (NULL when it does not
+ * parse): preferred over the name to find the ledger entry. */
+static char *uuid_of(const char *xml, size_t len)
+{
+        vp_domain *dom = NULL;
+        vp_error err;
+        char *uuid = NULL;
+        if (len && vp_domain_parse(xml, len, &dom, &err) == 0 && dom->uuid)
+                uuid = vp_xstrdup(dom->uuid);
+        vp_domain_free(dom);
+        return uuid;
+}
+
+/* on_error of the domain's profile (else the host's); warn when the
+ * configuration cannot be read: a running VM is not killed for that. */
+static vp_on_error on_error_of(const vp_paths *paths, const char *profile)
+{
+        vp_config *cfg = NULL;
+        vp_diag diag = {0};
+        vp_on_error v = VP_ONERR_WARN;
+        if (vp_config_load(paths->confdir, geteuid() == 0, &cfg, &diag) == 0) {
+                const vp_profile *p = profile ? vp_config_profile(cfg, profile) : NULL;
+                v = p && p->on_error != VP_ONERR_UNSET ? p->on_error : cfg->host.on_error;
+        }
+        vp_diag_free(&diag);
+        vp_config_free(cfg);
+        return v;
+}
+
 static int release_op(const vp_paths *paths, const char *name, const char *xml, size_t len)
 {
-        /* Prefer the UUID from the XML; fall back to the name libvirt gave. */
-        vp_domain *dom = NULL;
+        _cleanup_free_ char *uuid = uuid_of(xml, len);
         vp_error err = {{0}};
-        const char *uuid = NULL;
-        if (len && vp_domain_parse(xml, len, &dom, &err) == 0)
-                uuid = dom->uuid;
         int r = vp_release(paths, name, uuid, &err);
         if (r < 0)
                 syslog(LOG_ERR, "%s release: %s", name, err.msg);
-        vp_domain_free(dom);
+        /* floating VMs widen onto the CPUs this one held */
+        else if (vp_enforce_floating(paths, uuid) > 0)
+                syslog(LOG_WARNING, "%s release: some floating VMs could not be widened", name);
         return 0; /* a stopped VM is gone either way; never fail here */
+}
+
+/* started: enforce this domain, then narrow floating VMs off its CPUs.
+ * reconnect/attach (never_fail): the same for a running VM libvirt found
+ * again, first re-deciding its placement if the ledger lost it. */
+static int enforce_op(const vp_paths *paths, const char *name, const char *op, const char *xml,
+                      size_t len, bool never_fail)
+{
+        _cleanup_free_ char *uuid = uuid_of(xml, len);
+        vp_enforce_result r;
+        int rc = vp_enforce_domain(paths, name, uuid, 0, &r);
+        if (rc == -ENOENT && never_fail) {
+                vp_enforce_result_free(&r);
+                vp_decision d;
+                vp_error err = {{0}};
+                if (vp_decide(paths, xml, len, VP_DECIDE_COMMIT, &d, &err) < 0)
+                        syslog(LOG_WARNING, "%s %s: cannot re-plan: %s", name, op, err.msg);
+                else if (d.profile && d.plan.refusal)
+                        syslog(LOG_WARNING, "%s %s: running unplaced: %s", name, op,
+                               d.plan.refusal + strlen("vmplace: "));
+                vp_decision_free(&d);
+                rc = vp_enforce_domain(paths, name, uuid, 0, &r);
+        }
+        if (rc == -ENOENT) { /* unmanaged */
+                vp_enforce_result_free(&r);
+                return 0;
+        }
+        int exit_code = 0;
+        if (rc < 0 || rc == 1) {
+                const char *why = rc < 0 ? r.error : "values did not read back as written";
+                bool refuse = !never_fail && on_error_of(paths, r.profile) == VP_ONERR_REFUSE;
+                syslog(refuse ? LOG_ERR : LOG_WARNING, "%s %s: enforcement failed: %s%s", name, op,
+                       why, refuse ? " (on_error=refuse: libvirt stops the VM)" : "");
+                if (refuse) {
+                        fprintf(stderr, "vmplace: %s: enforcement failed: %s\n", name, why);
+                        exit_code = 1;
+                }
+        } else {
+                syslog(LOG_INFO, "%s %s: enforced (%zu cgroup files, pid %ld, cgroup v%d)", name,
+                       op, r.writes, r.pid, (int)r.version);
+        }
+        vp_enforce_result_free(&r);
+        if (vp_enforce_floating(paths, uuid) > 0)
+                syslog(LOG_WARNING, "%s %s: some floating VMs could not be narrowed", name, op);
+        return exit_code;
 }
 
 int main(int argc, char **argv)
@@ -89,8 +164,11 @@ int main(int argc, char **argv)
         bool prepare = strcmp(op, "prepare") == 0 && strcmp(subop, "begin") == 0;
         bool migrate = (strcmp(op, "migrate") == 0 || strcmp(op, "restore") == 0) &&
                        strcmp(subop, "begin") == 0;
-        bool release = (strcmp(op, "stopped") == 0 || strcmp(op, "release") == 0) &&
-                       strcmp(subop, "end") == 0;
+        bool release =
+            (strcmp(op, "stopped") == 0 || strcmp(op, "release") == 0) && strcmp(subop, "end") == 0;
+        bool started = strcmp(op, "started") == 0 && strcmp(subop, "begin") == 0;
+        bool reconnect = (strcmp(op, "reconnect") == 0 || strcmp(op, "attach") == 0) &&
+                         strcmp(subop, "begin") == 0;
 
         /* Always drain stdin so libvirt's writer never meets a closed pipe. */
         char *xml = NULL;
@@ -107,6 +185,8 @@ int main(int argc, char **argv)
                 rc = decide_op(&paths, name, xml, len, migrate, op);
         else if (release)
                 rc = release_op(&paths, name, xml, r < 0 ? 0 : len);
+        else if (started || reconnect)
+                rc = enforce_op(&paths, name, op, xml, r < 0 ? 0 : len, reconnect);
         free(xml);
         closelog();
         return rc;

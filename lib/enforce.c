@@ -1,0 +1,221 @@
+#include "enforce.h"
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "affinity.h"
+#include "domain.h"
+#include "plan.h"
+
+void vp_enforce_result_free(vp_enforce_result *r)
+{
+        free(r->name);
+        free(r->uuid);
+        free(r->profile);
+        free(r->error);
+        vp_drifts_free(&r->drift);
+        memset(r, 0, sizeof(*r));
+}
+
+static int fail(vp_enforce_result *r, int code, const vp_error *err)
+{
+        free(r->error);
+        r->error = vp_xstrdup(err->msg);
+        r->state = NULL;
+        return code;
+}
+
+/* libvirt's NAME.pid: the QEMU pid, or -errno. */
+static int read_pid(const vp_paths *p, const char *name, long *pid, vp_error *err)
+{
+        if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+                return vp_error_set(err, -EINVAL, "domain name '%s' is not a file name", name);
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s.pid", p->libvirt_rundir, name);
+        _cleanup_free_ char *txt = NULL;
+        int r = vp_read_file(path, 64, &txt, NULL, err);
+        if (r == -ENOENT)
+                return vp_error_set(err, r, "%s is not running (no %s)", name, path);
+        if (r < 0)
+                return r;
+        uint64_t v;
+        if (vp_parse_u64(vp_strstrip(txt), &v) < 0 || v == 0 || v > 4194304)
+                return vp_error_set(err, -EINVAL, "%s: not a pid", path);
+        *pid = (long)v;
+        return 0;
+}
+
+static int parse_file(const char *path, vp_domain **out, vp_error *err)
+{
+        _cleanup_free_ char *xml = NULL;
+        size_t len = 0;
+        int r = vp_read_file(path, VP_DOMAIN_XML_MAX, &xml, &len, err);
+        if (r < 0)
+                return r;
+        vp_error perr = {{0}};
+        r = vp_domain_parse(xml, len, out, &perr);
+        if (r < 0)
+                return vp_error_set(err, r, "%s: %s", path, perr.msg);
+        return 0;
+}
+
+/* The plan to enforce: the recorded rewrite's placement items, with the
+ * floating sets the ledger holds now (it narrows and widens them as
+ * dedicated VMs come and go, after the XML was recorded). */
+static void plan_for(const vp_ledger_entry *e, const vp_domain *recorded, const vp_domain *live,
+                     vp_plan *p)
+{
+        memset(p, 0, sizeof(*p));
+        p->profile = e->profile ? e->profile : "(ledger)";
+        p->vcpus = recorded->vcpus_max;
+        vp_tune_copy(&p->tune, &recorded->tune);
+        bool emu_isolated =
+            !vp_cpuset_empty(&e->emulator_cpus) && vp_cpuset_subset(&e->emulator_cpus, &e->held);
+        if (e->kind == VP_KIND_SHARED) {
+                p->tune.vcpu_cpuset_set = true;
+                p->tune.vcpu_cpuset = e->vcpu_cpus;
+                p->tune.emulatorpin_set = true;
+                p->tune.emulatorpin = e->emulator_cpus;
+        } else if (e->kind == VP_KIND_DEDICATED && !emu_isolated &&
+                   !vp_cpuset_empty(&e->emulator_cpus)) {
+                p->tune.emulatorpin_set = true;
+                p->tune.emulatorpin = e->emulator_cpus;
+                for (size_t i = 0; i < live->n_iothreads; i++)
+                        vp_pins_put(&p->tune.iothreadpin, &p->tune.n_iothreadpin,
+                                    live->iothread_ids[i], &e->emulator_cpus);
+        }
+}
+
+int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned flags,
+                     vp_enforce_result *r)
+{
+        memset(r, 0, sizeof(*r));
+        r->name = vp_xstrdup(e->name);
+        r->uuid = vp_xstrdup(e->uuid);
+        r->profile = e->profile ? vp_xstrdup(e->profile) : NULL;
+        vp_error err = {{0}};
+        int rc = read_pid(paths, e->name, &r->pid, &err);
+        if (rc < 0)
+                return fail(r, rc, &err);
+
+        char path[4096];
+        vp_domain *live = NULL, *recorded = NULL;
+        snprintf(path, sizeof(path), "%s/%s.xml", paths->libvirt_rundir, e->name);
+        rc = parse_file(path, &live, &err);
+        _cleanup_free_ char *xml = NULL;
+        if (rc == 0) {
+                rc = vp_state_read(paths->rundir, e->uuid, "xml", &xml, &err);
+                if (rc == 0)
+                        rc = vp_domain_parse(xml, strlen(xml), &recorded, &err);
+        }
+        vp_cgroup cg = {0};
+        if (rc == 0)
+                rc = vp_cgroup_find(paths->cgroup_root, paths->proc, r->pid, &cg, &err);
+        if (rc < 0) {
+                vp_domain_free(live);
+                vp_domain_free(recorded);
+                vp_cgroup_free(&cg);
+                return fail(r, rc, &err);
+        }
+        r->version = cg.version;
+
+        vp_plan plan;
+        plan_for(e, recorded, live, &plan);
+        vp_cgwrites w;
+        vp_cgwrites_build(&plan, live, cg.version, &w);
+        r->writes = w.n;
+        vp_threads th = {0};
+        rc = vp_threads_list(paths->proc, r->pid, live->vcpu_tids, live->n_vcpu_tids, &th, &err);
+        if (rc == 0 && !(flags & VP_ENFORCE_CHECK)) {
+                rc = vp_cgroup_apply(&cg, &w, NULL, &err);
+                /* pin threads even after a refused write: what can take should */
+                vp_error aerr = {{0}};
+                int ra = vp_affinity_apply(&th, &w, &aerr);
+                if (rc == 0 && ra < 0) {
+                        rc = ra;
+                        err = aerr;
+                }
+        }
+        if (rc == 0 || !(flags & VP_ENFORCE_CHECK)) {
+                vp_error verr;
+                vp_cgroup_verify(&cg, &w, NULL, &r->drift, &verr);
+                vp_affinity_verify(paths->proc, r->pid, &th, &w, &r->drift, &verr);
+        }
+        vp_threads_free(&th);
+        vp_cgwrites_free(&w);
+        vp_tune_free(&plan.tune);
+        vp_cgroup_free(&cg);
+        vp_domain_free(live);
+        vp_domain_free(recorded);
+        if (rc < 0)
+                return fail(r, rc, &err);
+        r->state = r->drift.n ? "drift" : "enforced";
+        return 0;
+}
+
+int vp_enforce_domain(const vp_paths *paths, const char *name, const char *uuid, unsigned flags,
+                      vp_enforce_result *r)
+{
+        memset(r, 0, sizeof(*r));
+        vp_error err = {{0}};
+        int lock = vp_ledger_lock(paths->rundir, &err);
+        if (lock < 0) {
+                r->name = vp_xstrdup(name ? name : "");
+                return fail(r, lock, &err);
+        }
+        vp_ledger l = {0};
+        int rc = vp_ledger_load(paths->rundir, &l, &err);
+        vp_ledger_entry *e = NULL;
+        if (rc == 0) {
+                e = uuid ? vp_ledger_find_uuid(&l, uuid) : NULL;
+                if (!e && name)
+                        e = vp_ledger_find_name(&l, name);
+                if (!e)
+                        rc = vp_error_set(&err, -ENOENT,
+                                          "%s is not managed by vmplace (no ledger entry)",
+                                          name ? name : uuid);
+        }
+        if (rc < 0) {
+                r->name = vp_xstrdup(name ? name : "");
+                fail(r, rc, &err);
+        } else {
+                rc = vp_enforce_entry(paths, e, flags, r);
+                if (rc == 0 && !(flags & VP_ENFORCE_CHECK)) {
+                        free(e->state);
+                        e->state = vp_xstrdup(r->state);
+                        e->pid = r->pid;
+                        vp_error serr;
+                        if (vp_ledger_save(paths->rundir, &l, &serr) < 0)
+                                rc = fail(r, -EIO, &serr);
+                }
+                if (rc == 0)
+                        rc = r->drift.n ? 1 : 0;
+        }
+        vp_ledger_free(&l);
+        vp_ledger_unlock(lock);
+        return rc;
+}
+
+size_t vp_enforce_floating(const vp_paths *paths, const char *skip_uuid)
+{
+        vp_error err;
+        vp_ledger l = {0};
+        if (vp_ledger_load(paths->rundir, &l, &err) < 0)
+                return 1;
+        size_t failed = 0;
+        for (size_t i = 0; i < l.n; i++) {
+                const vp_ledger_entry *e = &l.entries[i];
+                bool emu_isolated = vp_cpuset_subset(&e->emulator_cpus, &e->held);
+                if ((skip_uuid && strcasecmp(e->uuid, skip_uuid) == 0) || e->kind == VP_KIND_NONE ||
+                    (e->kind == VP_KIND_DEDICATED && emu_isolated) ||
+                    !vp_ledger_entry_alive(e, paths->libvirt_rundir, paths->proc))
+                        continue;
+                vp_enforce_result r;
+                if (vp_enforce_domain(paths, e->name, e->uuid, 0, &r) < 0)
+                        failed++;
+                vp_enforce_result_free(&r);
+        }
+        vp_ledger_free(&l);
+        return failed;
+}

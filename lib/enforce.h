@@ -1,0 +1,52 @@
+/* Enforcement: apply a managed domain's recorded placement to its running
+ * QEMU (cgroup files and thread affinity, SPEC section 7) and read it back.
+ * Used by vmplace-enforce and the hook's started/reconnect/attach ops. */
+#ifndef VMPLACE_ENFORCE_H
+#define VMPLACE_ENFORCE_H
+
+#include <stdbool.h>
+
+#include "cgroup.h"
+#include "ledger.h"
+#include "paths.h"
+
+enum {
+        VP_ENFORCE_CHECK = 1u << 0, /* only read back: write nothing */
+};
+
+typedef struct vp_enforce_result {
+        char *name;
+        char *uuid;
+        char *profile; /* the entry's profile, NULL if none recorded */
+        long pid;
+        vp_cgroup_version version;
+        size_t writes;     /* cgroup files in the plan */
+        vp_drifts drift;   /* what does not read back as planned */
+        char *error;       /* one line when the domain could not be enforced */
+        const char *state; /* "enforced", "drift", or NULL on error */
+} vp_enforce_result;
+
+void vp_enforce_result_free(vp_enforce_result *r);
+
+/* Enforce (or with VP_ENFORCE_CHECK verify) the ledger entry e on its QEMU:
+ * pid from libvirt's NAME.pid, vCPU TIDs from its status XML, the placement
+ * from the recorded XML (RUNDIR/domains/UUID.xml) with the floating sets the
+ * ledger holds now. Returns 0 when it ran (see r->drift), or -errno with
+ * r->error set (QEMU not running, cgroup not found, write refused). Does not
+ * touch the ledger. */
+int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned flags,
+                     vp_enforce_result *r);
+
+/* Enforce the domain named (or with this uuid) under the ledger lock and
+ * record the outcome in its entry (state "enforced" or "drift", pid).
+ * Returns 0 when enforced without drift, 1 with drift left, -ENOENT when the
+ * domain has no ledger entry, other -errno on failure (r->error). */
+int vp_enforce_domain(const vp_paths *paths, const char *name, const char *uuid, unsigned flags,
+                      vp_enforce_result *r);
+
+/* Re-enforce every running domain whose floating sets the ledger changed
+ * (shared VMs, and dedicated VMs' shared emulators), except skip_uuid.
+ * Best effort: returns how many could not be enforced. */
+size_t vp_enforce_floating(const vp_paths *paths, const char *skip_uuid);
+
+#endif

@@ -66,9 +66,27 @@ virsh -c $URI define /tmp/vmplace-demo-2.xml >/dev/null
 say "what vmplace would do with vmplace-demo-1 (dry run, nothing committed)"
 run "$VMPLACE" plan vmplace-demo-1
 
-say "starting vmplace-demo-1: the hook plans it at prepare"
+say "starting vmplace-demo-1: the hook plans it at prepare and enforces it at started"
 run virsh -c $URI start vmplace-demo-1
 run "$VMPLACE" status
+
+say "what the kernel now says (cgroup files and thread affinity)"
+pid=$(cat /run/libvirt/qemu/vmplace-demo-1.pid)
+cpu_dir=/sys/fs/cgroup/cpu$(sed -n 's/^[0-9]*:cpu:\(.*\)\/emulator$/\1/p' /proc/$pid/cgroup)
+set_dir=/sys/fs/cgroup/cpuset$(sed -n 's/^[0-9]*:cpuset:\(.*\)\/emulator$/\1/p' /proc/$pid/cgroup)
+if [ -d /sys/fs/cgroup/cpu ] && [ -d "$cpu_dir" ]; then
+        for f in cpu.shares vcpu0/cpu.cfs_period_us vcpu0/cpu.cfs_quota_us; do
+                printf '  %-40s %s\n' "$f" "$(cat "$cpu_dir/$f")"
+        done
+        for f in vcpu0/cpuset.cpus vcpu0/cpuset.mems emulator/cpuset.cpus; do
+                printf '  %-40s %s\n' "$f" "$(cat "$set_dir/$f")"
+        done
+fi
+for t in /proc/$pid/task/*; do
+        printf '  thread %-6s %-18s Cpus_allowed_list %s\n' "$(basename "$t")" "$(cat "$t/comm")" \
+                "$(awk '/Cpus_allowed_list/ {print $2}' "$t/status")"
+done
+run "$src/build/enforcer/vmplace-enforce" --check vmplace-demo-1
 
 say "vmplace-demo-2 wants $ncpu dedicated CPUs; one is taken: the hook refuses"
 set +e

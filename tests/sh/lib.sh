@@ -77,3 +77,65 @@ XML
 
 # uuid for index N (deterministic)
 uuidn() { printf '00000000-0000-4000-8000-%012d\n' "$1"; }
+
+# --- a real libvirtd running this test's hook ---------------------------------
+# libvirt_setup TAG: libvirtd answering (scripts/libvirt-up.sh, started when
+# none runs), URI and V (virsh) set, and a hook wrapper installed as
+# /etc/libvirt/hooks/qemu.d/40-vmplace-TAG. libvirt runs hooks with a clean
+# environment, so the wrapper points the hook at this test's config and run
+# dirs; the kernel, /proc and libvirt's run dir are the host's. The EXIT trap
+# destroys and undefines the domains in LV_VMS, removes the wrapper and
+# reloads libvirtd. Call lv_reload after writing the config.
+lv_up() {
+        local up=$VMPLACE_SRC/scripts/libvirt-up.sh
+        (unset ${!VMPLACE_*}; "$up")
+}
+lv_reload() {
+        if [ -d /run/systemd/system ]; then systemctl reload libvirtd 2>/dev/null || true
+        else
+                local p
+                for p in $(pgrep -x libvirtd); do kill -HUP "$p"; done
+        fi
+        sleep 1
+        lv_up
+}
+lv_cleanup() {
+        local d
+        for d in $LV_VMS; do
+                $V destroy "$d" >/dev/null 2>&1
+                $V undefine "$d" >/dev/null 2>&1
+        done
+        rm -f "$LV_HOOK"
+        lv_reload
+        rm -rf "$W"
+}
+libvirt_setup() {
+        unset VMPLACE_CGROUP_ROOT VMPLACE_LIBVIRT_RUNDIR VMPLACE_LIBVIRT_CONFDIR VMPLACE_PROC \
+                VMPLACE_SYSFS
+        lv_up || { echo "not ok 1 - libvirtd could not be started"; exit 1; }
+        URI=qemu:///system
+        V="virsh -q -c $URI"
+        LV_HOOK=/etc/libvirt/hooks/qemu.d/40-vmplace-$1
+        mkdir -p "${LV_HOOK%/*}"
+        cat >"$LV_HOOK" <<SH
+#!/bin/sh
+export VMPLACE_CONFDIR=$W/conf VMPLACE_RUNDIR=$W/run
+exec $HOOK "\$@"
+SH
+        chmod 755 "$LV_HOOK"
+        trap lv_cleanup EXIT
+}
+
+# qpid NAME: the running domain's QEMU pid (libvirt's NAME.pid)
+qpid() { cat "/run/libvirt/qemu/$1.pid" 2>/dev/null; }
+# cgdir NAME CONTROLLER: the domain's group in that cgroup v1 hierarchy, from
+# /proc/QEMUPID/cgroup (QEMU's main thread sits in .../emulator)
+cgdir() {
+        local pid line
+        pid=$(qpid "$1") || return 1
+        line=$(awk -F: -v c="$2" '{n = split($2, a, ","); for (i = 1; i <= n; i++)
+                if (a[i] == c) { print $2 ":" $3; exit } }' "/proc/$pid/cgroup") || return 1
+        [ -n "$line" ] || return 1
+        local path=${line#*:}
+        echo "/sys/fs/cgroup/${line%%:*}${path%/emulator}"
+}

@@ -6,38 +6,9 @@
 # Starts its own libvirtd when none answers (scripts/libvirt-up.sh).
 . "$(dirname "$0")/lib.sh"
 scratch
-"$VMPLACE_SRC/scripts/libvirt-up.sh" || { echo "not ok 1 - libvirtd could not be started"; exit 1; }
-URI=qemu:///system
-V="virsh -q -c $URI"
 tag=vpt$$
-hookdir=/etc/libvirt/hooks/qemu.d
-hook=$hookdir/40-vmplace-test-$tag
-reload() {
-        if [ -d /run/systemd/system ]; then systemctl reload libvirtd 2>/dev/null || true
-        else pkill -HUP -x libvirtd; fi
-        sleep 1
-        "$VMPLACE_SRC/scripts/libvirt-up.sh"
-}
-cleanup() {
-        for d in "$tag-a" "$tag-b" "$tag-web"; do
-                $V destroy "$d" >/dev/null 2>&1
-                $V undefine "$d" >/dev/null 2>&1
-        done
-        rm -f "$hook"
-        reload
-        rm -rf "$W"
-}
-trap cleanup EXIT
-
-# libvirt runs hooks with a clean environment: a wrapper points ours at this
-# test's config and run dirs. The topology is this host's real one (libnuma).
-mkdir -p "$hookdir"
-cat >"$hook" <<SH
-#!/bin/sh
-export VMPLACE_CONFDIR=$W/conf VMPLACE_RUNDIR=$W/run
-exec $HOOK "\$@"
-SH
-chmod 755 "$hook"
+LV_VMS="$tag-a $tag-b $tag-web"
+libvirt_setup "test-$tag"
 ncpu=$(nproc)
 printf '[host]\n' >"$W/conf/vmplace.ini"
 cat >"$W/conf/profiles.d/pinned.ini" <<INI
@@ -49,7 +20,7 @@ shares = 2048
 cpu_policy = dedicated
 INI
 chmod 644 "$W"/conf/vmplace.ini "$W"/conf/profiles.d/*.ini
-reload
+lv_reload
 
 mkvm() { "$VMPLACE_SRC/scripts/minivm-xml.sh" "$@"; }
 mkvm "$tag-a" 1 >"$W/a.xml"

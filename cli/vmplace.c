@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "planjson.h"
 
 static const char usage_text[] =
     "usage: vmplace COMMAND [ARGS]\n"
@@ -82,6 +83,7 @@ int main(int argc, char **argv)
         }
         vp_paths paths;
         vp_paths_from_env(&paths);
+        vp_json_init();
         static const struct {
                 const char *name;
                 int (*fn)(const vp_paths *, int, char **);

@@ -9,6 +9,7 @@
 
 #include "enforce.h"
 #include "paths.h"
+#include "planjson.h"
 
 static const char usage_text[] =
     "usage: vmplace-enforce [--check] [--json] (DOMAIN... | --all)\n"
@@ -84,6 +85,7 @@ int main(int argc, char **argv)
         }
         vp_paths paths;
         vp_paths_from_env(&paths);
+        vp_json_init();
         unsigned flags = check ? VP_ENFORCE_CHECK : 0;
 
         char **names = NULL;

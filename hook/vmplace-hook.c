@@ -8,6 +8,7 @@
 
 #include "decide.h"
 #include "enforce.h"
+#include "planjson.h"
 #include "paths.h"
 
 static void usage(FILE *f)
@@ -159,6 +160,7 @@ int main(int argc, char **argv)
         const char *name = argv[1], *op = argv[2], *subop = argv[3];
         vp_paths paths;
         vp_paths_from_env(&paths);
+        vp_json_init();
         openlog("vmplace", LOG_PID, LOG_DAEMON);
 
         bool prepare = strcmp(op, "prepare") == 0 && strcmp(subop, "begin") == 0;

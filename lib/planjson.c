@@ -2,6 +2,11 @@
 
 #include "config.h"
 
+void vp_json_init(void)
+{
+        json_global_set_string_hash(JSON_C_STR_HASH_PERLLIKE);
+}
+
 const char *const vp_launch_only_names[3] = {"guest_numa", "numatune.memnode", "numatune.mode"};
 
 json_object *vp_json_cpuset(const vp_cpuset *s)
@@ -80,11 +85,11 @@ json_object *vp_plan_to_json(const vp_plan *p, const vp_domain *dom, vp_cgroup_v
         json_object *mn = json_object_new_object();
         for (size_t i = 0; i < t->n_memnodes; i++) {
                 json_object *m = json_object_new_object();
-                json_object_object_add(m, "mode", str_or_null(vp_mem_mode_name(t->memnodes[i].mode)));
-                json_object_object_add(m, "nodeset",
-                                       t->memnodes[i].nodeset_set
-                                               ? vp_json_cpuset(&t->memnodes[i].nodeset)
-                                               : NULL);
+                json_object_object_add(m, "mode",
+                                       str_or_null(vp_mem_mode_name(t->memnodes[i].mode)));
+                json_object_object_add(
+                    m, "nodeset",
+                    t->memnodes[i].nodeset_set ? vp_json_cpuset(&t->memnodes[i].nodeset) : NULL);
                 char key[16];
                 snprintf(key, sizeof(key), "%u", t->memnodes[i].cellid);
                 json_object_object_add(mn, key, m);

@@ -8,6 +8,13 @@
 #include "cgwrites.h"
 #include "plan.h"
 
+/* Call once at program start, before any JSON object: makes json-c use its
+ * seedless string hash. The default one seeds itself from getrandom(),
+ * which blocks for about a second on a freshly booted host still gathering
+ * entropy: exactly when libvirt autostarts VMs through the hook. (Hash
+ * flooding is no concern: the JSON read is the ledger vmplace writes.) */
+void vp_json_init(void);
+
 /* Names of the launch-only items, in VP_LAUNCH_* bit order. */
 extern const char *const vp_launch_only_names[3];
 

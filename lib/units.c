@@ -46,14 +46,22 @@ static size_t digits(const char **p, uint64_t *v, bool *overflow)
         return n;
 }
 
+/* The value's first non-blank character (s NULL reads as ""); *s is set to
+ * the whole value for quoting in messages. */
+static const char *value_start(const char **s)
+{
+        if (!*s)
+                *s = "";
+        const char *p = *s;
+        while (is_blank(*p))
+                p++;
+        return p;
+}
+
 int vp_parse_ll(const char *s, long long lo, long long hi, long long *out, vp_error *err)
 {
         char qb[72];
-        if (!s)
-                s = "";
-        const char *p = s;
-        while (is_blank(*p))
-                p++;
+        const char *p = value_start(&s);
         if (*p == '\0')
                 return vp_error_set(err, -EINVAL, "empty value (expected an integer)");
         bool neg = *p == '-';
@@ -104,11 +112,7 @@ static const struct {
 int vp_parse_size_kib(const char *s, uint64_t *kib, vp_error *err)
 {
         char qb[72];
-        if (!s)
-                s = "";
-        const char *p = s;
-        while (is_blank(*p))
-                p++;
+        const char *p = value_start(&s);
         if (*p == '\0')
                 return vp_error_set(err, -EINVAL, "empty value (expected a size)");
         if (*p == '-')

@@ -4,13 +4,16 @@
 
 #include "cgwrites.h"
 #include "cli.h"
+#include "enforce.h"
 #include "ledger.h"
 #include "planjson.h"
 
 static const char help[] =
     "usage: vmplace status [--json] [--check]\n"
     "Every ledger entry: profile, CPUs, emulator CPUs, nodes, memory and state\n"
-    "(prepared, enforced, drift, unplaced, stale). --check exits 1 on any drift or\n"
+    "(prepared, enforced, drift, unplaced, stale). For running domains the state and\n"
+    "drift come from what is really there: the cgroup files and every QEMU thread's\n"
+    "affinity, read now, against the recorded plan. --check exits 1 on any drift or\n"
     "stale entry.\n";
 
 static const char *entry_state(const vp_ledger_entry *e, const vp_paths *p, int64_t now)
@@ -51,6 +54,13 @@ int cmd_status(const vp_paths *p, int argc, char **argv)
         for (size_t i = 0; i < l.n; i++) {
                 const vp_ledger_entry *e = &l.entries[i];
                 const char *state = entry_state(e, p, now);
+                /* A running domain is judged by reading the kernel, the way
+                 * vmplace-enforce --check does, not by what was written. */
+                vp_enforce_result r = {0};
+                bool running = strcmp(state, "stale") != 0 &&
+                               vp_ledger_entry_alive(e, p->libvirt_rundir, p->proc);
+                if (running && vp_enforce_entry(p, e, VP_ENFORCE_CHECK, &r) == 0)
+                        state = r.state;
                 bad |= strcmp(state, "stale") == 0 || strcmp(state, "drift") == 0;
                 uint64_t mem = 0;
                 for (size_t k = 0; k < e->n_mem; k++)
@@ -74,7 +84,20 @@ int cmd_status(const vp_paths *p, int argc, char **argv)
                         json_object_object_add(o, "nodes", vp_json_id_array(&e->nodes));
                         json_object_object_add(o, "memory_kib",
                                                json_object_new_int64((int64_t)mem));
-                        json_object_object_add(o, "drift", json_object_new_array());
+                        json_object *d = json_object_new_array();
+                        for (size_t k = 0; k < r.drift.n; k++) {
+                                json_object *x = json_object_new_object();
+                                json_object_object_add(x, "file",
+                                                       json_object_new_string(r.drift.d[k].file));
+                                json_object_object_add(x, "want",
+                                                       json_object_new_string(r.drift.d[k].want));
+                                json_object_object_add(x, "have",
+                                                       json_object_new_string(r.drift.d[k].have));
+                                json_object_array_add(d, x);
+                        }
+                        json_object_object_add(o, "drift", d);
+                        if (r.error)
+                                json_object_object_add(o, "error", json_object_new_string(r.error));
                         json_object_array_add(arr, o);
                 } else {
                         char c[64], em[64], nd[32], fn[96], fp[64], fc[64], fe[48], fnd[32];
@@ -88,7 +111,13 @@ int cmd_status(const vp_paths *p, int argc, char **argv)
                                     sizeof(fe)),
                             cli_fit(vp_cpuset_fmt(&e->nodes, nd, sizeof(nd)), 6, fnd, sizeof(fnd)),
                             (unsigned long long)(mem / 1024));
+                        for (size_t k = 0; k < r.drift.n; k++)
+                                printf("  drift: %-32s want %-10s have %s\n", r.drift.d[k].file,
+                                       r.drift.d[k].want, r.drift.d[k].have);
+                        if (r.error)
+                                printf("  cannot read back: %s\n", r.error);
                 }
+                vp_enforce_result_free(&r);
         }
         if (json) {
                 json_object *o = json_object_new_object();

@@ -41,7 +41,7 @@ rc=0
 "$src/tests/qemu/mkinitrd.sh" "$work/initrd.gz" "$work/init.sh" "$topo_dump" || rc=$?
 [ $rc -eq 0 ] || exit $rc
 t1=$(date +%s.%N)
-"$src/tests/qemu/boot.sh" --timeout 90 --node 0-1:512 --node 2-3:512 \
+"$src/tests/qemu/boot.sh" --timeout 240 --node 0-1:512 --node 2-3:512 \
         --smp 4,sockets=2,cores=1,threads=2 "$work/initrd.gz" >"$work/console.raw" || rc=$?
 t2=$(date +%s.%N)
 # serial lines end in CRLF; kernel messages ("[    1.23] ...") may interleave
@@ -113,5 +113,7 @@ echo "1..$n"
 if [ $failed -gt 0 ]; then
         echo "# $failed of $n checks failed; guest console:"
         sed 's/^/#   /' "$work/console"
+        echo "# raw console, last 40 lines (kernel messages included):"
+        tr -d '\r' <"$work/console.raw" | tail -n 40 | sed 's/^/#   /'
         exit 1
 fi

@@ -97,12 +97,13 @@ static int release_op(const vp_paths *paths, const char *name, const char *xml, 
         if (r < 0)
                 syslog(LOG_ERR, "%s release: %s", name, err.msg);
         /* floating VMs widen onto the CPUs this one held */
-        else if (vp_enforce_floating(paths, uuid) > 0)
+        else if (r == 1 && vp_enforce_floating(paths, uuid) > 0)
                 syslog(LOG_WARNING, "%s release: some floating VMs could not be widened", name);
         return 0; /* a stopped VM is gone either way; never fail here */
 }
 
-/* started: enforce this domain, then narrow floating VMs off its CPUs.
+/* started: enforce this domain, then (if dedicated) narrow floating VMs off
+ * its CPUs.
  * reconnect/attach (never_fail): the same for a running VM libvirt found
  * again, first re-deciding its placement if the ledger lost it. */
 static int enforce_op(const vp_paths *paths, const char *name, const char *op, const char *xml,
@@ -141,8 +142,10 @@ static int enforce_op(const vp_paths *paths, const char *name, const char *op, c
                 syslog(LOG_INFO, "%s %s: enforced (%zu cgroup files, pid %ld, cgroup v%d)", name,
                        op, r.writes, r.pid, (int)r.version);
         }
+        /* only CPUs a dedicated VM holds narrow the floating VMs */
+        bool dedicated = r.kind == VP_KIND_DEDICATED;
         vp_enforce_result_free(&r);
-        if (vp_enforce_floating(paths, uuid) > 0)
+        if (dedicated && vp_enforce_floating(paths, uuid) > 0)
                 syslog(LOG_WARNING, "%s %s: some floating VMs could not be narrowed", name, op);
         return exit_code;
 }

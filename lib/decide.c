@@ -143,39 +143,40 @@ void vp_decision_free(vp_decision *d)
 
 int vp_release(const vp_paths *paths, const char *name, const char *uuid, vp_error *err)
 {
-        /* Config and topology only serve to widen floating VMs afterwards:
-         * when they cannot be read the entry is still released. */
-        vp_config *cfg = NULL;
-        vp_topology *topo = NULL;
-        vp_error ignored;
-        if (load_config(paths, &cfg, &ignored) == 0)
-                vp_topology_load(paths->sysfs, &topo, &ignored);
         int lock = vp_ledger_lock(paths->rundir, err);
-        if (lock < 0) {
-                vp_topology_free(topo);
-                vp_config_free(cfg);
+        if (lock < 0)
                 return lock;
-        }
         vp_ledger l = {0};
         int r = vp_ledger_load(paths->rundir, &l, err);
+        vp_ledger_entry *e = NULL;
         if (r == 0) {
-                vp_ledger_entry *e = uuid ? vp_ledger_find_uuid(&l, uuid) : NULL;
+                e = uuid ? vp_ledger_find_uuid(&l, uuid) : NULL;
                 if (!e && name)
                         e = vp_ledger_find_name(&l, name);
-                if (e) {
-                        char *id = vp_xstrdup(e->uuid);
-                        vp_ledger_remove(&l, id, (int64_t)time(NULL));
-                        if (cfg && topo)
-                                vp_plan_refloat(&l, &cfg->host, topo);
-                        r = vp_ledger_save(paths->rundir, &l, err);
-                        if (r == 0)
-                                vp_state_remove(paths->rundir, id);
-                        free(id);
+        }
+        if (e) {
+                char *id = vp_xstrdup(e->uuid);
+                bool freed_cpus = !vp_cpuset_empty(&e->held);
+                vp_ledger_remove(&l, id, (int64_t)time(NULL));
+                /* Only held CPUs change the pools. Config and topology serve
+                 * just to widen floating VMs: if they cannot be read the entry
+                 * is still released. */
+                vp_config *cfg = NULL;
+                vp_topology *topo = NULL;
+                vp_error ignored;
+                if (freed_cpus && load_config(paths, &cfg, &ignored) == 0 &&
+                    vp_topology_load(paths->sysfs, &topo, &ignored) == 0)
+                        vp_plan_refloat(&l, &cfg->host, topo);
+                vp_topology_free(topo);
+                vp_config_free(cfg);
+                r = vp_ledger_save(paths->rundir, &l, err);
+                if (r == 0) {
+                        vp_state_remove(paths->rundir, id);
+                        r = freed_cpus ? 1 : 0;
                 }
+                free(id);
         }
         vp_ledger_free(&l);
         vp_ledger_unlock(lock);
-        vp_topology_free(topo);
-        vp_config_free(cfg);
         return r;
 }

@@ -44,9 +44,11 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
               vp_error *err);
 void vp_decision_free(vp_decision *d);
 
-/* Remove a domain's ledger entry and state files (hook stopped/release).
- * uuid may be NULL: then the entry is found by name. Returns 0 (also when
- * there was nothing to remove) or -errno. */
+/* Remove a domain's ledger entry and state files (hook stopped/release),
+ * and when it held CPUs widen the floating VMs' sets in the ledger. uuid may
+ * be NULL: then the entry is found by name. Returns 1 when held CPUs were
+ * freed (floating VMs need re-enforcing), 0 otherwise (also when there was
+ * nothing to remove), or -errno. */
 int vp_release(const vp_paths *paths, const char *name, const char *uuid, vp_error *err);
 
 #endif

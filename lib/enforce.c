@@ -94,6 +94,7 @@ int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned f
         r->name = vp_xstrdup(e->name);
         r->uuid = vp_xstrdup(e->uuid);
         r->profile = e->profile ? vp_xstrdup(e->profile) : NULL;
+        r->kind = e->kind;
         vp_error err = {{0}};
         int rc = read_pid(paths, e->name, &r->pid, &err);
         if (rc < 0)

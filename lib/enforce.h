@@ -17,7 +17,8 @@ enum {
 typedef struct vp_enforce_result {
         char *name;
         char *uuid;
-        char *profile; /* the entry's profile, NULL if none recorded */
+        char *profile;      /* the entry's profile, NULL if none recorded */
+        vp_entry_kind kind; /* the entry's: only a dedicated VM's start moves floating VMs */
         long pid;
         vp_cgroup_version version;
         size_t writes;     /* cgroup files in the plan */

@@ -26,26 +26,6 @@ static int fail(vp_enforce_result *r, int code, const vp_error *err)
         return code;
 }
 
-/* libvirt's NAME.pid: the QEMU pid, or -errno. */
-static int read_pid(const vp_paths *p, const char *name, long *pid, vp_error *err)
-{
-        if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
-                return vp_error_set(err, -EINVAL, "domain name '%s' is not a file name", name);
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/%s.pid", p->libvirt_rundir, name);
-        _cleanup_free_ char *txt = NULL;
-        int r = vp_read_file(path, 64, &txt, NULL, err);
-        if (r == -ENOENT)
-                return vp_error_set(err, r, "%s is not running (no %s)", name, path);
-        if (r < 0)
-                return r;
-        uint64_t v;
-        if (vp_parse_u64(vp_strstrip(txt), &v) < 0 || v == 0 || v > 4194304)
-                return vp_error_set(err, -EINVAL, "%s: not a pid", path);
-        *pid = (long)v;
-        return 0;
-}
-
 static int parse_file(const char *path, vp_domain **out, vp_error *err)
 {
         _cleanup_free_ char *xml = NULL;
@@ -96,7 +76,7 @@ int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned f
         r->profile = e->profile ? vp_xstrdup(e->profile) : NULL;
         r->kind = e->kind;
         vp_error err = {{0}};
-        int rc = read_pid(paths, e->name, &r->pid, &err);
+        int rc = vp_libvirt_pid(paths->libvirt_rundir, e->name, &r->pid, &err);
         if (rc < 0)
                 return fail(r, rc, &err);
 

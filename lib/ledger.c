@@ -788,30 +788,41 @@ int vp_ledger_save(const char *rundir, const vp_ledger *l, vp_error *err)
 
 /* ---- liveness and reclaim ---- */
 
-static bool name_path_safe(const char *name)
+/* The kernel's PID_MAX_LIMIT: no pid is larger. */
+#define PID_MAX_LIMIT 4194304
+
+int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_error *err)
 {
-        return name && *name && !strchr(name, '/') && strcmp(name, ".") != 0 &&
-               strcmp(name, "..") != 0;
+        if (!name || !*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+                return vp_error_set(err, -EINVAL, "domain name '%s' is not a file name",
+                                    name ? name : "");
+        _cleanup_free_ char *pidfile = vp_xasprintf("%s/%s.pid", libvirt_rundir, name);
+        _cleanup_free_ char *text = NULL;
+        int r = vp_read_file(pidfile, PIDFILE_MAX, &text, NULL, err);
+        if (r == -ENOENT)
+                return vp_error_set(err, r, "%s is not running (no %s)", name, pidfile);
+        if (r < 0)
+                return r;
+        uint64_t v;
+        if (vp_parse_u64(vp_strstrip(text), &v) < 0 || v == 0 || v > PID_MAX_LIMIT)
+                return vp_error_set(err, -EBADMSG, "%s: not a pid", pidfile);
+        *pid = (long)v;
+        return 0;
 }
 
 bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
                            const char *procdir)
 {
-        if (!name_path_safe(e->name))
-                return false;
-        _cleanup_free_ char *pidfile = vp_xasprintf("%s/%s.pid", libvirt_rundir, e->name);
-        _cleanup_free_ char *text = NULL;
-        int r = vp_read_file(pidfile, PIDFILE_MAX, &text, NULL, NULL);
-        if (r == -ENOENT || r == -ENOTDIR || r == -ENAMETOOLONG || r == -EFBIG)
+        long pid;
+        int r = vp_libvirt_pid(libvirt_rundir, e->name, &pid, NULL);
+        if (r == -ENOENT || r == -EINVAL || r == -EBADMSG || r == -ENOTDIR || r == -ENAMETOOLONG ||
+            r == -EFBIG)
                 return false;
         /* Could not read a pid file that is there (EACCES, EIO, ...): giving
          * a running VM's CPUs away is worse than keeping a stale entry. */
         if (r < 0)
                 return true;
-        uint64_t pid;
-        if (vp_parse_u64(vp_strstrip(text), &pid) < 0 || pid == 0 || pid > INT_MAX)
-                return false;
-        _cleanup_free_ char *proc = vp_xasprintf("%s/%lu", procdir, (unsigned long)pid);
+        _cleanup_free_ char *proc = vp_xasprintf("%s/%ld", procdir, pid);
         struct stat st;
         if (stat(proc, &st) == 0)
                 return true;

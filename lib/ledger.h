@@ -110,6 +110,11 @@ void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out);
  * non-NULL it receives a malloc'd array of malloc'd names (NULL when none). */
 size_t vp_ledger_reclaim(vp_ledger *l, const char *rundir, const char *libvirt_rundir,
                          const char *procdir, int64_t now, char ***names);
+/* The QEMU pid in libvirt's LIBVIRT_RUNDIR/NAME.pid. Returns 0; -ENOENT
+ * when there is no pid file ("NAME is not running"); -EINVAL when NAME
+ * cannot be a file name; -EBADMSG when the file holds no valid pid; another
+ * -errno when it cannot be read. err says which file. */
+int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_error *err);
 /* Whether the entry's QEMU looks alive by the same rule. A name that is not
  * a safe file name ("", ".", "..", containing '/') has no pid file. A pid
  * file that exists but cannot be read, or a procdir entry that cannot be

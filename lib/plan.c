@@ -246,10 +246,27 @@ static bool pick_cpus(const ctx *c, const vp_cpuset *node_cpus, vp_cpuset *avail
 
 /* ---- node choice ---------------------------------------------------------- */
 
+/* The CPUs of the nodes in the set. */
+static void nodes_cpus(const vp_topology *t, const vp_cpuset *nodes, vp_cpuset *out)
+{
+        vp_cpuset_zero(out);
+        for (size_t i = 0; i < t->n_nodes; i++)
+                if (vp_cpuset_test(nodes, t->nodes[i].id))
+                        vp_cpuset_or(out, &t->nodes[i].cpus);
+}
+
+/* Memory a node can still admit for this domain: its free memory minus
+ * reserved_memory minus what the ledger committed there to other VMs (may
+ * be negative). */
+static int64_t node_avail_kib(const ctx *c, const vp_node *node)
+{
+        return (int64_t)node->free_kib - (int64_t)c->in->host->reserved_memory_kib -
+               (int64_t)vp_ledger_committed_kib(c->in->ledger, node->id, c->in->dom->uuid);
+}
+
 static void node_stats(const ctx *c, node_stat *st, size_t *n_st)
 {
         const vp_topology *t = c->topo;
-        const char *uuid = c->in->dom->uuid;
         size_t n = 0;
         for (size_t i = 0; i < t->n_nodes; i++) {
                 const vp_node *node = &t->nodes[i];
@@ -268,8 +285,7 @@ static void node_stats(const ctx *c, node_stat *st, size_t *n_st)
                 s.free_units = c->policy == VP_CPU_DEDICATED
                                    ? count_units(c, &node->cpus, &s.free_cpus)
                                    : vp_cpuset_count(&s.free_cpus);
-                s.avail_kib = (int64_t)node->free_kib - (int64_t)c->in->host->reserved_memory_kib -
-                              (int64_t)vp_ledger_committed_kib(c->in->ledger, node->id, uuid);
+                s.avail_kib = node_avail_kib(c, node);
                 st[n++] = s;
         }
         *n_st = n;
@@ -372,10 +388,7 @@ static bool try_previous(ctx *c, const uint64_t *mem_share, vp_cpuset *chosen_no
              id = vp_cpuset_next(chosen_nodes, (unsigned)id + 1), k++) {
                 c->share_node[k] = (unsigned)id;
                 const vp_node *node = vp_topology_node(c->topo, (unsigned)id);
-                int64_t avail_kib =
-                    (int64_t)node->free_kib - (int64_t)c->in->host->reserved_memory_kib -
-                    (int64_t)vp_ledger_committed_kib(c->in->ledger, node->id, c->in->dom->uuid);
-                if (avail_kib < (int64_t)mem_share[k])
+                if (node_avail_kib(c, node) < (int64_t)mem_share[k])
                         return false;
         }
         return true;
@@ -412,11 +425,8 @@ static void set_cpu_tune(ctx *c, const unsigned *order, int emu_cpu)
         vp_plan *p = c->plan;
         vp_tune *t = &p->tune;
         const vp_domain *d = c->in->dom;
-        vp_cpuset nodes_cpus;
-        vp_cpuset_zero(&nodes_cpus);
-        for (int id = vp_cpuset_next(&p->host_nodes, 0); id >= 0;
-             id = vp_cpuset_next(&p->host_nodes, (unsigned)id + 1))
-                vp_cpuset_or(&nodes_cpus, &vp_topology_node(c->topo, (unsigned)id)->cpus);
+        vp_cpuset local;
+        nodes_cpus(c->topo, &p->host_nodes, &local);
 
         free(t->vcpupin);
         t->vcpupin = NULL;
@@ -428,7 +438,7 @@ static void set_cpu_tune(ctx *c, const unsigned *order, int emu_cpu)
 
         if (c->policy == VP_CPU_SHARED) {
                 vp_cpuset pool = c->shared_pool;
-                vp_cpuset_and(&pool, &nodes_cpus);
+                vp_cpuset_and(&pool, &local);
                 p->kind = VP_KIND_SHARED;
                 p->vcpu_cpus = pool;
                 p->emulator_cpus = pool;
@@ -461,7 +471,7 @@ static void set_cpu_tune(ctx *c, const unsigned *order, int emu_cpu)
                 vp_cpuset pool = c->shared_pool;
                 vp_cpuset_andnot(&pool, &p->held);
                 emu = pool;
-                vp_cpuset_and(&emu, &nodes_cpus);
+                vp_cpuset_and(&emu, &local);
                 if (vp_cpuset_empty(&emu))
                         emu = pool;
                 if (vp_cpuset_empty(&emu))
@@ -977,11 +987,7 @@ static void admit_fixed_nodeset(ctx *c)
         for (int id = vp_cpuset_next(ns, 0); id >= 0;
              id = vp_cpuset_next(ns, (unsigned)id + 1), k++) {
                 const vp_node *node = vp_topology_node(c->topo, (unsigned)id);
-                int64_t avail = node ? (int64_t)node->free_kib -
-                                           (int64_t)c->in->host->reserved_memory_kib -
-                                           (int64_t)vp_ledger_committed_kib(c->in->ledger, node->id,
-                                                                            c->in->dom->uuid)
-                                     : 0;
+                int64_t avail = node ? node_avail_kib(c, node) : 0;
                 sb_printf(&b, "%snode%d: %lld MiB", k ? "; " : "", id,
                           (long long)(avail > 0 ? avail / 1024 : 0));
                 if (bound && (!node || avail < (int64_t)mem[k]))
@@ -1128,14 +1134,6 @@ void vp_plan_free(vp_plan *p)
         free(p->refusal);
         vp_tune_free(&p->tune);
         memset(p, 0, sizeof(*p));
-}
-
-static void nodes_cpus(const vp_topology *t, const vp_cpuset *nodes, vp_cpuset *out)
-{
-        vp_cpuset_zero(out);
-        for (size_t i = 0; i < t->n_nodes; i++)
-                if (vp_cpuset_test(nodes, t->nodes[i].id))
-                        vp_cpuset_or(out, &t->nodes[i].cpus);
 }
 
 size_t vp_plan_refloat(vp_ledger *l, const vp_host_config *h, const vp_topology *t)

@@ -84,18 +84,7 @@ int cmd_status(const vp_paths *p, int argc, char **argv)
                         json_object_object_add(o, "nodes", vp_json_id_array(&e->nodes));
                         json_object_object_add(o, "memory_kib",
                                                json_object_new_int64((int64_t)mem));
-                        json_object *d = json_object_new_array();
-                        for (size_t k = 0; k < r.drift.n; k++) {
-                                json_object *x = json_object_new_object();
-                                json_object_object_add(x, "file",
-                                                       json_object_new_string(r.drift.d[k].file));
-                                json_object_object_add(x, "want",
-                                                       json_object_new_string(r.drift.d[k].want));
-                                json_object_object_add(x, "have",
-                                                       json_object_new_string(r.drift.d[k].have));
-                                json_object_array_add(d, x);
-                        }
-                        json_object_object_add(o, "drift", d);
+                        json_object_object_add(o, "drift", vp_json_drifts(&r.drift));
                         if (r.error)
                                 json_object_object_add(o, "error", json_object_new_string(r.error));
                         json_object_array_add(arr, o);

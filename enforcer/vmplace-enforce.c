@@ -30,15 +30,7 @@ static json_object *result_json(const vp_enforce_result *r)
         json_object_object_add(o, "pid", r->pid ? json_object_new_int64(r->pid) : NULL);
         json_object_object_add(o, "cgroup_version",
                                r->version ? json_object_new_int((int)r->version) : NULL);
-        json_object *d = json_object_new_array();
-        for (size_t i = 0; i < r->drift.n; i++) {
-                json_object *x = json_object_new_object();
-                json_object_object_add(x, "file", json_object_new_string(r->drift.d[i].file));
-                json_object_object_add(x, "want", json_object_new_string(r->drift.d[i].want));
-                json_object_object_add(x, "have", json_object_new_string(r->drift.d[i].have));
-                json_object_array_add(d, x);
-        }
-        json_object_object_add(o, "drift", d);
+        json_object_object_add(o, "drift", vp_json_drifts(&r->drift));
         json_object_object_add(o, "error", r->error ? json_object_new_string(r->error) : NULL);
         return o;
 }

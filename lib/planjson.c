@@ -19,6 +19,19 @@ json_object *vp_json_cpuset(const vp_cpuset *s)
         return o;
 }
 
+json_object *vp_json_drifts(const vp_drifts *d)
+{
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < d->n; i++) {
+                json_object *x = json_object_new_object();
+                json_object_object_add(x, "file", json_object_new_string(d->d[i].file));
+                json_object_object_add(x, "want", json_object_new_string(d->d[i].want));
+                json_object_object_add(x, "have", json_object_new_string(d->d[i].have));
+                json_object_array_add(a, x);
+        }
+        return a;
+}
+
 json_object *vp_json_id_array(const vp_cpuset *s)
 {
         json_object *a = json_object_new_array();

@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 
+#include "cgroup.h"
 #include "cgwrites.h"
 #include "plan.h"
 
@@ -25,6 +26,8 @@ json_object *vp_plan_to_json(const vp_plan *plan, const vp_domain *dom, vp_cgrou
 
 /* A cpuset as JSON: normalised string, or null when empty. */
 json_object *vp_json_cpuset(const vp_cpuset *s);
+/* Drift as SPEC 5's array of {file, want, have}. */
+json_object *vp_json_drifts(const vp_drifts *d);
 /* A set of ids as a JSON array of integers. */
 json_object *vp_json_id_array(const vp_cpuset *s);
 

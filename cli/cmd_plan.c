@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "cgwrites.h"
 #include "cli.h"
 #include "decide.h"

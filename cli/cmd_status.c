@@ -2,6 +2,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cgroup.h"
 #include "cgwrites.h"
 #include "cli.h"
 #include "enforce.h"

@@ -69,6 +69,13 @@ static char *v2_mount(const char *root, char **controllers)
         return NULL;
 }
 
+vp_cgroup_version vp_cgroup_detect(const char *cgroup_root)
+{
+        _cleanup_free_ char *controllers = NULL;
+        _cleanup_free_ char *mount = v2_mount(cgroup_root, &controllers);
+        return mount && list_has(controllers, "cpu", " \t\n") ? VP_CGROUP_V2 : VP_CGROUP_V1;
+}
+
 /* The v1 hierarchy mounted for the controllers of one /proc/PID/cgroup line:
  * root/LIST ("cpu,cpuacct" as the kernel prints it), root/CONTROLLER (the
  * symlinks systemd makes, or a single-controller mount), or any dir of root

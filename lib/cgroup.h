@@ -49,6 +49,12 @@ typedef struct vp_cgroup {
  * Returns 0; -ESRCH when the pid is gone; -ENOENT when no controller has a
  * group, a group directory is missing, or QEMU sits in a root group (libvirt
  * made none); -EINVAL for an unreadable line. err names the file. */
+/* The cgroup version whose file names a host's domains use: v2 when the
+ * cgroup2 mount (cgroup_root itself, or cgroup_root/unified on hybrid
+ * hosts) has the cpu controller, as libvirt decides, else v1. For a running
+ * domain the version vp_cgroup_find() reports is authoritative. */
+vp_cgroup_version vp_cgroup_detect(const char *cgroup_root);
+
 int vp_cgroup_find(const char *cgroup_root, const char *proc, long pid, vp_cgroup *cg,
                    vp_error *err);
 void vp_cgroup_free(vp_cgroup *cg);

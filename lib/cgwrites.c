@@ -59,8 +59,8 @@ void vp_cgwrites_build(const vp_plan *plan, const vp_domain *dom, vp_cgroup_vers
          * domain nodeset and every memnode nodeset, as libvirt computes it. */
         vp_cpuset mems;
         vp_cpuset_zero(&mems);
-        bool bind = (t->mem_mode == VP_MEM_STRICT || t->mem_mode == VP_MEM_RESTRICTIVE) &&
-                    t->nodeset_set;
+        bool bind =
+            (t->mem_mode == VP_MEM_STRICT || t->mem_mode == VP_MEM_RESTRICTIVE) && t->nodeset_set;
         if (bind) {
                 mems = t->nodeset;
                 for (size_t i = 0; i < t->n_memnodes; i++)
@@ -100,30 +100,4 @@ void vp_cgwrites_free(vp_cgwrites *w)
         free(w->w);
         w->w = NULL;
         w->n = 0;
-}
-
-/* true when DIR/cgroup.controllers (a cgroup2 mount) lists the cpu controller */
-static bool v2_has_cpu(const char *dir)
-{
-        char path[4096], buf[512];
-        snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
-        FILE *f = fopen(path, "re");
-        if (!f)
-                return false;
-        bool found = false;
-        if (fgets(buf, sizeof(buf), f))
-                for (char *save = NULL, *tok = strtok_r(buf, " \n", &save); tok && !found;
-                     tok = strtok_r(NULL, " \n", &save))
-                        found = strcmp(tok, "cpu") == 0;
-        fclose(f);
-        return found;
-}
-
-vp_cgroup_version vp_cgroup_detect(const char *cgroup_root)
-{
-        /* The root itself is cgroup2 on unified hosts; hybrid hosts mount it
-         * at unified/, and libvirt uses v2 for the controllers active there. */
-        char unified[4096];
-        snprintf(unified, sizeof(unified), "%s/unified", cgroup_root);
-        return v2_has_cpu(cgroup_root) || v2_has_cpu(unified) ? VP_CGROUP_V2 : VP_CGROUP_V1;
 }

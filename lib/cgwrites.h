@@ -28,9 +28,4 @@ void vp_cgwrites_build(const vp_plan *plan, const vp_domain *dom, vp_cgroup_vers
                        vp_cgwrites *out);
 void vp_cgwrites_free(vp_cgwrites *w);
 
-/* v2 when the cgroup2 mount (cgroup_root itself, or cgroup_root/unified on
- * hybrid hosts) has the cpu controller, else v1. For a running domain the
- * version vp_cgroup_find() reports is authoritative. */
-vp_cgroup_version vp_cgroup_detect(const char *cgroup_root);
-
 #endif

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cgwrites.h"
 #include "linediff.h"
 #include "planjson.h"

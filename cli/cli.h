@@ -14,6 +14,8 @@ int cmd_plan(const vp_paths *p, int argc, char **argv);
 int cmd_validate(const vp_paths *p, int argc, char **argv);
 int cmd_topology(const vp_paths *p, int argc, char **argv);
 int cmd_status(const vp_paths *p, int argc, char **argv);
+int cmd_apply(const vp_paths *p, int argc, char **argv);
+int cmd_sync(const vp_paths *p, int argc, char **argv);
 
 /* Print one JSON object on stdout, pretty, newline-terminated; drops it. */
 void cli_print_json(json_object *o);

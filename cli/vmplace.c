@@ -11,6 +11,9 @@ static const char usage_text[] =
     "  plan [--json] (DOMAIN | --xml FILE|-)   dry run: profile, placement, XML diff, cgroup "
     "writes\n"
     "  status [--json] [--check]               ledger entries and managed domains\n"
+    "  apply [--json] (DOMAIN... | --all)      re-plan running domains and enforce live\n"
+    "  sync [--json] [--dry-run] (DOMAIN... | --all)\n"
+    "                                          persist the placement into libvirt's definition\n"
     "  topology [--json]                       nodes, CPUs, siblings, memory, who holds what\n"
     "  validate                                check vmplace.ini and profiles.d/*.ini\n"
     "\n"
@@ -88,10 +91,14 @@ int main(int argc, char **argv)
                 const char *name;
                 int (*fn)(const vp_paths *, int, char **);
         } cmds[] = {
+            /* clang-format off */
             {"plan", cmd_plan},
             {"validate", cmd_validate},
             {"topology", cmd_topology},
             {"status", cmd_status},
+            {"apply", cmd_apply},
+            {"sync", cmd_sync},
+            /* clang-format on */
         };
         for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
                 if (strcmp(argv[1], cmds[i].name) == 0)

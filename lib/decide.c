@@ -31,7 +31,7 @@ static int load_config(const vp_paths *paths, vp_config **cfg, vp_error *err)
         return r;
 }
 
-static int commit(const vp_paths *paths, vp_decision *d, vp_error *err)
+static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t len, vp_error *err)
 {
         const vp_plan *p = &d->plan;
         if (!p->uuid || !vp_uuid_valid(p->uuid))
@@ -41,6 +41,10 @@ static int commit(const vp_paths *paths, vp_decision *d, vp_error *err)
                                                                JSON_C_TO_STRING_NOSLASHESCAPE);
         int r = vp_state_save(paths->rundir, p->uuid, js, d->xml_out, err);
         json_object_put(j);
+        /* apply re-plans from the XML the domain started with, not from a
+         * live definition that `virsh schedinfo --live` may have edited */
+        if (r == 0)
+                r = vp_state_write(paths->rundir, p->uuid, "input.xml", xml, len, err);
         if (r < 0)
                 return r;
         /* A domain undefined and redefined under the same name: put()
@@ -92,6 +96,8 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
         if (r == 0 && (flags & VP_DECIDE_COMMIT))
                 vp_ledger_reclaim(&d->ledger, paths->rundir, paths->libvirt_rundir, paths->proc,
                                   (int64_t)time(NULL), NULL);
+        if (r == 0 && (flags & VP_DECIDE_REPLAN) && d->dom->uuid)
+                vp_ledger_remove(&d->ledger, d->dom->uuid, (int64_t)time(NULL));
         if (r == 0) {
                 vp_plan_input in = {
                     .dom = d->dom,
@@ -122,7 +128,7 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
                 d->xml_diff = vp_linediff(before, d->xml_out, "domain.xml", "domain.xml (vmplace)");
         free(before);
         if (r == 0 && !d->plan.refusal && (flags & VP_DECIDE_COMMIT))
-                r = commit(paths, d, err);
+                r = commit(paths, d, xml, len, err);
         if (lock >= 0)
                 vp_ledger_unlock(lock);
         return r;

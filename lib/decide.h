@@ -18,6 +18,10 @@ enum {
         VP_DECIDE_COMMIT = 1u << 0,    /* record the plan in the ledger and state files */
         VP_DECIDE_ABI_FIXED = 1u << 1, /* migrate/restore: keep guest NUMA cells */
         VP_DECIDE_DIFF = 1u << 2,      /* also produce the XML diff (plan) */
+        /* apply, sync: the domain's own ledger entry becomes its "previous"
+         * record before planning, so a running VM keeps its CPUs when they
+         * still fit the profile instead of moving for no reason. */
+        VP_DECIDE_REPLAN = 1u << 3,
 };
 
 typedef struct vp_decision {

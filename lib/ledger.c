@@ -862,7 +862,8 @@ size_t vp_ledger_reclaim(vp_ledger *l, const char *rundir, const char *libvirt_r
 
 static bool state_ext_valid(const char *ext)
 {
-        return ext && (strcmp(ext, "plan.json") == 0 || strcmp(ext, "xml") == 0);
+        return ext && (strcmp(ext, "plan.json") == 0 || strcmp(ext, "xml") == 0 ||
+                       strcmp(ext, "input.xml") == 0);
 }
 
 /* uuid must have passed vp_uuid_valid. */
@@ -874,28 +875,33 @@ static char *state_path(const char *rundir, const char *uuid, const char *ext)
         return vp_xasprintf("%s/" LEDGER_DOMAINS "/%s.%s", rundir, u, ext);
 }
 
+int vp_state_write(const char *rundir, const char *uuid, const char *ext, const char *data,
+                   size_t len, vp_error *err)
+{
+        if (!vp_uuid_valid(uuid))
+                return vp_error_set(err, -EINVAL, "invalid domain uuid '%.64s'", uuid ? uuid : "");
+        if (!state_ext_valid(ext))
+                return vp_error_set(err, -EINVAL, "invalid state file kind '%.32s'",
+                                    ext ? ext : "");
+        _cleanup_free_ char *dir = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
+        int r = vp_mkdir_p(dir, 0700, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *p = state_path(rundir, uuid, ext);
+        return vp_write_file_atomic(p, data, len, 0600, err);
+}
+
 int vp_state_save(const char *rundir, const char *uuid, const char *plan_json, const char *xml,
                   vp_error *err)
 {
         if (!vp_uuid_valid(uuid))
                 return vp_error_set(err, -EINVAL, "invalid domain uuid '%.64s'", uuid ? uuid : "");
-        _cleanup_free_ char *dir = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
-        int r = vp_mkdir_p(dir, 0700, err);
-        if (r < 0)
-                return r;
-        if (plan_json) {
-                _cleanup_free_ char *p = state_path(rundir, uuid, "plan.json");
-                r = vp_write_file_atomic(p, plan_json, strlen(plan_json), 0600, err);
-                if (r < 0)
-                        return r;
-        }
-        if (xml) {
-                _cleanup_free_ char *p = state_path(rundir, uuid, "xml");
-                r = vp_write_file_atomic(p, xml, strlen(xml), 0600, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        int r = 0;
+        if (plan_json)
+                r = vp_state_write(rundir, uuid, "plan.json", plan_json, strlen(plan_json), err);
+        if (r == 0 && xml)
+                r = vp_state_write(rundir, uuid, "xml", xml, strlen(xml), err);
+        return r;
 }
 
 int vp_state_read(const char *rundir, const char *uuid, const char *ext, char **out, vp_error *err)
@@ -914,7 +920,7 @@ void vp_state_remove(const char *rundir, const char *uuid)
 {
         if (!vp_uuid_valid(uuid))
                 return;
-        static const char *const exts[] = {"plan.json", "xml"};
+        static const char *const exts[] = {"plan.json", "xml", "input.xml"};
         for (size_t i = 0; i < VP_ARRAY_SIZE(exts); i++) {
                 _cleanup_free_ char *p = state_path(rundir, uuid, exts[i]);
                 (void)unlink(p);

@@ -128,7 +128,13 @@ bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
  * alone. uuid must be a canonical UUID (else -EINVAL). */
 int vp_state_save(const char *rundir, const char *uuid, const char *plan_json, const char *xml,
                   vp_error *err);
-/* Read back one of them (ext "plan.json" or "xml", else -EINVAL; at most
+/* Replace one state file, ext "plan.json", "xml" (the rewritten domain) or
+ * "input.xml" (the domain as libvirt gave it to the hook: the baseline
+ * `vmplace apply` re-plans from, free of later live edits), atomically,
+ * mode 0600. Returns 0 or -errno (-EINVAL for a bad uuid or ext). */
+int vp_state_write(const char *rundir, const char *uuid, const char *ext, const char *data,
+                   size_t len, vp_error *err);
+/* Read back one of them (ext as for vp_state_write, else -EINVAL; at most
  * 16 MiB); -ENOENT when absent. */
 int vp_state_read(const char *rundir, const char *uuid, const char *ext, char **out, vp_error *err);
 void vp_state_remove(const char *rundir, const char *uuid);

@@ -1004,31 +1004,6 @@ static void admit_fixed_nodeset(ctx *c)
         free(mem);
 }
 
-static bool cells_equal(const vp_tune *a, const vp_tune *b)
-{
-        if (a->n_cells != b->n_cells)
-                return false;
-        for (size_t i = 0; i < a->n_cells; i++)
-                if (a->cells[i].id != b->cells[i].id ||
-                    !vp_cpuset_equal(&a->cells[i].cpus, &b->cells[i].cpus) ||
-                    a->cells[i].memory_kib != b->cells[i].memory_kib)
-                        return false;
-        return true;
-}
-
-static bool memnodes_equal(const vp_tune *a, const vp_tune *b)
-{
-        if (a->n_memnodes != b->n_memnodes)
-                return false;
-        for (size_t i = 0; i < a->n_memnodes; i++)
-                if (a->memnodes[i].cellid != b->memnodes[i].cellid ||
-                    a->memnodes[i].mode != b->memnodes[i].mode ||
-                    a->memnodes[i].nodeset_set != b->memnodes[i].nodeset_set ||
-                    !vp_cpuset_equal(&a->memnodes[i].nodeset, &b->memnodes[i].nodeset))
-                        return false;
-        return true;
-}
-
 int vp_plan_compute(const vp_plan_input *in, vp_plan *p, vp_error *err)
 {
         memset(p, 0, sizeof(*p));
@@ -1107,10 +1082,11 @@ int vp_plan_compute(const vp_plan_input *in, vp_plan *p, vp_error *err)
         }
 
         free(c.share_node);
-        if ((p->owned & VP_OWN_CELLS) && !cells_equal(&p->tune, &d->tune) && p->tune.n_cells)
+        if ((p->owned & VP_OWN_CELLS) && !vp_tune_cells_equal(&p->tune, &d->tune) &&
+            p->tune.n_cells)
                 p->launch_only |= VP_LAUNCH_GUEST_NUMA;
         if ((p->owned & VP_OWN_MEMNODES) && p->tune.n_memnodes &&
-            !memnodes_equal(&p->tune, &d->tune))
+            !vp_tune_memnodes_equal(&p->tune, &d->tune))
                 p->launch_only |= VP_LAUNCH_MEMNODE;
         if ((p->tune.mem_mode == VP_MEM_PREFERRED || p->tune.mem_mode == VP_MEM_INTERLEAVE) &&
             (p->tune.mem_mode != d->tune.mem_mode ||

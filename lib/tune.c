@@ -3,34 +3,34 @@
 #include <string.h>
 
 const char *const vp_tune_scalar_names[VP_T__COUNT] = {
-        [VP_T_SHARES] = "shares",
-        [VP_T_GLOBAL_PERIOD] = "global_period",
-        [VP_T_GLOBAL_QUOTA] = "global_quota",
-        [VP_T_VCPU_PERIOD] = "vcpu_period",
-        [VP_T_VCPU_QUOTA] = "vcpu_quota",
-        [VP_T_EMULATOR_PERIOD] = "emulator_period",
-        [VP_T_EMULATOR_QUOTA] = "emulator_quota",
-        [VP_T_IOTHREAD_PERIOD] = "iothread_period",
-        [VP_T_IOTHREAD_QUOTA] = "iothread_quota",
+    [VP_T_SHARES] = "shares",
+    [VP_T_GLOBAL_PERIOD] = "global_period",
+    [VP_T_GLOBAL_QUOTA] = "global_quota",
+    [VP_T_VCPU_PERIOD] = "vcpu_period",
+    [VP_T_VCPU_QUOTA] = "vcpu_quota",
+    [VP_T_EMULATOR_PERIOD] = "emulator_period",
+    [VP_T_EMULATOR_QUOTA] = "emulator_quota",
+    [VP_T_IOTHREAD_PERIOD] = "iothread_period",
+    [VP_T_IOTHREAD_QUOTA] = "iothread_quota",
 };
 
 const char *const vp_tune_scalar_xml_names[VP_T__COUNT] = {
-        [VP_T_SHARES] = "shares",
-        [VP_T_GLOBAL_PERIOD] = "global_period",
-        [VP_T_GLOBAL_QUOTA] = "global_quota",
-        [VP_T_VCPU_PERIOD] = "period",
-        [VP_T_VCPU_QUOTA] = "quota",
-        [VP_T_EMULATOR_PERIOD] = "emulator_period",
-        [VP_T_EMULATOR_QUOTA] = "emulator_quota",
-        [VP_T_IOTHREAD_PERIOD] = "iothread_period",
-        [VP_T_IOTHREAD_QUOTA] = "iothread_quota",
+    [VP_T_SHARES] = "shares",
+    [VP_T_GLOBAL_PERIOD] = "global_period",
+    [VP_T_GLOBAL_QUOTA] = "global_quota",
+    [VP_T_VCPU_PERIOD] = "period",
+    [VP_T_VCPU_QUOTA] = "quota",
+    [VP_T_EMULATOR_PERIOD] = "emulator_period",
+    [VP_T_EMULATOR_QUOTA] = "emulator_quota",
+    [VP_T_IOTHREAD_PERIOD] = "iothread_period",
+    [VP_T_IOTHREAD_QUOTA] = "iothread_quota",
 };
 
 const char *const vp_mem_mode_names[VP_MEM_RESTRICTIVE + 1] = {
-        [VP_MEM_STRICT] = "strict",
-        [VP_MEM_PREFERRED] = "preferred",
-        [VP_MEM_INTERLEAVE] = "interleave",
-        [VP_MEM_RESTRICTIVE] = "restrictive",
+    [VP_MEM_STRICT] = "strict",
+    [VP_MEM_PREFERRED] = "preferred",
+    [VP_MEM_INTERLEAVE] = "interleave",
+    [VP_MEM_RESTRICTIVE] = "restrictive",
 };
 
 const char *vp_mem_mode_name(vp_mem_mode m)
@@ -130,4 +130,61 @@ vp_cell *vp_cells_get(vp_cell **arr, size_t *n, unsigned id)
 {
         bool created;
         return sorted_get((void **)arr, n, sizeof(vp_cell), id, &created);
+}
+
+bool vp_tune_cells_equal(const vp_tune *a, const vp_tune *b)
+{
+        if (a->n_cells != b->n_cells)
+                return false;
+        for (size_t i = 0; i < a->n_cells; i++)
+                if (a->cells[i].id != b->cells[i].id ||
+                    !vp_cpuset_equal(&a->cells[i].cpus, &b->cells[i].cpus) ||
+                    a->cells[i].memory_kib != b->cells[i].memory_kib)
+                        return false;
+        return true;
+}
+
+bool vp_tune_memnodes_equal(const vp_tune *a, const vp_tune *b)
+{
+        if (a->n_memnodes != b->n_memnodes)
+                return false;
+        for (size_t i = 0; i < a->n_memnodes; i++)
+                if (a->memnodes[i].cellid != b->memnodes[i].cellid ||
+                    a->memnodes[i].mode != b->memnodes[i].mode ||
+                    a->memnodes[i].nodeset_set != b->memnodes[i].nodeset_set ||
+                    !vp_cpuset_equal(&a->memnodes[i].nodeset, &b->memnodes[i].nodeset))
+                        return false;
+        return true;
+}
+
+static bool pins_equal(const vp_pin *a, size_t na, const vp_pin *b, size_t nb)
+{
+        if (na != nb)
+                return false;
+        for (size_t i = 0; i < na; i++)
+                if (a[i].id != b[i].id || !vp_cpuset_equal(&a[i].set, &b[i].set))
+                        return false;
+        return true;
+}
+
+/* An unset cpuset and a set one compare by the flag alone. */
+static bool opt_set_equal(bool sa, const vp_cpuset *a, bool sb, const vp_cpuset *b)
+{
+        return sa == sb && (!sa || vp_cpuset_equal(a, b));
+}
+
+bool vp_tune_equal(const vp_tune *a, const vp_tune *b)
+{
+        for (int i = 0; i < VP_T__COUNT; i++)
+                if (a->q[i].set != b->q[i].set || (a->q[i].set && a->q[i].v != b->q[i].v))
+                        return false;
+        return opt_set_equal(a->vcpu_cpuset_set, &a->vcpu_cpuset, b->vcpu_cpuset_set,
+                             &b->vcpu_cpuset) &&
+               pins_equal(a->vcpupin, a->n_vcpupin, b->vcpupin, b->n_vcpupin) &&
+               opt_set_equal(a->emulatorpin_set, &a->emulatorpin, b->emulatorpin_set,
+                             &b->emulatorpin) &&
+               pins_equal(a->iothreadpin, a->n_iothreadpin, b->iothreadpin, b->n_iothreadpin) &&
+               a->mem_mode == b->mem_mode &&
+               opt_set_equal(a->nodeset_set, &a->nodeset, b->nodeset_set, &b->nodeset) &&
+               vp_tune_memnodes_equal(a, b) && vp_tune_cells_equal(a, b);
 }

@@ -86,7 +86,7 @@ typedef struct vp_tune {
 
         vp_mem_mode mem_mode; /* <numatune><memory mode> */
         bool nodeset_set;
-        vp_cpuset nodeset; /* <numatune><memory nodeset> */
+        vp_cpuset nodeset;    /* <numatune><memory nodeset> */
         vp_memnode *memnodes; /* sorted by cellid */
         size_t n_memnodes;
 
@@ -98,6 +98,13 @@ void vp_tune_init(vp_tune *t);
 void vp_tune_free(vp_tune *t); /* frees arrays; t stays usable (empty) */
 /* Deep copy src into dst (dst must be initialised; its old content is freed). */
 void vp_tune_copy(vp_tune *dst, const vp_tune *src);
+
+/* Whether two tunes say the same: the guest cells (ids, vCPUs, memory), the
+ * memnode bindings, and (vp_tune_equal) every item. Pins and cells compare
+ * by value, so two documents formatted differently compare equal. */
+bool vp_tune_cells_equal(const vp_tune *a, const vp_tune *b);
+bool vp_tune_memnodes_equal(const vp_tune *a, const vp_tune *b);
+bool vp_tune_equal(const vp_tune *a, const vp_tune *b);
 
 /* Insert or replace the pin for id, keeping the array sorted. */
 void vp_pins_put(vp_pin **arr, size_t *n, unsigned id, const vp_cpuset *set);

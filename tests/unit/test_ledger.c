@@ -923,10 +923,20 @@ static void test_state(void)
         is_int(vp_state_save(run, NULL, "{}", "x", &err), -EINVAL, "NULL uuid save");
         is_int(vp_state_save(run, U1, "{}", NULL, &err), 0, "save only the plan");
         ok(vp_state_read(run, U1, "xml", &out, &err) == -ENOENT, "... no xml written");
+        is_int(vp_state_write(run, UP, "input.xml", "<domain/>", 9, &err), 0, "write input.xml");
+        char *input = vp_xasprintf("%s/domains/%s.input.xml", run, U2);
+        is_int(mode_of(input), 0600, "input.xml 0600");
+        is_int(vp_state_read(run, U2, "input.xml", &out, &err), 0, "read input.xml");
+        is_str(out, "<domain/>", "input.xml content");
+        free(out);
+        is_int(vp_state_write(run, U2, "../x", "y", 1, &err), -EINVAL, "write: bad ext refused");
+        is_int(vp_state_write(run, "x/../..", "xml", "y", 1, &err), -EINVAL,
+               "write: bad uuid refused");
         vp_state_remove(run, "../../x");
         vp_state_remove(run, NULL);
         vp_state_remove(run, UP);
-        ok(!exists(plan) && !exists(xml), "state remove deletes both");
+        ok(!exists(plan) && !exists(xml) && !exists(input), "state remove deletes all three");
+        free(input);
         vp_state_remove(run, UP);
         ok(true, "removing again is harmless");
         free(plan);

@@ -1,0 +1,268 @@
+/* vmplace sync: persist the placement into libvirt's persistent definition
+ * through the libvirt API, so the parts that only act at QEMU launch (guest
+ * NUMA cells, memnode binding, preferred/interleave) take effect at the next
+ * boot. The hook cannot do this: libvirt holds the domain's job while hooks
+ * run, and it ignores a prepare hook's output. */
+#include <errno.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "decide.h"
+#include "linediff.h"
+#include "planjson.h"
+#include "rewrite.h"
+
+static const char help[] =
+    "usage: vmplace sync [--json] [--dry-run] [-c URI] (DOMAIN... | --all)\n"
+    "Write each domain's placement into its persistent libvirt definition\n"
+    "(virDomainDefineXML, validated against libvirt's schema), so guest NUMA cells,\n"
+    "per-cell memnode binding and preferred/interleave policies apply at the next\n"
+    "boot and virsh dumpxml shows the placement. Only <vcpu cpuset>, <cputune>,\n"
+    "<numatune> and <cpu><numa> change. A running domain keeps its current CPUs\n"
+    "when they still fit its profile; its running state is not touched (that is\n"
+    "vmplace apply). Idempotent: a definition that already holds the placement is\n"
+    "left alone. --dry-run prints the XML diff instead of defining.\n"
+    "--all: every persistent domain that matches a profile. -c URI: libvirt URI\n"
+    "(default: libvirt's default, qemu:///system for root).\n"
+    "Exit 1 when a domain was not found, is transient, is refused, or libvirt\n"
+    "rejected the new definition.\n";
+
+typedef struct sync_out {
+        const char *result; /* defined, unchanged, would-define, unmanaged, refused, error */
+        char *profile, *message, *diff;
+        unsigned launch_only;
+} sync_out;
+
+static void sync_out_free(sync_out *s)
+{
+        free(s->profile);
+        free(s->message);
+        free(s->diff);
+}
+
+/* libvirt's last error as one line (its own messages name the domain). */
+static char *lv_error(const char *what)
+{
+        virErrorPtr e = virGetLastError();
+        return vp_xasprintf("%s: %s", what, e && e->message ? e->message : "unknown libvirt error");
+}
+
+/* Whether the rewrite changes what the definition says. Compared on the
+ * parsed placement items, not the text: libvirt reformats what it stores. */
+static int placement_differs(const char *old_xml, const char *new_xml, bool *differs, vp_error *err)
+{
+        vp_domain *a = NULL, *b = NULL;
+        int r = vp_domain_parse(old_xml, strlen(old_xml), &a, err);
+        if (r == 0)
+                r = vp_domain_parse(new_xml, strlen(new_xml), &b, err);
+        if (r == 0)
+                *differs = !vp_tune_equal(&a->tune, &b->tune);
+        vp_domain_free(a);
+        vp_domain_free(b);
+        return r;
+}
+
+static void sync_one(const vp_paths *p, virConnectPtr conn, virDomainPtr dom, bool dry_run,
+                     sync_out *o)
+{
+        if (virDomainIsPersistent(dom) != 1) {
+                o->result = "error";
+                o->message = vp_xstrdup("transient domain: it has no persistent definition to "
+                                        "write (virsh define it first)");
+                return;
+        }
+        /* SECURE keeps passwords (graphics, secrets) in what we define back. */
+        char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+        if (!xml) {
+                o->result = "error";
+                o->message = lv_error("reading the definition");
+                return;
+        }
+        vp_decision d;
+        vp_error err = {{0}};
+        int r = vp_decide(p, xml, strlen(xml), VP_DECIDE_REPLAN | VP_DECIDE_DIFF, &d, &err);
+        bool differs = false;
+        if (r < 0) {
+                o->result = "error";
+                o->message = vp_xstrdup(err.msg);
+        } else if (!d.profile) {
+                o->result = "unmanaged";
+                o->message = vp_xstrdup("no profile matches: nothing to write");
+        } else if (d.plan.refusal) {
+                o->result = "refused";
+                o->profile = vp_xstrdup(d.plan.profile);
+                o->message = vp_xasprintf("%s; the definition was not changed", d.plan.refusal);
+        } else if (placement_differs(xml, d.xml_out, &differs, &err) < 0) {
+                o->result = "error";
+                o->message = vp_xstrdup(err.msg);
+        } else {
+                o->profile = vp_xstrdup(d.plan.profile);
+                o->launch_only = d.plan.launch_only;
+                if (!differs) {
+                        o->result = "unchanged";
+                } else if (dry_run) {
+                        o->result = "would-define";
+                        o->diff = TAKE_PTR(d.xml_diff);
+                } else {
+                        virDomainPtr nd =
+                            virDomainDefineXMLFlags(conn, d.xml_out, VIR_DOMAIN_DEFINE_VALIDATE);
+                        if (!nd) {
+                                o->result = "error";
+                                o->message = lv_error("libvirt refused the new definition");
+                        } else {
+                                o->result = "defined";
+                                o->diff = TAKE_PTR(d.xml_diff);
+                                virDomainFree(nd);
+                        }
+                }
+        }
+        vp_decision_free(&d);
+        free(xml);
+}
+
+static json_object *sync_json(const char *name, const sync_out *o)
+{
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "name", json_object_new_string(name));
+        json_object_object_add(j, "result", json_object_new_string(o->result));
+        json_object_object_add(j, "profile",
+                               o->profile ? json_object_new_string(o->profile) : NULL);
+        json_object_object_add(j, "message",
+                               o->message ? json_object_new_string(o->message) : NULL);
+        json_object *lo = json_object_new_array();
+        for (unsigned i = 0; i < VP_ARRAY_SIZE(vp_launch_only_names); i++)
+                if (o->launch_only & (1u << i))
+                        json_object_array_add(lo, json_object_new_string(vp_launch_only_names[i]));
+        json_object_object_add(j, "launch_only", lo);
+        json_object_object_add(j, "diff", o->diff ? json_object_new_string(o->diff) : NULL);
+        return j;
+}
+
+static void sync_print(const char *name, const sync_out *o, bool dry_run)
+{
+        printf("%s: %s", name, o->result);
+        if (o->profile)
+                printf(" (profile %s)", o->profile);
+        putchar('\n');
+        if (o->message)
+                printf("  %s\n", o->message);
+        if (strcmp(o->result, "defined") == 0 && o->launch_only)
+                printf("  launch-only parts now in the definition act when the VM next starts\n");
+        if (dry_run && o->diff)
+                fputs(o->diff, stdout);
+}
+
+/* libvirt's default handler prints every error on stderr; ours are one line
+ * each, taken from virGetLastError. */
+static void quiet(void *opaque, virErrorPtr e)
+{
+        (void)opaque;
+        (void)e;
+}
+
+static bool sync_failed(const sync_out *o)
+{
+        return strcmp(o->result, "error") == 0 || strcmp(o->result, "refused") == 0;
+}
+
+int cmd_sync(const vp_paths *p, int argc, char **argv)
+{
+        if (cli_wants_help(argc, argv, help))
+                return EXIT_OK;
+        bool json = false, all = false, dry_run = false;
+        const char *uri = NULL;
+        _cleanup_free_ char **names = NULL;
+        size_t n = 0;
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--json") == 0)
+                        json = true;
+                else if (strcmp(argv[i], "--all") == 0)
+                        all = true;
+                else if (strcmp(argv[i], "--dry-run") == 0)
+                        dry_run = true;
+                else if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--connect") == 0) &&
+                         i + 1 < argc)
+                        uri = argv[++i];
+                else if (argv[i][0] == '-') {
+                        fprintf(stderr, "vmplace sync: unknown option '%s'\n", argv[i]);
+                        return EXIT_USAGE;
+                } else {
+                        names = vp_xrealloc(names, (n + 1) * sizeof(*names));
+                        names[n++] = argv[i];
+                }
+        }
+        if (all == (n > 0)) {
+                fprintf(stderr, "vmplace sync: name domains or give --all (not both)\n");
+                return EXIT_USAGE;
+        }
+        vp_config *cfg = NULL;
+        vp_diag diag = {0};
+        int cr = vp_config_load(p->confdir, geteuid() == 0, &cfg, &diag);
+        for (size_t i = 0; cr < 0 && i < diag.n_errors; i++)
+                fprintf(stderr, "vmplace sync: %s\n", diag.errors[i]);
+        vp_config_free(cfg);
+        vp_diag_free(&diag);
+        if (cr < 0)
+                return EXIT_USAGE;
+
+        virSetErrorFunc(NULL, quiet);
+        virConnectPtr conn = virConnectOpen(uri);
+        if (!conn) {
+                _cleanup_free_ char *m = lv_error(uri ? uri : "the default libvirt URI");
+                fprintf(stderr, "vmplace sync: cannot connect to %s\n", m);
+                return EXIT_USAGE;
+        }
+        virDomainPtr *doms = NULL;
+        int nd = 0;
+        if (all) {
+                nd = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_PERSISTENT);
+                if (nd < 0) {
+                        _cleanup_free_ char *m = lv_error("listing domains");
+                        fprintf(stderr, "vmplace sync: %s\n", m);
+                        virConnectClose(conn);
+                        return EXIT_USAGE;
+                }
+        } else {
+                doms = vp_xcalloc(n, sizeof(*doms));
+                nd = (int)n;
+        }
+        int rc = EXIT_OK;
+        json_object *arr = json ? json_object_new_array() : NULL;
+        for (int i = 0; i < nd; i++) {
+                sync_out o = {0};
+                const char *name;
+                if (!all) {
+                        name = names[i];
+                        doms[i] = virDomainLookupByName(conn, name);
+                } else {
+                        name = virDomainGetName(doms[i]);
+                }
+                if (!doms[i]) {
+                        o.result = "error";
+                        o.message = vp_xstrdup("no such domain");
+                } else {
+                        sync_one(p, conn, doms[i], dry_run, &o);
+                }
+                if (sync_failed(&o) || (!all && strcmp(o.result, "unmanaged") == 0))
+                        rc = EXIT_UNMET;
+                if (json)
+                        json_object_array_add(arr, sync_json(name, &o));
+                else if (!(all && strcmp(o.result, "unmanaged") == 0))
+                        sync_print(name, &o, dry_run);
+                sync_out_free(&o);
+                if (doms[i])
+                        virDomainFree(doms[i]);
+        }
+        if (json) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "domains", arr);
+                cli_print_json(o);
+        }
+        free(doms);
+        virConnectClose(conn);
+        return rc;
+}

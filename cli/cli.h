@@ -17,6 +17,8 @@ int cmd_status(const vp_paths *p, int argc, char **argv);
 int cmd_apply(const vp_paths *p, int argc, char **argv);
 int cmd_sync(const vp_paths *p, int argc, char **argv);
 
+/* o[key] = s as a JSON string, or null when s is NULL. */
+void cli_json_str(json_object *o, const char *key, const char *s);
 /* Print one JSON object on stdout, pretty, newline-terminated; drops it. */
 void cli_print_json(json_object *o);
 /* s cut and padded to width characters for a table column, counting UTF-8

@@ -266,16 +266,13 @@ static bool failed(const outcome *o)
 static json_object *outcome_json(const char *name, const outcome *o)
 {
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "name", json_object_new_string(name));
-        json_object_object_add(j, "uuid", o->uuid ? json_object_new_string(o->uuid) : NULL);
-        json_object_object_add(j, "result", json_object_new_string(o->result));
-        json_object_object_add(j, "profile",
-                               o->profile ? json_object_new_string(o->profile) : NULL);
-        json_object_object_add(j, "matched_by",
-                               o->matched_by ? json_object_new_string(o->matched_by) : NULL);
-        json_object_object_add(j, "reason", o->reason ? json_object_new_string(o->reason) : NULL);
-        json_object_object_add(j, "message",
-                               o->message ? json_object_new_string(o->message) : NULL);
+        cli_json_str(j, "name", name);
+        cli_json_str(j, "uuid", o->uuid);
+        cli_json_str(j, "result", o->result);
+        cli_json_str(j, "profile", o->profile);
+        cli_json_str(j, "matched_by", o->matched_by);
+        cli_json_str(j, "reason", o->reason);
+        cli_json_str(j, "message", o->message);
         json_object *b = json_object_new_object(), *a = json_object_new_object();
         json_object_object_add(b, "cpus", vp_json_cpuset(&o->cpus_before));
         json_object_object_add(b, "emulator_cpus", vp_json_cpuset(&o->emu_before));
@@ -296,11 +293,7 @@ static json_object *outcome_json(const char *name, const outcome *o)
         json_object_object_add(j, "changes", ch);
         json_object_object_add(j, "repaired", vp_json_drifts(&o->repaired));
         json_object_object_add(j, "drift", vp_json_drifts(&o->left));
-        json_object *lo = json_object_new_array();
-        for (unsigned i = 0; i < VP_ARRAY_SIZE(vp_launch_only_names); i++)
-                if (o->launch_only & (1u << i))
-                        json_object_array_add(lo, json_object_new_string(vp_launch_only_names[i]));
-        json_object_object_add(j, "launch_only", lo);
+        json_object_object_add(j, "launch_only", vp_json_launch_only(o->launch_only));
         return j;
 }
 

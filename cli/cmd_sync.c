@@ -127,18 +127,12 @@ static void sync_one(const vp_paths *p, virConnectPtr conn, virDomainPtr dom, bo
 static json_object *sync_json(const char *name, const sync_out *o)
 {
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "name", json_object_new_string(name));
-        json_object_object_add(j, "result", json_object_new_string(o->result));
-        json_object_object_add(j, "profile",
-                               o->profile ? json_object_new_string(o->profile) : NULL);
-        json_object_object_add(j, "message",
-                               o->message ? json_object_new_string(o->message) : NULL);
-        json_object *lo = json_object_new_array();
-        for (unsigned i = 0; i < VP_ARRAY_SIZE(vp_launch_only_names); i++)
-                if (o->launch_only & (1u << i))
-                        json_object_array_add(lo, json_object_new_string(vp_launch_only_names[i]));
-        json_object_object_add(j, "launch_only", lo);
-        json_object_object_add(j, "diff", o->diff ? json_object_new_string(o->diff) : NULL);
+        cli_json_str(j, "name", name);
+        cli_json_str(j, "result", o->result);
+        cli_json_str(j, "profile", o->profile);
+        cli_json_str(j, "message", o->message);
+        json_object_object_add(j, "launch_only", vp_json_launch_only(o->launch_only));
+        cli_json_str(j, "diff", o->diff);
         return j;
 }
 

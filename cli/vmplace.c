@@ -21,6 +21,11 @@ static const char usage_text[] =
     "Environment: VMPLACE_CONFDIR VMPLACE_RUNDIR VMPLACE_SYSFS VMPLACE_CGROUP_ROOT\n"
     "VMPLACE_PROC VMPLACE_LIBVIRT_RUNDIR VMPLACE_LIBVIRT_CONFDIR override the default paths.\n";
 
+void cli_json_str(json_object *o, const char *key, const char *s)
+{
+        json_object_object_add(o, key, s ? json_object_new_string(s) : NULL);
+}
+
 void cli_print_json(json_object *o)
 {
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |

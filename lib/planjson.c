@@ -9,6 +9,15 @@ void vp_json_init(void)
 
 const char *const vp_launch_only_names[3] = {"guest_numa", "numatune.memnode", "numatune.mode"};
 
+json_object *vp_json_launch_only(unsigned launch_only)
+{
+        json_object *lo = json_object_new_array();
+        for (unsigned i = 0; i < VP_ARRAY_SIZE(vp_launch_only_names); i++)
+                if (launch_only & (1u << i))
+                        json_object_array_add(lo, json_object_new_string(vp_launch_only_names[i]));
+        return lo;
+}
+
 json_object *vp_json_cpuset(const vp_cpuset *s)
 {
         if (vp_cpuset_empty(s))
@@ -121,11 +130,7 @@ json_object *vp_plan_to_json(const vp_plan *p, const vp_domain *dom, vp_cgroup_v
         }
         json_object_object_add(o, "guest_numa", gn);
 
-        json_object *lo = json_object_new_array();
-        for (unsigned i = 0; i < VP_ARRAY_SIZE(vp_launch_only_names); i++)
-                if (p->launch_only & (1u << i))
-                        json_object_array_add(lo, json_object_new_string(vp_launch_only_names[i]));
-        json_object_object_add(o, "launch_only", lo);
+        json_object_object_add(o, "launch_only", vp_json_launch_only(p->launch_only));
 
         json_object *cg = json_object_new_array();
         if (!p->refusal) {

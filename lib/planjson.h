@@ -26,6 +26,8 @@ json_object *vp_plan_to_json(const vp_plan *plan, const vp_domain *dom, vp_cgrou
 
 /* A cpuset as JSON: normalised string, or null when empty. */
 json_object *vp_json_cpuset(const vp_cpuset *s);
+/* The VP_LAUNCH_* bits as an array of vp_launch_only_names. */
+json_object *vp_json_launch_only(unsigned launch_only);
 /* Drift as SPEC 5's array of {file, want, have}. */
 json_object *vp_json_drifts(const vp_drifts *d);
 /* A set of ids as a JSON array of integers. */

@@ -157,7 +157,7 @@ bool vp_tune_memnodes_equal(const vp_tune *a, const vp_tune *b)
         return true;
 }
 
-static bool pins_equal(const vp_pin *a, size_t na, const vp_pin *b, size_t nb)
+bool vp_pins_equal(const vp_pin *a, size_t na, const vp_pin *b, size_t nb)
 {
         if (na != nb)
                 return false;
@@ -180,10 +180,10 @@ bool vp_tune_equal(const vp_tune *a, const vp_tune *b)
                         return false;
         return opt_set_equal(a->vcpu_cpuset_set, &a->vcpu_cpuset, b->vcpu_cpuset_set,
                              &b->vcpu_cpuset) &&
-               pins_equal(a->vcpupin, a->n_vcpupin, b->vcpupin, b->n_vcpupin) &&
+               vp_pins_equal(a->vcpupin, a->n_vcpupin, b->vcpupin, b->n_vcpupin) &&
                opt_set_equal(a->emulatorpin_set, &a->emulatorpin, b->emulatorpin_set,
                              &b->emulatorpin) &&
-               pins_equal(a->iothreadpin, a->n_iothreadpin, b->iothreadpin, b->n_iothreadpin) &&
+               vp_pins_equal(a->iothreadpin, a->n_iothreadpin, b->iothreadpin, b->n_iothreadpin) &&
                a->mem_mode == b->mem_mode &&
                opt_set_equal(a->nodeset_set, &a->nodeset, b->nodeset_set, &b->nodeset) &&
                vp_tune_memnodes_equal(a, b) && vp_tune_cells_equal(a, b);

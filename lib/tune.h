@@ -109,6 +109,8 @@ bool vp_tune_equal(const vp_tune *a, const vp_tune *b);
 /* Insert or replace the pin for id, keeping the array sorted. */
 void vp_pins_put(vp_pin **arr, size_t *n, unsigned id, const vp_cpuset *set);
 const vp_pin *vp_pins_find(const vp_pin *arr, size_t n, unsigned id);
+/* Same ids with the same CPUs, in order. */
+bool vp_pins_equal(const vp_pin *a, size_t na, const vp_pin *b, size_t nb);
 /* Find-or-insert the memnode / cell of that id (zeroed when new), sorted. */
 vp_memnode *vp_memnodes_get(vp_memnode **arr, size_t *n, unsigned cellid);
 vp_cell *vp_cells_get(vp_cell **arr, size_t *n, unsigned id);

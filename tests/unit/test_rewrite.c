@@ -158,16 +158,6 @@ static const char *expected_refusal(const vp_domain *d, tune_kind k)
 
 /* ---- comparing tunes ------------------------------------------------------------------------ */
 
-static bool pins_equal(const vp_pin *a, size_t na, const vp_pin *b, size_t nb)
-{
-        if (na != nb)
-                return false;
-        for (size_t i = 0; i < na; i++)
-                if (a[i].id != b[i].id || !vp_cpuset_equal(&a[i].set, &b[i].set))
-                        return false;
-        return true;
-}
-
 /* Which owned items of got differ from want ("" when none). Unowned ones must equal orig. */
 static void diff_tunes(const vp_tune *got, const vp_tune *want, const vp_tune *orig, unsigned owned,
                        char *out, size_t len)
@@ -189,14 +179,14 @@ static void diff_tunes(const vp_tune *got, const vp_tune *want, const vp_tune *o
             (w->vcpu_cpuset_set && !vp_cpuset_equal(&got->vcpu_cpuset, &w->vcpu_cpuset)))
                 DIFF("vcpu_cpuset");
         w = (owned & VP_OWN_VCPUPIN) ? want : orig;
-        if (!pins_equal(got->vcpupin, got->n_vcpupin, w->vcpupin, w->n_vcpupin))
+        if (!vp_pins_equal(got->vcpupin, got->n_vcpupin, w->vcpupin, w->n_vcpupin))
                 DIFF("vcpupin");
         w = (owned & VP_OWN_EMULATORPIN) ? want : orig;
         if (got->emulatorpin_set != w->emulatorpin_set ||
             (w->emulatorpin_set && !vp_cpuset_equal(&got->emulatorpin, &w->emulatorpin)))
                 DIFF("emulatorpin");
         w = (owned & VP_OWN_IOTHREADPIN) ? want : orig;
-        if (!pins_equal(got->iothreadpin, got->n_iothreadpin, w->iothreadpin, w->n_iothreadpin))
+        if (!vp_pins_equal(got->iothreadpin, got->n_iothreadpin, w->iothreadpin, w->n_iothreadpin))
                 DIFF("iothreadpin");
         w = (owned & VP_OWN_MEMORY) ? want : orig;
         if (got->mem_mode != w->mem_mode || got->nodeset_set != w->nodeset_set ||

@@ -595,43 +595,38 @@ static void check_explicit(ctx *c)
         }
 }
 
-/* The CPU pools as they stand with every ledger entry except skip_uuid:
- * the dedicated pool (explicit, else online minus an explicit shared pool),
- * the shared pool (explicit, else the dedicated pool) minus what dedicated
- * VMs hold, what dedicated VMs hold, and what VMs without a CPU policy are
- * pinned to by their cputune (a dedicated VM must not overlap those either).
- * Reserved and offline CPUs are in no pool. */
-static void host_pools(const vp_host_config *h, const vp_topology *t, const vp_ledger *l,
-                       const char *skip_uuid, vp_cpuset *dedicated, vp_cpuset *shared,
-                       vp_cpuset *held, vp_cpuset *pinned)
+void vp_plan_pools(const vp_host_config *h, const vp_topology *t, const vp_ledger *l,
+                   const char *skip_uuid, vp_pools *out)
 {
-        *dedicated = h->dedicated_set ? h->dedicated_cpus : t->online;
+        out->dedicated = h->dedicated_set ? h->dedicated_cpus : t->online;
         if (!h->dedicated_set && h->shared_set)
-                vp_cpuset_andnot(dedicated, &h->shared_cpus);
-        vp_cpuset_and(dedicated, &t->online);
-        vp_cpuset_andnot(dedicated, &h->reserved_cpus);
-        vp_ledger_held(l, skip_uuid, held);
-        vp_cpuset_zero(pinned);
+                vp_cpuset_andnot(&out->dedicated, &h->shared_cpus);
+        vp_cpuset_and(&out->dedicated, &t->online);
+        vp_cpuset_andnot(&out->dedicated, &h->reserved_cpus);
+        vp_ledger_held(l, skip_uuid, &out->held);
+        vp_cpuset_zero(&out->pinned);
         for (size_t i = 0; i < l->n; i++) {
                 const vp_ledger_entry *e = &l->entries[i];
                 if (e->kind != VP_KIND_NONE || (skip_uuid && strcasecmp(e->uuid, skip_uuid) == 0))
                         continue;
-                vp_cpuset_or(pinned, &e->vcpu_cpus);
-                vp_cpuset_or(pinned, &e->emulator_cpus);
+                vp_cpuset_or(&out->pinned, &e->vcpu_cpus);
+                vp_cpuset_or(&out->pinned, &e->emulator_cpus);
         }
-        *shared = h->shared_set ? h->shared_cpus : *dedicated;
-        vp_cpuset_and(shared, &t->online);
-        vp_cpuset_andnot(shared, &h->reserved_cpus);
-        vp_cpuset_andnot(shared, held);
+        out->shared = h->shared_set ? h->shared_cpus : out->dedicated;
+        vp_cpuset_and(&out->shared, &t->online);
+        vp_cpuset_andnot(&out->shared, &h->reserved_cpus);
+        vp_cpuset_andnot(&out->shared, &out->held);
 }
 
 static void compute_pools(ctx *c)
 {
-        vp_cpuset pinned;
-        host_pools(c->in->host, c->topo, c->in->ledger, c->in->dom->uuid, &c->dedicated_pool,
-                   &c->shared_pool, &c->held_others, &pinned);
-        c->taken = c->held_others;
-        vp_cpuset_or(&c->taken, &pinned);
+        vp_pools p;
+        vp_plan_pools(c->in->host, c->topo, c->in->ledger, c->in->dom->uuid, &p);
+        c->dedicated_pool = p.dedicated;
+        c->shared_pool = p.shared;
+        c->held_others = p.held;
+        c->taken = p.held;
+        vp_cpuset_or(&c->taken, &p.pinned);
 }
 
 static bool wants_nodes(const ctx *c)
@@ -1114,10 +1109,10 @@ void vp_plan_free(vp_plan *p)
 
 size_t vp_plan_refloat(vp_ledger *l, const vp_host_config *h, const vp_topology *t)
 {
-        vp_cpuset dedicated, pool, held, pinned;
+        vp_pools pools;
         /* held entries are disjoint, so "pool with every holding" plus the
          * entry's own CPUs is the pool as that entry's planner saw it */
-        host_pools(h, t, l, NULL, &dedicated, &pool, &held, &pinned);
+        vp_plan_pools(h, t, l, NULL, &pools);
         size_t changed = 0;
         for (size_t i = 0; i < l->n; i++) {
                 vp_ledger_entry *e = &l->entries[i];
@@ -1127,11 +1122,11 @@ size_t vp_plan_refloat(vp_ledger *l, const vp_host_config *h, const vp_topology 
                         continue;
                 vp_cpuset local, want;
                 nodes_cpus(t, &e->nodes, &local);
-                want = pool;
+                want = pools.shared;
                 if (!vp_cpuset_empty(&local))
                         vp_cpuset_and(&want, &local);
                 if (vp_cpuset_empty(&want))
-                        want = pool;
+                        want = pools.shared;
                 if (e->kind == VP_KIND_SHARED) {
                         if (vp_cpuset_empty(&want) || vp_cpuset_equal(&want, &e->vcpu_cpus))
                                 continue;

@@ -62,6 +62,20 @@ typedef struct vp_plan {
 int vp_plan_compute(const vp_plan_input *in, vp_plan *plan, vp_error *err);
 void vp_plan_free(vp_plan *plan);
 
+/* The host's CPU pools with every ledger entry except skip_uuid (NULL: all).
+ * Reserved and offline CPUs are in no pool. */
+typedef struct vp_pools {
+        vp_cpuset dedicated; /* explicit, else online minus an explicit shared pool;
+                              * held CPUs included */
+        vp_cpuset shared;    /* explicit, else the dedicated pool; minus held CPUs */
+        vp_cpuset held;      /* what dedicated VMs hold */
+        vp_cpuset pinned;    /* what VMs without a CPU policy are pinned to by their
+                              * cputune (a dedicated VM must not overlap those either) */
+} vp_pools;
+/* Pure; never fails. */
+void vp_plan_pools(const vp_host_config *host, const vp_topology *topo, const vp_ledger *ledger,
+                   const char *skip_uuid, vp_pools *out);
+
 /* After dedicated VMs came or went: recompute where floating things run.
  * Every shared entry floats over the shared pool of its nodes (else the whole
  * pool); every dedicated entry whose emulator shares floats it over the

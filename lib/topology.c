@@ -332,11 +332,14 @@ static int load_single_node(loader *ld, vp_topology *t)
         return 0;
 }
 
-/* Keep only online CPUs in the nodes and record each CPU's node. */
+/* Keep only online CPUs in the nodes (the rest in offline) and record each
+ * CPU's node. */
 static int assign_nodes(loader *ld, vp_topology *t, const char *source)
 {
         for (size_t i = 0; i < t->n_nodes; i++) {
                 vp_node *node = &t->nodes[i];
+                node->offline = node->cpus;
+                vp_cpuset_andnot(&node->offline, &t->online);
                 vp_cpuset_and(&node->cpus, &t->online);
                 for (int c = vp_cpuset_next(&node->cpus, 0); c >= 0;
                      c = vp_cpuset_next(&node->cpus, (unsigned)c + 1)) {
@@ -509,8 +512,9 @@ void vp_topology_core_of(const vp_topology *t, unsigned cpu, vp_cpuset *out)
         vp_cpuset_zero(out);
         if (cpu < t->n_cpus) {
                 *out = t->cpus[cpu].siblings;
-                const vp_node *n =
-                        t->cpus[cpu].node >= 0 ? vp_topology_node(t, (unsigned)t->cpus[cpu].node) : NULL;
+                const vp_node *n = t->cpus[cpu].node >= 0
+                                       ? vp_topology_node(t, (unsigned)t->cpus[cpu].node)
+                                       : NULL;
                 if (n)
                         vp_cpuset_and(out, &n->cpus);
         }

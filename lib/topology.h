@@ -13,7 +13,9 @@
 
 typedef struct vp_node {
         unsigned id;
-        vp_cpuset cpus; /* online CPUs of the node */
+        vp_cpuset cpus;    /* online CPUs of the node */
+        vp_cpuset offline; /* CPUs the node lists that are not online (some
+                            * kernels drop them from the node instead) */
         uint64_t total_kib;
         uint64_t free_kib;
         unsigned *distance; /* distance[j] to topology->nodes[j] (index, not id) */

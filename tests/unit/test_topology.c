@@ -152,6 +152,9 @@ static void test_4node_offline(void)
         is_int(t->n_cpus, 10, "offline: n_cpus is highest online + 1");
         is_str(fmt(&t->nodes[1].cpus), "4,6-7", "offline: cpu5 left out of node1");
         is_str(fmt(&t->nodes[2].cpus), "8-9", "offline: cpus 10-11 left out of node2");
+        is_str(fmt(&t->nodes[1].offline), "5", "offline: node1 lists cpu5 as offline");
+        is_str(fmt(&t->nodes[2].offline), "10-11", "offline: node2 lists cpus 10-11 as offline");
+        ok(vp_cpuset_empty(&t->nodes[0].offline), "offline: node0 has none offline");
         ok(!t->cpus[5].online, "offline: cpu5 not online");
         is_int(t->cpus[5].node, -1, "offline: cpu5 has no node");
         is_str(fmt(&t->cpus[5].siblings), "5", "offline: cpu5 siblings are itself");

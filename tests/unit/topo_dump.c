@@ -22,6 +22,8 @@ static void dump(const vp_topology *t)
                        (unsigned long long)n->free_kib);
                 for (size_t j = 0; j < t->n_nodes; j++)
                         printf("%c%u", j ? ',' : ' ', n->distance[j]);
+                if (!vp_cpuset_empty(&n->offline))
+                        printf(" offline %s", vp_cpuset_fmt(&n->offline, buf, sizeof(buf)));
                 printf("\n");
         }
         printf("online %s\n", vp_cpuset_fmt(&t->online, buf, sizeof(buf)));

@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "paths.h"
 
@@ -22,8 +23,10 @@ void cli_json_str(json_object *o, const char *key, const char *s);
 /* Print one JSON object on stdout, pretty, newline-terminated; drops it. */
 void cli_print_json(json_object *o);
 /* s cut and padded to width characters for a table column, counting UTF-8
- * code points and never cutting one in half; a cut shows as a trailing '~'.
- * Returns buf. */
+ * code points and never cutting one in half; a cut shows as a trailing '~'
+ * and control characters as '?'. Returns buf. */
+/* Width of s in columns as cli_fit counts them: UTF-8 code points. */
+size_t cli_width(const char *s);
 const char *cli_fit(const char *s, size_t width, char *buf, size_t len);
 /* true when argv has --help/-h; prints the text. */
 bool cli_wants_help(int argc, char **argv, const char *text);

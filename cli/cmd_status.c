@@ -63,33 +63,16 @@ int cmd_status(const vp_paths *p, int argc, char **argv)
                 if (running && vp_enforce_entry(p, e, VP_ENFORCE_CHECK, &r) == 0)
                         state = r.state;
                 bad |= strcmp(state, "stale") == 0 || strcmp(state, "drift") == 0;
-                uint64_t mem = 0;
-                for (size_t k = 0; k < e->n_mem; k++)
-                        mem += e->mem[k].kib;
                 if (json) {
-                        json_object *o = json_object_new_object();
-                        json_object_object_add(o, "name", json_object_new_string(e->name));
-                        json_object_object_add(o, "uuid", json_object_new_string(e->uuid));
-                        json_object_object_add(
-                            o, "profile", e->profile ? json_object_new_string(e->profile) : NULL);
-                        json_object_object_add(o, "matched_by",
-                                               e->matched_by ? json_object_new_string(e->matched_by)
-                                                             : NULL);
-                        json_object_object_add(o, "state", json_object_new_string(state));
-                        json_object_object_add(o, "kind",
-                                               json_object_new_string(vp_entry_kind_name(e->kind)));
-                        json_object_object_add(o, "cpus", vp_json_cpuset(&e->vcpu_cpus));
-                        json_object_object_add(o, "held", vp_json_cpuset(&e->held));
-                        json_object_object_add(o, "emulator_cpus",
-                                               vp_json_cpuset(&e->emulator_cpus));
-                        json_object_object_add(o, "nodes", vp_json_id_array(&e->nodes));
-                        json_object_object_add(o, "memory_kib",
-                                               json_object_new_int64((int64_t)mem));
+                        json_object *o = vp_json_entry(e, state);
                         json_object_object_add(o, "drift", vp_json_drifts(&r.drift));
                         if (r.error)
                                 json_object_object_add(o, "error", json_object_new_string(r.error));
                         json_object_array_add(arr, o);
                 } else {
+                        uint64_t mem = 0;
+                        for (size_t k = 0; k < e->n_mem; k++)
+                                mem += e->mem[k].kib;
                         char c[64], em[64], nd[32], fn[96], fp[64], fc[64], fe[48], fnd[32];
                         printf(
                             "%s %s %-10s %-9s %s %s %s %llu MiB\n",

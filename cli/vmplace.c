@@ -33,13 +33,26 @@ void cli_print_json(json_object *o)
         json_object_put(o);
 }
 
+size_t cli_width(const char *s)
+{
+        size_t n = 0;
+        for (; *s; s++)
+                n += ((unsigned char)*s & 0xC0) != 0x80; /* not a continuation byte */
+        return n;
+}
+
+/* C0 controls, DEL and C1 controls (U+0080..U+009F, C2 80..9F in UTF-8):
+ * a terminal acts on them, so a name holding one could move the cursor. */
+static bool is_control(const char *s, size_t n)
+{
+        unsigned char c = (unsigned char)s[0];
+        return c < 0x20 || c == 0x7F || (n == 2 && c == 0xC2 && (unsigned char)s[1] < 0xA0);
+}
+
 const char *cli_fit(const char *s, size_t width, char *buf, size_t len)
 {
         size_t chars = 0, i = 0, o = 0;
-        /* length in code points (continuation bytes are 10xxxxxx) */
-        size_t total = 0;
-        for (const char *q = s; *q; q++)
-                total += ((unsigned char)*q & 0xC0) != 0x80;
+        size_t total = cli_width(s);
         size_t keep = total > width && width ? width - 1 : width;
         while (s[i] && chars < keep) {
                 size_t n = 1;
@@ -47,8 +60,12 @@ const char *cli_fit(const char *s, size_t width, char *buf, size_t len)
                         n++;
                 if (o + n + 2 > len)
                         break;
-                memcpy(buf + o, s + i, n);
-                o += n;
+                if (is_control(s + i, n))
+                        buf[o++] = '?';
+                else {
+                        memcpy(buf + o, s + i, n);
+                        o += n;
+                }
                 i += n;
                 chars++;
         }

@@ -49,6 +49,31 @@ json_object *vp_json_id_array(const vp_cpuset *s)
         return a;
 }
 
+static json_object *str_or_null(const char *s)
+{
+        return s ? json_object_new_string(s) : NULL;
+}
+
+json_object *vp_json_entry(const vp_ledger_entry *e, const char *state)
+{
+        uint64_t mem = 0;
+        for (size_t k = 0; k < e->n_mem; k++)
+                mem += e->mem[k].kib;
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(e->name));
+        json_object_object_add(o, "uuid", json_object_new_string(e->uuid));
+        json_object_object_add(o, "profile", str_or_null(e->profile));
+        json_object_object_add(o, "matched_by", str_or_null(e->matched_by));
+        json_object_object_add(o, "state", json_object_new_string(state));
+        json_object_object_add(o, "kind", json_object_new_string(vp_entry_kind_name(e->kind)));
+        json_object_object_add(o, "cpus", vp_json_cpuset(&e->vcpu_cpus));
+        json_object_object_add(o, "held", vp_json_cpuset(&e->held));
+        json_object_object_add(o, "emulator_cpus", vp_json_cpuset(&e->emulator_cpus));
+        json_object_object_add(o, "nodes", vp_json_id_array(&e->nodes));
+        json_object_object_add(o, "memory_kib", json_object_new_int64((int64_t)mem));
+        return o;
+}
+
 static json_object *pins_json(const vp_pin *pins, size_t n)
 {
         json_object *o = json_object_new_object();
@@ -58,11 +83,6 @@ static json_object *pins_json(const vp_pin *pins, size_t n)
                 json_object_object_add(o, key, vp_json_cpuset(&pins[i].set));
         }
         return o;
-}
-
-static json_object *str_or_null(const char *s)
-{
-        return s ? json_object_new_string(s) : NULL;
 }
 
 json_object *vp_plan_to_json(const vp_plan *p, const vp_domain *dom, vp_cgroup_version v,

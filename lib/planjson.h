@@ -32,5 +32,9 @@ json_object *vp_json_launch_only(unsigned launch_only);
 json_object *vp_json_drifts(const vp_drifts *d);
 /* A set of ids as a JSON array of integers. */
 json_object *vp_json_id_array(const vp_cpuset *s);
+/* A ledger entry as `vmplace status --json` rows show it (SPEC 5): name,
+ * uuid, profile, matched_by, state (as given), kind, cpus (where its vCPUs
+ * run), held, emulator_cpus, nodes, memory_kib (all nodes). */
+json_object *vp_json_entry(const vp_ledger_entry *e, const char *state);
 
 #endif

@@ -81,7 +81,10 @@ is "$(jget "$W/topo.json" '[c["cpus"] for c in j["nodes"][0]["cores"]]')" '["0,4
 out=$("$CLI" topology); rc=$?
 is "$rc" 0 "topology (human) exits 0"
 like "$out" "node1  CPUs 2-3,6-7" "human map lists node1"
-like "$out" "cpu0 reserved" "and roles"
+like "$out" "
+  #.  0-1
+  ..  4-5
+" "and node0's map: cpu0 reserved, its core's sibling 4 and core 1-5 shared"
 
 # --- plan by name, status after prepare --------------------------------------
 domxml db-1 "$(uuidn 1)" 2 512 >"$W/lvconf/db-1.xml"

@@ -18,7 +18,7 @@
 #define GRID_GROUP 10 /* a blank after every this many cores */
 #define GRID_BLOCK 40 /* cores per grid line; more wrap onto further lines */
 #define NAME_WIDTH 20
-#define VM_COL     51 /* where the VM table's CPU column starts */
+#define VM_COL     52 /* where the VM table's CPU column starts */
 
 static const char help[] =
     "usage: vmplace topology [--json]\n"
@@ -446,7 +446,7 @@ static void print_vm(const vp_ledger_entry *e)
                 strcpy(nd, "-");
         else
                 vp_cpuset_fmt(&e->nodes, nd, sizeof(nd));
-        printf("%s  %-9s  %s  %9s  ", cli_fit(e->name, NAME_WIDTH, fn, sizeof(fn)),
+        printf("%s  %-9s  %s  %10s  ", cli_fit(e->name, NAME_WIDTH, fn, sizeof(fn)),
                vp_entry_kind_name(e->kind), cli_fit(nd, 5, fnd, sizeof(fnd)),
                kib ? gib(kib, mem, sizeof(mem)) : "-");
         wrap o = {.col = VM_COL, .indent = VM_COL};
@@ -483,7 +483,7 @@ static void print_vms(const vp_ledger *l)
                 printf("no VM in the ledger\n");
                 return;
         }
-        printf("%-*s  %-9s  %-5s  %9s  %s\n", NAME_WIDTH, "VM", "kind", "nodes", "memory", "CPUs");
+        printf("%-*s  %-9s  %-5s  %10s  %s\n", NAME_WIDTH, "VM", "kind", "nodes", "memory", "CPUs");
         static const vp_entry_kind order[] = {VP_KIND_DEDICATED, VP_KIND_SHARED, VP_KIND_NONE};
         for (size_t k = 0; k < 3; k++)
                 for (size_t i = 0; i < l->n; i++)

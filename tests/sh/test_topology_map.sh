@@ -197,7 +197,7 @@ for l in lines[start + 1:] if start is not None else []:
         cur = l[:20].rstrip()
         kind = l[22:31].strip()
         rows[cur] = {"kind": kind, "items": []}
-    item = l[51:]
+    item = l[52:]
     if re.match(r"[0-9]", item):
         rows[cur]["items"][-1] += item
     else:
@@ -292,8 +292,8 @@ like "$(cat "$W/map.txt")" "  a4  2-3
   a db-1 2,6" "node1: db-1 holds a core; 4 VMs float on 3 (pin-1 pinned there), 3 on 7"
 like "$(cat "$W/map.txt")" "node1  CPUs 2-3,6-7  memory 28.0 GiB free of 32.0 GiB, 1.8 GiB committed to VMs" \
         "node header: memory free, total and committed by the ledger's VMs"
-like "$(cat "$W/map.txt")" "db-1                  dedicated  1        1.0 GiB  holds 2,6
-                                                   emulator floats over 3,7" \
+like "$(cat "$W/map.txt")" "db-1                  dedicated  1         1.0 GiB  holds 2,6
+                                                    emulator floats over 3,7" \
         "VM table: db-1 holds its core, its emulator floats"
 like "$(cat "$W/map.txt")" "distances node0 node1
   node0     10    21" "distance matrix"

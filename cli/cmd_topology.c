@@ -536,8 +536,7 @@ static json_object *thread_json(const map *m, unsigned cpu)
         json_object *th = json_object_new_object();
         json_object_object_add(th, "cpu", json_object_new_int((int)cpu));
         json_object_object_add(th, "role", json_object_new_string(role_names[ci->r]));
-        json_object_object_add(th, "holder",
-                               ci->holder ? json_object_new_string(ci->holder->name) : NULL);
+        cli_json_str(th, "holder", ci->holder ? ci->holder->name : NULL);
         json_object *fl = json_object_new_array();
         for (size_t i = 0; i < m->l->n; i++)
                 if (vp_cpuset_test(&m->floats[i], cpu))

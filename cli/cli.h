@@ -22,11 +22,11 @@ int cmd_sync(const vp_paths *p, int argc, char **argv);
 void cli_json_str(json_object *o, const char *key, const char *s);
 /* Print one JSON object on stdout, pretty, newline-terminated; drops it. */
 void cli_print_json(json_object *o);
+/* Width of s in columns as cli_fit counts them: UTF-8 code points. */
+size_t cli_width(const char *s);
 /* s cut and padded to width characters for a table column, counting UTF-8
  * code points and never cutting one in half; a cut shows as a trailing '~'
  * and control characters as '?'. Returns buf. */
-/* Width of s in columns as cli_fit counts them: UTF-8 code points. */
-size_t cli_width(const char *s);
 const char *cli_fit(const char *s, size_t width, char *buf, size_t len);
 /* true when argv has --help/-h; prints the text. */
 bool cli_wants_help(int argc, char **argv, const char *text);

@@ -352,7 +352,7 @@ export VMPLACE_SYSFS=$VMPLACE_TEST_DATA/topo/4node-offline
 printf '[host]\n' >"$W/conf/vmplace.ini"
 : >"$W/reserved"
 rm -rf "$W/lvrun"/*.pid
-"$CLI" topology >"$W/map.txt"
+check_map 4node-offline
 like "$(cat "$W/map.txt")" "  .!.  4-6
     .  7" "node1: offline cpu5 in its own column, placed by number"
 like "$(cat "$W/map.txt")" "node3  CPUs none  memory 60.0 GiB free of 64.0 GiB" "memory-only node3"

@@ -20,7 +20,7 @@
 
 typedef struct vp_domain {
         char *name;
-        char *uuid; /* NULL when the XML has none */
+        char *uuid;             /* NULL when the XML has none */
         unsigned vcpus_max;     /* <vcpu>N</vcpu> */
         unsigned vcpus_current; /* current= attribute, else vcpus_max */
         uint64_t memory_kib;    /* <memory>, converted from its unit */
@@ -36,8 +36,8 @@ typedef struct vp_domain {
         unsigned *vcpu_tids; /* indexed by vCPU id, n_vcpu_tids entries, 0 = unknown */
         size_t n_vcpu_tids;
 
-        xmlDoc *doc;   /* owned */
-        xmlNode *root; /* the <domain> element inside doc */
+        xmlDoc *doc;       /* owned */
+        xmlNode *root;     /* the <domain> element inside doc */
         bool had_xml_decl; /* input started with <?xml ...?> */
 } vp_domain;
 
@@ -45,6 +45,9 @@ typedef struct vp_domain {
  * problem in one line ("domain XML line 3: ..."; "domain XML has no <name>";
  * "<vcpu> value 'x' is not a number"). */
 int vp_domain_parse(const char *xml, size_t len, vp_domain **out, vp_error *err);
+/* vp_domain_parse on the file at path (at most VP_DOMAIN_XML_MAX bytes).
+ * Returns 0, or the reading or parsing -errno with err prefixed by path. */
+int vp_domain_parse_file(const char *path, vp_domain **out, vp_error *err);
 void vp_domain_free(vp_domain *d);
 
 /* libvirt memory units (b, bytes, KB, k, KiB, MB, M, MiB, GB, G, GiB, TB, T,

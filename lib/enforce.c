@@ -26,20 +26,6 @@ static int fail(vp_enforce_result *r, int code, const vp_error *err)
         return code;
 }
 
-static int parse_file(const char *path, vp_domain **out, vp_error *err)
-{
-        _cleanup_free_ char *xml = NULL;
-        size_t len = 0;
-        int r = vp_read_file(path, VP_DOMAIN_XML_MAX, &xml, &len, err);
-        if (r < 0)
-                return r;
-        vp_error perr = {{0}};
-        r = vp_domain_parse(xml, len, out, &perr);
-        if (r < 0)
-                return vp_error_set(err, r, "%s: %s", path, perr.msg);
-        return 0;
-}
-
 /* The plan to enforce: the recorded rewrite's placement items, with the
  * floating sets the ledger holds now (it narrows and widens them as
  * dedicated VMs come and go, after the XML was recorded). */
@@ -83,7 +69,7 @@ int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned f
         char path[4096];
         vp_domain *live = NULL, *recorded = NULL;
         snprintf(path, sizeof(path), "%s/%s.xml", paths->libvirt_rundir, e->name);
-        rc = parse_file(path, &live, &err);
+        rc = vp_domain_parse_file(path, &live, &err);
         _cleanup_free_ char *xml = NULL;
         if (rc == 0) {
                 rc = vp_state_read(paths->rundir, e->uuid, "xml", &xml, &err);

@@ -18,7 +18,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include <json-c/json.h>
+#include "jsonfile.h"
 
 #define LEDGER_FILE      "ledger.json"
 #define LEDGER_LOCK      "ledger.lock"
@@ -28,22 +28,11 @@
 #define STATE_MAX_BYTES  (16u << 20)
 #define PIDFILE_MAX      64
 
-static inline void json_putp(json_object **o)
-{
-        if (*o)
-                json_object_put(*o);
-}
-static inline void tokener_freep(struct json_tokener **t)
-{
-        if (*t)
-                json_tokener_free(*t);
-}
 static inline void closedirp(DIR **d)
 {
         if (*d)
                 closedir(*d);
 }
-#define _cleanup_json_ _cleanup_(json_putp)
 
 static const char *const kind_names[] = {
     [VP_KIND_NONE] = "none",
@@ -639,32 +628,12 @@ int vp_ledger_load(const char *rundir, vp_ledger *l, vp_error *err)
 {
         memset(l, 0, sizeof(*l));
         _cleanup_free_ char *path = vp_xasprintf("%s/" LEDGER_FILE, rundir);
-        _cleanup_free_ char *text = NULL;
-        size_t len = 0;
-        int r = vp_read_file(path, LEDGER_MAX_BYTES, &text, &len, err);
+        _cleanup_json_ json_object *root = NULL;
+        int r = vp_json_file_read(path, LEDGER_MAX_BYTES, &root, err);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
                 return r;
-        if (strlen(text) != len)
-                return vp_error_set(err, -EBADMSG, "%s: not valid JSON: contains a NUL byte", path);
-        _cleanup_(tokener_freep) struct json_tokener *tok = json_tokener_new();
-        if (!tok)
-                abort();
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-        _cleanup_json_ json_object *root = json_tokener_parse_ex(tok, text, (int)len);
-        enum json_tokener_error jerr = json_tokener_get_error(tok);
-        if (jerr == json_tokener_continue)
-                return vp_error_set(err, -EBADMSG, "%s: not valid JSON: unexpected end of file",
-                                    path);
-        if (jerr != json_tokener_success)
-                return vp_error_set(err, -EBADMSG, "%s: not valid JSON: %s at byte %zu", path,
-                                    json_tokener_error_desc(jerr), json_tokener_get_parse_end(tok));
-        for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-                if (!isspace((unsigned char)text[i]))
-                        return vp_error_set(err, -EBADMSG,
-                                            "%s: not valid JSON: trailing data at byte %zu", path,
-                                            i);
         r = parse_ledger(path, root, l, err);
         if (r < 0)
                 vp_ledger_free(l);
@@ -772,18 +741,7 @@ int vp_ledger_save(const char *rundir, const vp_ledger *l, vp_error *err)
                 json_object_object_add(o, "released", json_object_new_int64(p->released));
                 json_object_array_add(prev, o);
         }
-        size_t len = 0;
-        const char *text = json_object_to_json_string_length(
-            root,
-            JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
-            &len);
-        if (!text)
-                abort();
-        _cleanup_free_ char *data = vp_xmalloc(len + 2);
-        memcpy(data, text, len);
-        data[len++] = '\n';
-        data[len] = '\0';
-        return vp_write_file_atomic(path, data, len, 0600, err);
+        return vp_json_file_write(path, root, 0600, err);
 }
 
 /* ---- liveness and reclaim ---- */
@@ -810,11 +768,11 @@ int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_e
         return 0;
 }
 
-bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
-                           const char *procdir)
+bool vp_libvirt_alive(const char *libvirt_rundir, const char *procdir, const char *name, long *pid)
 {
-        long pid;
-        int r = vp_libvirt_pid(libvirt_rundir, e->name, &pid, NULL);
+        long v = 0;
+        *pid = 0;
+        int r = vp_libvirt_pid(libvirt_rundir, name, &v, NULL);
         if (r == -ENOENT || r == -EINVAL || r == -EBADMSG || r == -ENOTDIR || r == -ENAMETOOLONG ||
             r == -EFBIG)
                 return false;
@@ -822,11 +780,19 @@ bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
          * a running VM's CPUs away is worse than keeping a stale entry. */
         if (r < 0)
                 return true;
-        _cleanup_free_ char *proc = vp_xasprintf("%s/%ld", procdir, pid);
+        *pid = v;
+        _cleanup_free_ char *proc = vp_xasprintf("%s/%ld", procdir, v);
         struct stat st;
         if (stat(proc, &st) == 0)
                 return true;
         return !(errno == ENOENT || errno == ENOTDIR);
+}
+
+bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
+                           const char *procdir)
+{
+        long pid;
+        return vp_libvirt_alive(libvirt_rundir, procdir, e->name, &pid);
 }
 
 size_t vp_ledger_reclaim(vp_ledger *l, const char *rundir, const char *libvirt_rundir,

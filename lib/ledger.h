@@ -115,11 +115,15 @@ size_t vp_ledger_reclaim(vp_ledger *l, const char *rundir, const char *libvirt_r
  * cannot be a file name; -EBADMSG when the file holds no valid pid; another
  * -errno when it cannot be read. err says which file. */
 int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_error *err);
-/* Whether the entry's QEMU looks alive by the same rule. A name that is not
- * a safe file name ("", ".", "..", containing '/') has no pid file. A pid
- * file that exists but cannot be read, or a procdir entry that cannot be
- * stat'ed for another reason than ENOENT, counts as alive: keeping a stale
- * entry a little longer is better than giving a running VM's CPUs away. */
+/* Whether the QEMU of domain name looks alive: LIBVIRT_RUNDIR/NAME.pid
+ * holds a pid that PROCDIR/PID exists for. A name that is not a safe file
+ * name ("", ".", "..", containing '/') has no pid file. A pid file that
+ * exists but cannot be read, or a procdir entry that cannot be stat'ed for
+ * another reason than ENOENT, counts as alive: keeping a stale entry a
+ * little longer is better than giving a running VM's CPUs away. *pid
+ * receives the pid, or 0 when it could not be read. */
+bool vp_libvirt_alive(const char *libvirt_rundir, const char *procdir, const char *name, long *pid);
+/* vp_libvirt_alive for the entry's name. */
 bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
                            const char *procdir);
 

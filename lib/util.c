@@ -66,7 +66,8 @@ char *vp_strstrip(char *s)
         while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
                 s++;
         size_t n = strlen(s);
-        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        while (n > 0 &&
+               (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
                 s[--n] = '\0';
         return s;
 }
@@ -177,4 +178,44 @@ int vp_parse_u64(const char *s, uint64_t *out)
         }
         *out = v;
         return 0;
+}
+
+size_t vp_utf8_len(const char *s)
+{
+        const unsigned char *u = (const unsigned char *)s;
+        if (u[0] == 0)
+                return 0;
+        if (u[0] < 0x80)
+                return 1;
+        size_t n;
+        uint32_t cp, min;
+        if ((u[0] & 0xE0) == 0xC0) {
+                n = 2, cp = u[0] & 0x1F, min = 0x80;
+        } else if ((u[0] & 0xF0) == 0xE0) {
+                n = 3, cp = u[0] & 0x0F, min = 0x800;
+        } else if ((u[0] & 0xF8) == 0xF0) {
+                n = 4, cp = u[0] & 0x07, min = 0x10000;
+        } else {
+                return 0;
+        }
+        for (size_t i = 1; i < n; i++) {
+                /* also stops at the NUL of a truncated sequence */
+                if ((u[i] & 0xC0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (u[i] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+                return 0;
+        return n;
+}
+
+bool vp_utf8_valid(const char *s)
+{
+        while (*s) {
+                size_t n = vp_utf8_len(s);
+                if (!n)
+                        return false;
+                s += n;
+        }
+        return true;
 }

@@ -49,7 +49,7 @@ typedef struct vp_error {
 /* Format into err (if non-NULL) and return code (a negative errno), so callers
  * can write `return vp_error_set(err, -EINVAL, "...")`. */
 int vp_error_set(vp_error *err, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Allocation that cannot fail: aborts on OOM (a hook with no memory cannot do
  * anything sensible, and partial state is worse). */
@@ -79,5 +79,12 @@ int vp_mkdir_p(const char *path, unsigned mode, vp_error *err);
 
 /* Parse a non-negative decimal integer that must fill the whole string. */
 int vp_parse_u64(const char *s, uint64_t *out);
+
+/* Length in bytes (1-4) of the valid UTF-8 sequence s starts with, or 0
+ * when s[0] is NUL or starts no valid sequence (stray continuation byte,
+ * truncated sequence, overlong form, surrogate, above U+10FFFF). */
+size_t vp_utf8_len(const char *s);
+/* true when the whole NUL-terminated s is valid UTF-8. */
+bool vp_utf8_valid(const char *s);
 
 #endif

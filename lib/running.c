@@ -1,0 +1,78 @@
+#include "running.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+
+#include "ledger.h"
+
+static void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+
+static int by_name(const void *a, const void *b)
+{
+        return strcmp(((const vp_running *)a)->name, ((const vp_running *)b)->name);
+}
+
+/* libvirt refuses such names (virXMLCheckIllegalChars "\n"; XML is UTF-8),
+ * so a pid file carrying one is not libvirt's. */
+static bool libvirt_name(const char *name)
+{
+        return *name && !strchr(name, '\n') && vp_utf8_valid(name);
+}
+
+int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *err)
+{
+        *out = NULL;
+        *n = 0;
+        __attribute__((cleanup(closedirp))) DIR *d = opendir(p->libvirt_rundir);
+        if (!d) {
+                if (errno == ENOENT)
+                        return 0;
+                return vp_error_set(err, -errno, "%s: %s", p->libvirt_rundir, strerror(errno));
+        }
+        vp_running *list = NULL;
+        size_t count = 0;
+        struct dirent *de;
+        while ((errno = 0, de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+                if (len <= 4 || strcmp(de->d_name + len - 4, ".pid") != 0)
+                        continue;
+                _cleanup_free_ char *name = vp_xstrdup(de->d_name);
+                name[len - 4] = '\0';
+                long pid;
+                if (!libvirt_name(name) ||
+                    !vp_libvirt_alive(p->libvirt_rundir, p->proc, name, &pid))
+                        continue;
+                list = vp_xrealloc(list, (count + 1) * sizeof(*list));
+                vp_running *r = &list[count++];
+                *r = (vp_running){.name = TAKE_PTR(name), .pid = pid};
+                _cleanup_free_ char *xml = vp_xasprintf("%s/%s.xml", p->libvirt_rundir, r->name);
+                vp_error derr = {{0}};
+                if (vp_domain_parse_file(xml, &r->dom, &derr) < 0)
+                        r->error = vp_xstrdup(derr.msg);
+        }
+        if (errno) {
+                int e = errno;
+                vp_running_free(list, count);
+                return vp_error_set(err, -e, "%s: %s", p->libvirt_rundir, strerror(e));
+        }
+        if (count)
+                qsort(list, count, sizeof(*list), by_name);
+        *out = list;
+        *n = count;
+        return 0;
+}
+
+void vp_running_free(vp_running *r, size_t n)
+{
+        for (size_t i = 0; r && i < n; i++) {
+                free(r[i].name);
+                vp_domain_free(r[i].dom);
+                free(r[i].error);
+        }
+        free(r);
+}

@@ -1,0 +1,30 @@
+/* The domains libvirt runs now, from its run dir (VMPLACE_LIBVIRT_RUNDIR):
+ * every NAME.pid whose QEMU is alive by the ledger's rule, with libvirt's
+ * status file NAME.xml parsed. For `vmplace status` (unplaced domains) and
+ * anything that acts on all running domains. */
+#ifndef VMPLACE_RUNNING_H
+#define VMPLACE_RUNNING_H
+
+#include <stddef.h>
+
+#include "domain.h"
+#include "paths.h"
+#include "util.h"
+
+typedef struct vp_running {
+        char *name;     /* from the file name NAME.pid */
+        long pid;       /* QEMU pid, 0 when the pid file could not be read */
+        vp_domain *dom; /* NAME.xml parsed (<domstatus>), NULL when unreadable */
+        char *error;    /* why dom is NULL (one line naming the file), else NULL */
+} vp_running;
+
+/* List the running domains, sorted by name (byte order). A NAME.pid is
+ * listed when vp_libvirt_alive says so (p->libvirt_rundir, p->proc). Names
+ * libvirt refuses are skipped: empty, not UTF-8, or holding a newline.
+ * A missing run dir is no
+ * domains. Returns 0 with *out (NULL when *n is 0), or -errno when the run
+ * dir cannot be read (err names it). Free with vp_running_free. */
+int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *err);
+void vp_running_free(vp_running *r, size_t n);
+
+#endif

@@ -1,0 +1,152 @@
+/* vp_running_list against a scratch libvirt run dir and the real /proc:
+ * live and dead pids, unreadable and missing status XML, hostile and
+ * non-libvirt names, sorting, a missing or unreadable run dir. */
+#include <errno.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "running.h"
+#include "tap.h"
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+        (void)st, (void)flag, (void)f;
+        return remove(p);
+}
+
+static void put(const char *dir, const char *file, const char *text)
+{
+        char *path = vp_xasprintf("%s/%s", dir, file);
+        FILE *f = fopen(path, "we");
+        if (!f) {
+                perror(path);
+                exit(1);
+        }
+        fputs(text, f);
+        fclose(f);
+        free(path);
+}
+
+/* A domain libvirt runs: NAME.pid and a <domstatus> NAME.xml. */
+static void domain(const char *dir, const char *name, long pid, const char *xml_name, unsigned mib)
+{
+        char *file = vp_xasprintf("%s.pid", name);
+        char *text = vp_xasprintf("%ld", pid);
+        put(dir, file, text);
+        free(file);
+        free(text);
+        file = vp_xasprintf("%s.xml", name);
+        text = vp_xasprintf("<domstatus state='running' pid='%ld'><vcpus><vcpu id='0' "
+                            "pid='%ld'/></vcpus><domain type='qemu'><name>%s</name>"
+                            "<uuid>00000000-0000-4000-8000-%012u</uuid><memory "
+                            "unit='MiB'>%u</memory><vcpu>1</vcpu><metadata><vmplace:profile "
+                            "xmlns:vmplace='urn:vmplace:1'>meta</vmplace:profile></metadata>"
+                            "</domain></domstatus>",
+                            pid, pid, xml_name, mib, mib);
+        put(dir, file, text);
+        free(file);
+        free(text);
+}
+
+int main(void)
+{
+        char tmpl[] = "/tmp/vmplace-running-XXXXXX";
+        if (!mkdtemp(tmpl))
+                exit(1);
+        char *lv = vp_xasprintf("%s/lvrun", tmpl);
+        mkdir(lv, 0700);
+        vp_paths p = {.libvirt_rundir = lv, .proc = "/proc"};
+        vp_error err = {{0}};
+        vp_running *r = NULL;
+        size_t n = 99;
+
+        long me = (long)getpid();
+        /* a pid that was alive and is now reaped: dead as far as /proc goes */
+        pid_t child = fork();
+        if (child == 0)
+                _exit(0);
+        waitpid(child, NULL, 0);
+
+        domain(lv, "web-2", me, "web-2", 256);
+        domain(lv, "web-1", me, "web-1", 128);
+        domain(lv, "dead", child, "dead", 64);
+        domain(lv, "q\"uote\\back", me, "q&quot;uote\\back", 32);
+        domain(lv, "\xE6\x95\xB0\xE6\x8D\xAE", me, "\xE6\x95\xB0\xE6\x8D\xAE", 16);
+        domain(lv, "bad-\xFF", me, "x", 16);
+        domain(lv, "nl\nname", me, "x", 16);
+        char longname[251];
+        memset(longname, 'L', sizeof(longname) - 1);
+        longname[sizeof(longname) - 1] = '\0';
+        domain(lv, longname, me, longname, 8);
+        put(lv, "noxml.pid", "1"); /* pid 1 is alive; status XML missing */
+        put(lv, "brokenxml.pid", "1");
+        put(lv, "brokenxml.xml", "<domstatus><domain>");
+        put(lv, "garbage.pid", "not a pid\n"); /* not running by the ledger's rule */
+        put(lv, ".pid", "1");                  /* empty name */
+        put(lv, "web-1.xml.bak", "x");
+        put(lv, "other.log", "1");
+
+        is_int(vp_running_list(&p, &r, &n, &err), 0, "list: %s", err.msg);
+        /* 'L' < 'b' < ... < 'w' < UTF-8 lead bytes */
+        const char *want[] = {longname,
+                              "brokenxml",
+                              "noxml",
+                              "q\"uote\\back",
+                              "web-1",
+                              "web-2",
+                              "\xE6\x95\xB0\xE6\x8D\xAE"};
+        is_int(n, VP_ARRAY_SIZE(want), "the live libvirt-shaped names only");
+        bool names = n == VP_ARRAY_SIZE(want);
+        for (size_t i = 0; names && i < n; i++)
+                names &= strcmp(r[i].name, want[i]) == 0;
+        ok(names, "sorted by name (bytes): no dead, garbage, non-UTF-8 or newline names");
+        if (n == VP_ARRAY_SIZE(want)) {
+                is_int(r[1].pid, 1, "brokenxml: pid 1");
+                ok(!r[1].dom && r[1].error, "broken status XML: no domain, an error");
+                like(r[1].error, "brokenxml.xml", "naming the file");
+                ok(!r[2].dom && r[2].error, "missing status XML: no domain, an error");
+                like(r[2].error, "noxml.xml", "naming the file");
+                ok(r[3].dom && strcmp(r[3].dom->name, "q\"uote\\back") == 0,
+                   "quote and backslash name parsed");
+                is_int(r[4].pid, me, "web-1: its pid");
+                ok(r[4].dom && r[4].dom->memory_kib == 128 * 1024, "web-1: memory from its XML");
+                ok(r[4].dom && r[4].dom->metadata_profile &&
+                       strcmp(r[4].dom->metadata_profile, "meta") == 0,
+                   "web-1: the metadata profile");
+                ok(r[4].dom && r[4].dom->pid == me && r[4].dom->n_vcpu_tids == 1,
+                   "web-1: domstatus pid and vCPU tids");
+                ok(!r[4].error, "web-1: no error");
+                ok(r[0].dom && strlen(r[0].name) == 250, "a 250-byte name");
+        }
+        vp_running_free(r, n);
+
+        /* a fake procdir: the ledger's rule is what decides */
+        char *proc = vp_xasprintf("%s/proc", tmpl);
+        mkdir(proc, 0700);
+        p.proc = proc;
+        char *pd = vp_xasprintf("%s/%ld", proc, me);
+        mkdir(pd, 0700);
+        is_int(vp_running_list(&p, &r, &n, &err), 0, "list with a fake proc");
+        is_int(n, 5, "only the pids present there (not pid 1)");
+        vp_running_free(r, n);
+        p.proc = "/proc";
+
+        char *missing = vp_xasprintf("%s/none", tmpl);
+        p.libvirt_rundir = missing;
+        r = (vp_running *)&n;
+        is_int(vp_running_list(&p, &r, &n, &err), 0, "missing run dir: no error");
+        ok(n == 0 && r == NULL, "and no domains");
+        char *file = vp_xasprintf("%s/web-1.pid", lv);
+        p.libvirt_rundir = file;
+        is_int(vp_running_list(&p, &r, &n, &err), -ENOTDIR, "run dir is a file: -ENOTDIR");
+        like(err.msg, "web-1.pid", "naming it");
+
+        nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        free(lv);
+        free(proc);
+        free(pd);
+        free(missing);
+        free(file);
+        return tap_done();
+}

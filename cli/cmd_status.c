@@ -3,104 +3,185 @@
 #include <time.h>
 
 #include "cgroup.h"
-#include "cgwrites.h"
 #include "cli.h"
-#include "enforce.h"
-#include "ledger.h"
+#include "metrics.h"
 #include "planjson.h"
+#include "status.h"
 
 static const char help[] =
-    "usage: vmplace status [--json] [--check]\n"
-    "Every ledger entry: profile, CPUs, emulator CPUs, nodes, memory and state\n"
-    "(prepared, enforced, drift, unplaced, stale). For running domains the state and\n"
-    "drift come from what is really there: the cgroup files and every QEMU thread's\n"
-    "affinity, read now, against the recorded plan. --check exits 1 on any drift or\n"
-    "stale entry.\n";
+    "usage: vmplace status [--json | --prometheus[=FILE]] [--check]\n"
+    "Every ledger entry and every running domain a profile matches: profile, CPUs,\n"
+    "emulator CPUs, nodes, memory and state:\n"
+    "  prepared   planned at prepare, QEMU not (yet) running\n"
+    "  enforced   running, and the cgroup files and thread affinities read back as planned\n"
+    "  drift      running, and something differs from the plan (listed, with want/have)\n"
+    "  unplaced   running and matched by a profile, but vmplace never placed it (no ledger\n"
+    "             entry: started before the hook was installed, or with it missing)\n"
+    "  stale      a ledger entry whose QEMU is gone for more than 60 s\n"
+    "For running domains the state and drift come from what is really there, read now.\n"
+    "When the configuration cannot be loaded a warning says so and only the ledger\n"
+    "entries are shown.\n"
+    "\n"
+    "  --json               one JSON object: cgroup_version, domains [{name, uuid,\n"
+    "                       profile, matched_by, state, kind, cpus, held, emulator_cpus,\n"
+    "                       nodes, memory_kib, drift [{file, want, have}], error}]\n"
+    "  --check              exit 1 when any domain is in drift, stale or unplaced\n"
+    "  --prometheus[=FILE]  Prometheus text format (node_exporter textfile collector) on\n"
+    "                       stdout, or written to FILE atomically (FILE.tmp.PID, renamed):\n"
+    "    vmplace_domain_info{domain,uuid,profile,matched_by,kind,state} 1\n"
+    "    vmplace_domain_state{domain,state}     1 for its state, 0 for the four others\n"
+    "    vmplace_domain_vcpu_cpus{domain}       CPUs its vCPUs may use\n"
+    "    vmplace_domain_held_cpus{domain}       CPUs it holds exclusively\n"
+    "    vmplace_domain_emulator_cpus{domain}   CPUs its emulator threads may use\n"
+    "    vmplace_domain_drift_files{domain}     files/affinities drifting now (0 when clean)\n"
+    "    vmplace_domain_check_failed{domain}    1 when it could not be read back\n"
+    "    vmplace_domain_memory_bytes{domain,node}  memory committed per host node\n"
+    "    vmplace_drift_detections_total         domains seen going from clean to drift by\n"
+    "                                           these runs (kept in RUNDIR/metrics.state;\n"
+    "                                           removing that file resets it)\n"
+    "    vmplace_config_valid                   1 when the configuration loads\n"
+    "    vmplace_last_run_timestamp_seconds     when this ran\n"
+    "                       (vcpu/held/emulator CPUs and memory: placed domains only)\n"
+    "Exit: 0, 1 with --check as above, 2 on usage errors or an unreadable ledger.\n";
 
-static const char *entry_state(const vp_ledger_entry *e, const vp_paths *p, int64_t now)
+/* A table cell at the end of a line: cut like cli_fit, without padding. */
+static const char *fit_last(const char *s, size_t width, char *buf, size_t len)
 {
-        if (now - e->created > VP_LEDGER_STALE_SECONDS &&
-            !vp_ledger_entry_alive(e, p->libvirt_rundir, p->proc))
-                return "stale";
-        return e->state;
+        return vp_strstrip((char *)cli_fit(s, width, buf, len));
+}
+
+static json_object *row_json(const vp_status_row *r)
+{
+        const vp_ledger_entry *e = &r->e;
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(e->name));
+        json_object_object_add(o, "uuid", e->uuid ? json_object_new_string(e->uuid) : NULL);
+        json_object_object_add(o, "profile",
+                               e->profile ? json_object_new_string(e->profile) : NULL);
+        json_object_object_add(o, "matched_by",
+                               e->matched_by ? json_object_new_string(e->matched_by) : NULL);
+        json_object_object_add(o, "state", json_object_new_string(r->state));
+        json_object_object_add(
+            o, "kind", r->placed ? json_object_new_string(vp_entry_kind_name(e->kind)) : NULL);
+        json_object_object_add(o, "cpus", vp_json_cpuset(&e->vcpu_cpus));
+        json_object_object_add(o, "held", vp_json_cpuset(&e->held));
+        json_object_object_add(o, "emulator_cpus", vp_json_cpuset(&e->emulator_cpus));
+        json_object_object_add(o, "nodes", vp_json_id_array(&e->nodes));
+        json_object_object_add(o, "memory_kib", json_object_new_int64((int64_t)r->memory_kib));
+        json_object_object_add(o, "drift", vp_json_drifts(&r->drift));
+        if (r->error)
+                json_object_object_add(o, "error", json_object_new_string(r->error));
+        return o;
+}
+
+/* One line per row, then its drift and errors; 100 columns at most. */
+static void row_print(const vp_status_row *r)
+{
+        const vp_ledger_entry *e = &r->e;
+        char c[64], em[64], nd[32], fn[96], fp[64], fc[64], fe[48], fnd[32];
+        const char *cpus = "-", *emu = "-", *nodes = "-";
+        if (r->placed) {
+                cpus = vp_cpuset_fmt(&e->vcpu_cpus, c, sizeof(c));
+                emu = vp_cpuset_fmt(&e->emulator_cpus, em, sizeof(em));
+                nodes = vp_cpuset_fmt(&e->nodes, nd, sizeof(nd));
+        }
+        unsigned long long mib = r->memory_kib / 1024;
+        printf("%s %s %-10s %-9s %s %s %s %llu %s\n", cli_fit(e->name, 20, fn, sizeof(fn)),
+               cli_fit(e->profile ? e->profile : "-", 14, fp, sizeof(fp)), r->state,
+               r->placed ? vp_entry_kind_name(e->kind) : "-", cli_fit(cpus, 14, fc, sizeof(fc)),
+               cli_fit(emu, 10, fe, sizeof(fe)), cli_fit(nodes, 6, fnd, sizeof(fnd)),
+               mib < 1000000 ? mib : mib / 1024, mib < 1000000 ? "MiB" : "GiB");
+        for (size_t k = 0; k < r->drift.n; k++) {
+                char f[192], w[96], h[96];
+                printf("  drift: %s want %s have %s\n",
+                       cli_fit(r->drift.d[k].file, 40, f, sizeof(f)),
+                       cli_fit(r->drift.d[k].want, 20, w, sizeof(w)),
+                       fit_last(r->drift.d[k].have, 19, h, sizeof(h)));
+        }
+        if (r->error) {
+                char m[512];
+                printf("  cannot read%s: %s\n", r->placed ? " back" : "",
+                       fit_last(r->error, r->placed ? 80 : 85, m, sizeof(m)));
+        }
+}
+
+/* The exposition text, with the drift counter brought up to date. */
+static char *prometheus_text(const vp_paths *p, const vp_status *s, int64_t now)
+{
+        vp_error err = {{0}};
+        uint64_t total;
+        bool counted = vp_metrics_count_drift(p->rundir, s, &total, &err) == 0;
+        if (!counted)
+                fprintf(stderr, "vmplace status: vmplace_drift_detections_total left out: %s\n",
+                        err.msg);
+        return vp_metrics_format(s, now, counted ? &total : NULL);
 }
 
 int cmd_status(const vp_paths *p, int argc, char **argv)
 {
         if (cli_wants_help(argc, argv, help))
                 return EXIT_OK;
-        bool json = false, check = false;
+        bool json = false, check = false, prom = false;
+        const char *prom_file = NULL;
         for (int i = 1; i < argc; i++) {
-                if (strcmp(argv[i], "--json") == 0)
+                if (strcmp(argv[i], "--json") == 0) {
                         json = true;
-                else if (strcmp(argv[i], "--check") == 0)
+                } else if (strcmp(argv[i], "--check") == 0) {
                         check = true;
-                else {
+                } else if (strcmp(argv[i], "--prometheus") == 0) {
+                        prom = true;
+                } else if (strncmp(argv[i], "--prometheus=", 13) == 0 && argv[i][13]) {
+                        prom = true;
+                        prom_file = argv[i] + 13;
+                } else {
                         fprintf(stderr, "vmplace status: unknown argument '%s'\n", argv[i]);
                         return EXIT_USAGE;
                 }
         }
+        if (json && prom) {
+                fprintf(stderr, "vmplace status: --json and --prometheus exclude each other\n");
+                return EXIT_USAGE;
+        }
         vp_error err = {{0}};
-        vp_ledger l = {0};
-        if (vp_ledger_load(p->rundir, &l, &err) < 0) {
+        vp_status s;
+        int64_t now = (int64_t)time(NULL);
+        if (vp_status_collect(p, now, &s, &err) < 0) {
                 fprintf(stderr, "vmplace status: %s\n", err.msg);
                 return EXIT_USAGE;
         }
-        int64_t now = (int64_t)time(NULL);
+        if (s.unplaced_error)
+                fprintf(stderr, "vmplace status: cannot tell unplaced domains: %s\n",
+                        s.unplaced_error);
         bool bad = false;
-        json_object *arr = json ? json_object_new_array() : NULL;
-        if (!json)
-                printf("%-20s %-14s %-10s %-9s %-14s %-10s %-6s %s\n", "DOMAIN", "PROFILE", "STATE",
-                       "KIND", "CPUS", "EMULATOR", "NODES", "MEMORY");
-        for (size_t i = 0; i < l.n; i++) {
-                const vp_ledger_entry *e = &l.entries[i];
-                const char *state = entry_state(e, p, now);
-                /* A running domain is judged by reading the kernel, the way
-                 * vmplace-enforce --check does, not by what was written. */
-                vp_enforce_result r = {0};
-                bool running = strcmp(state, "stale") != 0 &&
-                               vp_ledger_entry_alive(e, p->libvirt_rundir, p->proc);
-                if (running && vp_enforce_entry(p, e, VP_ENFORCE_CHECK, &r) == 0)
-                        state = r.state;
-                bad |= strcmp(state, "stale") == 0 || strcmp(state, "drift") == 0;
-                if (json) {
-                        json_object *o = vp_json_entry(e, state);
-                        json_object_object_add(o, "drift", vp_json_drifts(&r.drift));
-                        if (r.error)
-                                json_object_object_add(o, "error", json_object_new_string(r.error));
-                        json_object_array_add(arr, o);
-                } else {
-                        uint64_t mem = 0;
-                        for (size_t k = 0; k < e->n_mem; k++)
-                                mem += e->mem[k].kib;
-                        char c[64], em[64], nd[32], fn[96], fp[64], fc[64], fe[48], fnd[32];
-                        printf(
-                            "%s %s %-10s %-9s %s %s %s %llu MiB\n",
-                            cli_fit(e->name, 20, fn, sizeof(fn)),
-                            cli_fit(e->profile ? e->profile : "-", 14, fp, sizeof(fp)), state,
-                            vp_entry_kind_name(e->kind),
-                            cli_fit(vp_cpuset_fmt(&e->vcpu_cpus, c, sizeof(c)), 14, fc, sizeof(fc)),
-                            cli_fit(vp_cpuset_fmt(&e->emulator_cpus, em, sizeof(em)), 10, fe,
-                                    sizeof(fe)),
-                            cli_fit(vp_cpuset_fmt(&e->nodes, nd, sizeof(nd)), 6, fnd, sizeof(fnd)),
-                            (unsigned long long)(mem / 1024));
-                        for (size_t k = 0; k < r.drift.n; k++)
-                                printf("  drift: %-32s want %-10s have %s\n", r.drift.d[k].file,
-                                       r.drift.d[k].want, r.drift.d[k].have);
-                        if (r.error)
-                                printf("  cannot read back: %s\n", r.error);
+        for (size_t i = 0; i < s.n; i++)
+                bad |= vp_status_row_bad(&s.rows[i]);
+        int rc = check && bad ? EXIT_UNMET : EXIT_OK;
+
+        if (prom) {
+                _cleanup_free_ char *text = prometheus_text(p, &s, now);
+                if (!prom_file) {
+                        fputs(text, stdout);
+                } else if (vp_write_file_atomic(prom_file, text, strlen(text), 0644, &err) < 0) {
+                        fprintf(stderr, "vmplace status: %s\n", err.msg);
+                        rc = EXIT_USAGE;
                 }
-                vp_enforce_result_free(&r);
-        }
-        if (json) {
+        } else if (json) {
+                json_object *arr = json_object_new_array();
+                for (size_t i = 0; i < s.n; i++)
+                        json_object_array_add(arr, row_json(&s.rows[i]));
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "cgroup_version",
                                        json_object_new_int((int)vp_cgroup_detect(p->cgroup_root)));
                 json_object_object_add(o, "domains", arr);
                 cli_print_json(o);
-        } else if (l.n == 0) {
-                printf("(no managed domains)\n");
+        } else {
+                printf("%-20s %-14s %-10s %-9s %-14s %-10s %-6s %s\n", "DOMAIN", "PROFILE", "STATE",
+                       "KIND", "CPUS", "EMULATOR", "NODES", "MEMORY");
+                for (size_t i = 0; i < s.n; i++)
+                        row_print(&s.rows[i]);
+                if (s.n == 0)
+                        printf("(no managed domains)\n");
         }
-        vp_ledger_free(&l);
-        return check && bad ? EXIT_UNMET : EXIT_OK;
+        vp_status_free(&s);
+        return rc;
 }

@@ -10,7 +10,7 @@ static const char usage_text[] =
     "\n"
     "  plan [--json] (DOMAIN | --xml FILE|-)   dry run: profile, placement, XML diff, cgroup "
     "writes\n"
-    "  status [--json] [--check]               ledger entries and managed domains\n"
+    "  status [--json|--prometheus] [--check]  ledger entries and managed running domains\n"
     "  apply [--json] (DOMAIN... | --all)      re-plan running domains and enforce live\n"
     "  sync [--json] [--dry-run] (DOMAIN... | --all)\n"
     "                                          persist the placement into libvirt's definition\n"

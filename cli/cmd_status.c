@@ -19,13 +19,14 @@ static const char help[] =
     "             entry: started before the hook was installed, or with it missing)\n"
     "  stale      a ledger entry whose QEMU is gone for more than 60 s\n"
     "For running domains the state and drift come from what is really there, read now.\n"
-    "When the configuration cannot be loaded a warning says so and only the ledger\n"
-    "entries are shown.\n"
+    "When the configuration (or libvirt's run dir) cannot be read, one warning line\n"
+    "says so and the ledger entries are still shown.\n"
     "\n"
     "  --json               one JSON object: cgroup_version, domains [{name, uuid,\n"
     "                       profile, matched_by, state, kind, cpus, held, emulator_cpus,\n"
     "                       nodes, memory_kib, drift [{file, want, have}], error}]\n"
-    "  --check              exit 1 when any domain is in drift, stale or unplaced\n"
+    "  --check              exit 1 when any domain is in drift, stale or unplaced; else\n"
+    "                       exit 2 when unplaced domains could not be told (see above)\n"
     "  --prometheus[=FILE]  Prometheus text format (node_exporter textfile collector) on\n"
     "                       stdout, or written to FILE atomically (FILE.tmp.PID, renamed):\n"
     "    vmplace_domain_info{domain,uuid,profile,matched_by,kind,state} 1\n"
@@ -155,7 +156,8 @@ int cmd_status(const vp_paths *p, int argc, char **argv)
         bool bad = false;
         for (size_t i = 0; i < s.n; i++)
                 bad |= vp_status_row_bad(&s.rows[i]);
-        int rc = check && bad ? EXIT_UNMET : EXIT_OK;
+        /* a check that could not look at every domain did not pass */
+        int rc = !check ? EXIT_OK : bad ? EXIT_UNMET : s.unplaced_error ? EXIT_USAGE : EXIT_OK;
 
         if (prom) {
                 _cleanup_free_ char *text = prometheus_text(p, &s, now);

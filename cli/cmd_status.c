@@ -55,15 +55,12 @@ static json_object *row_json(const vp_status_row *r)
 {
         const vp_ledger_entry *e = &r->e;
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "name", json_object_new_string(e->name));
-        json_object_object_add(o, "uuid", e->uuid ? json_object_new_string(e->uuid) : NULL);
-        json_object_object_add(o, "profile",
-                               e->profile ? json_object_new_string(e->profile) : NULL);
-        json_object_object_add(o, "matched_by",
-                               e->matched_by ? json_object_new_string(e->matched_by) : NULL);
-        json_object_object_add(o, "state", json_object_new_string(r->state));
-        json_object_object_add(
-            o, "kind", r->placed ? json_object_new_string(vp_entry_kind_name(e->kind)) : NULL);
+        cli_json_str(o, "name", e->name);
+        cli_json_str(o, "uuid", e->uuid);
+        cli_json_str(o, "profile", e->profile);
+        cli_json_str(o, "matched_by", e->matched_by);
+        cli_json_str(o, "state", r->state);
+        cli_json_str(o, "kind", r->placed ? vp_entry_kind_name(e->kind) : NULL);
         json_object_object_add(o, "cpus", vp_json_cpuset(&e->vcpu_cpus));
         json_object_object_add(o, "held", vp_json_cpuset(&e->held));
         json_object_object_add(o, "emulator_cpus", vp_json_cpuset(&e->emulator_cpus));
@@ -71,7 +68,7 @@ static json_object *row_json(const vp_status_row *r)
         json_object_object_add(o, "memory_kib", json_object_new_int64((int64_t)r->memory_kib));
         json_object_object_add(o, "drift", vp_json_drifts(&r->drift));
         if (r->error)
-                json_object_object_add(o, "error", json_object_new_string(r->error));
+                cli_json_str(o, "error", r->error);
         return o;
 }
 

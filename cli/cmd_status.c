@@ -53,19 +53,13 @@ static const char *fit_last(const char *s, size_t width, char *buf, size_t len)
 
 static json_object *row_json(const vp_status_row *r)
 {
-        const vp_ledger_entry *e = &r->e;
-        json_object *o = json_object_new_object();
-        cli_json_str(o, "name", e->name);
-        cli_json_str(o, "uuid", e->uuid);
-        cli_json_str(o, "profile", e->profile);
-        cli_json_str(o, "matched_by", e->matched_by);
-        cli_json_str(o, "state", r->state);
-        cli_json_str(o, "kind", r->placed ? vp_entry_kind_name(e->kind) : NULL);
-        json_object_object_add(o, "cpus", vp_json_cpuset(&e->vcpu_cpus));
-        json_object_object_add(o, "held", vp_json_cpuset(&e->held));
-        json_object_object_add(o, "emulator_cpus", vp_json_cpuset(&e->emulator_cpus));
-        json_object_object_add(o, "nodes", vp_json_id_array(&e->nodes));
-        json_object_object_add(o, "memory_kib", json_object_new_int64((int64_t)r->memory_kib));
+        json_object *o = vp_json_entry(&r->e, r->state);
+        if (!r->placed) {
+                /* an empty entry's kind ("none") and memory (0) would be wrong */
+                cli_json_str(o, "kind", NULL);
+                json_object_object_add(o, "memory_kib",
+                                       json_object_new_int64((int64_t)r->memory_kib));
+        }
         json_object_object_add(o, "drift", vp_json_drifts(&r->drift));
         if (r->error)
                 cli_json_str(o, "error", r->error);

@@ -61,7 +61,7 @@ json_object *vp_json_entry(const vp_ledger_entry *e, const char *state)
                 mem += e->mem[k].kib;
         json_object *o = json_object_new_object();
         json_object_object_add(o, "name", json_object_new_string(e->name));
-        json_object_object_add(o, "uuid", json_object_new_string(e->uuid));
+        json_object_object_add(o, "uuid", str_or_null(e->uuid));
         json_object_object_add(o, "profile", str_or_null(e->profile));
         json_object_object_add(o, "matched_by", str_or_null(e->matched_by));
         json_object_object_add(o, "state", json_object_new_string(state));

@@ -34,7 +34,8 @@ json_object *vp_json_drifts(const vp_drifts *d);
 json_object *vp_json_id_array(const vp_cpuset *s);
 /* A ledger entry as `vmplace status --json` rows show it (SPEC 5): name,
  * uuid, profile, matched_by, state (as given), kind, cpus (where its vCPUs
- * run), held, emulator_cpus, nodes, memory_kib (all nodes). */
+ * run), held, emulator_cpus, nodes, memory_kib (all nodes). uuid, profile
+ * and matched_by may be NULL (null). */
 json_object *vp_json_entry(const vp_ledger_entry *e, const char *state);
 
 #endif

@@ -13,6 +13,7 @@
 #include "decide.h"
 #include "enforce.h"
 #include "planjson.h"
+#include "running.h"
 
 static const char help[] =
     "usage: vmplace apply [--json] (DOMAIN... | --all)\n"
@@ -24,7 +25,7 @@ static const char help[] =
     "interleave policy) is listed as launch-only: run vmplace sync, then restart the VM.\n"
     "A domain that no longer matches a profile is released from the ledger (its cgroup\n"
     "values stay until it restarts). A placement that cannot be satisfied changes nothing.\n"
-    "--all: every domain in the ledger.\n"
+    "--all: every domain in the ledger and every domain libvirt runs.\n"
     "Exit 1 when a domain was refused, not running or could not be enforced.\n";
 
 /* One cgroup file's value before and after, from the plans' write lists. */
@@ -338,7 +339,8 @@ static void outcome_print(const char *name, const outcome *o)
         }
 }
 
-/* --all: every ledger entry. */
+/* --all: every ledger entry and every domain libvirt runs, once each (the
+ * unmanaged ones come back as "unmanaged" and are not printed). */
 static size_t all_names(const vp_paths *p, char ***out)
 {
         char **names = NULL;
@@ -351,6 +353,19 @@ static size_t all_names(const vp_paths *p, char ***out)
                         names[n++] = vp_xstrdup(l.entries[i].name);
                 }
         vp_ledger_free(&l);
+        vp_running *run = NULL;
+        size_t nrun = 0;
+        if (vp_running_list(p, &run, &nrun, &err) == 0)
+                for (size_t i = 0; i < nrun; i++) {
+                        bool seen = false;
+                        for (size_t k = 0; k < n && !seen; k++)
+                                seen = strcmp(names[k], run[i].name) == 0;
+                        if (!seen) {
+                                names = vp_xrealloc(names, (n + 1) * sizeof(*names));
+                                names[n++] = vp_xstrdup(run[i].name);
+                        }
+                }
+        vp_running_free(run, nrun);
         *out = names;
         return n;
 }

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 scratch
 tag=vpa$$
-LV_VMS="$tag-a"
+LV_VMS="$tag-a $tag-u"
 libvirt_setup "apply-$tag"
 printf '[host]\n' >"$W/conf/vmplace.ini"
 profile() { # profile BODY: the class of $tag-a, rewritten
@@ -132,4 +132,20 @@ out=$("$CLI" apply "$tag-a"); is $? 0 "apply after the profile stopped matching 
 like "$out" "released" "the VM is released"
 is "$(jget "$W/run/ledger.json" 'len(j["entries"])')" 0 "the ledger holds no entry"
 $V destroy "$tag-a" >/dev/null
+
+# 8. a VM started before its class existed is unplaced; apply --all places it
+"$VMPLACE_SRC/scripts/minivm-xml.sh" "$tag-u" 1 >"$W/u.xml"
+$V define "$W/u.xml" >/dev/null
+$V start "$tag-u" >/dev/null; ok $? "a VM no profile matches starts unplaced"
+printf '[match]\nnames = %s-u\n[cputune]\nshares = 3072\n' "$tag" >"$W/conf/profiles.d/u.ini"
+chmod 644 "$W/conf/profiles.d/u.ini"
+is "$("$CLI" status --json | jget - '[d["state"] for d in j["domains"] if d["name"]=="'"$tag-u"'"]')" \
+        '["unplaced"]' "once a profile matches it, status says unplaced"
+out=$("$CLI" apply --all --json); is $? 0 "apply --all exits 0"
+is "$(echo "$out" | jget - '[d["result"] for d in j["domains"] if d["name"]=="'"$tag-u"'"]')" \
+        '["applied"]' "apply --all applied the unplaced VM"
+is "$(cat "$(cgdir "$tag-u" cpu)/cpu.shares")" 3072 "its cpu.shares is the profile's"
+is "$("$CLI" status --json | jget - '[d["state"] for d in j["domains"] if d["name"]=="'"$tag-u"'"]')" \
+        '["enforced"]' "and status says enforced"
+$V destroy "$tag-u" >/dev/null
 done_testing

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "config.h"
 #include "ledger.h"
+#include "plan.h"
 #include "planjson.h"
 #include "topology.h"
 
@@ -16,23 +17,25 @@ static const char help[] =
 
 /* dedicated: held by a dedicated VM; shared: in the floating pool (and, with
  * the default pools, also free for dedicated VMs); free: only in an explicit
- * dedicated pool, held by nobody; outside: in no pool. */
+ * dedicated pool, held by nobody; outside: in no pool. The pools are the
+ * planner's (vp_host_pools). */
 typedef enum { ROLE_OUTSIDE, ROLE_RESERVED, ROLE_DEDICATED, ROLE_SHARED, ROLE_FREE } role;
 static const char *const role_names[] = {"outside", "reserved", "dedicated", "shared", "free"};
 
-static role cpu_role(unsigned cpu, const vp_host_config *h, const vp_cpuset *held,
-                     const vp_topology *t)
+typedef struct pools {
+        const vp_cpuset *reserved;
+        vp_cpuset dedicated, shared, held;
+} pools;
+
+static role cpu_role(unsigned cpu, const pools *p)
 {
-        if (vp_cpuset_test(&h->reserved_cpus, cpu))
+        if (vp_cpuset_test(p->reserved, cpu))
                 return ROLE_RESERVED;
-        if (vp_cpuset_test(held, cpu))
+        if (vp_cpuset_test(&p->held, cpu))
                 return ROLE_DEDICATED;
-        bool in_ded = h->dedicated_set
-                          ? vp_cpuset_test(&h->dedicated_cpus, cpu)
-                          : vp_cpuset_test(&t->online, cpu) &&
-                                !(h->shared_set && vp_cpuset_test(&h->shared_cpus, cpu));
-        bool in_shared = h->shared_set ? vp_cpuset_test(&h->shared_cpus, cpu) : in_ded;
-        return in_shared ? ROLE_SHARED : in_ded ? ROLE_FREE : ROLE_OUTSIDE;
+        return vp_cpuset_test(&p->shared, cpu)      ? ROLE_SHARED
+               : vp_cpuset_test(&p->dedicated, cpu) ? ROLE_FREE
+                                                    : ROLE_OUTSIDE;
 }
 
 static const char *holder_of(const vp_ledger *l, unsigned cpu)
@@ -70,8 +73,9 @@ int cmd_topology(const vp_paths *p, int argc, char **argv)
         vp_ledger l = {0};
         if (vp_ledger_load(p->rundir, &l, &err) < 0)
                 fprintf(stderr, "vmplace topology: %s (ignoring the ledger)\n", err.msg);
-        vp_cpuset held;
-        vp_ledger_held(&l, NULL, &held);
+        pools pl = {.reserved = &h->reserved_cpus};
+        vp_host_pools(h, &t->online, &pl.dedicated, &pl.shared);
+        vp_ledger_held(&l, NULL, &pl.held);
 
         json_object *jn = json ? json_object_new_array() : NULL;
         char a[512];
@@ -114,7 +118,7 @@ int cmd_topology(const vp_paths *p, int argc, char **argv)
                                 printf("  core %-4d", t->cpus[c].core_id);
                         for (int s = vp_cpuset_next(&core, 0); s >= 0;
                              s = vp_cpuset_next(&core, (unsigned)s + 1)) {
-                                role r = cpu_role((unsigned)s, h, &held, t);
+                                role r = cpu_role((unsigned)s, &pl);
                                 const char *who =
                                     r == ROLE_DEDICATED ? holder_of(&l, (unsigned)s) : NULL;
                                 if (json) {

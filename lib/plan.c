@@ -595,6 +595,19 @@ static void check_explicit(ctx *c)
         }
 }
 
+void vp_host_pools(const vp_host_config *h, const vp_cpuset *online, vp_cpuset *dedicated,
+                   vp_cpuset *shared)
+{
+        *dedicated = h->dedicated_set ? h->dedicated_cpus : *online;
+        if (!h->dedicated_set && h->shared_set)
+                vp_cpuset_andnot(dedicated, &h->shared_cpus);
+        vp_cpuset_and(dedicated, online);
+        vp_cpuset_andnot(dedicated, &h->reserved_cpus);
+        *shared = h->shared_set ? h->shared_cpus : *dedicated;
+        vp_cpuset_and(shared, online);
+        vp_cpuset_andnot(shared, &h->reserved_cpus);
+}
+
 /* The CPU pools as they stand with every ledger entry except skip_uuid:
  * the dedicated pool (explicit, else online minus an explicit shared pool),
  * the shared pool (explicit, else the dedicated pool) minus what dedicated
@@ -605,11 +618,7 @@ static void host_pools(const vp_host_config *h, const vp_topology *t, const vp_l
                        const char *skip_uuid, vp_cpuset *dedicated, vp_cpuset *shared,
                        vp_cpuset *held, vp_cpuset *pinned)
 {
-        *dedicated = h->dedicated_set ? h->dedicated_cpus : t->online;
-        if (!h->dedicated_set && h->shared_set)
-                vp_cpuset_andnot(dedicated, &h->shared_cpus);
-        vp_cpuset_and(dedicated, &t->online);
-        vp_cpuset_andnot(dedicated, &h->reserved_cpus);
+        vp_host_pools(h, &t->online, dedicated, shared);
         vp_ledger_held(l, skip_uuid, held);
         vp_cpuset_zero(pinned);
         for (size_t i = 0; i < l->n; i++) {
@@ -619,9 +628,6 @@ static void host_pools(const vp_host_config *h, const vp_topology *t, const vp_l
                 vp_cpuset_or(pinned, &e->vcpu_cpus);
                 vp_cpuset_or(pinned, &e->emulator_cpus);
         }
-        *shared = h->shared_set ? h->shared_cpus : *dedicated;
-        vp_cpuset_and(shared, &t->online);
-        vp_cpuset_andnot(shared, &h->reserved_cpus);
         vp_cpuset_andnot(shared, held);
 }
 

@@ -62,6 +62,14 @@ typedef struct vp_plan {
 int vp_plan_compute(const vp_plan_input *in, vp_plan *plan, vp_error *err);
 void vp_plan_free(vp_plan *plan);
 
+/* The host's CPU pools before any VM holds a CPU (SPEC 3.1): dedicated =
+ * dedicated_cpus, else every online CPU not in an explicit shared_cpus;
+ * shared = shared_cpus, else the dedicated pool. Both only online CPUs and
+ * never reserved ones. The planner's pools at placement are these minus what
+ * dedicated VMs hold now. */
+void vp_host_pools(const vp_host_config *h, const vp_cpuset *online, vp_cpuset *dedicated,
+                   vp_cpuset *shared);
+
 /* After dedicated VMs came or went: recompute where floating things run.
  * Every shared entry floats over the shared pool of its nodes (else the whole
  * pool); every dedicated entry whose emulator shares floats it over the

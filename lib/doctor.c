@@ -251,10 +251,10 @@ static void check_ksm(const vp_doctor_facts *f, vp_checks *o)
         }
         char *fix =
             vp_xasprintf("echo 2 > /sys/kernel/mm/ksm/run; echo 0 > "
-                         "/sys/kernel/mm/ksm/merge_across_nodes;%s the setting changes only "
-                         "while nothing is merged (run=2 unmerges); persist it (sysfs.conf "
-                         "or a tmpfiles.d line)",
-                         run == 1 ? " echo 1 > /sys/kernel/mm/ksm/run;" : "");
+                         "/sys/kernel/mm/ksm/merge_across_nodes%s (it changes only while "
+                         "nothing is merged: run=2 unmerges), and persist it (sysfs.conf or "
+                         "tmpfiles.d)",
+                         run == 1 ? "; echo 1 > /sys/kernel/mm/ksm/run" : "");
         char nodes[48];
         if (f->n_nodes > 1)
                 snprintf(nodes, sizeof(nodes), "%u NUMA nodes", f->n_nodes);
@@ -506,7 +506,8 @@ static void check_isol_reserved(const vp_doctor_facts *f, vp_checks *o)
         char *fix = vp_xasprintf("take %s out of isolcpus=/nohz_full= on the kernel command line",
                                  cs(&sb, &both));
         if (!vp_cpuset_empty(&hk))
-                cat(&fix, ", or set host.reserved_cpus to housekeeping CPUs (%s)", cs(&sb, &hk));
+                cat(&fix, ", or choose host.reserved_cpus among the housekeeping CPUs %s",
+                    cs(&sb, &hk));
         add(o, name, VP_CHECK_WARN, d, fix);
 }
 

@@ -68,7 +68,7 @@ static void add_daemon(vp_doctor_facts *f, const char *name, long pid, double st
 #define QD      "/etc/libvirt/hooks/qemu.d"
 #define OURS    "/usr/libexec/vmplace/vmplace-hook"
 #define FIX_NB  "sysctl -w kernel.numa_balancing=0"
-#define FIX_KSM "echo 2 > /sys/kernel/mm/ksm/run; echo 0 > /sys/kernel/mm/ksm/merge_across_nodes;"
+#define FIX_KSM "echo 2 > /sys/kernel/mm/ksm/run; echo 0 > /sys/kernel/mm/ksm/merge_across_nodes"
 
 /* A healthy two-node host: every check ok. */
 static void healthy(vp_doctor_facts *f)
@@ -247,12 +247,12 @@ static void test_ksm(void)
             {"running across 2 nodes", 1, 1, 5, 2, NULL, VP_CHECK_WARN,
              "=KSM runs with merge_across_nodes=1 on 2 NUMA nodes: a page merged from VMs on "
              "different nodes lives on one of them, remote to the others",
-             FIX_KSM " echo 1 > /sys/kernel/mm/ksm/run;"},
+             FIX_KSM "; echo 1 > /sys/kernel/mm/ksm/run (it changes"},
             {"running, nodes unknown", 1, 1, 5, 0, NULL, VP_CHECK_WARN, "on a NUMA host", FIX_KSM},
             {"stopped with merged pages", 0, 1, 12, 4, NULL, VP_CHECK_WARN,
              "=KSM stopped (run=0) but 12 pages stay merged with merge_across_nodes=1 on 4 NUMA "
              "nodes: some are remote to the VMs using them",
-             FIX_KSM " the setting"},
+             FIX_KSM " (it changes only while nothing is merged: run=2 unmerges), and persist it"},
             {"stopped, nothing merged", 0, 1, 0, 2, NULL, VP_CHECK_OK,
              "=KSM stopped (run=0), nothing merged; merge_across_nodes=1 would merge across nodes "
              "once it runs",
@@ -378,8 +378,8 @@ static void test_isolcpus(void)
              "isolcpus-reserved", VP_CHECK_WARN,
              "=reserved CPUs 0-1 (host housekeeping) include isolated CPUs 1 and nohz_full CPUs "
              "0-1: they idle while kernel and host work lands on VM CPUs",
-             "=take 0-1 out of isolcpus=/nohz_full= on the kernel command line, or set "
-             "host.reserved_cpus to housekeeping CPUs (2-3)"},
+             "=take 0-1 out of isolcpus=/nohz_full= on the kernel command line, or choose "
+             "host.reserved_cpus among the housekeeping CPUs 2-3"},
             {"reserved nohz_full only", "0-7", "0", "", "", "", "0-7", "isolcpus-reserved",
              VP_CHECK_WARN,
              "=reserved CPUs 0 (host housekeeping) include nohz_full CPUs 0: they idle while "

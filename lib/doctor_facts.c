@@ -258,7 +258,8 @@ static void gather_hooks(const vp_paths *p, vp_doctor_facts *f)
                 names[n++] = vp_xasprintf("%s/%s", f->hooks_dir, de->d_name);
         }
         /* libvirt runs them sorted by strcmp */
-        qsort(names, n, sizeof(*names), cmp_str);
+        if (n > 1)
+                qsort(names, n, sizeof(*names), cmp_str);
         for (size_t i = 0; i < n; i++) {
                 add_hook(f, names[i]);
                 free(names[i]);

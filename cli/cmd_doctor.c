@@ -103,12 +103,10 @@ int cmd_doctor(const vp_paths *p, int argc, char **argv)
                 for (size_t i = 0; i < checks.n; i++) {
                         const vp_check *c = &checks.c[i];
                         json_object *o = json_object_new_object();
-                        json_object_object_add(o, "name", json_object_new_string(c->name));
-                        json_object_object_add(
-                            o, "status", json_object_new_string(vp_check_status_name(c->status)));
-                        json_object_object_add(o, "detail", json_object_new_string(c->detail));
-                        json_object_object_add(o, "fix",
-                                               c->fix ? json_object_new_string(c->fix) : NULL);
+                        cli_json_str(o, "name", c->name);
+                        cli_json_str(o, "status", vp_check_status_name(c->status));
+                        cli_json_str(o, "detail", c->detail);
+                        cli_json_str(o, "fix", c->fix);
                         json_object_array_add(arr, o);
                 }
                 json_object *o = json_object_new_object();

@@ -16,19 +16,8 @@
 
 #define SMALL_FILE (64 * 1024)
 
-static void json_putp(json_object **o)
-{
-        if (*o)
-                json_object_put(*o);
-}
-
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
-/* Read path; -ENOENT quietly (the kernel lacks it), else err says why. */
+/* A small kernel or state file; -ENOENT when absent, which callers take
+ * as "this kernel has no such thing". */
 static int slurp(const char *path, char **buf, size_t *len, vp_error *err)
 {
         return vp_read_file(path, SMALL_FILE, buf, len, err);
@@ -165,13 +154,15 @@ static bool entry_bound(const char *rundir, const vp_ledger_entry *e)
         vp_error err = {{0}};
         if (vp_state_read(rundir, e->uuid, "plan.json", &text, &err) < 0)
                 return true;
-        _cleanup_(json_putp) json_object *root = json_tokener_parse(text);
-        json_object *nt = NULL, *mode = NULL;
-        if (!root || !json_object_object_get_ex(root, "numatune", &nt) ||
-            !json_object_object_get_ex(nt, "mode", &mode) || !mode)
-                return true;
-        const char *m = json_object_get_string(mode);
-        return strcmp(m, "strict") == 0 || strcmp(m, "restrictive") == 0;
+        json_object *root = json_tokener_parse(text), *nt = NULL, *mode = NULL;
+        bool bound = true;
+        if (root && json_object_object_get_ex(root, "numatune", &nt) &&
+            json_object_object_get_ex(nt, "mode", &mode) && mode) {
+                const char *m = json_object_get_string(mode);
+                bound = strcmp(m, "strict") == 0 || strcmp(m, "restrictive") == 0;
+        }
+        json_object_put(root);
+        return bound;
 }
 
 static void gather_ledger(const vp_paths *p, vp_doctor_facts *f)
@@ -241,7 +232,7 @@ static void gather_hooks(const vp_paths *p, vp_doctor_facts *f)
         _cleanup_free_ char *main_hook = vp_xasprintf("%s/qemu", root);
         f->hooks_dir = vp_xasprintf("%s/qemu.d", root);
         add_hook(f, main_hook);
-        _cleanup_(closedirp) DIR *d = opendir(f->hooks_dir);
+        _cleanup_closedir_ DIR *d = opendir(f->hooks_dir);
         if (!d) {
                 if (errno != ENOENT)
                         f->hooks_error = vp_xstrdup(strerror(errno));
@@ -289,7 +280,7 @@ static void gather_daemons(const vp_paths *p, vp_doctor_facts *f)
                 return;
         }
         long hz = sysconf(_SC_CLK_TCK);
-        _cleanup_(closedirp) DIR *d = opendir(p->proc);
+        _cleanup_closedir_ DIR *d = opendir(p->proc);
         if (!d) {
                 f->daemons_error = vp_xasprintf("%s: %s", p->proc, strerror(errno));
                 return;

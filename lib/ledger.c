@@ -38,11 +38,6 @@ static inline void tokener_freep(struct json_tokener **t)
         if (*t)
                 json_tokener_free(*t);
 }
-static inline void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
 #define _cleanup_json_ _cleanup_(json_putp)
 
 static const char *const kind_names[] = {
@@ -318,7 +313,7 @@ static bool tmp_owner_dead(const char *pid_text)
 
 static void sweep_tmp(const char *dir, bool domains)
 {
-        _cleanup_(closedirp) DIR *d = opendir(dir);
+        _cleanup_closedir_ DIR *d = opendir(dir);
         if (!d)
                 return;
         struct dirent *de;

@@ -17,6 +17,7 @@ int cmd_topology(const vp_paths *p, int argc, char **argv);
 int cmd_status(const vp_paths *p, int argc, char **argv);
 int cmd_apply(const vp_paths *p, int argc, char **argv);
 int cmd_sync(const vp_paths *p, int argc, char **argv);
+int cmd_doctor(const vp_paths *p, int argc, char **argv);
 
 /* o[key] = s as a JSON string, or null when s is NULL. */
 void cli_json_str(json_object *o, const char *key, const char *s);

@@ -16,6 +16,7 @@ static const char usage_text[] =
     "                                          persist the placement into libvirt's definition\n"
     "  topology [--json]                       nodes, CPUs, siblings, memory, who holds what\n"
     "  validate                                check vmplace.ini and profiles.d/*.ini\n"
+    "  doctor [--json]                         host settings that undo placement, with fixes\n"
     "\n"
     "Exit codes: 0 success, 1 request not met, 2 usage or configuration error.\n"
     "Environment: VMPLACE_CONFDIR VMPLACE_RUNDIR VMPLACE_SYSFS VMPLACE_CGROUP_ROOT\n"
@@ -120,6 +121,7 @@ int main(int argc, char **argv)
             {"status", cmd_status},
             {"apply", cmd_apply},
             {"sync", cmd_sync},
+            {"doctor", cmd_doctor},
             /* clang-format on */
         };
         for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

@@ -28,12 +28,6 @@
 #define STATE_MAX_BYTES  (16u << 20)
 #define PIDFILE_MAX      64
 
-static inline void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
 static const char *const kind_names[] = {
     [VP_KIND_NONE] = "none",
     [VP_KIND_SHARED] = "shared",
@@ -307,7 +301,7 @@ static bool tmp_owner_dead(const char *pid_text)
 
 static void sweep_tmp(const char *dir, bool domains)
 {
-        _cleanup_(closedirp) DIR *d = opendir(dir);
+        _cleanup_closedir_ DIR *d = opendir(dir);
         if (!d)
                 return;
         struct dirent *de;

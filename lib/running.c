@@ -6,12 +6,6 @@
 
 #include "ledger.h"
 
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
 static int by_name(const void *a, const void *b)
 {
         return strcmp(((const vp_running *)a)->name, ((const vp_running *)b)->name);
@@ -28,7 +22,7 @@ int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *er
 {
         *out = NULL;
         *n = 0;
-        __attribute__((cleanup(closedirp))) DIR *d = opendir(p->libvirt_rundir);
+        _cleanup_closedir_ DIR *d = opendir(p->libvirt_rundir);
         if (!d) {
                 if (errno == ENOENT)
                         return 0;

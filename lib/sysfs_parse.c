@@ -255,3 +255,133 @@ int vp_sysfs_parse_int(const char *buf, size_t len, int *out, vp_error *err)
         *out = neg ? (int)(-(int64_t)v) : (int)v;
         return 0;
 }
+
+/* One isolcpus= or nohz_full= value [v, end). */
+static int isolation_value(const char *word, const char *v, const char *end, bool isolcpus,
+                           vp_cpuset *isolated, vp_cpuset *nohz_full, vp_error *err)
+{
+        bool domain = true, nohz = !isolcpus;
+        if (isolcpus) {
+                /* Flags come first, each a word of letters and '_'; any flag
+                 * given replaces the default "domain". */
+                bool any_flag = false, flag_domain = false, flag_nohz = false;
+                while (v < end && ((*v >= 'a' && *v <= 'z') || *v == '_')) {
+                        const char *f = v;
+                        while (v < end && *v != ',')
+                                v++;
+                        size_t n = (size_t)(v - f);
+                        any_flag = true;
+                        flag_domain |= n == 6 && memcmp(f, "domain", 6) == 0;
+                        flag_nohz |= n == 4 && memcmp(f, "nohz", 4) == 0;
+                        if (v < end)
+                                v++;
+                }
+                if (any_flag) {
+                        domain = flag_domain;
+                        nohz = flag_nohz;
+                }
+        }
+        vp_cpuset s;
+        vp_error sub = {{0}};
+        int r = vp_sysfs_parse_cpulist(v, (size_t)(end - v), &s, &sub);
+        if (r < 0) {
+                char ex[80];
+                return vp_error_set(err, r, "kernel parameter '%s': %s",
+                                    excerpt(word, (size_t)(end - word), ex, sizeof(ex)), sub.msg);
+        }
+        if (isolcpus)
+                *isolated = domain ? s : (vp_cpuset){{0}};
+        if (nohz)
+                *nohz_full = s;
+        return 0;
+}
+
+int vp_proc_parse_cmdline_isolation(const char *buf, size_t len, vp_cpuset *isolated,
+                                    vp_cpuset *nohz_full, vp_error *err)
+{
+        const char *p = buf, *end = buf + len;
+        vp_cpuset iso, nohz;
+        vp_cpuset_zero(&iso);
+        vp_cpuset_zero(&nohz);
+        while ((p = skip_spaces(p, end)) < end) {
+                /* A word; double quotes may hold blanks (param="a b"). */
+                const char *w = p;
+                bool quoted = false;
+                while (p < end && (quoted || !is_space(*p))) {
+                        if (*p == '"')
+                                quoted = !quoted;
+                        p++;
+                }
+                size_t n = (size_t)(p - w);
+                if (n == 2 && memcmp(w, "--", 2) == 0)
+                        break;
+                /* The kernel also takes a whole quoted word: "param=value". */
+                if (n >= 2 && w[0] == '"') {
+                        w++;
+                        n -= 1 + (w[n - 2] == '"');
+                }
+                bool is_iso = n >= 9 && memcmp(w, "isolcpus=", 9) == 0;
+                bool is_nohz = n >= 10 && memcmp(w, "nohz_full=", 10) == 0;
+                if (!is_iso && !is_nohz)
+                        continue;
+                const char *v = w + (is_iso ? 9 : 10), *ve = w + n;
+                if (ve - v >= 2 && *v == '"' && ve[-1] == '"') {
+                        v++;
+                        ve--;
+                }
+                int r = isolation_value(w, v, ve, is_iso, &iso, &nohz, err);
+                if (r < 0)
+                        return r;
+        }
+        *isolated = iso;
+        *nohz_full = nohz;
+        return 0;
+}
+
+int vp_proc_parse_stat_starttime(const char *buf, size_t len, uint64_t *ticks, vp_error *err)
+{
+        const char *end = buf + len, *p = NULL;
+        for (const char *q = buf; q < end; q++)
+                if (*q == ')')
+                        p = q + 1;
+        if (!p)
+                return vp_error_set(err, -EINVAL, "no ')' after the command name");
+        /* After ')': field 3 (state) ... field 22 (starttime). */
+        for (int field = 3; field <= 22; field++) {
+                p = skip_blanks(p, end);
+                const char *f = p;
+                while (p < end && !is_space(*p))
+                        p++;
+                if (p == f)
+                        return vp_error_set(err, -EINVAL, "only %d fields", field - 1);
+                if (field == 22) {
+                        const char *q = f;
+                        if (take_u64(&q, p, UINT64_MAX, ticks) < 0 || q != p)
+                                return vp_error_set(err, -EINVAL, "bad starttime '%.*s'",
+                                                    (int)(p - f > 30 ? 30 : p - f), f);
+                }
+        }
+        return 0;
+}
+
+int vp_proc_parse_btime(const char *buf, size_t len, int64_t *btime, vp_error *err)
+{
+        const char *end = buf + len;
+        for (const char *line = buf; line < end;) {
+                const char *nl = memchr(line, '\n', (size_t)(end - line));
+                const char *le = nl ? nl : end;
+                if (le - line > 6 && memcmp(line, "btime", 5) == 0 && is_blank(line[5])) {
+                        const char *p = skip_blanks(line + 5, le);
+                        uint64_t v;
+                        char ex[64];
+                        if (take_u64(&p, le, INT64_MAX, &v) < 0 || skip_spaces(p, le) != le)
+                                return vp_error_set(
+                                    err, -EINVAL, "bad btime line '%s'",
+                                    excerpt(line, (size_t)(le - line), ex, sizeof(ex)));
+                        *btime = (int64_t)v;
+                        return 0;
+                }
+                line = nl ? nl + 1 : end;
+        }
+        return vp_error_set(err, -EINVAL, "no btime line");
+}

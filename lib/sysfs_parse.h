@@ -1,5 +1,5 @@
 /* Parsers for the text the kernel writes under /sys and /proc that the
- * topology is built from (SPEC section 6). Pure: each takes a buffer and its
+ * topology (SPEC section 6) and vmplace doctor are built from. Pure: each takes a buffer and its
  * length (no NUL terminator needed), never reads past it, and on failure fills
  * err with a message that does not name the file (callers prefix the path).
  * Fuzz targets call these directly. */
@@ -36,5 +36,24 @@ int vp_sysfs_parse_distance(const char *buf, size_t len, unsigned *out, size_t n
 /* Parse a file holding one decimal int ("12\n", "-1\n"), as core_id and
  * physical_package_id. Returns 0, -EINVAL or -ERANGE. */
 int vp_sysfs_parse_int(const char *buf, size_t len, int *out, vp_error *err);
+
+/* The CPU isolation a kernel command line (/proc/cmdline) asks for, read
+ * the way the kernel does: the last isolcpus= and nohz_full= win, words after
+ * "--" belong to init. isolcpus=[FLAG,...,]CPULIST takes the scheduler
+ * domain isolation ("domain", the default when no flag is given) into
+ * isolated and its "nohz" flag into nohz_full, like nohz_full=CPULIST.
+ * Returns 0 (empty sets when the words are absent), or -EINVAL / -ERANGE
+ * for a CPU list it cannot read (the message names the word). */
+int vp_proc_parse_cmdline_isolation(const char *buf, size_t len, vp_cpuset *isolated,
+                                    vp_cpuset *nohz_full, vp_error *err);
+
+/* Field 22, starttime (clock ticks after boot), of a /proc/PID/stat line.
+ * The command name in parentheses may hold blanks and ')': fields are
+ * counted after the last ')'. Returns 0 or -EINVAL. */
+int vp_proc_parse_stat_starttime(const char *buf, size_t len, uint64_t *ticks, vp_error *err);
+
+/* The "btime SECONDS" line of /proc/stat (boot time, epoch seconds).
+ * Returns 0 or -EINVAL (no such line, bad number). */
+int vp_proc_parse_btime(const char *buf, size_t len, int64_t *btime, vp_error *err);
 
 #endif

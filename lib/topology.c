@@ -41,12 +41,6 @@ static void numa_bitmask_freep(struct bitmask **b)
                 numa_bitmask_free(*b);
 }
 
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
 static void topology_freep(vp_topology **t)
 {
         vp_topology_free(*t);
@@ -159,7 +153,7 @@ static int list_nodes(loader *ld, unsigned **ids_out, size_t *n_out)
         int r = mkpath(ld, path, "%s/node", ld->sys);
         if (r < 0)
                 return r;
-        _cleanup_(closedirp) DIR *d = opendir(path);
+        _cleanup_closedir_ DIR *d = opendir(path);
         if (!d)
                 return vp_error_set(ld->err, -errno, "%s: %s", path, strerror(errno));
         _cleanup_free_ unsigned *ids = NULL;

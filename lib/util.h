@@ -2,6 +2,7 @@
 #ifndef VMPLACE_UTIL_H
 #define VMPLACE_UTIL_H
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,9 +27,15 @@ static inline void vp_closep(int *fd)
         if (*fd >= 0)
                 close(*fd);
 }
-#define _cleanup_free_   _cleanup_(vp_freep)
-#define _cleanup_fclose_ _cleanup_(vp_fclosep)
-#define _cleanup_close_  _cleanup_(vp_closep)
+static inline void vp_closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_free_     _cleanup_(vp_freep)
+#define _cleanup_fclose_   _cleanup_(vp_fclosep)
+#define _cleanup_close_    _cleanup_(vp_closep)
+#define _cleanup_closedir_ _cleanup_(vp_closedirp)
 
 /* Hand ownership out of a cleanup-annotated variable. */
 #define TAKE_PTR(p)                                                                                \

@@ -10,6 +10,8 @@
 #include "paths.h"
 
 enum { EXIT_OK = 0, EXIT_UNMET = 1, EXIT_USAGE = 2 };
+/* Human output fits this many columns. */
+#define CLI_WIDTH 100
 
 int cmd_plan(const vp_paths *p, int argc, char **argv);
 int cmd_validate(const vp_paths *p, int argc, char **argv);
@@ -29,6 +31,10 @@ size_t cli_width(const char *s);
  * code points and never cutting one in half; a cut shows as a trailing '~'
  * and control characters as '?'. Returns buf. */
 const char *cli_fit(const char *s, size_t width, char *buf, size_t len);
+/* Print text from column col on (the caller printed what comes before),
+ * wrapping at blanks to CLI_WIDTH columns with continuation lines indented
+ * to col; a word longer than a line is cut. Ends the line. */
+void cli_wrap(const char *text, size_t col);
 /* true when argv has --help/-h; prints the text. */
 bool cli_wants_help(int argc, char **argv, const char *text);
 

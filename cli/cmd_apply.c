@@ -306,12 +306,16 @@ static void outcome_print(const char *name, const outcome *o)
                 printf(" (profile %s%s%s)", o->profile, o->matched_by ? ", " : "",
                        o->matched_by ? o->matched_by : "");
         putchar('\n');
-        if (o->message)
-                printf("  %s\n", o->message);
+        if (o->message) {
+                fputs("  ", stdout);
+                cli_wrap(o->message, 2);
+        }
         if (strcmp(o->result, "applied") != 0 && strcmp(o->result, "error") != 0)
                 return;
-        if (o->reason)
-                printf("  placement: %s\n", o->reason);
+        if (o->reason) {
+                fputs("  placement: ", stdout);
+                cli_wrap(o->reason, 13);
+        }
         static const char *const what[] = {"cpus", "emulator", "nodes"};
         const vp_cpuset *sets[][2] = {{&o->cpus_before, &o->cpus_after},
                                       {&o->emu_before, &o->emu_after},
@@ -325,7 +329,7 @@ static void outcome_print(const char *name, const outcome *o)
                 printf("  %-32s %s -> %s\n", o->changes[i].file, o->changes[i].before,
                        o->changes[i].after);
         for (size_t i = 0; i < o->repaired.n; i++)
-                printf("  repaired drift: %-32s was %s, now %s\n", o->repaired.d[i].file,
+                printf("  drift repaired: %-32s was %s (plan said %s)\n", o->repaired.d[i].file,
                        o->repaired.d[i].have, o->repaired.d[i].want);
         for (size_t i = 0; i < o->left.n; i++)
                 printf("  still drifting: %-32s want %s have %s\n", o->left.d[i].file,

@@ -21,61 +21,10 @@ static const char help[] =
     "{\"checks\": [{name, status, detail, fix}], \"problems\": N}.\n"
     "Exit 0 when nothing is warn or fail, 1 otherwise, 2 on usage errors.\n";
 
-#define WIDTH      100
 #define NAME_WIDTH 18
 #define DETAIL_COL (5 + NAME_WIDTH + 1)
 #define FIX_PREFIX "     fix: "
 #define FIX_COL    10
-
-static size_t cps(const char *s, size_t n)
-{
-        size_t c = 0;
-        for (size_t i = 0; i < n; i++)
-                c += ((unsigned char)s[i] & 0xC0) != 0x80;
-        return c;
-}
-
-/* Print text from column col on, wrapping at blanks to WIDTH columns with
- * continuation lines indented to col; a word longer than a line is cut. */
-static void wrap(const char *text, size_t col)
-{
-        size_t room = WIDTH - col, used = 0;
-        const char *p = text;
-        while (*p) {
-                while (*p == ' ')
-                        p++;
-                size_t n = strcspn(p, " ");
-                if (!n)
-                        break;
-                size_t w = cps(p, n);
-                if (used && used + 1 + w > room) {
-                        printf("\n%*s", (int)col, "");
-                        used = 0;
-                } else if (used) {
-                        putchar(' ');
-                        used++;
-                }
-                while (w > room) { /* a path or list longer than a line */
-                        size_t take = 0, c = 0;
-                        while (c < room - used) {
-                                size_t k = 1;
-                                while (((unsigned char)p[take + k] & 0xC0) == 0x80)
-                                        k++;
-                                take += k;
-                                c++;
-                        }
-                        printf("%.*s\n%*s", (int)take, p, (int)col, "");
-                        p += take;
-                        n -= take;
-                        w -= c;
-                        used = 0;
-                }
-                printf("%.*s", (int)n, p);
-                used += w;
-                p += n;
-        }
-        putchar('\n');
-}
 
 int cmd_doctor(const vp_paths *p, int argc, char **argv)
 {
@@ -119,10 +68,10 @@ int cmd_doctor(const vp_paths *p, int argc, char **argv)
                         char name[64];
                         printf("%-4s %s ", vp_check_status_name(c->status),
                                cli_fit(c->name, NAME_WIDTH, name, sizeof(name)));
-                        wrap(c->detail, DETAIL_COL);
+                        cli_wrap(c->detail, DETAIL_COL);
                         if (c->fix) {
                                 fputs(FIX_PREFIX, stdout);
-                                wrap(c->fix, FIX_COL);
+                                cli_wrap(c->fix, FIX_COL);
                         }
                 }
                 if (problems)

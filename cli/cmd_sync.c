@@ -142,8 +142,10 @@ static void sync_print(const char *name, const sync_out *o, bool dry_run)
         if (o->profile)
                 printf(" (profile %s)", o->profile);
         putchar('\n');
-        if (o->message)
-                printf("  %s\n", o->message);
+        if (o->message) {
+                fputs("  ", stdout);
+                cli_wrap(o->message, 2);
+        }
         if (strcmp(o->result, "defined") == 0 && o->launch_only)
                 printf("  launch-only parts now in the definition act when the VM next starts\n");
         if (dry_run && o->diff)

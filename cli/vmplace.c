@@ -82,6 +82,57 @@ const char *cli_fit(const char *s, size_t width, char *buf, size_t len)
         return buf;
 }
 
+/* Code points in s[0..n). */
+static size_t span_width(const char *s, size_t n)
+{
+        size_t c = 0;
+        for (size_t i = 0; i < n; i++)
+                c += ((unsigned char)s[i] & 0xC0) != 0x80;
+        return c;
+}
+
+/* Print text from column col on, wrapping at blanks to WIDTH columns with
+ * continuation lines indented to col; a word longer than a line is cut. */
+void cli_wrap(const char *text, size_t col)
+{
+        size_t room = CLI_WIDTH - col, used = 0;
+        const char *p = text;
+        while (*p) {
+                while (*p == ' ')
+                        p++;
+                size_t n = strcspn(p, " ");
+                if (!n)
+                        break;
+                size_t w = span_width(p, n);
+                if (used && used + 1 + w > room) {
+                        printf("\n%*s", (int)col, "");
+                        used = 0;
+                } else if (used) {
+                        putchar(' ');
+                        used++;
+                }
+                while (w > room) { /* a path or list longer than a line */
+                        size_t take = 0, c = 0;
+                        while (c < room - used) {
+                                size_t k = 1;
+                                while (((unsigned char)p[take + k] & 0xC0) == 0x80)
+                                        k++;
+                                take += k;
+                                c++;
+                        }
+                        printf("%.*s\n%*s", (int)take, p, (int)col, "");
+                        p += take;
+                        n -= take;
+                        w -= c;
+                        used = 0;
+                }
+                printf("%.*s", (int)n, p);
+                used += w;
+                p += n;
+        }
+        putchar('\n');
+}
+
 bool cli_wants_help(int argc, char **argv, const char *text)
 {
         for (int i = 1; i < argc; i++)

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ledger.h"
 
@@ -41,10 +42,15 @@ int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *er
                 if (!libvirt_name(name) ||
                     !vp_libvirt_alive(p->libvirt_rundir, p->proc, name, &pid))
                         continue;
+                /* libvirt writes NAME.xml for every domain it runs; a pid
+                 * file without one is not a domain (driver.pid is the QEMU
+                 * driver's lock, holding libvirtd's own pid) */
+                _cleanup_free_ char *xml = vp_xasprintf("%s/%s.xml", p->libvirt_rundir, name);
+                if (access(xml, F_OK) < 0 && errno == ENOENT)
+                        continue;
                 list = vp_xrealloc(list, (count + 1) * sizeof(*list));
                 vp_running *r = &list[count++];
                 *r = (vp_running){.name = TAKE_PTR(name), .pid = pid};
-                _cleanup_free_ char *xml = vp_xasprintf("%s/%s.xml", p->libvirt_rundir, r->name);
                 vp_error derr = {{0}};
                 if (vp_domain_parse_file(xml, &r->dom, &derr) < 0)
                         r->error = vp_xstrdup(derr.msg);

@@ -19,7 +19,8 @@ typedef struct vp_running {
 } vp_running;
 
 /* List the running domains, sorted by name (byte order). A NAME.pid is
- * listed when vp_libvirt_alive says so (p->libvirt_rundir, p->proc). Names
+ * listed when vp_libvirt_alive says so (p->libvirt_rundir, p->proc) and
+ * NAME.xml exists (libvirt's driver.pid has none). Names
  * libvirt refuses are skipped: empty, not UTF-8, or holding a newline.
  * A missing run dir is no
  * domains. Returns 0 with *out (NULL when *n is 0), or -errno when the run

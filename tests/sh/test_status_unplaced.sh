@@ -49,7 +49,9 @@ running web-dead "$DEAD" 65536                # its QEMU is gone: not running
 running anything "$LIVE" 262144 db            # matched by metadata
 running "$hostile" "$LIVE" 65536
 echo garbage >"$W/lvrun/web-garbage.pid"      # not a pid: not running
-echo "$LIVE" >"$W/lvrun/web-noxml.pid"        # status XML not written (yet)
+echo "$LIVE" >"$W/lvrun/web-badxml.pid"       # status XML unreadable
+echo '<domstatus><domain>' >"$W/lvrun/web-badxml.xml"
+echo "$LIVE" >"$W/lvrun/driver.pid"           # libvirt's driver lock: no status XML, no domain
 # a placed domain: prepared by the hook, running too
 domxml web-9 "$(uuidn 9)" 1 512 | "$HOOK" web-9 prepare begin -; ok $? "hook prepares web-9"
 running web-9 "$LIVE" 524288
@@ -59,8 +61,8 @@ sed -i "s/<uuid>[^<]*</<uuid>$(uuidn 9)</" "$W/lvrun/web-9.xml"
 is "$rc" 0 "status --json exits 0 with unplaced domains"
 is "$(cat "$W/err")" "" "no warning"
 is "$(jget "$W/st.json" '[d["name"] for d in j["domains"]]')" \
-        '["anything", "we\"b\\1-\u6570\u636e", "web-1", "web-9", "web-noxml"]' \
-        "rows: placed and unplaced, by name (bytes); no unmatched, dead or unreadable-pid domain"
+        '["anything", "we\"b\\1-\u6570\u636e", "web-1", "web-9", "web-badxml"]' \
+        "rows: placed and unplaced, by name (bytes); no unmatched, dead or unreadable-pid domain, no driver.pid"
 # row NAME EXPR: EXPR on d, the status row of NAME
 row() { jget "$W/st.json" "(lambda d: $2)([d for d in j['domains'] if d['name'] == '$1'][0])"; }
 is "$(row web-1 'd["state"]')" unplaced "web-1: unplaced"
@@ -75,9 +77,9 @@ is "$(row anything 'd["profile"] + " " + d["matched_by"] + " " + str(d["memory_k
         "db metadata 262144" "a metadata match: profile db, matched_by metadata"
 is "$(row web-9 'd["state"]')" prepared "the ledger's domain keeps its state, not unplaced"
 is "$(jget "$W/st.json" 'sum(d["name"] == "web-9" for d in j["domains"])')" 1 "and shows once"
-is "$(row web-noxml 'd["state"] + " " + str(d["memory_kib"])')" "unplaced 0" \
-        "no status XML: unplaced by name, memory unknown"
-like "$(row web-noxml 'd["error"]')" "$W/lvrun/web-noxml.xml" "with an error naming the file"
+is "$(row web-badxml 'd["state"] + " " + str(d["memory_kib"])')" "unplaced 0" \
+        "unreadable status XML: unplaced by name, memory unknown"
+like "$(row web-badxml 'd["error"]')" "$W/lvrun/web-badxml.xml" "with an error naming the file"
 "$CLI" status --check >/dev/null 2>&1; is $? 1 "status --check exits 1 on unplaced domains"
 
 out=$("$CLI" status); rc=$?
@@ -105,7 +107,7 @@ printf '# HELP m x\n# TYPE m gauge\nm{d="\xff"} 1\n' | python3 "$PROMCHECK" >/de
 is $? 1 "validator refuses bytes that are not UTF-8"
 pget() { jget "$W/p.json" "$1"; }
 is "$(pget "[s[1]['domain'] for s in j if s[0] == 'vmplace_domain_info']")" \
-        '["anything", "we\"b\\1-\u6570\u636e", "web-1", "web-9", "web-noxml"]' \
+        '["anything", "we\"b\\1-\u6570\u636e", "web-1", "web-9", "web-badxml"]' \
         "one info sample per row, the hostile name unescaped back to itself"
 is "$(pget "[s[2] for s in j if s[0] == 'vmplace_domain_state' and s[1]['domain'] == __import__('os').environ['H'] and s[1]['state'] == 'unplaced']")" \
         "[1.0]" "the hostile domain's state sample: unplaced 1"

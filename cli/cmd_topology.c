@@ -417,7 +417,7 @@ static void print_node(map *m, const vp_node *n)
         wrap o = {.indent = 7};
         o.col = (size_t)printf("node%u  ", n->id);
         put_cpus(&o, "", "CPUs ", &n->cpus);
-        char mem[200];
+        char mem[3 * 64 + 64];
         snprintf(mem, sizeof(mem), "memory %s free of %s, %s committed to VMs",
                  gib(n->free_kib, a, sizeof(a)), gib(n->total_kib, b, sizeof(b)),
                  gib(vp_ledger_committed_kib(m->l, n->id, NULL), c, sizeof(c)));

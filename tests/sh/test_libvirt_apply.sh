@@ -94,6 +94,17 @@ is "$(echo "$out" | jget - '[c["before"]+" "+c["after"] for c in j["domains"][0]
         '["80000 (left as is)"]' "a quota the profile no longer sets is reported as left as is"
 is "$(cat "$CPU/vcpu0/cpu.cfs_quota_us")" 80000 "and the kernel keeps it, as libvirt would"
 
+# the map and the doctor see the running VM as the ledger has it
+topo=$("$CLI" topology --json)
+is "$(echo "$topo" | jget - 'sorted([t["cpu"], t["role"], t["holder"]] for n in j["nodes"] for c in n["cores"] for t in c["threads"])')" \
+        "[[0, \"dedicated\", \"$tag-a\"], [1, \"dedicated\", \"$tag-a\"]]" "topology --json: both CPUs held by the VM"
+like "$("$CLI" topology)" "  a $tag-a 0-1" "the map's key names the VM and its CPUs"
+doc=$("$CLI" doctor --json)
+is "$(echo "$doc" | jget - '[c["status"] for c in j["checks"] if c["name"] in ("config", "pool-cpus", "hook-installed")]')" \
+        '["ok", "ok", "ok"]' "doctor: config, pool CPUs and the installed hook are ok"
+like "$(echo "$doc" | jget - '[c["detail"] for c in j["checks"] if c["name"]=="hook-installed"][0]')" \
+        "$LV_HOOK" "doctor names the hook libvirt runs"
+
 # 4. a placement that cannot fit changes nothing
 cp "$W/run/ledger.json" "$W/ledger.before"
 profile '[placement]

@@ -103,7 +103,7 @@ doc=$("$CLI" doctor --json)
 is "$(echo "$doc" | jget - '[c["status"] for c in j["checks"] if c["name"] in ("config", "pool-cpus", "hook-installed")]')" \
         '["ok", "ok", "ok"]' "doctor: config, pool CPUs and the installed hook are ok"
 like "$(echo "$doc" | jget - '[c["detail"] for c in j["checks"] if c["name"]=="hook-installed"][0]')" \
-        "$LV_HOOK" "doctor names the hook libvirt runs"
+        "${LV_HOOK##*/} (a script running vmplace-hook)" "doctor names the hook libvirt runs"
 
 # 4. a placement that cannot fit changes nothing
 cp "$W/run/ledger.json" "$W/ledger.before"

@@ -70,7 +70,7 @@ static json_object *row_json(const vp_status_row *r)
 static void row_print(const vp_status_row *r)
 {
         const vp_ledger_entry *e = &r->e;
-        char c[64], em[64], nd[32], fn[96], fp[64], fc[64], fe[48], fnd[32];
+        char c[64], em[64], nd[32], fn[96], fp[64], fm[64], fc[64], fe[48], fnd[32];
         const char *cpus = "-", *emu = "-", *nodes = "-";
         if (r->placed) {
                 cpus = vp_cpuset_fmt(&e->vcpu_cpus, c, sizeof(c));
@@ -78,11 +78,12 @@ static void row_print(const vp_status_row *r)
                 nodes = vp_cpuset_fmt(&e->nodes, nd, sizeof(nd));
         }
         unsigned long long mib = r->memory_kib / 1024;
-        printf("%s %s %-10s %-9s %s %s %s %llu %s\n", cli_fit(e->name, 20, fn, sizeof(fn)),
-               cli_fit(e->profile ? e->profile : "-", 14, fp, sizeof(fp)), r->state,
-               r->placed ? vp_entry_kind_name(e->kind) : "-", cli_fit(cpus, 14, fc, sizeof(fc)),
-               cli_fit(emu, 10, fe, sizeof(fe)), cli_fit(nodes, 6, fnd, sizeof(fnd)),
-               mib < 1000000 ? mib : mib / 1024, mib < 1000000 ? "MiB" : "GiB");
+        printf("%s %s %s %-8s %-9s %s %s %s %llu %s\n", cli_fit(e->name, 18, fn, sizeof(fn)),
+               cli_fit(e->profile ? e->profile : "-", 12, fp, sizeof(fp)),
+               cli_fit(e->matched_by ? e->matched_by : "-", 10, fm, sizeof(fm)), r->state,
+               r->placed ? vp_entry_kind_name(e->kind) : "-", cli_fit(cpus, 12, fc, sizeof(fc)),
+               cli_fit(emu, 9, fe, sizeof(fe)), cli_fit(nodes, 5, fnd, sizeof(fnd)),
+               mib < 100000 ? mib : mib / 1024, mib < 100000 ? "MiB" : "GiB");
         for (size_t k = 0; k < r->drift.n; k++) {
                 char f[192], w[96], h[96];
                 printf("  drift: %s want %s have %s\n",
@@ -168,8 +169,8 @@ int cmd_status(const vp_paths *p, int argc, char **argv)
                 json_object_object_add(o, "domains", arr);
                 cli_print_json(o);
         } else {
-                printf("%-20s %-14s %-10s %-9s %-14s %-10s %-6s %s\n", "DOMAIN", "PROFILE", "STATE",
-                       "KIND", "CPUS", "EMULATOR", "NODES", "MEMORY");
+                printf("%-18s %-12s %-10s %-8s %-9s %-12s %-9s %-5s %s\n", "DOMAIN", "PROFILE",
+                       "MATCHED", "STATE", "KIND", "CPUS", "EMULATOR", "NODES", "MEMORY");
                 for (size_t i = 0; i < s.n; i++)
                         row_print(&s.rows[i]);
                 if (s.n == 0)

@@ -84,9 +84,9 @@ like "$(row web-badxml 'd["error"]')" "$W/lvrun/web-badxml.xml" "with an error n
 
 out=$("$CLI" status); rc=$?
 is "$rc" 0 "human status exits 0"
-like "$out" "web-1                web            unplaced   -         -              -          -      128 MiB" \
+like "$out" "web-1              web          name:web-* unplaced -         -            -         -     128 MiB" \
         "human row: unplaced, no placement, memory"
-is "$(printf '%s\n' "$out" | awk '{ n = length($0); if (n > m) m = n } END { print (m <= 100) }')" 1 \
+is "$(printf '%s\n' "$out" | python3 -c 'import sys; print(int(max(len(l.rstrip("\n")) for l in sys.stdin) <= 100))')" 1 \
         "human table within 100 columns"
 
 # --- Prometheus ------------------------------------------------------------

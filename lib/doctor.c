@@ -53,6 +53,7 @@ void vp_doctor_facts_free(vp_doctor_facts *f)
                 free(f->bound[i]);
         free(f->bound);
         free(f->ledger_error);
+        free(f->newest_placed);
         free(f->hooks_dir);
         for (size_t i = 0; i < f->n_hooks; i++) {
                 free(f->hooks[i].path);
@@ -694,7 +695,21 @@ static void check_hook_loaded(const vp_doctor_facts *f, vp_checks *o)
                             dm->name, dm->pid);
                 }
         }
-        if (bad) {
+        /* A SIGHUP does not change a daemon's start time; a VM that started
+         * after the hook was installed and has a ledger entry shows the
+         * daemon ran it (vmplace apply can place a running VM too, but only
+         * one that the hook left unplaced, which an admin sees in status). */
+        if (bad && f->newest_placed &&
+            f->newest_placed_started > earliest->installed + START_SLACK) {
+                free(bad);
+                free(fix);
+                free(ok);
+                add(o, name, VP_CHECK_OK,
+                    vp_xasprintf("the daemon started before the hook was installed, but %s, "
+                                 "started since, was placed: it was reloaded",
+                                 f->newest_placed),
+                    NULL);
+        } else if (bad) {
                 free(ok);
                 add(o, name, VP_CHECK_WARN, bad, fix);
         } else {

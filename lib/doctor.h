@@ -90,6 +90,10 @@ typedef struct vp_doctor_facts {
         char **bound; /* domain names */
         size_t n_bound;
         char *ledger_error; /* ledger unreadable: count unknown */
+        /* The running ledger domain whose QEMU started last (NULL: none):
+         * placed by a hook the daemon ran, so the daemon saw the hook then. */
+        char *newest_placed;
+        double newest_placed_started; /* epoch seconds */
 
         char *hooks_dir; /* LIBVIRT_HOOKS/qemu.d */
         bool hooks_dir_exists;

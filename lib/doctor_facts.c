@@ -165,6 +165,36 @@ static bool entry_bound(const char *rundir, const vp_ledger_entry *e)
         return bound;
 }
 
+/* /proc/stat's btime (epoch seconds of boot); -errno with err. */
+static int boot_time(const vp_paths *p, int64_t *btime, vp_error *err)
+{
+        _cleanup_free_ char *statp = vp_xasprintf("%s/stat", p->proc);
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r = slurp(statp, &buf, &len, err);
+        if (r == 0 && (r = vp_proc_parse_btime(buf, len, btime, err)) < 0)
+                vp_error_set(err, r, "%s: %s", statp, err->msg);
+        return r;
+}
+
+/* When process pid started, in epoch seconds; -errno when it is gone. */
+static int started_at(const vp_paths *p, int64_t btime, long pid, double *t)
+{
+        _cleanup_free_ char *sp = vp_xasprintf("%s/%ld/stat", p->proc, pid);
+        _cleanup_free_ char *st = NULL;
+        size_t len;
+        uint64_t ticks;
+        vp_error err;
+        int r = slurp(sp, &st, &len, &err);
+        if (r == 0)
+                r = vp_proc_parse_stat_starttime(st, len, &ticks, &err);
+        if (r == 0) {
+                long hz = sysconf(_SC_CLK_TCK);
+                *t = (double)btime + (double)ticks / (double)(hz > 0 ? hz : 100);
+        }
+        return r;
+}
+
 static void gather_ledger(const vp_paths *p, vp_doctor_facts *f)
 {
         vp_ledger l = {0};
@@ -179,6 +209,18 @@ static void gather_ledger(const vp_paths *p, vp_doctor_facts *f)
                         f->bound = vp_xrealloc(f->bound, (f->n_bound + 1) * sizeof(*f->bound));
                         f->bound[f->n_bound++] = vp_xstrdup(l.entries[i].name);
                 }
+        int64_t btime;
+        for (size_t i = 0; i < l.n && boot_time(p, &btime, &err) == 0; i++) {
+                long pid;
+                double t;
+                if (vp_libvirt_pid(p->libvirt_rundir, l.entries[i].name, &pid, &err) == 0 &&
+                    started_at(p, btime, pid, &t) == 0 &&
+                    (!f->newest_placed || t > f->newest_placed_started)) {
+                        free(f->newest_placed);
+                        f->newest_placed = vp_xstrdup(l.entries[i].name);
+                        f->newest_placed_started = t;
+                }
+        }
         vp_ledger_free(&l);
 }
 
@@ -266,20 +308,12 @@ static int cmp_daemon(const void *a, const void *b)
 
 static void gather_daemons(const vp_paths *p, vp_doctor_facts *f)
 {
-        _cleanup_free_ char *statp = vp_xasprintf("%s/stat", p->proc);
-        _cleanup_free_ char *buf = NULL;
-        size_t len;
         vp_error err = {{0}};
         int64_t btime;
-        if (slurp(statp, &buf, &len, &err) < 0) {
+        if (boot_time(p, &btime, &err) < 0) {
                 f->daemons_error = vp_xstrdup(err.msg);
                 return;
         }
-        if (vp_proc_parse_btime(buf, len, &btime, &err) < 0) {
-                f->daemons_error = vp_xasprintf("%s: %s", statp, err.msg);
-                return;
-        }
-        long hz = sysconf(_SC_CLK_TCK);
         _cleanup_closedir_ DIR *d = opendir(p->proc);
         if (!d) {
                 f->daemons_error = vp_xasprintf("%s: %s", p->proc, strerror(errno));
@@ -292,23 +326,19 @@ static void gather_daemons(const vp_paths *p, vp_doctor_facts *f)
                 /* Processes come and go meanwhile: one that vanished is skipped. */
                 _cleanup_free_ char *cp = vp_xasprintf("%s/%s/comm", p->proc, de->d_name);
                 _cleanup_free_ char *comm = NULL;
+                size_t len;
                 if (slurp(cp, &comm, &len, &err) < 0)
                         continue;
                 const char *name = vp_strstrip(comm);
                 if (strcmp(name, "libvirtd") != 0 && strcmp(name, "virtqemud") != 0)
                         continue;
-                _cleanup_free_ char *sp = vp_xasprintf("%s/%s/stat", p->proc, de->d_name);
-                _cleanup_free_ char *st = NULL;
-                uint64_t ticks;
-                if (slurp(sp, &st, &len, &err) < 0 ||
-                    vp_proc_parse_stat_starttime(st, len, &ticks, &err) < 0)
+                long pid = strtol(de->d_name, NULL, 10);
+                double t;
+                if (started_at(p, btime, pid, &t) < 0)
                         continue;
                 f->daemons = vp_xrealloc(f->daemons, (f->n_daemons + 1) * sizeof(*f->daemons));
-                f->daemons[f->n_daemons++] = (vp_daemon){
-                    .name = vp_xstrdup(name),
-                    .pid = strtol(de->d_name, NULL, 10),
-                    .started = (double)btime + (double)ticks / (double)(hz > 0 ? hz : 100),
-                };
+                f->daemons[f->n_daemons++] =
+                    (vp_daemon){.name = vp_xstrdup(name), .pid = pid, .started = t};
         }
         if (f->n_daemons > 1)
                 qsort(f->daemons, f->n_daemons, sizeof(*f->daemons), cmp_daemon);

@@ -100,8 +100,8 @@ is "$(echo "$topo" | jget - 'sorted([t["cpu"], t["role"], t["holder"]] for n in 
         "[[0, \"dedicated\", \"$tag-a\"], [1, \"dedicated\", \"$tag-a\"]]" "topology --json: both CPUs held by the VM"
 like "$("$CLI" topology)" "  a $tag-a 0-1" "the map's key names the VM and its CPUs"
 doc=$("$CLI" doctor --json)
-is "$(echo "$doc" | jget - '[c["status"] for c in j["checks"] if c["name"] in ("config", "pool-cpus", "hook-installed")]')" \
-        '["ok", "ok", "ok"]' "doctor: config, pool CPUs and the installed hook are ok"
+is "$(echo "$doc" | jget - '[c["status"] for c in j["checks"] if c["name"] in ("config", "pool-cpus", "hook-installed", "hook-loaded")]')" \
+        '["ok", "ok", "ok", "ok"]' "doctor: config, pool CPUs, the installed hook and its loading are ok"
 like "$(echo "$doc" | jget - '[c["detail"] for c in j["checks"] if c["name"]=="hook-installed"][0]')" \
         "${LV_HOOK##*/} (a script running vmplace-hook)" "doctor names the hook libvirt runs"
 

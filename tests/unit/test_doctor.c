@@ -517,6 +517,21 @@ static void test_hook_loaded(void)
         }
 
         vp_doctor_facts f;
+        /* a reload leaves the start time: a VM placed since is the proof */
+        healthy(&f);
+        f.hooks[0].installed = 2000;
+        f.daemons[0].started = 1000;
+        f.newest_placed = vp_xstrdup("db-1");
+        f.newest_placed_started = 2500;
+        expect(&f, "hook-loaded", "reloaded: a VM started since was placed", VP_CHECK_OK,
+               "=the daemon started before the hook was installed, but db-1, started since, was "
+               "placed: it was reloaded",
+               NULL);
+        f.newest_placed_started = 1500;
+        expect(&f, "hook-loaded", "a VM placed before the install proves nothing", VP_CHECK_WARN,
+               "started before the hook was installed", "kill -HUP 42");
+        vp_doctor_facts_free(&f);
+
         healthy(&f);
         f.hooks[0].installed = 1500;
         add_daemon(&f, "virtqemud", 77, 1000);

@@ -670,10 +670,9 @@ static void check_hook_loaded(const vp_doctor_facts *f, vp_checks *o)
         }
         /* The earliest executable qemu hook: from then on the daemon's
          * cached "qemu has hooks" is true. */
-        const vp_hook_entry *earliest = NULL;
+        const vp_hook_entry *earliest = ours; /* executable, like every vmplace hook */
         for (size_t i = 0; i < f->n_hooks; i++)
-                if (f->hooks[i].executable &&
-                    (!earliest || f->hooks[i].installed < earliest->installed))
+                if (f->hooks[i].executable && f->hooks[i].installed < earliest->installed)
                         earliest = &f->hooks[i];
         char *ok = NULL, *bad = NULL, *fix = NULL;
         for (size_t i = 0; i < f->n_daemons; i++) {

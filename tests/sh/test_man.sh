@@ -11,10 +11,17 @@ for c in $cmds; do
         "$CLI" "$c" --help >"$W/h" 2>&1 || true
         like "$(head -1 "$W/h" 2>/dev/null)" "usage: vmplace $c" "vmplace $c --help prints its usage"
 done
+# vmplace-enforce.8 names every option of the program's usage text.
+for o in $("$VMPLACE_BUILD/enforcer/vmplace-enforce" --help | grep -o -- '--[a-z]*' | sort -u); do
+        grep -q -- "${o//-/\\\\-}" "$VMPLACE_SRC/man/vmplace-enforce.8"
+        ok $? "vmplace-enforce.8 documents $o"
+done
 sections=$(awk '/^\.SH COMMANDS/ {on=1; next} /^\.SH/ {on=0} on && /^\.SS/ {print $2}' "$MAN" | sort | tr '\n' ' ')
 is "$sections" "$(echo "$cmds" | sort | tr '\n' ' ')" "and no section for a command that does not exist"
 if command -v groff >/dev/null; then
         warn=$(groff -man -ww -z "$MAN" 2>&1)
         is "$warn" "" "groff -ww renders it without warnings"
+        warn=$(groff -man -ww -z "$VMPLACE_SRC/man/vmplace-enforce.8" 2>&1)
+        is "$warn" "" "groff -ww renders vmplace-enforce.8 without warnings"
 fi
 done_testing

@@ -35,6 +35,10 @@ const char *cli_fit(const char *s, size_t width, char *buf, size_t len);
  * wrapping at blanks to CLI_WIDTH columns with continuation lines indented
  * to col; a word longer than a line is cut. Ends the line. */
 void cli_wrap(const char *text, size_t col);
+/* Whether the whole configuration loads; when not, prints every problem as
+ * "vmplace CMD: FILE:LINE: message" on stderr. Commands that change things
+ * check it first so a broken profile set never half-applies. */
+bool cli_config_valid(const vp_paths *p, const char *cmd);
 /* true when argv has --help/-h; prints the text. */
 bool cli_wants_help(int argc, char **argv, const char *text);
 

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "decide.h"
@@ -400,18 +399,10 @@ int cmd_apply(const vp_paths *p, int argc, char **argv)
                 free(names);
                 return EXIT_USAGE;
         }
-        /* A broken profile set must not half-apply: check it all first. */
-        vp_config *cfg = NULL;
-        vp_diag diag = {0};
-        if (vp_config_load(p->confdir, geteuid() == 0, &cfg, &diag) < 0) {
-                for (size_t i = 0; i < diag.n_errors; i++)
-                        fprintf(stderr, "vmplace apply: %s\n", diag.errors[i]);
-                vp_diag_free(&diag);
+        if (!cli_config_valid(p, "apply")) {
                 free(names);
                 return EXIT_USAGE;
         }
-        vp_config_free(cfg);
-        vp_diag_free(&diag);
         char **owned = NULL;
         if (all)
                 n = all_names(p, &owned);

@@ -8,7 +8,6 @@
 #include <libvirt/virterror.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "decide.h"
@@ -195,14 +194,7 @@ int cmd_sync(const vp_paths *p, int argc, char **argv)
                 fprintf(stderr, "vmplace sync: name domains or give --all (not both)\n");
                 return EXIT_USAGE;
         }
-        vp_config *cfg = NULL;
-        vp_diag diag = {0};
-        int cr = vp_config_load(p->confdir, geteuid() == 0, &cfg, &diag);
-        for (size_t i = 0; cr < 0 && i < diag.n_errors; i++)
-                fprintf(stderr, "vmplace sync: %s\n", diag.errors[i]);
-        vp_config_free(cfg);
-        vp_diag_free(&diag);
-        if (cr < 0)
+        if (!cli_config_valid(p, "sync"))
                 return EXIT_USAGE;
 
         virSetErrorFunc(NULL, quiet);

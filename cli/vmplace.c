@@ -1,8 +1,10 @@
 /* vmplace: the operator CLI (SPEC section 5). */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "config.h"
 #include "planjson.h"
 
 static const char usage_text[] =
@@ -131,6 +133,20 @@ void cli_wrap(const char *text, size_t col)
                 p += n;
         }
         putchar('\n');
+}
+
+bool cli_config_valid(const vp_paths *p, const char *cmd)
+{
+        vp_config *cfg = NULL;
+        vp_diag diag = {0};
+        int r = vp_config_load(p->confdir, geteuid() == 0, &cfg, &diag);
+        for (size_t i = 0; r < 0 && i < diag.n_errors; i++)
+                fprintf(stderr, "vmplace %s: %s\n", cmd, diag.errors[i]);
+        if (r < 0 && diag.n_errors == 0)
+                fprintf(stderr, "vmplace %s: %s: %s\n", cmd, p->confdir, strerror(-r));
+        vp_config_free(cfg);
+        vp_diag_free(&diag);
+        return r == 0;
 }
 
 bool cli_wants_help(int argc, char **argv, const char *text)

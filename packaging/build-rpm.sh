@@ -43,6 +43,8 @@ set -- --define "_topdir $tmp" --load "$tmp/macros.fallback"
 # Debian's rpm keeps the historic /usr/com; Fedora and every FHS system use
 # /var/lib (the SELinux module store path in the spec depends on it).
 [ "$(rpm --eval '%{_sharedstatedir}')" != /usr/com ] || set -- "$@" --define "_sharedstatedir /var/lib"
+# rpm's brp scripts are bash (Fedora's /bin/sh); Debian's /bin/sh is dash.
+set -- "$@" --define "_buildshell /bin/bash"
 rpmbuild -bb --nodeps "$@" "$tmp/SPECS/vmplace.spec"
 
 mkdir -p "$out"

@@ -43,8 +43,19 @@ set -- --define "_topdir $tmp" --load "$tmp/macros.fallback"
 # Debian's rpm keeps the historic /usr/com; Fedora and every FHS system use
 # /var/lib (the SELinux module store path in the spec depends on it).
 [ "$(rpm --eval '%{_sharedstatedir}')" != /usr/com ] || set -- "$@" --define "_sharedstatedir /var/lib"
-# rpm's brp scripts are bash (Fedora's /bin/sh); Debian's /bin/sh is dash.
-set -- "$@" --define "_buildshell /bin/bash"
+# rpm's brp-compress (man pages) uses bash's read -d under a #!/bin/sh line:
+# fine where /bin/sh is bash (Fedora), not with Debian's dash. Run the same
+# post-install steps with brp-compress under bash there.
+post=$(rpm --eval '%{?__os_install_post}')
+case $post in
+*/brp-compress*)
+	if [ "$(readlink -f /bin/sh)" != "$(readlink -f /bin/bash)" ]; then
+		post=$(printf '%s\n' "$post" | sed -n 's|^[[:space:]]*\(/[^ ]*/brp-compress\)|bash \1|; /[^[:space:]]/p' |
+			paste -sd ';' -)
+		set -- "$@" --define "__os_install_post $post"
+	fi
+	;;
+esac
 rpmbuild -bb --nodeps "$@" "$tmp/SPECS/vmplace.spec"
 
 mkdir -p "$out"

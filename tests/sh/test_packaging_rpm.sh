@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The RPMs (packaging/rpm/vmplace.spec through packaging/build-rpm.sh) and the
+# SELinux module (selinux/): what the packages hold, which files are config,
+# what the scriptlets do (reload libvirt, never restart it, leave VMs alone),
+# what the module declares and labels, and that rpmlint finds nothing beyond
+# the justified filters of packaging/rpm/vmplace.rpmlintrc.
+# The RPMs are built from git HEAD once per commit and kept in
+# ${VMPLACE_RPM_CACHE:-$TMPDIR/vmplace-rpm-HEAD} (the plain and the ASan test
+# runs of CI share them).
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v rpmbuild >/dev/null || [ ! -r /usr/share/selinux/devel/Makefile ]; then
+        echo "1..0 # SKIP rpmbuild or /usr/share/selinux/devel/Makefile missing (scripts/install-deps.sh)"
+        exit 77
+fi
+W=$(mktemp -d /tmp/vmplace-test.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+head=$(git -C "$VMPLACE_SRC" rev-parse HEAD)
+cache=${VMPLACE_RPM_CACHE:-${TMPDIR:-/tmp}/vmplace-rpm-$head}
+mkdir -p "$cache"
+(
+        flock 9
+        if ! ls "$cache"/vmplace-[0-9]*.rpm >/dev/null 2>&1; then
+                "$VMPLACE_SRC/packaging/build-rpm.sh" "$cache" >"$cache/build.log" 2>&1 ||
+                        { tail -30 "$cache/build.log" >&2; rm -f "$cache"/*.rpm; }
+        fi
+) 9>"$cache/.lock"
+MAIN=$(ls "$cache"/vmplace-[0-9]*.x86_64.rpm 2>/dev/null | head -1)
+SEL=$(ls "$cache"/vmplace-selinux-[0-9]*.noarch.rpm 2>/dev/null | head -1)
+ok "$([ -f "$MAIN" ] && [ -f "$SEL" ]; echo $?)" "build-rpm.sh made vmplace and vmplace-selinux"
+[ -f "$MAIN" ] && [ -f "$SEL" ] || done_testing
+
+# --- files (SPEC section 1 and 2) ---------------------------------------------
+files=$(rpm -qlp "$MAIN")
+for f in /usr/libexec/vmplace/vmplace-hook /usr/sbin/vmplace-enforce /usr/bin/vmplace \
+        /etc/libvirt/hooks/qemu.d/50-vmplace /etc/vmplace/vmplace.ini /usr/lib/tmpfiles.d/vmplace.conf \
+        /run/vmplace /usr/share/man/man8/vmplace.8.gz /usr/share/man/man8/vmplace-enforce.8.gz; do
+        grep -qx -- "$f" <<<"$files"
+        ok $? "vmplace holds $f"
+done
+for p in "$VMPLACE_SRC"/profiles/*.ini; do
+        [ "${p##*/}" = vmplace.ini ] && continue
+        grep -qx -- "/etc/vmplace/profiles.d/${p##*/}" <<<"$files"
+        ok $? "vmplace holds /etc/vmplace/profiles.d/${p##*/}"
+done
+grep -qx /etc/libvirt/hooks/qemu <<<"$files"
+ok "$((! $?))" "and not /etc/libvirt/hooks/qemu (another package may own it)"
+
+# the link libvirt runs resolves to the hook
+target=$(rpm -qp --qf '[%{FILENAMES} %{FILELINKTOS}\n]' "$MAIN" | awk '$1 == "/etc/libvirt/hooks/qemu.d/50-vmplace" {print $2}')
+is "$(realpath -m "/etc/libvirt/hooks/qemu.d/$target")" /usr/libexec/vmplace/vmplace-hook \
+        "qemu.d/50-vmplace links to /usr/libexec/vmplace/vmplace-hook"
+modes=$(rpm -qp --qf '[%{FILENAMES} %{FILEMODES:perms}\n]' "$MAIN")
+is "$(awk '$1 == "/usr/libexec/vmplace/vmplace-hook" {print $2}' <<<"$modes")" "-rwxr-xr-x" "the hook is executable"
+is "$(awk '$1 == "/run/vmplace" {print $2}' <<<"$modes")" "drwx------" "/run/vmplace is root only (0700)"
+is "$(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$MAIN" | awk '$1 == "/run/vmplace" {print $2}')" g "/run/vmplace is a %ghost (tmpfiles.d makes it)"
+is "$(rpm -qp --qf '[%{FILENAMES}\n]' "$MAIN" | grep -c '^/usr/lib/tmpfiles.d/vmplace.conf$')" 1 "one tmpfiles.d entry"
+
+# --- config files: every file under /etc/vmplace, all noreplace ---------------
+want=$( (echo /etc/vmplace/vmplace.ini
+        for p in "$VMPLACE_SRC"/profiles/*.ini; do
+                [ "${p##*/}" = vmplace.ini ] || echo "/etc/vmplace/profiles.d/${p##*/}"
+        done) | sort)
+is "$(rpm -qcp "$MAIN" | sort)" "$want" "rpm -qc lists exactly vmplace.ini and the profiles"
+flags=$(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$MAIN" | awk '$1 ~ /^\/etc\/vmplace\/.*\.ini$/ {print $2}' | sort -u)
+is "$flags" "cn" "all of them %config(noreplace)"
+
+# --- dependencies ---------------------------------------------------------------
+reqs=$(rpm -qp --requires "$MAIN")
+like "$reqs" "libvirt-daemon-driver-qemu >= 6.5" "vmplace requires libvirt's QEMU driver >= 6.5 (qemu.d hooks)"
+like "$reqs" "(vmplace-selinux = " "and pulls vmplace-selinux on SELinux hosts"
+like "$(rpm -qp --requires "$SEL")" "selinux-policy-targeted" "vmplace-selinux requires the targeted policy"
+is "$(rpm -qp --qf '%{ARCH}' "$SEL")" noarch "vmplace-selinux is noarch"
+
+# --- scriptlets -------------------------------------------------------------------
+scripts=$(rpm -qp --scripts "$MAIN")
+like "$scripts" 'systemctl reload "$unit"' "%post reloads libvirtd/virtqemud under systemd"
+like "$scripts" 'systemctl -q is-active "$unit"' "only when the unit is active"
+like "$scripts" 'kill -HUP "$pid"' "and sends SIGHUP without systemd"
+all="$scripts$(rpm -qp --scripts "$SEL")"
+grep -Eiq 'restart|systemctl (-q )?(stop|start)|kill -(9|KILL|TERM)|virsh|destroy' <<<"$all"
+ok "$((! $?))" "no scriptlet restarts, stops or starts a daemon or touches a VM"
+grep -Eq '^(preuninstall|postuninstall) scriptlet' <<<"$scripts"
+ok "$((! $?))" "vmplace has no %preun/%postun (removal leaves running VMs alone)"
+
+# Run %post against stubs: systemd present, libvirtd active, virtqemud not.
+rpm -qp --qf '%{POSTIN}\n' "$MAIN" >"$W/post.sh"
+mkdir -p "$W/bin" "$W/systemd"
+cat >"$W/bin/systemctl" <<SH
+#!/bin/sh
+echo "systemctl \$*" >>"$W/calls"
+[ "\$3" != virtqemud.service ]
+SH
+chmod 755 "$W/bin/systemctl"
+sed -e "s|/run/systemd/system|$W/systemd|; s|/run/vmplace|$W/run|g; s|/usr/bin/systemd-tmpfiles|$W/none|" \
+        "$W/post.sh" >"$W/post-sd.sh"
+PATH=$W/bin:$PATH sh "$W/post-sd.sh"
+ok $? "%post exits 0"
+is "$(cat "$W/calls")" "systemctl -q is-active libvirtd.service
+systemctl reload libvirtd.service
+systemctl -q is-active virtqemud.service" "systemd: reloads the active libvirtd only"
+is "$(stat -c %a "$W/run")" 700 "%post makes the run dir 0700 without systemd-tmpfiles"
+# Without systemd: SIGHUP to a daemon of this root (a stand-in process).
+sleep 30 &
+fake=$!
+printf '#!/bin/sh\n[ "$1" = libvirtd ] && echo %s\n' "$fake" >"$W/bin/pidof"
+chmod 755 "$W/bin/pidof"
+sed -e "s|/run/systemd/system|$W/nosystemd|; s|/run/vmplace|$W/run|g; s|/usr/bin/systemd-tmpfiles|$W/none|" \
+        "$W/post.sh" >"$W/post-nosd.sh"
+PATH=$W/bin:$PATH sh "$W/post-nosd.sh"
+{ wait "$fake"; } 2>/dev/null # bash reports the hangup on reaping
+is "$?" 129 "no systemd: the daemon gets SIGHUP (exit status 128+1)"
+
+sel=$(rpm -qp --scripts "$SEL")
+like "$sel" "semodule -n -s \${_policytype} -X 200 -i /usr/share/selinux/packages/targeted/vmplace.pp.bz2" \
+        "vmplace-selinux %post installs the module at priority 200"
+like "$(rpm -qp --qf '%{POSTUN}' "$SEL")" 'if [ "$1" -eq 0 ]' "%postun removes it only on erase"
+like "$(rpm -qp --qf '%{POSTUN}' "$SEL")" "-r vmplace" "with semodule -r vmplace"
+like "$(rpm -qp --qf '%{PREIN}' "$SEL")" "file_contexts" "%pre saves file_contexts (selinux_relabel_pre)"
+like "$(rpm -qp --qf '%{POSTTRANS}' "$SEL")" "fixfiles -C" "%posttrans relabels what changed (selinux_relabel_post)"
+
+# --- the SELinux module -----------------------------------------------------------
+is "$(rpm -qlp "$SEL" | grep -E '\.(pp\.bz2|if)$')" "/usr/share/selinux/devel/include/distributed/vmplace.if
+/usr/share/selinux/packages/targeted/vmplace.pp.bz2" "vmplace-selinux holds vmplace.pp.bz2 and vmplace.if"
+(cd "$W" && rpm2cpio "$SEL" | cpio -idm --quiet ./usr/share/selinux/packages/targeted/vmplace.pp.bz2)
+bunzip2 -c "$W/usr/share/selinux/packages/targeted/vmplace.pp.bz2" >"$W/rpm.pp"
+semodule_unpackage "$W/rpm.pp" "$W/rpm.mod" "$W/rpm.fc"
+ok $? "the packaged vmplace.pp unpacks (semodule_unpackage)"
+types=$(strings "$W/rpm.mod" | tr -d '\t' | sort -u)
+for t in vmplace_t vmplace_exec_t vmplace_conf_t vmplace_var_run_t; do
+        grep -qx "$t" <<<"$types"
+        ok $? "the module declares $t"
+done
+for t in virtd_t virtqemud_t svirt_t cgroup_t; do
+        grep -qx "$t" <<<"$types"
+        ok $? "the module refers to $t"
+done
+fc() { grep -v '^#' "$1" | awk 'NF {print $1, $NF}'; }
+is "$(fc "$W/rpm.fc")" "/usr/libexec/vmplace/vmplace-hook system_u:object_r:vmplace_exec_t:s0
+/usr/sbin/vmplace-enforce system_u:object_r:vmplace_exec_t:s0
+/etc/vmplace(/.*)? system_u:object_r:vmplace_conf_t:s0
+/run/vmplace(/.*)? system_u:object_r:vmplace_var_run_t:s0" "file contexts label the SPEC paths"
+# selinux/build.sh builds the same module outside the RPM
+"$VMPLACE_SRC/selinux/build.sh" "$W/pp" >/dev/null 2>"$W/build.err"
+ok $? "selinux/build.sh builds vmplace.pp"
+semodule_unpackage "$W/pp/vmplace.pp" "$W/own.mod" "$W/own.fc"
+is "$(fc "$W/own.fc")" "$(fc "$W/rpm.fc")" "with the same file contexts"
+is "$(strings "$W/own.mod" | tr -d '\t' | sort -u)" "$types" "and the same types"
+is "$(cat "$W/build.err")" "" "without m4 or compiler warnings"
+
+# --- rpmlint ------------------------------------------------------------------------
+lint=$(rpmlint -c "$VMPLACE_SRC/packaging/rpm/vmplace.rpmlintrc" \
+        "$VMPLACE_SRC/packaging/rpm/vmplace.spec" "$MAIN" "$SEL" 2>&1)
+like "$lint" "2 packages and 1 specfiles checked; 0 errors, 0 warnings" \
+        "rpmlint: no errors or warnings beyond the justified filters"
+grep -E '^vmplace.*: [EW]: ' <<<"$lint" | sed 's/^/# /'
+done_testing

@@ -10,8 +10,15 @@ BUILD_PKGS=(build-essential cmake pkg-config libxml2-dev libnuma-dev libinih-dev
 RUNTIME_PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
               numactl virtinst libxml2-utils busybox-static cpio valgrind)
 
+# --- packaging: RPM and SELinux module (tests/sh/test_packaging_rpm.sh) ---
+# rpm: rpmbuild, rpm2cpio; rpmlint; selinux-policy-dev: the policy devel
+# Makefile (/usr/share/selinux/devel/Makefile); checkpolicy: checkmodule;
+# semodule-utils: semodule_package, semodule_unpackage; bzip2 for .pp.bz2.
+PACKAGING_PKGS=(rpm rpmlint selinux-policy-dev checkpolicy semodule-utils bzip2)
+# --- end packaging ---
+
 missing=()
-for p in "${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}"; do
+for p in "${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${PACKAGING_PKGS[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
                 missing+=("$p")
 done

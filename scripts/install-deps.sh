@@ -13,8 +13,10 @@ RUNTIME_PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-sys
 # --- packaging: RPM and SELinux module (tests/sh/test_packaging_rpm.sh) ---
 # rpm: rpmbuild, rpm2cpio; rpmlint; selinux-policy-dev: the policy devel
 # Makefile (/usr/share/selinux/devel/Makefile); checkpolicy: checkmodule;
-# semodule-utils: semodule_package, semodule_unpackage; bzip2 for .pp.bz2.
-PACKAGING_PKGS=(rpm rpmlint selinux-policy-dev checkpolicy semodule-utils bzip2)
+# semodule-utils: semodule_package, semodule_unpackage, semodule_link,
+# semodule_expand; setools: sesearch; bzip2 for .pp.bz2. (The test fetches
+# selinux-policy-default with apt-get download, without installing it.)
+PACKAGING_PKGS=(rpm rpmlint selinux-policy-dev checkpolicy semodule-utils setools bzip2)
 # --- end packaging ---
 
 missing=()

@@ -152,6 +152,47 @@ is "$(fc "$W/own.fc")" "$(fc "$W/rpm.fc")" "with the same file contexts"
 is "$(strings "$W/own.mod" | tr -d '\t' | sort -u)" "$types" "and the same types"
 is "$(cat "$W/build.err")" "" "without m4 or compiler warnings"
 
+# --- the module links into a real policy -------------------------------------------
+# Debian's reference policy (no virtqemud_t, no svirt_tcg_t: those blocks must
+# drop out, not break the link): base, virt and qemu from selinux-policy-default,
+# fetched once with apt-get download (not installed), then the rules read back
+# from the expanded policy with sesearch.
+pol=${TMPDIR:-/tmp}/vmplace-selinux-policy-default
+mkdir -p "$pol"
+(
+        flock 9
+        if [ ! -s "$pol/qemu.pp" ]; then
+                cd "$pol" && rm -rf x ./*.deb && apt-get download -q selinux-policy-default >/dev/null 2>&1 &&
+                        dpkg -x selinux-policy-default_*.deb x &&
+                        for m in base virt qemu; do
+                                bunzip2 -c "x/usr/share/selinux/default/$m.pp.bz2" >"$m.pp" || exit 1
+                        done
+                rm -rf "$pol/x"
+        fi
+) 9>"$pol/.lock"
+semodule_link -o "$W/p.lnk" "$pol/base.pp" "$pol/virt.pp" "$pol/qemu.pp" "$W/pp/vmplace.pp" >/dev/null 2>"$W/link.err" &&
+        semodule_expand "$W/p.lnk" "$W/p.bin" 2>>"$W/link.err"
+ok $? "vmplace.pp links with Debian's base, virt and qemu modules and expands"
+sed 's/^/# /' "$W/link.err"
+se() { sesearch "$@" "$W/p.bin" 2>&1 | sort; }
+is "$(se -T -s virtd_t -t vmplace_exec_t -c process)" "type_transition virtd_t vmplace_exec_t:process vmplace_t;" \
+        "libvirtd (virtd_t) runs the hook and enforcer in vmplace_t"
+like "$(se -A -s virtd_t -t vmplace_exec_t -c file)" "execute" "virtd_t may execute vmplace_exec_t"
+is "$(se -T -s vmplace_t -t var_run_t)" "type_transition vmplace_t var_run_t:dir vmplace_var_run_t;" \
+        "a /run/vmplace the hook creates gets vmplace_var_run_t"
+like "$(se -A -s vmplace_t -t vmplace_var_run_t -c file)" "rename" "the ledger is replaced by rename"
+like "$(se -A -s vmplace_t -t vmplace_var_run_t -c file)" "lock" "and locked"
+is "$(se -A -s vmplace_t -t vmplace_conf_t -c file -p write)" "" "the configuration is read only"
+like "$(se -A -s vmplace_t -t vmplace_conf_t -c file)" "read" "and readable"
+like "$(se -A -s vmplace_t -t svirt_runtime_t -c file)" "read" "libvirt's QEMU state (/run/libvirt/qemu, svirt_runtime_t) is readable"
+like "$(se -A -s vmplace_t -t cgroup_t -c file)" "write" "cgroup files are writable"
+is "$(se -A -s vmplace_t -t cgroup_t -c dir -p write)" "" "but no cgroup is created or removed"
+like "$(se -A -s vmplace_t -t svirt_t -c process)" "setsched" "QEMU threads (svirt_t) can be pinned"
+like "$(se -A -s vmplace_t -t svirt_t -c file)" "read" "and their /proc state read"
+like "$(se -A -s vmplace_t -t syslogd_t -c unix_dgram_socket)" "sendto" "syslog works"
+is "$(se -A -s vmplace_t -c process -p transition)" "" "vmplace_t starts no program in another domain"
+is "$(se -A -s vmplace_t -c file -p execute_no_trans)" "" "nor in its own"
+
 # --- rpmlint ------------------------------------------------------------------------
 lint=$(rpmlint -c "$VMPLACE_SRC/packaging/rpm/vmplace.rpmlintrc" \
         "$VMPLACE_SRC/packaging/rpm/vmplace.spec" "$MAIN" "$SEL" 2>&1)

@@ -49,6 +49,7 @@ lv_restart() {
         fi
         lv_up
 }
+diag() { sed 's/^/#   /' <<<"$1"; }
 lvpid() { pgrep -x libvirtd | head -n1; }
 cg() { # cg NAME FILE (relative to the domain's cpu group)
         local d
@@ -78,7 +79,8 @@ print(d[0]["state"] + " " + str(d[0]["profile"]) if d else "absent")' "$1"
 }
 
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
-unset ${!VMPLACE_*}
+unset VMPLACE_CONFDIR VMPLACE_RUNDIR VMPLACE_SYSFS VMPLACE_CGROUP_ROOT VMPLACE_PROC \
+        VMPLACE_LIBVIRT_RUNDIR VMPLACE_LIBVIRT_CONFDIR
 if dpkg -s vmplace >/dev/null 2>&1; then
         echo "Bail out! vmplace is installed already; this test installs and purges it"
         exit 1
@@ -90,7 +92,7 @@ fi
 [ -e "$POLICY" ] && mv "$POLICY" "$W/policy-rc.d.saved"
 
 # ---- the package itself -------------------------------------------------------
-lint=$(lintian -EvIL +pedantic --tag-display-limit 0 "$DEB" 2>&1)
+lint=$(lintian -EvIL +pedantic --show-overrides "$DEB" 2>&1)
 is "$(grep -E '^[EW]: ' <<<"$lint" | head -n3)" "" "lintian: no error or warning"
 is "$(grep -c '^O: ' <<<"$lint")" 4 "lintian: exactly the 4 justified overrides are used"
 files=$(dpkg-deb -c "$DEB" | awk '{ print $6 $7 $8 }')
@@ -138,7 +140,7 @@ $V destroy "$tag-a" >/dev/null
 rm -f "$POLICY"
 echo "; edited by the admin ($tag)" >>/etc/vmplace/vmplace.ini
 out=$(dpkg -i "$DEB" 2>&1)
-ok $? "dpkg -i again (allowed)"
+rc=$?; ok $rc "dpkg -i again (allowed)"; [ $rc = 0 ] || diag "$out"
 is "$(grep -c "policy-rc.d forbids" <<<"$out")" 0 "no policy message"
 is "$(lvpid)" "$pid0" "libvirtd reloaded, not restarted (same pid)"
 is "$(tail -n1 /etc/vmplace/vmplace.ini)" "; edited by the admin ($tag)" "reinstall keeps the edited conffile"
@@ -161,7 +163,7 @@ sed -i 's/^Version: .*/&+test1/' "$W/up/root/DEBIAN/control"
 newver=$(awk '$1 == "Version:" { print $2 }' "$W/up/root/DEBIAN/control")
 dpkg-deb -b "$W/up/root" "$W/up/vmplace-up.deb" >/dev/null
 out=$(dpkg -i "$W/up/vmplace-up.deb" 2>&1)
-ok $? "upgrade to $newver"
+rc=$?; ok $rc "upgrade to $newver"; [ $rc = 0 ] || diag "$out"
 is "$(dpkg-query -W -f '${Version}' vmplace)" "$newver" "the new version is installed"
 is "$(tail -n1 /etc/vmplace/vmplace.ini)" "; edited by the admin ($tag)" "upgrade keeps the edited conffile"
 is "$(ls /etc/vmplace | grep -c dpkg-)" 0 "no .dpkg-new/.dpkg-dist left"

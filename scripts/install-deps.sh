@@ -9,6 +9,8 @@ BUILD_PKGS=(build-essential cmake pkg-config libxml2-dev libnuma-dev libinih-dev
             libvirt-dev libicu-dev liblzma-dev zlib1g-dev)
 RUNTIME_PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
               numactl virtinst libxml2-utils busybox-static cpio valgrind)
+# the Debian package: build it (packaging/build-deb.sh), check it, install it in CI
+DEB_PKGS=(debhelper dpkg-dev fakeroot lintian)
 
 # --- packaging: RPM and SELinux module (tests/sh/test_packaging_rpm.sh) ---
 # rpm: rpmbuild, rpm2cpio; rpmlint; selinux-policy-dev: the policy devel
@@ -20,7 +22,7 @@ PACKAGING_PKGS=(rpm rpmlint selinux-policy-dev checkpolicy semodule-utils setool
 # --- end packaging ---
 
 missing=()
-for p in "${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${PACKAGING_PKGS[@]}"; do
+for p in "${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${DEB_PKGS[@]}" "${PACKAGING_PKGS[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
                 missing+=("$p")
 done

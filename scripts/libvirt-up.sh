@@ -26,8 +26,17 @@ group = "root"
 security_driver = "none"
 CONF
         fi
-        pgrep -x virtlogd >/dev/null || virtlogd -d
-        pgrep -x libvirtd >/dev/null || libvirtd -d
+        # The daemons outlive this script: they must not inherit its open
+        # descriptors (a caller's `flock FILE cmd` lock would be held forever).
+        daemon() { (
+                for fd in /proc/self/fd/*; do
+                        fd=${fd##*/}
+                        [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+                done
+                exec "$@"
+        ); }
+        pgrep -x virtlogd >/dev/null || daemon virtlogd -d
+        pgrep -x libvirtd >/dev/null || daemon libvirtd -d
 fi
 for _ in $(seq 1 100); do
         virsh -c $URI version >/dev/null 2>&1 && exit 0

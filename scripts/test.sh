@@ -20,3 +20,17 @@ echo "== tests =="
 # rewrite of the XML corpus (virsh define), beyond the schema check
 "$src/scripts/libvirt-up.sh"
 (cd "$src/build" && VMPLACE_TEST_LIBVIRT=1 ctest --output-on-failure -j2)
+
+echo "== Debian package: build, lintian, install / upgrade / remove / purge =="
+# Built from the committed tree (git HEAD), as a release would be.
+rm -rf "$src/dist"
+"$src/packaging/build-deb.sh" "$src/dist" >"$src/dist.log" 2>&1 || { tail -n 40 "$src/dist.log"; exit 1; }
+deb=$(ls "$src"/dist/vmplace_*.deb)
+bash "$src/tests/package/test_deb.sh" "$deb"
+echo "== the real-libvirtd tests against the installed package =="
+# The same tests, but every program they run is the one dpkg installed
+# (tests/sh/lib.sh: VMPLACE_INSTALLED=1), next to the package's own hook link.
+dpkg -i "$deb" >/dev/null
+(cd "$src/build" && VMPLACE_INSTALLED=1 VMPLACE_TEST_LIBVIRT=1 \
+        ctest --output-on-failure -R '^sh_test_libvirt_') || { dpkg -P vmplace >/dev/null; exit 1; }
+dpkg -P vmplace >/dev/null

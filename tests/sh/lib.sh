@@ -5,8 +5,21 @@ set -u
 : "${VMPLACE_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${VMPLACE_BUILD:=$VMPLACE_SRC/build}"
 : "${VMPLACE_TEST_DATA:=$VMPLACE_SRC/tests/data}"
-HOOK=$VMPLACE_BUILD/hook/vmplace-hook
-CLI=$VMPLACE_BUILD/cli/vmplace
+# VMPLACE_INSTALLED=1 runs the tests against the installed package's programs
+# (SPEC section 1 paths) instead of the build tree's: CI does this after
+# dpkg -i, so what the package ships is what the real-libvirtd tests prove.
+if [ "${VMPLACE_INSTALLED:-0}" = 1 ]; then
+        HOOK=/usr/libexec/vmplace/vmplace-hook
+        CLI=/usr/bin/vmplace
+        ENFORCE=/usr/sbin/vmplace-enforce
+        for _b in "$HOOK" "$CLI" "$ENFORCE"; do
+                [ -x "$_b" ] || { echo "Bail out! VMPLACE_INSTALLED=1 but $_b is not installed"; exit 1; }
+        done
+else
+        HOOK=$VMPLACE_BUILD/hook/vmplace-hook
+        CLI=$VMPLACE_BUILD/cli/vmplace
+        ENFORCE=$VMPLACE_BUILD/enforcer/vmplace-enforce
+fi
 T_N=0
 T_FAILED=0
 

@@ -103,8 +103,13 @@ is "$(echo "$topo" | jget - 'sorted([t["cpu"], t["role"], t["holder"]] for n in 
         "[[0, \"dedicated\", \"$tag-a\"], [1, \"dedicated\", \"$tag-a\"]]" "topology --json: both CPUs held by the VM"
 like "$("$CLI" topology)" "  a $tag-a 0-1" "the map's key names the VM and its CPUs"
 doc=$("$CLI" doctor --json)
+# With the package installed (VMPLACE_INSTALLED=1 in CI), its qemu.d/50-vmplace
+# runs next to this test's wrapper: libvirt then runs vmplace twice a call,
+# which doctor rightly warns about.
+want='["ok", "ok", "ok", "ok"]'
+[ -e /etc/libvirt/hooks/qemu.d/50-vmplace ] && want='["ok", "ok", "warn", "ok"]'
 is "$(echo "$doc" | jget - '[c["status"] for c in j["checks"] if c["name"] in ("config", "pool-cpus", "hook-installed", "hook-loaded")]')" \
-        '["ok", "ok", "ok", "ok"]' "doctor: config, pool CPUs, the installed hook and its loading are ok"
+        "$want" "doctor: config, pool CPUs, the installed hook(s) and their loading"
 like "$(echo "$doc" | jget - '[c["detail"] for c in j["checks"] if c["name"]=="hook-installed"][0]')" \
         "${LV_HOOK##*/} (a script running vmplace-hook)" "doctor names the hook libvirt runs"
 

@@ -12,7 +12,7 @@
 # the end. Starts its own libvirtd when none answers (scripts/libvirt-up.sh).
 . "$(dirname "$0")/lib.sh"
 scratch
-ENF=$VMPLACE_BUILD/enforcer/vmplace-enforce
+ENF=$ENFORCE
 LVRUN=/run/libvirt/qemu
 CG=/sys/fs/cgroup
 tag=vpe$$

@@ -67,7 +67,7 @@ is "$(cpus "$tag-web" emulator)" "$rest" "and its emulator's"
 is "$(aff "$tag-web" "CPU 0/TCG")" "$rest" "its vCPU threads' affinity narrowed too"
 is "$(jget "$W/run/ledger.json" '[e["vcpu_cpus"] for e in j["entries"] if e["kind"]=="shared"][0]')" \
         "$rest" "the ledger says the same"
-"$VMPLACE_BUILD/enforcer/vmplace-enforce" --check --all >/dev/null; is $? 0 "vmplace-enforce --check --all: no drift"
+"$ENFORCE" --check --all >/dev/null; is $? 0 "vmplace-enforce --check --all: no drift"
 
 $V destroy "$tag-db" >/dev/null; ok $? "the dedicated VM stops"
 is "$(cpus "$tag-web" vcpu0)" "$all" "the shared VM widens back to every CPU"

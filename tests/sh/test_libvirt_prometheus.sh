@@ -10,7 +10,7 @@ scratch
 tag=vpp$$
 LV_VMS="$tag-a"
 PROMCHECK=$VMPLACE_SRC/tests/sh/promcheck.py
-ENF=$VMPLACE_BUILD/enforcer/vmplace-enforce
+ENF=$ENFORCE
 libvirt_setup "prom-$tag"
 printf '[host]\n' >"$W/conf/vmplace.ini"
 cat >"$W/conf/profiles.d/pr.ini" <<INI

@@ -37,7 +37,7 @@ is "$(st '[(d["file"], d["want"], d["have"]) for d in j["domains"][0]["drift"] i
 "$CLI" status --check >/dev/null; is $? 1 "status --check exits 1"
 out=$("$CLI" status); like "$out" "drift: vcpu1/cpu.cfs_quota_us" "human status lists the drifting files"
 
-"$VMPLACE_BUILD/enforcer/vmplace-enforce" "$tag-a" >/dev/null; is $? 0 "vmplace-enforce repairs it"
+"$ENFORCE" "$tag-a" >/dev/null; is $? 0 "vmplace-enforce repairs it"
 is "$(st 'j["domains"][0]["state"]')" enforced "status: enforced again"
 
 pid=$(qpid "$tag-a")
@@ -45,7 +45,7 @@ tid=$(grep -l "^CPU 1/" /proc/$pid/task/*/comm | head -1 | cut -d/ -f5)
 taskset -p -c 0 "$tid" >/dev/null; ok $? "taskset narrows vCPU 1's thread to CPU 0"
 is "$(st '[d["want"] + " " + d["have"] for d in j["domains"][0]["drift"] if "Cpus_allowed_list" in d["file"]]')" \
         '["0-1 0"]' "status sees the thread's real affinity drift"
-"$VMPLACE_BUILD/enforcer/vmplace-enforce" "$tag-a" >/dev/null
+"$ENFORCE" "$tag-a" >/dev/null
 is "$(st 'j["domains"][0]["state"]')" enforced "and it is repaired"
 $V destroy "$tag-a" >/dev/null
 is "$(st 'len(j["domains"])')" 0 "no rows once the VM is gone"

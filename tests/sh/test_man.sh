@@ -12,7 +12,7 @@ for c in $cmds; do
         like "$(head -1 "$W/h" 2>/dev/null)" "usage: vmplace $c" "vmplace $c --help prints its usage"
 done
 # vmplace-enforce.8 names every option of the program's usage text.
-for o in $("$VMPLACE_BUILD/enforcer/vmplace-enforce" --help | grep -o -- '--[a-z]*' | sort -u); do
+for o in $("$ENFORCE" --help | grep -o -- '--[a-z]*' | sort -u); do
         grep -q -- "${o//-/\\\\-}" "$VMPLACE_SRC/man/vmplace-enforce.8"
         ok $? "vmplace-enforce.8 documents $o"
 done

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# The Debian package's life on a real host, as an admin lives it:
+#   test_deb.sh VMPLACE_DEB
+# lintian finds nothing unjustified; the package ships the SPEC section 1
+# paths, the hook link and conffiles; dpkg -i under a policy-rc.d that forbids
+# service actions leaves libvirtd alone (and the hook stays inert, which proves
+# the reload is what wakes it); dpkg -i allowed reloads libvirtd (same pid) and
+# the next VM start is placed by the installed hook from /etc/vmplace, read
+# back from the cgroup files and the vCPU thread; a reinstall and an upgrade
+# keep an edited conffile and leave the running VM, its cgroup values and
+# libvirtd's pid alone; removal leaves the VM running and later starts work;
+# purge removes /etc/vmplace and /run/vmplace.
+#
+# Uses (and restores) the host's libvirtd, /etc/vmplace, /run/vmplace and
+# /usr/sbin/policy-rc.d: run it as root on a test machine, not on a host
+# whose vmplace install matters (it purges the package). Not part of ctest:
+# scripts/test.sh runs it on the .deb it builds.
+. "$(dirname "$0")/../sh/lib.sh"
+DEB=${1:?usage: test_deb.sh VMPLACE_DEB}
+DEB=$(realpath "$DEB")
+W=$(mktemp -d /tmp/vmplace-deb.XXXXXX)
+V="virsh -q -c qemu:///system"
+QD=/etc/libvirt/hooks/qemu.d
+POLICY=/usr/sbin/policy-rc.d
+tag=vpdeb$$
+LV_VMS="$tag-a $tag-b"
+
+cleanup() {
+        local d
+        for d in $LV_VMS; do
+                $V destroy "$d" >/dev/null 2>&1
+                $V undefine "$d" >/dev/null 2>&1
+        done
+        dpkg -P vmplace >/dev/null 2>&1
+        rm -f "$POLICY"
+        [ -e "$W/policy-rc.d.saved" ] && mv "$W/policy-rc.d.saved" "$POLICY"
+        rm -rf "$W"
+}
+trap cleanup EXIT
+
+# libvirtd decides at start (or SIGHUP) whether the qemu driver has hooks.
+lv_restart() {
+        local p
+        if [ -d /run/systemd/system ]; then
+                systemctl restart libvirtd
+        else
+                for p in $(pgrep -x libvirtd); do kill "$p"; done
+                for _ in $(seq 1 100); do pgrep -x libvirtd >/dev/null || break; sleep 0.1; done
+        fi
+        lv_up
+}
+diag() { sed 's/^/#   /' <<<"$1"; }
+lvpid() { pgrep -x libvirtd | head -n1; }
+cg() { # cg NAME FILE (relative to the domain's cpu group)
+        local d
+        d=$(cgdir "$1" cpu) || { echo "(no cgroup)"; return; }
+        cat "$d/$2" 2>/dev/null || echo "(missing $d/$2)"
+}
+vcpu0_affinity() { # Cpus_allowed_list of the thread "CPU 0/TCG"
+        local pid t
+        pid=$(qpid "$1") || { echo "(no pid)"; return; }
+        for t in /proc/"$pid"/task/*; do
+                [ "$(cat "$t/comm" 2>/dev/null)" = "CPU 0/TCG" ] || continue
+                awk '$1 == "Cpus_allowed_list:" { print $2 }' "$t/status"
+                return
+        done
+        echo "(no vCPU thread)"
+}
+start_vm() { # start_vm NAME: define and start a 2-vCPU mini VM
+        "$VMPLACE_SRC/scripts/minivm-xml.sh" "$1" 2 >"$W/$1.xml"
+        $V define "$W/$1.xml" >/dev/null && $V start "$1" >/dev/null
+}
+# state NAME: the domain's state in the installed CLI's status --json
+state() {
+        /usr/bin/vmplace status --json 2>/dev/null | python3 -c '
+import json, sys
+d = [x for x in json.load(sys.stdin)["domains"] if x["name"] == sys.argv[1]]
+print(d[0]["state"] + " " + str(d[0]["profile"]) if d else "absent")' "$1"
+}
+
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
+unset VMPLACE_CONFDIR VMPLACE_RUNDIR VMPLACE_SYSFS VMPLACE_CGROUP_ROOT VMPLACE_PROC \
+        VMPLACE_LIBVIRT_RUNDIR VMPLACE_LIBVIRT_CONFDIR
+if dpkg -s vmplace >/dev/null 2>&1; then
+        echo "Bail out! vmplace is installed already; this test installs and purges it"
+        exit 1
+fi
+if [ -n "$(ls -A "$QD" 2>/dev/null)" ]; then
+        echo "Bail out! $QD is not empty ($(ls "$QD" | tr '\n' ' ')): the reload check needs it empty"
+        exit 1
+fi
+[ -e "$POLICY" ] && mv "$POLICY" "$W/policy-rc.d.saved"
+
+# ---- the package itself -------------------------------------------------------
+lint=$(lintian -EvIL +pedantic --show-overrides "$DEB" 2>&1)
+is "$(grep -E '^[EW]: ' <<<"$lint" | head -n3)" "" "lintian: no error or warning"
+is "$(grep -c '^O: ' <<<"$lint")" 4 "lintian: exactly the 4 justified overrides are used"
+files=$(dpkg-deb -c "$DEB" | awk '{ print $6 $7 $8 }')
+for f in ./usr/libexec/vmplace/vmplace-hook ./usr/sbin/vmplace-enforce ./usr/bin/vmplace \
+        ./usr/share/man/man8/vmplace.8.gz ./usr/share/man/man8/vmplace-enforce.8.gz \
+        ./usr/lib/tmpfiles.d/vmplace.conf ./etc/vmplace/vmplace.ini; do
+        grep -qxF "$f" <<<"$files"; ok $? "ships $f"
+done
+like "$files" "./etc/libvirt/hooks/qemu.d/50-vmplace->/usr/libexec/vmplace/vmplace-hook" \
+        "the hook is linked as qemu.d/50-vmplace (not /etc/libvirt/hooks/qemu)"
+grep -q '^\./etc/libvirt/hooks/qemu$' <<<"$files"; ok $((!$?)) "does not take over hooks/qemu"
+conff=$(dpkg-deb -I "$DEB" conffiles)
+for p in vmplace.ini profiles.d/database.ini profiles.d/latency-critical.ini \
+        profiles.d/general-purpose.ini profiles.d/batch.ini profiles.d/noisy-neighbour.ini; do
+        grep -qxF "/etc/vmplace/$p" <<<"$conff"; ok $? "conffile /etc/vmplace/$p"
+done
+
+# ---- install while policy-rc.d forbids service actions -----------------------
+lv_restart
+pid0=$(lvpid)
+printf '#!/bin/sh\nexit 101\n' >"$POLICY"
+chmod 755 "$POLICY"
+out=$(dpkg -i "$DEB" 2>&1)
+ok $? "dpkg -i (policy-rc.d forbids)"
+like "$out" "policy-rc.d forbids reloading libvirtd" "postinst says why it did not reload"
+is "$(readlink "$QD/50-vmplace")" /usr/libexec/vmplace/vmplace-hook "hook link installed"
+is "$(stat -c %a /run/vmplace 2>&1)" 700 "/run/vmplace exists, mode 0700"
+is "$(lvpid)" "$pid0" "libvirtd not restarted"
+cat >/etc/vmplace/profiles.d/zz-$tag.ini <<INI
+[match]
+names = $tag-*
+[cputune]
+shares = 1536
+vcpu_period = 100000
+vcpu_quota = 40000
+vcpupin.0 = 1
+INI
+/usr/bin/vmplace validate >/dev/null 2>&1; is $? 0 "installed vmplace validates /etc/vmplace"
+start_vm "$tag-a"; ok $? "a VM starts"
+is "$(cg "$tag-a" cpu.shares)" 1024 "not reloaded: the hook did not run (libvirt's default shares)"
+is "$(state "$tag-a")" "unplaced zz-$tag" "status: the running VM is unplaced"
+$V destroy "$tag-a" >/dev/null
+
+# ---- reinstall allowed: postinst reloads, the hook places the next start -------
+rm -f "$POLICY"
+echo "; edited by the admin ($tag)" >>/etc/vmplace/vmplace.ini
+out=$(dpkg -i "$DEB" 2>&1)
+rc=$?; ok $rc "dpkg -i again (allowed)"; [ $rc = 0 ] || diag "$out"
+is "$(grep -c "policy-rc.d forbids" <<<"$out")" 0 "no policy message"
+is "$(lvpid)" "$pid0" "libvirtd reloaded, not restarted (same pid)"
+is "$(tail -n1 /etc/vmplace/vmplace.ini)" "; edited by the admin ($tag)" "reinstall keeps the edited conffile"
+$V start "$tag-a" >/dev/null; ok $? "the VM starts with the installed hook"
+shares=$(cg "$tag-a" cpu.shares)
+quota=$(cg "$tag-a" vcpu0/cpu.cfs_quota_us)
+aff=$(vcpu0_affinity "$tag-a")
+is "$shares" 1536 "cpu.shares from /etc/vmplace/profiles.d"
+is "$quota" 40000 "vcpu0/cpu.cfs_quota_us from the profile"
+is "$aff" 1 "vCPU 0 thread pinned to CPU 1"
+is "$(state "$tag-a")" "enforced zz-$tag" "installed vmplace status: enforced"
+[ -s /run/vmplace/ledger.json ]; ok $? "the ledger is in /run/vmplace"
+/usr/bin/vmplace status --check >/dev/null 2>&1; is $? 0 "status --check: no drift"
+qemu_a=$(qpid "$tag-a")
+
+# ---- upgrade to a newer version of the same package ---------------------------
+mkdir -p "$W/up"
+dpkg-deb -R "$DEB" "$W/up/root"
+sed -i 's/^Version: .*/&+test1/' "$W/up/root/DEBIAN/control"
+newver=$(awk '$1 == "Version:" { print $2 }' "$W/up/root/DEBIAN/control")
+dpkg-deb -b "$W/up/root" "$W/up/vmplace-up.deb" >/dev/null
+out=$(dpkg -i "$W/up/vmplace-up.deb" 2>&1)
+rc=$?; ok $rc "upgrade to $newver"; [ $rc = 0 ] || diag "$out"
+is "$(dpkg-query -W -f '${Version}' vmplace)" "$newver" "the new version is installed"
+is "$(tail -n1 /etc/vmplace/vmplace.ini)" "; edited by the admin ($tag)" "upgrade keeps the edited conffile"
+is "$(ls /etc/vmplace | grep -c dpkg-)" 0 "no .dpkg-new/.dpkg-dist left"
+is "$(lvpid)" "$pid0" "upgrade does not restart libvirtd"
+is "$(qpid "$tag-a")" "$qemu_a" "the VM's QEMU kept running"
+is "$(cg "$tag-a" cpu.shares) $(cg "$tag-a" vcpu0/cpu.cfs_quota_us) $(vcpu0_affinity "$tag-a")" \
+        "1536 40000 1" "its cgroup values and pin untouched"
+is "$(state "$tag-a")" "enforced zz-$tag" "status after upgrade: still enforced"
+
+# ---- remove: running VMs untouched, later starts work ----------------------------
+dpkg -r vmplace >/dev/null 2>&1; ok $? "dpkg -r"
+[ ! -e "$QD/50-vmplace" ] && [ ! -L "$QD/50-vmplace" ]; ok $? "hook link removed"
+[ ! -e /usr/libexec/vmplace/vmplace-hook ] && [ ! -e /usr/bin/vmplace ]; ok $? "programs removed"
+is "$(dpkg-query -W -f '${db:Status-Abbrev}' vmplace)" "rc " "config kept (rc)"
+[ -f /etc/vmplace/vmplace.ini ]; ok $? "/etc/vmplace/vmplace.ini kept on remove"
+is "$($V domstate "$tag-a")" running "the VM still runs"
+is "$(qpid "$tag-a")" "$qemu_a" "same QEMU process"
+is "$(cg "$tag-a" cpu.shares) $(cg "$tag-a" vcpu0/cpu.cfs_quota_us) $(vcpu0_affinity "$tag-a")" \
+        "1536 40000 1" "its cgroup values and pin untouched by removal"
+start_vm "$tag-b"; ok $? "a VM starts after removal"
+is "$(cg "$tag-b" cpu.shares)" 1024 "and vmplace no longer places it"
+
+# ---- purge ---------------------------------------------------------------------
+dpkg -P vmplace >/dev/null 2>&1; ok $? "dpkg -P"
+[ ! -e /etc/vmplace ]; ok $? "/etc/vmplace removed (with the admin's profile)"
+[ ! -e /run/vmplace ]; ok $? "/run/vmplace removed"
+dpkg -s vmplace >/dev/null 2>&1; ok $((!$?)) "no longer known to dpkg"
+is "$($V domstate "$tag-a") $($V domstate "$tag-b")" "running running" "both VMs still run"
+
+done_testing

@@ -21,6 +21,12 @@ DEB_PKGS=(debhelper dpkg-dev fakeroot lintian)
 PACKAGING_PKGS=(rpm rpmlint selinux-policy-dev checkpolicy semodule-utils setools bzip2)
 # --- end packaging ---
 
+# --- man pages (issue "Install", branch man) ---------------------------------
+# tests/sh/test_man.sh renders man/*.[58] with groff -ww and man -l (it skips
+# those checks without them); python3 reads the pages and the JSON outputs.
+RUNTIME_PKGS+=(groff-base man-db python3)
+# --- end man pages ------------------------------------------------------------
+
 missing=()
 for p in "${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${DEB_PKGS[@]}" "${PACKAGING_PKGS[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

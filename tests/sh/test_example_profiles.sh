@@ -114,7 +114,7 @@ is "$(cg $p cpu.shares)" 1024 "$p: cpu.shares 1024"
 is "$(jget "$J" 'j["numatune"]["mode"]')" strict "$p: memory on its node"
 
 # ---- batch / best effort: low shares, quota ------------------------------
-p=batch
+p="batch"
 plan $p 2 1024
 J=$W/$p.json
 is "$(jget "$J" 'j["kind"]')" shared "$p: floats (shared)"

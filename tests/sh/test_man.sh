@@ -83,7 +83,7 @@ while IFS=$'\t' read -r sect key vals range def; do
         [ "$key" = iothreadpin.N ] && k=iothreadpin.1
         IFS='|' read -ra choices <<<"$vals"
         for v in "${choices[@]}"; do
-                case $v in integer) v=${range##*..} ;; *-list | size | glob-list | word | profile-name | text) v=$(sample "$v") ;; esac
+                case $v in integer) v=${range##*..} ;; *-list | size | word | profile-name | text) v=$(sample "$v") ;; esac
                 try "$sect" "$k" "$v" "$(needs "$k")"
                 ok $? "[$sect] $k = $v is accepted" || sed 's/^/#   /' "$W/v"
         done

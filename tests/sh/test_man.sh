@@ -48,21 +48,41 @@ ok "$([ "$(wc -l <"$W/code")" -ge 30 ]; echo $?)" "lib/config.c's key tables rea
 is "$(comm -23 "$W/code" "$W/dockeys" | tr '\t\n' '  ')" "" "every key of the parser is in vmplace.ini.5 under its section"
 is "$(comm -13 "$W/code" "$W/dockeys" | tr '\t\n' '  ')" "" "vmplace.ini.5 documents no key the parser does not know"
 
-# Each documented key, in a scratch config, through `vmplace validate`.
+# Each documented key through `vmplace validate`: every profile case is a
+# file of its own in one config directory, validated once, and judged by the
+# errors naming that file; [host] cases each get a directory of their own.
 C=$W/conf
-mkdir -p "$C/profiles.d"
-chmod 755 "$C" "$C/profiles.d"
+mkdir -p "$C/profiles.d" "$W/hc/profiles.d"
+chmod 755 "$C" "$C/profiles.d" "$W/hc" "$W/hc/profiles.d"
 printf '[profile]\ndescription = included by the test\n' >"$C/profiles.d/base.ini"
-chmod 644 "$C/profiles.d/base.ini"
-# try SECTION KEY VALUE [EXTRA-LINE...]: exit status of validate, output in $W/v
-try() {
-        local sect=$1 key=$2 val=$3 f
-        shift 3
-        rm -f "$C/vmplace.ini" "$C/profiles.d/p.ini"
-        if [ "$sect" = host ]; then f=$C/vmplace.ini; else f=$C/profiles.d/p.ini; fi
+cp "$C/profiles.d/base.ini" "$W/hc/profiles.d/"
+chmod 644 "$C/profiles.d/base.ini" "$W/hc/profiles.d/base.ini"
+n=0
+# judge FILE EXPECT DESC ERRORS: EXPECT is ok (no error for FILE), !TEXT (no
+# error for FILE says TEXT) or TEXT (an error for FILE says it)
+judge() {
+        local errs
+        errs=$(grep -F "$1:" "$4" | grep -v '^warning')
+        case $2 in
+        ok) is "$errs" "" "$3" ;;
+        !*) ok "$(case $errs in *"${2#!}"*) echo 1 ;; *) echo 0 ;; esac)" "$3" ;;
+        *) like "$errs" "$2" "$3" ;;
+        esac
+}
+# case_ EXPECT DESC SECTION KEY VALUE [EXTRA-LINE...]
+case_() {
+        local exp=$1 desc=$2 sect=$3 key=$4 val=$5 f
+        shift 5
+        n=$((n + 1))
+        if [ "$sect" = host ]; then f=$W/hc/vmplace.ini; else f=$C/profiles.d/c$(printf %03d $n).ini; fi
         { printf '[%s]\n%s = %s\n' "$sect" "$key" "$val"; printf '%s\n' "$@"; } >"$f"
         chmod 644 "$f"
-        VMPLACE_CONFDIR=$C "$CLI" validate >"$W/v" 2>&1
+        if [ "$sect" = host ]; then
+                VMPLACE_CONFDIR=$W/hc "$CLI" validate >"$W/hv" 2>&1
+                judge "$f" "$exp" "$desc" "$W/hv"
+        else
+                printf '%s\t%s\t%s\n' "$f" "$exp" "$desc" >>"$W/cases"
+        fi
 }
 # a valid value for a documented type
 sample() {
@@ -78,48 +98,46 @@ needs() {
         cell.0.cpus) echo "cell.0.memory = 1GiB" ;; cell.0.memory) echo "cell.0.cpus = 0" ;;
         esac
 }
+: >"$W/cases"
 while IFS=$'\t' read -r sect key vals range def; do
         k=${key//N/0}
         [ "$key" = iothreadpin.N ] && k=iothreadpin.1
         IFS='|' read -ra choices <<<"$vals"
         for v in "${choices[@]}"; do
                 case $v in integer) v=${range##*..} ;; *-list | size | word | profile-name | text) v=$(sample "$v") ;; esac
-                try "$sect" "$k" "$v" "$(needs "$k")"
-                ok $? "[$sect] $k = $v is accepted" || sed 's/^/#   /' "$W/v"
+                case_ ok "[$sect] $k = $v is accepted" "$sect" "$k" "$v" "$(needs "$k")"
         done
         if [ "${#choices[@]}" -gt 1 ]; then # a choice of words: others are refused
-                try "$sect" "$k" bogus "$(needs "$k")"
-                like "$(cat "$W/v")" "$k: invalid" "[$sect] $k = bogus is rejected"
+                case_ "$k: invalid" "[$sect] $k = bogus is rejected" "$sect" "$k" bogus "$(needs "$k")"
         fi
         [ "$range" != - ] || continue
         lo=${range%%..*} hi=${range##*..}
         if [[ "$key" == *N* ]]; then
-                # the documented id range: hi is a known id, hi+1 is out of range
+                # the documented id range: hi is a known id, hi+1 and lo-1 are not
                 v=$(sample "${vals%%|*}")
-                try "$sect" "${key//N/$hi}" "${v:-strict}"
-                ok "$(grep -q 'out of range' "$W/v"; echo $((!$?)))" "[$sect] ${key//N/$hi}: id $hi is in range"
-                try "$sect" "${key//N/$((hi + 1))}" "${v:-strict}"
-                like "$(cat "$W/v")" "out of range" "[$sect] ${key//N/$((hi + 1))}: id $((hi + 1)) is out of range"
-                try "$sect" "${key//N/$((lo - 1))}" "${v:-strict}"
-                ok "$(grep -q 'out of range\|invalid' "$W/v"; echo $?)" "[$sect] ${key//N/$((lo - 1))}: id $((lo - 1)) is rejected"
+                case_ '!out of range' "[$sect] ${key//N/$hi}: id $hi is in range" "$sect" "${key//N/$hi}" "${v:-strict}"
+                case_ "out of range" "[$sect] ${key//N/$((hi + 1))}: id $((hi + 1)) is out of range" \
+                        "$sect" "${key//N/$((hi + 1))}" "${v:-strict}"
+                case_ "${key//N/$((lo - 1))}: " "[$sect] ${key//N/$((lo - 1))}: id $((lo - 1)) is rejected" \
+                        "$sect" "${key//N/$((lo - 1))}" "${v:-strict}"
                 continue
         fi
         if [[ "$lo" == "-1|"* ]]; then # quotas: -1, or lo..hi
                 lo=${lo#-1|}
-                try "$sect" "$k" -1
-                ok $? "[$sect] $k = -1 (unlimited) is accepted"
+                case_ ok "[$sect] $k = -1 (unlimited) is accepted" "$sect" "$k" -1
         fi
-        try "$sect" "$k" "$lo"
-        ok $? "[$sect] $k = $lo (documented minimum) is accepted"
-        try "$sect" "$k" "$((lo - 1))"
-        like "$(cat "$W/v")" "out of range" "[$sect] $k = $((lo - 1)) (below the minimum) is rejected"
-        try "$sect" "$k" "$((hi + 1))"
-        like "$(cat "$W/v")" "out of range" "[$sect] $k = $((hi + 1)) (above the maximum) is rejected"
+        case_ ok "[$sect] $k = $lo (documented minimum) is accepted" "$sect" "$k" "$lo"
+        case_ "out of range" "[$sect] $k = $((lo - 1)) (below the minimum) is rejected" "$sect" "$k" "$((lo - 1))"
+        case_ "out of range" "[$sect] $k = $((hi + 1)) (above the maximum) is rejected" "$sect" "$k" "$((hi + 1))"
 done <"$W/doc"
 for sect in host match profile cputune placement numatune guest_numa; do
-        try "$sect" no_such_key 1
-        like "$(cat "$W/v")" "unknown key 'no_such_key' in [$sect]" "[$sect] an unknown key is rejected"
+        case_ "unknown key 'no_such_key' in [$sect]" "[$sect] an unknown key is rejected" "$sect" no_such_key 1
 done
+VMPLACE_CONFDIR=$C "$CLI" validate >"$W/v" 2>&1
+ok "$([ "$(wc -l <"$W/cases")" -ge 100 ]; echo $?)" "$(wc -l <"$W/cases") profile cases validated at once"
+while IFS=$'\t' read -r f exp desc; do
+        judge "$f" "$exp" "$desc" "$W/v"
+done <"$W/cases"
 
 # ---- documented defaults are the defaults the code applies -----------------
 # For each key whose man page entry says "Default: X.", the decision with the

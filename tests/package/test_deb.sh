@@ -98,6 +98,7 @@ is "$(grep -c '^O: ' <<<"$lint")" 4 "lintian: exactly the 4 justified overrides 
 files=$(dpkg-deb -c "$DEB" | awk '{ print $6 $7 $8 }')
 for f in ./usr/libexec/vmplace/vmplace-hook ./usr/sbin/vmplace-enforce ./usr/bin/vmplace \
         ./usr/share/man/man8/vmplace.8.gz ./usr/share/man/man8/vmplace-enforce.8.gz \
+        ./usr/share/man/man8/vmplace-hook.8.gz ./usr/share/man/man5/vmplace.ini.5.gz \
         ./usr/lib/tmpfiles.d/vmplace.conf ./etc/vmplace/vmplace.ini; do
         grep -qxF "$f" <<<"$files"; ok $? "ships $f"
 done

@@ -35,7 +35,8 @@ ok "$([ -f "$MAIN" ] && [ -f "$SEL" ]; echo $?)" "build-rpm.sh made vmplace and 
 files=$(rpm -qlp "$MAIN")
 for f in /usr/libexec/vmplace/vmplace-hook /usr/sbin/vmplace-enforce /usr/bin/vmplace \
         /etc/libvirt/hooks/qemu.d/50-vmplace /etc/vmplace/vmplace.ini /usr/lib/tmpfiles.d/vmplace.conf \
-        /run/vmplace /usr/share/man/man8/vmplace.8.gz /usr/share/man/man8/vmplace-enforce.8.gz; do
+        /run/vmplace /usr/share/man/man8/vmplace.8.gz /usr/share/man/man8/vmplace-enforce.8.gz \
+        /usr/share/man/man8/vmplace-hook.8.gz /usr/share/man/man5/vmplace.ini.5.gz; do
         grep -qx -- "$f" <<<"$files"
         ok $? "vmplace holds $f"
 done

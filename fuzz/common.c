@@ -85,10 +85,15 @@ void fz_unlink(const char *rel)
                 fz_fail("unlink %s: %s", p, strerror(errno));
 }
 
-void fz_check_msg(const char *what, const char *msg)
+void fz_check_said(const char *what, const char *msg)
 {
         if (!msg || !*msg)
                 fz_fail("%s failed with an empty message", what);
+}
+
+void fz_check_msg(const char *what, const char *msg)
+{
+        fz_check_said(what, msg);
         if (strchr(msg, '\n'))
                 fz_fail("%s: message is not one line: %s", what, msg);
 }

@@ -25,10 +25,15 @@ void fz_write(const char *rel, const void *data, size_t len);
 /* Remove fz_dir()/rel if present. */
 void fz_unlink(const char *rel);
 
-/* Abort unless err holds a non-empty one-line message (SPEC style: every
- * error is one line naming what is wrong). what names the call for the
- * report. */
+/* Abort unless msg is a non-empty one-line message: what a program prints
+ * (SPEC style: every error is one line naming what is wrong; the loaders
+ * quote values with their control characters replaced). what names the
+ * call for the report. */
 void fz_check_msg(const char *what, const char *msg);
+
+/* Abort unless msg is non-empty. For the pure value parsers, whose messages
+ * quote the text as given and whose callers sanitise it. */
+void fz_check_said(const char *what, const char *msg);
 
 /* Abort with a message on stderr: an invariant of the library broke. */
 void fz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 vp_error err;
                 err.msg[0] = '\0';
                 if (vp_cpuset_parse(&a, text, lim, &err) < 0) {
-                        fz_check_msg("vp_cpuset_parse", err.msg);
+                        fz_check_said("vp_cpuset_parse", err.msg);
                         continue;
                 }
                 if (vp_cpuset_empty(&a) || (unsigned)vp_cpuset_last(&a) >= lim)

@@ -46,7 +46,7 @@ static void pure_parsers(const uint8_t *data, size_t size)
                 if (vp_sysfs_parse_cpulist(f, strlen(f), &t, &err) < 0 || !vp_cpuset_equal(&s, &t))
                         fz_fail("cpulist formatted as '%s' does not read back", f);
         } else {
-                fz_check_msg("vp_sysfs_parse_cpulist", err.msg);
+                fz_check_said("vp_sysfs_parse_cpulist", err.msg);
         }
         for (int node = -1; node < 2; node++) {
                 uint64_t total, free_kib;
@@ -55,7 +55,7 @@ static void pure_parsers(const uint8_t *data, size_t size)
                                 fz_fail("meminfo: free %llu > total %llu",
                                         (unsigned long long)free_kib, (unsigned long long)total);
                 } else {
-                        fz_check_msg("vp_sysfs_parse_meminfo", err.msg);
+                        fz_check_said("vp_sysfs_parse_meminfo", err.msg);
                 }
         }
         unsigned dist[8];
@@ -65,20 +65,20 @@ static void pure_parsers(const uint8_t *data, size_t size)
                                 if (dist[i] > VP_MAX_DISTANCE)
                                         fz_fail("distance %u over the maximum", dist[i]);
                 } else {
-                        fz_check_msg("vp_sysfs_parse_distance", err.msg);
+                        fz_check_said("vp_sysfs_parse_distance", err.msg);
                 }
         }
         int iv;
         if (vp_sysfs_parse_int(buf, size, &iv, &err) < 0)
-                fz_check_msg("vp_sysfs_parse_int", err.msg);
+                fz_check_said("vp_sysfs_parse_int", err.msg);
         if (vp_proc_parse_cmdline_isolation(buf, size, &s, &t, &err) < 0)
-                fz_check_msg("vp_proc_parse_cmdline_isolation", err.msg);
+                fz_check_said("vp_proc_parse_cmdline_isolation", err.msg);
         uint64_t ticks;
         if (vp_proc_parse_stat_starttime(buf, size, &ticks, &err) < 0)
-                fz_check_msg("vp_proc_parse_stat_starttime", err.msg);
+                fz_check_said("vp_proc_parse_stat_starttime", err.msg);
         int64_t btime;
         if (vp_proc_parse_btime(buf, size, &btime, &err) < 0)
-                fz_check_msg("vp_proc_parse_btime", err.msg);
+                fz_check_said("vp_proc_parse_btime", err.msg);
 }
 
 static void check_found(const vp_cgroup *cg, const char *root)

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                             "size '%s' = %llu KiB formats as '%s', which reads back differently", s,
                             (unsigned long long)kib, buf);
         } else {
-                fz_check_msg("vp_parse_size_kib", err.msg);
+                fz_check_said("vp_parse_size_kib", err.msg);
         }
 
         static const long long bounds[][2] = {
@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                 fz_fail("'%s' parsed to %lld outside %lld..%lld", s, v,
                                         bounds[i][0], bounds[i][1]);
                 } else {
-                        fz_check_msg("vp_parse_ll", err.msg);
+                        fz_check_said("vp_parse_ll", err.msg);
                 }
         }
         unsigned u;
@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (u < 1 || u > 65535)
                         fz_fail("'%s' parsed to %u outside 1..65535", s, u);
         } else {
-                fz_check_msg("vp_parse_uint", err.msg);
+                fz_check_said("vp_parse_uint", err.msg);
         }
 
         uint64_t v64;

@@ -10,8 +10,12 @@ BUILD_PKGS=(build-essential cmake pkg-config libxml2-dev libnuma-dev libinih-dev
 RUNTIME_PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
               numactl virtinst libxml2-utils busybox-static cpio valgrind)
 
+# --- fuzzing (fuzz/run.sh): clang 14 and its libFuzzer/sanitizer runtimes ---
+FUZZ_PKGS=(clang libclang-rt-14-dev)
+# --- end fuzzing ---
+
 missing=()
-for p in "${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}"; do
+for p in "${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${FUZZ_PKGS[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
                 missing+=("$p")
 done

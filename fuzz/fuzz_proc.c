@@ -2,8 +2,8 @@
  * (lib/sysfs_parse.c) get the input as an exact-size buffer, so ASan sees any
  * read past its end; the ones that only read files (lib/cgroup.c
  * /proc/PID/cgroup, lib/affinity.c task comm and status, lib/ledger.c
- * libvirt's NAME.pid) get it through a fake /proc and cgroup tree in the
- * scratch dir. Every parser sees every input: one corpus serves all. */
+ * libvirt's NAME.pid, a cgroup2 mount's cgroup.controllers) get it through a fake /proc and cgroup
+ * tree in the scratch dir. Every parser sees every input: one corpus serves all. */
 #include <string.h>
 
 #include "affinity.h"
@@ -29,6 +29,11 @@ static void setup(void)
         fz_write("cg1/unified/cgroup.controllers", "", 0);
         fz_mkdir(V2_DOM "/libvirt/emulator");
         fz_write("cg2/cgroup.controllers", "cpuset cpu io memory pids\n", 26);
+        /* pid 2 sits in a v2 group; cg3/cgroup.controllers is the input */
+        fz_mkdir("cg3/machine.slice/machine-qemu\\x2d2\\x2dvm.scope/libvirt");
+        fz_mkdir("proc/2");
+        static const char v2line[] = "0::/machine.slice/machine-qemu\\x2d2\\x2dvm.scope/libvirt\n";
+        fz_write("proc/2/cgroup", v2line, sizeof(v2line) - 1);
         fz_mkdir("proc/1/task/1");
         fz_mkdir("proc/1/task/2");
         fz_write("proc/1/task/1/comm", "qemu-system-x86\n", 16);
@@ -112,6 +117,25 @@ static void proc_cgroup(const uint8_t *data, size_t size)
         }
 }
 
+/* a cgroup2 mount's cgroup.controllers: which controllers v2 has */
+static void controllers(const uint8_t *data, size_t size)
+{
+        fz_write("cg3/cgroup.controllers", data, size);
+        _cleanup_free_ char *root = fz_path("cg3");
+        _cleanup_free_ char *proc = fz_path("proc");
+        vp_cgroup_version v = vp_cgroup_detect(root);
+        vp_cgroup cg;
+        vp_error err;
+        if (vp_cgroup_find(root, proc, 2, &cg, &err) == 0) {
+                check_found(&cg, root);
+                if (v != VP_CGROUP_V2 && cg.c[VP_CG_CPU].found)
+                        fz_fail("cpu found on a v2-only tree detected as v1");
+                vp_cgroup_free(&cg);
+        } else {
+                fz_check_msg("vp_cgroup_find (controllers)", err.msg);
+        }
+}
+
 /* a thread's comm (vCPU / iothread names) and status (Cpus_allowed_list) */
 static void proc_task(const uint8_t *data, size_t size)
 {
@@ -161,6 +185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setup();
         pure_parsers(data, size);
         proc_cgroup(data, size);
+        controllers(data, size);
         proc_task(data, size);
         pid_file(data, size);
         return 0;

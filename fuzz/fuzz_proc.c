@@ -2,8 +2,10 @@
  * (lib/sysfs_parse.c) get the input as an exact-size buffer, so ASan sees any
  * read past its end; the ones that only read files (lib/cgroup.c
  * /proc/PID/cgroup, lib/affinity.c task comm and status, lib/ledger.c
- * libvirt's NAME.pid, a cgroup2 mount's cgroup.controllers) get it through a fake /proc and cgroup
- * tree in the scratch dir. Every parser sees every input: one corpus serves all. */
+ * libvirt's NAME.pid, a cgroup2 mount's cgroup.controllers) get it through a
+ * fake /proc and cgroup tree in the scratch dir; cgroup files read back by
+ * vp_cgroup_verify through its io hook. Every parser sees every input: one
+ * corpus serves all. */
 #include <string.h>
 
 #include "affinity.h"
@@ -136,6 +138,40 @@ static void controllers(const uint8_t *data, size_t size)
         }
 }
 
+/* What the enforcer reads back from cgroup files: every file holds the input. */
+static int read_input(void *ctx, const char *path, char **out)
+{
+        (void)path;
+        const vp_cgwrite *in = ctx; /* value: the input as a C string */
+        *out = vp_xstrdup(in->value);
+        return 0;
+}
+
+static void readback(const uint8_t *data, size_t size)
+{
+        _cleanup_free_ char *text = vp_xmalloc(size + 1);
+        memcpy(text, data, size);
+        text[size] = '\0';
+        vp_cgwrite in = {NULL, text};
+        vp_cgroup_io io = {read_input, NULL, &in};
+        vp_cgroup cg = {.pid = 1, .version = VP_CGROUP_V1};
+        for (int c = 0; c < VP_CG__NCONTROLLERS; c++)
+                cg.c[c] = (vp_cgroup_ctl){true, VP_CGROUP_V1, "/d", "/d/libvirt"};
+        vp_cgwrite ws[] = {
+            {"cpu.shares", "1024"},         {"cpu.cfs_quota_us", "-1"},
+            {"vcpu0/cpuset.cpus", "0-3,8"}, {"emulator/cpuset.mems", "0"},
+            {"cpu.max", "max 100000"},
+        };
+        vp_cgwrites w = {ws, VP_ARRAY_SIZE(ws)};
+        vp_drifts d = {0};
+        vp_error err;
+        if (vp_cgroup_verify(&cg, &w, &io, &d, &err) < 0)
+                fz_fail("vp_cgroup_verify on fixed names: %s", err.msg);
+        if (d.n > w.n)
+                fz_fail("vp_cgroup_verify: %zu drifts for %zu files", d.n, w.n);
+        vp_drifts_free(&d);
+}
+
 /* a thread's comm (vCPU / iothread names) and status (Cpus_allowed_list) */
 static void proc_task(const uint8_t *data, size_t size)
 {
@@ -186,6 +222,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pure_parsers(data, size);
         proc_cgroup(data, size);
         controllers(data, size);
+        readback(data, size);
         proc_task(data, size);
         pid_file(data, size);
         return 0;

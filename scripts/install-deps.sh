@@ -27,8 +27,18 @@ PACKAGING_PKGS=(rpm rpmlint selinux-policy-dev checkpolicy semodule-utils setool
 RUNTIME_PKGS+=(groff-base man-db python3)
 # --- end man pages ------------------------------------------------------------
 
+# --- fuzzing (fuzz/run.sh): clang 14 and its libFuzzer/sanitizer runtimes ---
+FUZZ_PKGS=(clang libclang-rt-14-dev)
+# --- end fuzzing ---
+
 missing=()
-for p in "${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${DEB_PKGS[@]}" "${PACKAGING_PKGS[@]}"; do
+# every *_PKGS array above, so that a new block needs no change here
+all=()
+for a in $(compgen -A variable | grep '_PKGS$'); do
+        n="$a[@]"
+        all+=("${!n}")
+done
+for p in "${all[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
                 missing+=("$p")
 done

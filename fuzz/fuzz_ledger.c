@@ -1,0 +1,149 @@
+/* The JSON state under VMPLACE_RUNDIR that a crash or a full disk could
+ * leave corrupted: ledger.json (lib/ledger.c over lib/jsonfile.c) and the
+ * metrics drift state (lib/metrics.c). Input: the ledger, optionally followed
+ * by a "\n%%\n" line and the metrics state. What loads must save, and load
+ * back equal; the planner's refloat and reclaim, vmplace status and the
+ * Prometheus output then run on it. */
+#include <string.h>
+
+#include "common.h"
+#include "config.h"
+#include "ledger.h"
+#include "metrics.h"
+#include "plan.h"
+#include "status.h"
+#include "topology.h"
+
+static vp_topology *topo;
+static vp_config *cfg;
+
+static void setup(void)
+{
+        if (topo)
+                return;
+        vp_error err;
+        vp_diag diag = {0};
+        if (vp_topology_load(FUZZ_DATA "/topo/2node-smt", &topo, &err) < 0)
+                fz_fail("topology: %s", err.msg);
+        if (vp_config_load(FUZZ_DATA "/config/good", false, &cfg, &diag) < 0)
+                fz_fail("config %s/config/good does not load", FUZZ_DATA);
+        vp_diag_free(&diag);
+        fz_mkdir("run/domains");
+        fz_mkdir("copy/domains");
+        fz_mkdir("conf");
+        fz_mkdir("lvrun");
+        fz_mkdir("proc");
+}
+
+static bool same_entry(const vp_ledger_entry *a, const vp_ledger_entry *b)
+{
+#define SAME_STR(f) ((!a->f && !b->f) || (a->f && b->f && !strcmp(a->f, b->f)))
+        if (!SAME_STR(name) || !SAME_STR(uuid) || !SAME_STR(profile) || !SAME_STR(matched_by) ||
+            !SAME_STR(state))
+                return false;
+#undef SAME_STR
+        if (a->kind != b->kind || a->created != b->created || a->pid != b->pid ||
+            a->n_mem != b->n_mem || !vp_cpuset_equal(&a->held, &b->held) ||
+            !vp_cpuset_equal(&a->vcpu_cpus, &b->vcpu_cpus) ||
+            !vp_cpuset_equal(&a->emulator_cpus, &b->emulator_cpus) ||
+            !vp_cpuset_equal(&a->nodes, &b->nodes))
+                return false;
+        for (size_t i = 0; i < a->n_mem; i++)
+                if (a->mem[i].node != b->mem[i].node || a->mem[i].kib != b->mem[i].kib)
+                        return false;
+        return true;
+}
+
+static void round_trip(const char *run, const char *copy)
+{
+        vp_ledger l = {0}, back = {0};
+        vp_error err;
+        err.msg[0] = '\0';
+        if (vp_ledger_load(run, &l, &err) < 0) {
+                fz_check_msg("vp_ledger_load", err.msg);
+                if (l.n || l.n_prev)
+                        fz_fail("a ledger that failed to load is not empty");
+                return;
+        }
+        if (vp_ledger_save(copy, &l, &err) < 0)
+                fz_fail("a ledger that loaded does not save: %s", err.msg);
+        if (vp_ledger_load(copy, &back, &err) < 0)
+                fz_fail("a saved ledger does not load: %s", err.msg);
+        if (back.n != l.n || back.n_prev != l.n_prev)
+                fz_fail("round trip: %zu/%zu entries became %zu/%zu", l.n, l.n_prev, back.n,
+                        back.n_prev);
+        for (size_t i = 0; i < l.n; i++)
+                if (!same_entry(&l.entries[i], &back.entries[i]))
+                        fz_fail("round trip changed entry %zu (%s)", i, l.entries[i].name);
+        for (size_t i = 0; i < l.n_prev; i++)
+                if (strcmp(l.prev[i].uuid, back.prev[i].uuid) ||
+                    !vp_cpuset_equal(&l.prev[i].held, &back.prev[i].held) ||
+                    l.prev[i].released != back.prev[i].released)
+                        fz_fail("round trip changed previous %zu", i);
+        vp_ledger_free(&back);
+
+        /* what the hook does with a loaded ledger */
+        vp_cpuset held;
+        vp_ledger_held(&l, NULL, &held);
+        for (unsigned n = 0; n < 3; n++)
+                (void)vp_ledger_committed_kib(&l, n, l.n ? l.entries[0].uuid : NULL);
+        (void)vp_plan_refloat(&l, &cfg->host, topo);
+        _cleanup_free_ char *lv = fz_path("lvrun");
+        _cleanup_free_ char *proc = fz_path("proc");
+        char **names = NULL;
+        /* no QEMU runs in the fake tree: entries created before 2100 go */
+        size_t before = l.n;
+        size_t dropped = vp_ledger_reclaim(&l, copy, lv, proc, 4102444800, &names);
+        for (size_t i = 0; i < dropped; i++)
+                free(names[i]);
+        free(names);
+        if (dropped + l.n != before)
+                fz_fail("reclaim dropped %zu of %zu entries but %zu remain", dropped, before, l.n);
+        vp_ledger_free(&l);
+}
+
+static void status_and_metrics(const char *run)
+{
+        _cleanup_free_ char *conf = fz_path("conf");
+        _cleanup_free_ char *lv = fz_path("lvrun");
+        _cleanup_free_ char *proc = fz_path("proc");
+        _cleanup_free_ char *cg = fz_path("cgroup");
+        vp_paths p = {.confdir = conf,
+                      .rundir = run,
+                      .sysfs = FUZZ_DATA "/topo/2node-smt",
+                      .cgroup_root = cg,
+                      .proc = proc,
+                      .libvirt_rundir = lv,
+                      .libvirt_confdir = lv};
+        vp_status st;
+        vp_error err;
+        if (vp_status_collect(&p, 1700000000, &st, &err) < 0) {
+                fz_check_msg("vp_status_collect", err.msg);
+                return;
+        }
+        uint64_t total = 0;
+        if (vp_metrics_count_drift(run, &st, &total, &err) < 0)
+                fz_check_msg("vp_metrics_count_drift", err.msg);
+        free(vp_metrics_format(&st, 1700000000, &total));
+        vp_status_free(&st);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        if (size > 1 << 20)
+                return 0;
+        setup();
+        const uint8_t *parts[2];
+        size_t lens[2];
+        size_t n = fz_split(data, size, parts, lens, 2);
+        fz_write("run/ledger.json", parts[0], lens[0]);
+        if (n > 1)
+                fz_write("run/metrics.state", parts[1], lens[1]);
+        else
+                fz_unlink("run/metrics.state");
+        _cleanup_free_ char *run = fz_path("run");
+        _cleanup_free_ char *copy = fz_path("copy");
+        round_trip(run, copy);
+        status_and_metrics(run);
+        return 0;
+}

@@ -79,15 +79,25 @@ static json_object *recorded_writes(const vp_paths *p, const char *uuid)
         return cg;
 }
 
+/* KEY's value in a {file, value} object of a plan's "cgroup" list when it is
+ * a string, else NULL: plan.json is a file under /run that a crash or an
+ * admin can leave damaged. */
+static const char *str_field(json_object *w, const char *key)
+{
+        json_object *v;
+        if (!json_object_object_get_ex(w, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
+}
+
 static const char *write_value(json_object *list, const char *file)
 {
-        size_t n = list ? json_object_array_length(list) : 0;
+        size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
         for (size_t i = 0; i < n; i++) {
-                json_object *w = json_object_array_get_idx(list, i), *f, *v;
-                if (json_object_object_get_ex(w, "file", &f) &&
-                    json_object_object_get_ex(w, "value", &v) &&
-                    strcmp(json_object_get_string(f), file) == 0)
-                        return json_object_get_string(v);
+                json_object *w = json_object_array_get_idx(list, i);
+                const char *f = str_field(w, "file"), *v = str_field(w, "value");
+                if (f && v && strcmp(f, file) == 0)
+                        return v;
         }
         return NULL;
 }
@@ -101,26 +111,26 @@ static void add_change(outcome *o, const char *file, const char *before, const c
 
 /* Files whose planned value changed, appeared or left the plan. A file that
  * left keeps its value in the kernel until the VM restarts, as with libvirt
- * when an element is removed from a running domain's XML. */
+ * when an element is removed from a running domain's XML. Entries that are
+ * not {file: string, value: string} are skipped. */
 static void diff_writes(outcome *o, json_object *before, json_object *after)
 {
-        size_t na = after ? json_object_array_length(after) : 0;
-        size_t nb = before ? json_object_array_length(before) : 0;
+        size_t na =
+            json_object_is_type(after, json_type_array) ? json_object_array_length(after) : 0;
+        size_t nb =
+            json_object_is_type(before, json_type_array) ? json_object_array_length(before) : 0;
         for (size_t i = 0; i < na; i++) {
-                json_object *f;
-                if (!json_object_object_get_ex(json_object_array_get_idx(after, i), "file", &f))
+                const char *file = str_field(json_object_array_get_idx(after, i), "file");
+                const char *a = file ? write_value(after, file) : NULL;
+                if (!a)
                         continue;
-                const char *file = json_object_get_string(f);
-                const char *a = write_value(after, file), *b = write_value(before, file);
+                const char *b = write_value(before, file);
                 if (!b || strcmp(a, b) != 0)
                         add_change(o, file, b, a);
         }
         for (size_t i = 0; i < nb; i++) {
-                json_object *f;
-                if (!json_object_object_get_ex(json_object_array_get_idx(before, i), "file", &f))
-                        continue;
-                const char *file = json_object_get_string(f);
-                if (!write_value(after, file))
+                const char *file = str_field(json_object_array_get_idx(before, i), "file");
+                if (file && write_value(before, file) && !write_value(after, file))
                         add_change(o, file, write_value(before, file), "(left as is)");
         }
 }

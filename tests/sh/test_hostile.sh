@@ -384,6 +384,37 @@ hostile_name "shell metacharacters" '$(touch pwned);`id`|x&y>z' 0 "" "$NAMESTATE
 domxml "bad-utf8" "$U3" 1 64 >"$IO/name.xml"
 IN=$IO/name.xml row "name invalid UTF-8 in argv: reconnect exits 0" 0 0 "" "$NAMESTATE" hook $'bad\xff\xfeutf8' reconnect begin -
 IN=$IO/name.xml row "name invalid UTF-8 in argv: release" 0 0 "" "" hook $'bad\xff\xfeutf8' release end -
+# syslog: a newline in the name must not split a record (a socket stands in
+# for /dev/log in a private mount namespace, as in test_hook_syslog.sh)
+restore
+NL="hn$$"$'\n'second
+domxml "hn$$-ok" "$U3" 1 64 >"$IO/nl.xml"
+cat >"$IO/syslog.sh" <<SH
+python3 - "$IO/log" <<'PY' &
+import os, socket, sys
+p = "/dev/log.vmplace-hostile"
+if os.path.exists(p): os.unlink(p)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(p); s.settimeout(2)
+with open(sys.argv[1], "w") as out:
+    try:
+        while True: out.write(s.recv(8192).decode(errors="replace").rstrip("\\n") + "\\n"); out.flush()
+    except socket.timeout: pass
+os.unlink(p)
+PY
+while [ ! -S /dev/log.vmplace-hostile ]; do sleep 0.05; done
+if [ -S /dev/log ]; then mount --bind /dev/log.vmplace-hostile /dev/log
+else ln -sfn /dev/log.vmplace-hostile /dev/log; trap 'rm -f /dev/log' EXIT; fi
+for op in "prepare begin" "started begin" "reconnect begin" "release end"; do
+        "$HOOK" "\$1" \$op - <"$IO/nl.xml" 2>/dev/null
+done
+wait
+SH
+if [ -S /dev/log ]; then unshare -m bash "$IO/syslog.sh" "$NL"; else bash "$IO/syslog.sh" "$NL"; fi
+grep -a "hn$$" "$IO/log" | sed 's/^/# syslog: /'
+is "$(grep -ac "hn$$?second \(started\|reconnect\): enforcement failed" "$IO/log")" 2 \
+        "syslog: started and reconnect (no QEMU) logged as one record each, '?' for the newline"
+is "$(grep -ac '^second' "$IO/log")" 0 "syslog: no record split by the newline"
+
 ok $([ ! -e /etc/x.pid ] && [ ! -e /etc/x.xml ] && [ ! -e "$W/pwned" ] && [ ! -e pwned ]; echo $?) \
         "no file outside the scratch dir, no command run"
 

@@ -37,11 +37,14 @@ static json_object *result_json(const vp_enforce_result *r)
 
 static void print_human(const vp_enforce_result *r, bool check)
 {
+        /* names come from argv and errors quote them: one line each */
+        _cleanup_free_ char *name = vp_one_line(vp_xstrdup(r->name ? r->name : ""));
         if (r->error) {
-                fprintf(stderr, "vmplace-enforce: %s: %s\n", r->name, r->error);
+                _cleanup_free_ char *why = vp_one_line(vp_xstrdup(r->error));
+                fprintf(stderr, "vmplace-enforce: %s: %s\n", name, why);
                 return;
         }
-        printf("%s: %s (pid %ld, cgroup v%d, %zu files)\n", r->name,
+        printf("%s: %s (pid %ld, cgroup v%d, %zu files)\n", name,
                r->drift.n ? "drift" : (check ? "matches its plan" : "enforced"), r->pid,
                (int)r->version, r->writes);
         for (size_t i = 0; i < r->drift.n; i++)

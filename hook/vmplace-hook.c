@@ -2,6 +2,7 @@
  * the domain XML on stdin (SPEC section 4). It never calls back into libvirt
  * (libvirt holds the domain's job while hooks run) and starts no children. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -23,6 +24,38 @@ static void usage(FILE *f)
                 "the domain's CPUs and memory. Every other operation is a no-op.\n");
 }
 
+/* Every line the hook writes quotes hostile input (a domain name may hold a
+ * newline, messages quote XML and config values): libvirt shows stderr to
+ * whoever started the domain and syslog keeps one record per line, so each
+ * message is flattened to one line first. */
+static char *flatten(const char *fmt, va_list ap)
+{
+        char *msg = NULL;
+        return vasprintf(&msg, fmt, ap) < 0 ? NULL : vp_one_line(msg);
+}
+
+static void hook_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void hook_log(int prio, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        _cleanup_free_ char *msg = flatten(fmt, ap);
+        va_end(ap);
+        if (msg)
+                syslog(prio, "%s", msg);
+}
+
+static void hook_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void hook_err(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        _cleanup_free_ char *msg = flatten(fmt, ap);
+        va_end(ap);
+        if (msg)
+                fprintf(stderr, "%s\n", msg);
+}
+
 /* Decide for prepare (print = false) or migrate/restore (print = true). */
 static int decide_op(const vp_paths *paths, const char *name, const char *xml, size_t len,
                      bool print, const char *op)
@@ -36,23 +69,23 @@ static int decide_op(const vp_paths *paths, const char *name, const char *xml, s
                 /* Without a decision there is no placement guarantee: refuse,
                  * unless the host said warn (known only if the config loaded). */
                 bool warn = d.cfg && d.cfg->host.on_error == VP_ONERR_WARN;
-                fprintf(stderr, "vmplace: %s: %s\n", name, err.msg);
-                syslog(warn ? LOG_WARNING : LOG_ERR, "%s %s: %s%s", name, op, err.msg,
-                       warn ? " (on_error=warn: starting unplaced)" : "");
+                hook_err("vmplace: %s: %s", name, err.msg);
+                hook_log(warn ? LOG_WARNING : LOG_ERR, "%s %s: %s%s", name, op, err.msg,
+                         warn ? " (on_error=warn: starting unplaced)" : "");
                 rc = warn ? 0 : 1;
         } else if (!d.profile) {
                 /* unmanaged: nothing to say, nothing to print */
         } else if (d.plan.refusal) {
                 bool warn = d.on_error == VP_ONERR_WARN;
-                syslog(warn ? LOG_WARNING : LOG_ERR, "%s%s", d.plan.refusal + strlen("vmplace: "),
-                       warn ? " (on_error=warn: starting unplaced)" : " (start refused)");
+                hook_log(warn ? LOG_WARNING : LOG_ERR, "%s%s", d.plan.refusal + strlen("vmplace: "),
+                         warn ? " (on_error=warn: starting unplaced)" : " (start refused)");
                 if (!warn) {
-                        fprintf(stderr, "%s\n", d.plan.refusal);
+                        hook_err("%s", d.plan.refusal);
                         rc = 1;
                 }
         } else {
-                syslog(LOG_INFO, "%s %s: profile %s (%s): %s", d.plan.domain, op, d.plan.profile,
-                       d.plan.matched_by, d.plan.reason);
+                hook_log(LOG_INFO, "%s %s: profile %s (%s): %s", d.plan.domain, op, d.plan.profile,
+                         d.plan.matched_by, d.plan.reason);
                 if (print && d.xml_out)
                         fputs(d.xml_out, stdout);
         }
@@ -95,10 +128,10 @@ static int release_op(const vp_paths *paths, const char *name, const char *xml, 
         vp_error err = {{0}};
         int r = vp_release(paths, name, uuid, &err);
         if (r < 0)
-                syslog(LOG_ERR, "%s release: %s", name, err.msg);
+                hook_log(LOG_ERR, "%s release: %s", name, err.msg);
         /* floating VMs widen onto the CPUs this one held */
         else if (r == 1 && vp_enforce_floating(paths, uuid) > 0)
-                syslog(LOG_WARNING, "%s release: some floating VMs could not be widened", name);
+                hook_log(LOG_WARNING, "%s release: some floating VMs could not be widened", name);
         return 0; /* a stopped VM is gone either way; never fail here */
 }
 
@@ -117,14 +150,17 @@ static int enforce_op(const vp_paths *paths, const char *name, const char *op, c
                 vp_decision d;
                 vp_error err = {{0}};
                 if (vp_decide(paths, xml, len, VP_DECIDE_COMMIT, &d, &err) < 0)
-                        syslog(LOG_WARNING, "%s %s: cannot re-plan: %s", name, op, err.msg);
+                        hook_log(LOG_WARNING, "%s %s: cannot re-plan: %s", name, op, err.msg);
                 else if (d.profile && d.plan.refusal)
-                        syslog(LOG_WARNING, "%s %s: running unplaced: %s", name, op,
-                               d.plan.refusal + strlen("vmplace: "));
+                        hook_log(LOG_WARNING, "%s %s: running unplaced: %s", name, op,
+                                 d.plan.refusal + strlen("vmplace: "));
                 vp_decision_free(&d);
                 rc = vp_enforce_domain(paths, name, uuid, 0, &r);
         }
-        if (rc == -ENOENT) { /* unmanaged */
+        /* Unmanaged means no ledger entry (r.uuid unset). An entry whose QEMU,
+         * cgroup or state file is missing fails with -ENOENT too: that is an
+         * enforcement failure to report, not a domain to skip silently. */
+        if (rc == -ENOENT && !r.uuid) {
                 vp_enforce_result_free(&r);
                 return 0;
         }
@@ -132,21 +168,21 @@ static int enforce_op(const vp_paths *paths, const char *name, const char *op, c
         if (rc < 0 || rc == 1) {
                 const char *why = rc < 0 ? r.error : "values did not read back as written";
                 bool refuse = !never_fail && on_error_of(paths, r.profile) == VP_ONERR_REFUSE;
-                syslog(refuse ? LOG_ERR : LOG_WARNING, "%s %s: enforcement failed: %s%s", name, op,
-                       why, refuse ? " (on_error=refuse: libvirt stops the VM)" : "");
+                hook_log(refuse ? LOG_ERR : LOG_WARNING, "%s %s: enforcement failed: %s%s", name,
+                         op, why, refuse ? " (on_error=refuse: libvirt stops the VM)" : "");
                 if (refuse) {
-                        fprintf(stderr, "vmplace: %s: enforcement failed: %s\n", name, why);
+                        hook_err("vmplace: %s: enforcement failed: %s", name, why);
                         exit_code = 1;
                 }
         } else {
-                syslog(LOG_INFO, "%s %s: enforced (%zu cgroup files, pid %ld, cgroup v%d)", name,
-                       op, r.writes, r.pid, (int)r.version);
+                hook_log(LOG_INFO, "%s %s: enforced (%zu cgroup files, pid %ld, cgroup v%d)", name,
+                         op, r.writes, r.pid, (int)r.version);
         }
         /* only CPUs a dedicated VM holds narrow the floating VMs */
         bool dedicated = r.kind == VP_KIND_DEDICATED;
         vp_enforce_result_free(&r);
         if (dedicated && vp_enforce_floating(paths, uuid) > 0)
-                syslog(LOG_WARNING, "%s %s: some floating VMs could not be narrowed", name, op);
+                hook_log(LOG_WARNING, "%s %s: some floating VMs could not be narrowed", name, op);
         return exit_code;
 }
 
@@ -181,8 +217,8 @@ int main(int argc, char **argv)
         vp_error err = {{0}};
         int r = vp_read_stream(stdin, VP_DOMAIN_XML_MAX, &xml, &len, &err);
         if (r < 0 && (prepare || migrate)) {
-                fprintf(stderr, "vmplace: %s: reading the domain XML: %s\n", name, err.msg);
-                syslog(LOG_ERR, "%s %s: reading the domain XML: %s", name, op, err.msg);
+                hook_err("vmplace: %s: reading the domain XML: %s", name, err.msg);
+                hook_log(LOG_ERR, "%s %s: reading the domain XML: %s", name, op, err.msg);
                 return 1;
         }
         int rc = 0;

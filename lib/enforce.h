@@ -41,7 +41,9 @@ int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned f
 /* Enforce the domain named (or with this uuid) under the ledger lock and
  * record the outcome in its entry (state "enforced" or "drift", pid).
  * Returns 0 when enforced without drift, 1 with drift left, -ENOENT when the
- * domain has no ledger entry, other -errno on failure (r->error). */
+ * domain has no ledger entry, other -errno on failure (r->error). A failure
+ * of the entry's enforcement can be -ENOENT too (a missing pid file, cgroup or
+ * state file): r->uuid is set exactly when the entry was found. */
 int vp_enforce_domain(const vp_paths *paths, const char *name, const char *uuid, unsigned flags,
                       vp_enforce_result *r);
 

@@ -219,3 +219,11 @@ bool vp_utf8_valid(const char *s)
         }
         return true;
 }
+
+char *vp_one_line(char *s)
+{
+        for (unsigned char *p = (unsigned char *)s; p && *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        *p = '?';
+        return s;
+}

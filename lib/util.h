@@ -94,4 +94,8 @@ size_t vp_utf8_len(const char *s);
 /* true when the whole NUL-terminated s is valid UTF-8. */
 bool vp_utf8_valid(const char *s);
 
+/* Make s safe for one log or stderr line, in place: every control character
+ * (a newline in a domain name would split the line) becomes '?'. Returns s. */
+char *vp_one_line(char *s);
+
 #endif

@@ -461,6 +461,10 @@ SETUP=s_nostate IN=$IO/db1.xml row "state file missing: started refuses" 1 1 "^v
 SETUP=s_nostate IN=$IO/db1.xml row "state file missing: reconnect exits 0 (re-planned)" 0 0 "" "^$R/" hook db-1 reconnect begin -
 s_badstate() { printf '<domain><name>db-1</name>' >"$W/$R/domains/$U1.xml"; }
 SETUP=s_badstate IN=$IO/db1.xml row "state file truncated: reconnect exits 0 (re-planned)" 0 0 "" "^$R/" hook db-1 reconnect begin -
+# a damaged plan.json (a crash, an admin's editor): apply re-plans from the
+# recorded input and reports what it changed; non-string entries are skipped
+s_badplan() { printf '{"cgroup": [{"file": null, "value": 7}, {"value": "1"}, 3]}' >"$W/$R/domains/$U1.plan.json"; }
+SETUP=s_badplan row "plan.json damaged: vmplace apply re-plans" 0 0 "" "^$R/" cli apply db-1
 # QEMU died between prepare and started: the pid file names a dead pid
 s_died() {
         "$HOOK" db-2 prepare begin - <"$IO/db2.xml"

@@ -9,6 +9,10 @@ BUILD_PKGS=(build-essential cmake pkg-config libxml2-dev libnuma-dev libinih-dev
             libvirt-dev libicu-dev liblzma-dev zlib1g-dev)
 RUNTIME_PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
               numactl virtinst libxml2-utils busybox-static cpio valgrind)
+# --- crash safety (tests/sh/test_crash_ledger.sh): strace delivers SIGKILL
+# to the hook on entry to a chosen syscall of a ledger update
+RUNTIME_PKGS+=(strace)
+# --- end crash safety
 
 missing=()
 for p in "${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}"; do

@@ -70,6 +70,8 @@ static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t
                 vp_state_remove(paths->rundir, p->uuid);
                 return r;
         }
+        /* the ledger as saved no longer has the reclaimed entries */
+        vp_state_sweep(paths->rundir, &d->ledger);
         d->committed = true;
         return 0;
 }
@@ -103,10 +105,12 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
         }
         r = vp_ledger_load(paths->rundir, &d->ledger, err);
         if (r == 0 && (flags & VP_DECIDE_COMMIT)) {
-                vp_ledger_reclaim(&d->ledger, paths->rundir, paths->libvirt_rundir, paths->proc,
-                                  (int64_t)time(NULL), NULL);
-                /* state files a killed commit or release left behind */
+                /* state files a killed commit or release left behind, or of
+                 * entries reclaimed by an earlier commit: swept against the
+                 * ledger as saved, before this reclaim changes it in memory */
                 vp_state_sweep(paths->rundir, &d->ledger);
+                vp_ledger_reclaim(&d->ledger, paths->libvirt_rundir, paths->proc,
+                                  (int64_t)time(NULL), NULL);
         }
         if (r == 0 && (flags & VP_DECIDE_REPLAN) && d->dom->uuid)
                 vp_ledger_remove(&d->ledger, d->dom->uuid, (int64_t)time(NULL));

@@ -799,8 +799,8 @@ bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
         return vp_libvirt_alive(libvirt_rundir, procdir, e->name, &pid);
 }
 
-size_t vp_ledger_reclaim(vp_ledger *l, const char *rundir, const char *libvirt_rundir,
-                         const char *procdir, int64_t now, char ***names)
+size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *procdir, int64_t now,
+                         char ***names)
 {
         size_t n = 0;
         char **out = NULL;
@@ -813,7 +813,10 @@ size_t vp_ledger_reclaim(vp_ledger *l, const char *rundir, const char *libvirt_r
                         continue;
                 }
                 char *name = vp_xstrdup(e->name);
-                vp_state_remove(rundir, e->uuid);
+                /* The state files stay until the ledger without the entry is
+                 * saved (vp_state_sweep removes them then): removing them now
+                 * left an entry without state files whenever the caller was
+                 * refused or killed before saving (found by the crash test). */
                 remove_at(l, i, now);
                 if (names) {
                         out = vp_xrealloc(out, (n + 1) * sizeof(*out));

@@ -108,11 +108,12 @@ void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out);
 
 /* Drop entries whose QEMU is gone (no libvirt_rundir/NAME.pid, or its pid has
  * no procdir/PID) and whose created is older than VP_LEDGER_STALE_SECONDS
- * before now (now - created > 60); dropping records them in prev and
- * removes their state files. Returns how many were dropped; when names is
+ * before now (now - created > 60); dropping records them in prev. Their
+ * state files stay: vp_state_sweep removes them under the lock once a
+ * ledger without the entries was saved. Returns how many were dropped; when names is
  * non-NULL it receives a malloc'd array of malloc'd names (NULL when none). */
-size_t vp_ledger_reclaim(vp_ledger *l, const char *rundir, const char *libvirt_rundir,
-                         const char *procdir, int64_t now, char ***names);
+size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *procdir, int64_t now,
+                         char ***names);
 /* The QEMU pid in libvirt's LIBVIRT_RUNDIR/NAME.pid. Returns 0; -ENOENT
  * when there is no pid file ("NAME is not running"); -EINVAL when NAME
  * cannot be a file name; -EBADMSG when the file holds no valid pid; another

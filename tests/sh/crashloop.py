@@ -30,7 +30,7 @@ RUNDIR = os.environ["VMPLACE_RUNDIR"]
 LVRUN = os.environ["VMPLACE_LIBVIRT_RUNDIR"]
 POOL = ledgercheck.expand(os.environ["POOL"])
 NDOM = 16
-TIMEOUT = 10  # s: a hook call waiting longer means a lock left held
+TIMEOUT = 30  # s: a hook call waiting longer means a lock left held (ASan, loaded host)
 
 # Each step: (ops it applies to, strace -e inject spec, name). The syscalls
 # of an update, in order: prepare writes plan.json, xml, input.xml (each

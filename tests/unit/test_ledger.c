@@ -572,7 +572,7 @@ static void test_reclaim(void)
         ok(alive_ok, "entry_alive only for the live pid files");
 
         char **names = NULL;
-        size_t n = vp_ledger_reclaim(&l, run, lv, proc, NOW, &names);
+        size_t n = vp_ledger_reclaim(&l, lv, proc, NOW, &names);
         size_t want_gone = 0;
         bool all_right = true;
         for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
@@ -585,31 +585,33 @@ static void test_reclaim(void)
                 char *plan = vp_xasprintf("%s/domains/%s.plan.json", run, u);
                 char *xml = vp_xasprintf("%s/domains/%s.xml", run, u);
                 bool files = exists(plan) && exists(xml);
-                bool no_files = !exists(plan) && !exists(xml);
                 const vp_ledger_prev *pv = vp_ledger_previous(&l, u);
                 if (cases[i].keep) {
                         ok(present && !listed && files && !pv, "'%s' kept with its state files",
                            cases[i].name);
                 } else {
                         want_gone++;
-                        ok(!present && listed && no_files && pv && pv->released == NOW &&
+                        ok(!present && listed && files && pv && pv->released == NOW &&
                                vp_cpuset_test(&pv->held, (unsigned)i + 1),
-                           "'%s' reclaimed, state files gone, previous recorded", cases[i].name);
+                           "'%s' reclaimed, state files kept until saved, previous recorded",
+                           cases[i].name);
                 }
                 all_right &= present == cases[i].keep;
                 free(plan);
                 free(xml);
         }
         is_int(n, want_gone, "reclaim count");
+        is_int((int)vp_state_sweep(run, &l), (int)(2 * want_gone),
+               "once saved, the sweep removes the reclaimed entries' plan.json and xml");
         is_int(l.n, VP_ARRAY_SIZE(cases) - want_gone, "remaining entries");
         ok(all_right, "exactly the expected entries remain");
         for (size_t j = 0; j < n; j++)
                 free(names[j]);
         free(names);
 
-        n = vp_ledger_reclaim(&l, run, lv, proc, NOW, &names);
+        n = vp_ledger_reclaim(&l, lv, proc, NOW, &names);
         ok(n == 0 && names == NULL, "second reclaim drops nothing");
-        n = vp_ledger_reclaim(&l, run, lv, proc, NOW + 1000, NULL);
+        n = vp_ledger_reclaim(&l, lv, proc, NOW + 1000, NULL);
         is_int(n, 3, "later, the young ones go too (names NULL allowed)");
 
         /* a caller bug (no uuid) must not wedge reclaim */
@@ -618,7 +620,7 @@ static void test_reclaim(void)
         free(e.uuid);
         e.uuid = NULL;
         vp_ledger_put(&z, &e);
-        n = vp_ledger_reclaim(&z, run, lv, proc, NOW, NULL);
+        n = vp_ledger_reclaim(&z, lv, proc, NOW, NULL);
         ok(n == 1 && z.n == 0 && z.n_prev == 0, "an entry without uuid is reclaimed, no previous");
         vp_ledger_free(&z);
         free(lv);

@@ -145,11 +145,14 @@ static int enforce_op(const vp_paths *paths, const char *name, const char *op, c
         _cleanup_free_ char *uuid = uuid_of(xml, len);
         vp_enforce_result r;
         int rc = vp_enforce_domain(paths, name, uuid, 0, &r);
-        if (rc == -ENOENT && never_fail) {
+        /* No entry, or state files of an interrupted update (-ESTALE): plan
+         * again, keeping the CPUs the entry holds when they still fit. */
+        if ((rc == -ENOENT || rc == -ESTALE) && never_fail) {
+                unsigned flags = VP_DECIDE_COMMIT | (rc == -ESTALE ? VP_DECIDE_REPLAN : 0);
                 vp_enforce_result_free(&r);
                 vp_decision d;
                 vp_error err = {{0}};
-                if (vp_decide(paths, xml, len, VP_DECIDE_COMMIT, &d, &err) < 0)
+                if (vp_decide(paths, xml, len, flags, &d, &err) < 0)
                         hook_log(LOG_WARNING, "%s %s: cannot re-plan: %s", name, op, err.msg);
                 else if (d.profile && d.plan.refusal)
                         hook_log(LOG_WARNING, "%s %s: running unplaced: %s", name, op,

@@ -37,6 +37,14 @@ static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t
         if (!p->uuid || !vp_uuid_valid(p->uuid))
                 return vp_error_set(err, -EINVAL, "domain %s has no valid <uuid>", p->domain);
         json_object *j = vp_plan_to_json(p, d->dom, vp_cgroup_detect(paths->cgroup_root), NULL);
+        /* plan.json is written first and the ledger last, both carrying this
+         * token: a writer killed in between leaves a plan.json (and perhaps
+         * an XML) of a commit the ledger never saw, and vp_state_check tells
+         * enforce not to trust them. Without it the old entry's CPUs would
+         * sit next to a recorded XML pinning other CPUs, which the ledger
+         * may hand to another VM. */
+        _cleanup_free_ char *token = vp_commit_token();
+        json_object_object_add(j, "commit", json_object_new_string(token));
         const char *js = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
                                                                JSON_C_TO_STRING_NOSLASHESCAPE);
         int r = vp_state_save(paths->rundir, p->uuid, js, d->xml_out, err);
@@ -54,6 +62,7 @@ static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t
                 vp_state_remove(paths->rundir, same->uuid);
         vp_ledger_entry e;
         vp_plan_to_entry(p, (int64_t)time(NULL), &e);
+        e.commit = TAKE_PTR(token);
         vp_ledger_put(&d->ledger, &e);
         vp_plan_refloat(&d->ledger, &d->cfg->host, d->topo);
         r = vp_ledger_save(paths->rundir, &d->ledger, err);
@@ -61,6 +70,8 @@ static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t
                 vp_state_remove(paths->rundir, p->uuid);
                 return r;
         }
+        /* the ledger as saved no longer has the reclaimed entries */
+        vp_state_sweep(paths->rundir, &d->ledger);
         d->committed = true;
         return 0;
 }
@@ -93,9 +104,14 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
                         return lock;
         }
         r = vp_ledger_load(paths->rundir, &d->ledger, err);
-        if (r == 0 && (flags & VP_DECIDE_COMMIT))
-                vp_ledger_reclaim(&d->ledger, paths->rundir, paths->libvirt_rundir, paths->proc,
+        if (r == 0 && (flags & VP_DECIDE_COMMIT)) {
+                /* state files a killed commit or release left behind, or of
+                 * entries reclaimed by an earlier commit: swept against the
+                 * ledger as saved, before this reclaim changes it in memory */
+                vp_state_sweep(paths->rundir, &d->ledger);
+                vp_ledger_reclaim(&d->ledger, paths->libvirt_rundir, paths->proc,
                                   (int64_t)time(NULL), NULL);
+        }
         if (r == 0 && (flags & VP_DECIDE_REPLAN) && d->dom->uuid)
                 vp_ledger_remove(&d->ledger, d->dom->uuid, (int64_t)time(NULL));
         if (r == 0) {
@@ -157,6 +173,7 @@ int vp_release(const vp_paths *paths, const char *name, const char *uuid, vp_err
         int r = vp_ledger_load(paths->rundir, &l, err);
         vp_ledger_entry *e = NULL;
         if (r == 0) {
+                vp_state_sweep(paths->rundir, &l);
                 e = uuid ? vp_ledger_find_uuid(&l, uuid) : NULL;
                 if (!e && name)
                         e = vp_ledger_find_name(&l, name);

@@ -63,6 +63,10 @@ int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned f
         r->kind = e->kind;
         vp_error err = {{0}};
         int rc = vp_libvirt_pid(paths->libvirt_rundir, e->name, &r->pid, &err);
+        /* the recorded XML must be of the commit that wrote e, or its pins
+         * may be CPUs the ledger gave to another VM */
+        if (rc == 0)
+                rc = vp_state_check(paths->rundir, e, &err);
         if (rc < 0)
                 return fail(r, rc, &err);
 

@@ -33,8 +33,9 @@ void vp_enforce_result_free(vp_enforce_result *r);
  * pid from libvirt's NAME.pid, vCPU TIDs from its status XML, the placement
  * from the recorded XML (RUNDIR/domains/UUID.xml) with the floating sets the
  * ledger holds now. Returns 0 when it ran (see r->drift), or -errno with
- * r->error set (QEMU not running, cgroup not found, write refused). Does not
- * touch the ledger. */
+ * r->error set (QEMU not running, cgroup not found, write refused; -ESTALE
+ * when the state files are of an interrupted update: vp_state_check). Does
+ * not touch the ledger. */
 int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned flags,
                      vp_enforce_result *r);
 

@@ -17,6 +17,8 @@
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "jsonfile.h"
 
@@ -102,6 +104,7 @@ void vp_ledger_entry_free(vp_ledger_entry *e)
         free(e->matched_by);
         free(e->state);
         free(e->mem);
+        free(e->commit);
         memset(e, 0, sizeof(*e));
 }
 
@@ -317,10 +320,14 @@ static void sweep_tmp(const char *dir, bool domains)
                         u[36] = '\0';
                         if (!vp_uuid_valid(u))
                                 continue;
-                        if (strncmp(n + 37, "plan.json.tmp.", 14) == 0)
-                                rest = n + 37 + 14;
-                        else if (strncmp(n + 37, "xml.tmp.", 8) == 0)
-                                rest = n + 37 + 8;
+                        /* every kind vp_state_write writes: a killed
+                         * writer of input.xml used to leave its temp file
+                         * for good */
+                        static const char *const kinds[] = {"plan.json.tmp.", "xml.tmp.",
+                                                            "input.xml.tmp."};
+                        for (size_t k = 0; !rest && k < VP_ARRAY_SIZE(kinds); k++)
+                                if (strncmp(n + 37, kinds[k], strlen(kinds[k])) == 0)
+                                        rest = n + 37 + strlen(kinds[k]);
                 }
                 if (rest && tmp_owner_dead(rest))
                         (void)unlinkat(dirfd(d), n, 0);
@@ -538,7 +545,8 @@ static int parse_entry(const load_ctx *c, json_object *o, vp_ledger_entry *e)
             (r = get_cpuset(c, o, "emulator_cpus", &e->emulator_cpus)) < 0 ||
             (r = get_cpuset(c, o, "nodes", &e->nodes)) < 0 || (r = get_memory(c, o, e)) < 0 ||
             (r = get_int(c, o, "created", false, 0, INT64_MAX - 1, &created)) < 0 ||
-            (r = get_int(c, o, "pid", true, 0, INT_MAX, &pid)) < 0)
+            (r = get_int(c, o, "pid", true, 0, INT_MAX, &pid)) < 0 ||
+            (r = get_string(c, o, "commit", true, &e->commit)) < 0)
                 return r;
         e->created = created;
         e->pid = (long)pid;
@@ -695,6 +703,8 @@ static json_object *entry_json(const vp_ledger_entry *e)
         json_object_object_add(o, "memory", mem);
         json_object_object_add(o, "created", json_object_new_int64(e->created));
         json_object_object_add(o, "pid", json_object_new_int64(e->pid));
+        if (e->commit)
+                json_object_object_add(o, "commit", json_object_new_string(e->commit));
         return o;
 }
 
@@ -789,8 +799,8 @@ bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
         return vp_libvirt_alive(libvirt_rundir, procdir, e->name, &pid);
 }
 
-size_t vp_ledger_reclaim(vp_ledger *l, const char *rundir, const char *libvirt_rundir,
-                         const char *procdir, int64_t now, char ***names)
+size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *procdir, int64_t now,
+                         char ***names)
 {
         size_t n = 0;
         char **out = NULL;
@@ -803,7 +813,10 @@ size_t vp_ledger_reclaim(vp_ledger *l, const char *rundir, const char *libvirt_r
                         continue;
                 }
                 char *name = vp_xstrdup(e->name);
-                vp_state_remove(rundir, e->uuid);
+                /* The state files stay until the ledger without the entry is
+                 * saved (vp_state_sweep removes them then): removing them now
+                 * left an entry without state files whenever the caller was
+                 * refused or killed before saving (found by the crash test). */
                 remove_at(l, i, now);
                 if (names) {
                         out = vp_xrealloc(out, (n + 1) * sizeof(*out));
@@ -885,4 +898,71 @@ void vp_state_remove(const char *rundir, const char *uuid)
                 _cleanup_free_ char *p = state_path(rundir, uuid, exts[i]);
                 (void)unlink(p);
         }
+}
+
+char *vp_commit_token(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        /* pid + nanoseconds: two commits cannot share both, and commits are
+         * serialised by the lock anyway */
+        return vp_xasprintf("%lld.%09ld-%ld", (long long)ts.tv_sec, ts.tv_nsec, (long)getpid());
+}
+
+int vp_state_check(const char *rundir, const vp_ledger_entry *e, vp_error *err)
+{
+        if (!vp_uuid_valid(e->uuid))
+                return vp_error_set(err, -EINVAL, "invalid domain uuid '%.64s'",
+                                    e->uuid ? e->uuid : "");
+        _cleanup_free_ char *p = state_path(rundir, e->uuid, "plan.json");
+        _cleanup_json_ json_object *plan = NULL;
+        int r = vp_json_file_read(p, STATE_MAX_BYTES, &plan, err);
+        if (r < 0)
+                return r;
+        json_object *v = NULL;
+        const char *token = json_object_object_get_ex(plan, "commit", &v) &&
+                                    json_object_is_type(v, json_type_string)
+                                ? json_object_get_string(v)
+                                : NULL;
+        if ((token || e->commit) && (!token || !e->commit || strcmp(token, e->commit) != 0))
+                return vp_error_set(err, -ESTALE,
+                                    "%s: state files are of an interrupted update, not of its "
+                                    "ledger entry (%s); run vmplace apply %s",
+                                    e->name, p, e->name);
+        return 0;
+}
+
+static bool has_uuid(const vp_ledger *l, const char *uuid)
+{
+        for (size_t i = 0; i < l->n; i++)
+                if (uuid_eq(l->entries[i].uuid, uuid))
+                        return true;
+        return false;
+}
+
+size_t vp_state_sweep(const char *rundir, const vp_ledger *l)
+{
+        _cleanup_free_ char *dir = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        if (!d)
+                return 0;
+        size_t n = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                const char *name = de->d_name;
+                char u[37];
+                if (strlen(name) <= 37 || name[36] != '.')
+                        continue;
+                memcpy(u, name, 36);
+                u[36] = '\0';
+                if (!vp_uuid_valid(u) || strstr(name, ".tmp.") || has_uuid(l, u))
+                        continue;
+                /* only the state kinds, never someone else's file */
+                if (strcmp(name + 37, "plan.json") != 0 && strcmp(name + 37, "xml") != 0 &&
+                    strcmp(name + 37, "input.xml") != 0)
+                        continue;
+                if (unlinkat(dirfd(d), name, 0) == 0)
+                        n++;
+        }
+        return n;
 }

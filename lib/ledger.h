@@ -44,6 +44,9 @@ typedef struct vp_ledger_entry {
         size_t n_mem;
         int64_t created; /* epoch seconds of the prepare that made it */
         long pid;        /* QEMU pid once known, else 0 */
+        /* Token of the commit that wrote the entry, also written into its
+         * plan.json (vp_state_check); NULL in ledgers from before tokens. */
+        char *commit;
 } vp_ledger_entry;
 
 typedef struct vp_ledger_prev {
@@ -105,11 +108,12 @@ void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out);
 
 /* Drop entries whose QEMU is gone (no libvirt_rundir/NAME.pid, or its pid has
  * no procdir/PID) and whose created is older than VP_LEDGER_STALE_SECONDS
- * before now (now - created > 60); dropping records them in prev and
- * removes their state files. Returns how many were dropped; when names is
+ * before now (now - created > 60); dropping records them in prev. Their
+ * state files stay: vp_state_sweep removes them under the lock once a
+ * ledger without the entries was saved. Returns how many were dropped; when names is
  * non-NULL it receives a malloc'd array of malloc'd names (NULL when none). */
-size_t vp_ledger_reclaim(vp_ledger *l, const char *rundir, const char *libvirt_rundir,
-                         const char *procdir, int64_t now, char ***names);
+size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *procdir, int64_t now,
+                         char ***names);
 /* The QEMU pid in libvirt's LIBVIRT_RUNDIR/NAME.pid. Returns 0; -ENOENT
  * when there is no pid file ("NAME is not running"); -EINVAL when NAME
  * cannot be a file name; -EBADMSG when the file holds no valid pid; another
@@ -142,6 +146,24 @@ int vp_state_write(const char *rundir, const char *uuid, const char *ext, const 
  * 16 MiB); -ENOENT when absent. */
 int vp_state_read(const char *rundir, const char *uuid, const char *ext, char **out, vp_error *err);
 void vp_state_remove(const char *rundir, const char *uuid);
+
+/* A fresh commit token (malloc'd): unique per commit on this host. */
+char *vp_commit_token(void);
+/* Whether e's state files are those of the commit that wrote e: its
+ * plan.json carries e->commit under "commit" (both absent counts as a match:
+ * files from before tokens). A commit writes plan.json first and the ledger
+ * last, so a writer killed in between leaves a plan.json of another commit,
+ * and possibly the XML of that commit, next to the entry it did not replace.
+ * Returns 0; -ESTALE for such an interrupted update ("NAME: state files are
+ * of an interrupted update, not of its ledger entry; run vmplace apply
+ * NAME"); -ENOENT when plan.json is missing; another -errno (-EBADMSG for
+ * a plan.json that does not parse). */
+int vp_state_check(const char *rundir, const vp_ledger_entry *e, vp_error *err);
+/* Remove the state files of uuids that have no entry
+ * in l: left by a commit killed before its ledger rename or a release killed
+ * after it. Call under the lock with l freshly loaded (temp files are
+ * vp_ledger_lock's). Returns how many files went. */
+size_t vp_state_sweep(const char *rundir, const vp_ledger *l);
 
 /* true for a canonical 36-character hex UUID (8-4-4-4-12, either case) */
 bool vp_uuid_valid(const char *uuid);

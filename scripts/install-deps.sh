@@ -31,6 +31,11 @@ RUNTIME_PKGS+=(groff-base man-db python3)
 FUZZ_PKGS=(clang libclang-rt-14-dev)
 # --- end fuzzing ---
 
+# --- crash safety (tests/sh/test_crash_ledger.sh): strace delivers SIGKILL
+# to the hook on entry to a chosen syscall of a ledger update
+RUNTIME_PKGS+=(strace)
+# --- end crash safety
+
 missing=()
 # every *_PKGS array above, so that a new block needs no change here
 all=()

@@ -572,7 +572,7 @@ static void test_reclaim(void)
         ok(alive_ok, "entry_alive only for the live pid files");
 
         char **names = NULL;
-        size_t n = vp_ledger_reclaim(&l, run, lv, proc, NOW, &names);
+        size_t n = vp_ledger_reclaim(&l, lv, proc, NOW, &names);
         size_t want_gone = 0;
         bool all_right = true;
         for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
@@ -585,31 +585,33 @@ static void test_reclaim(void)
                 char *plan = vp_xasprintf("%s/domains/%s.plan.json", run, u);
                 char *xml = vp_xasprintf("%s/domains/%s.xml", run, u);
                 bool files = exists(plan) && exists(xml);
-                bool no_files = !exists(plan) && !exists(xml);
                 const vp_ledger_prev *pv = vp_ledger_previous(&l, u);
                 if (cases[i].keep) {
                         ok(present && !listed && files && !pv, "'%s' kept with its state files",
                            cases[i].name);
                 } else {
                         want_gone++;
-                        ok(!present && listed && no_files && pv && pv->released == NOW &&
+                        ok(!present && listed && files && pv && pv->released == NOW &&
                                vp_cpuset_test(&pv->held, (unsigned)i + 1),
-                           "'%s' reclaimed, state files gone, previous recorded", cases[i].name);
+                           "'%s' reclaimed, state files kept until saved, previous recorded",
+                           cases[i].name);
                 }
                 all_right &= present == cases[i].keep;
                 free(plan);
                 free(xml);
         }
         is_int(n, want_gone, "reclaim count");
+        is_int((int)vp_state_sweep(run, &l), (int)(2 * want_gone),
+               "once saved, the sweep removes the reclaimed entries' plan.json and xml");
         is_int(l.n, VP_ARRAY_SIZE(cases) - want_gone, "remaining entries");
         ok(all_right, "exactly the expected entries remain");
         for (size_t j = 0; j < n; j++)
                 free(names[j]);
         free(names);
 
-        n = vp_ledger_reclaim(&l, run, lv, proc, NOW, &names);
+        n = vp_ledger_reclaim(&l, lv, proc, NOW, &names);
         ok(n == 0 && names == NULL, "second reclaim drops nothing");
-        n = vp_ledger_reclaim(&l, run, lv, proc, NOW + 1000, NULL);
+        n = vp_ledger_reclaim(&l, lv, proc, NOW + 1000, NULL);
         is_int(n, 3, "later, the young ones go too (names NULL allowed)");
 
         /* a caller bug (no uuid) must not wedge reclaim */
@@ -618,7 +620,7 @@ static void test_reclaim(void)
         free(e.uuid);
         e.uuid = NULL;
         vp_ledger_put(&z, &e);
-        n = vp_ledger_reclaim(&z, run, lv, proc, NOW, NULL);
+        n = vp_ledger_reclaim(&z, lv, proc, NOW, NULL);
         ok(n == 1 && z.n == 0 && z.n_prev == 0, "an entry without uuid is reclaimed, no previous");
         vp_ledger_free(&z);
         free(lv);
@@ -1156,6 +1158,72 @@ static void test_crash(void)
         is_int(count_tmp(run), 0, "no tmp files left once the lock swept them");
 }
 
+/* The crash-safety pieces: the commit token ties plan.json to the entry,
+ * state files without an entry are swept, input.xml temp files too. */
+static void test_commit_token(void)
+{
+        char *run = mkrun();
+        vp_error err = {{0}};
+        vp_ledger l = {0};
+        vp_ledger_entry e = mk("a", U1, VP_KIND_DEDICATED, "2-3", NOW);
+        char *t1 = vp_commit_token(), *t2 = vp_commit_token();
+        ok(t1 && t2 && strcmp(t1, t2) != 0, "two commit tokens differ ('%s', '%s')", t1, t2);
+        e.commit = vp_xstrdup(t1);
+        vp_ledger_put(&l, &e);
+        is_int(vp_ledger_save(run, &l, &err), 0, "save with a token");
+        vp_ledger_free(&l);
+        is_int(vp_ledger_load(run, &l, &err), 0, "load");
+        is_str(l.entries[0].commit, t1, "the token round-trips through ledger.json");
+        is_int(vp_state_check(run, &l.entries[0], &err), -ENOENT, "no plan.json: -ENOENT");
+
+        char *plan = vp_xasprintf("{\"domain\":\"a\",\"commit\":\"%s\"}", t1);
+        vp_state_save(run, U1, plan, "<domain/>", &err);
+        is_int(vp_state_check(run, &l.entries[0], &err), 0, "plan.json of this commit: coherent");
+        free(plan);
+        plan = vp_xasprintf("{\"domain\":\"a\",\"commit\":\"%s\"}", t2);
+        vp_state_save(run, U1, plan, NULL, &err);
+        is_int(vp_state_check(run, &l.entries[0], &err), -ESTALE,
+               "plan.json of another commit: -ESTALE");
+        like(err.msg, "a: state files are of an interrupted update", "... says so");
+        like(err.msg, "run vmplace apply a", "... and what to do");
+        vp_state_save(run, U1, "{\"domain\":\"a\"}", NULL, &err);
+        is_int(vp_state_check(run, &l.entries[0], &err), -ESTALE,
+               "plan.json without a token, entry with one: -ESTALE");
+        free(l.entries[0].commit);
+        l.entries[0].commit = NULL;
+        is_int(vp_state_check(run, &l.entries[0], &err), 0,
+               "neither has a token (files from before tokens): coherent");
+        vp_state_save(run, U1, "{\"domain\":", NULL, &err);
+        is_int(vp_state_check(run, &l.entries[0], &err), -EBADMSG, "truncated plan.json: -EBADMSG");
+
+        /* U2 has state files but no entry; U1's stay */
+        vp_state_save(run, U2, "{}", "<domain/>", &err);
+        vp_state_write(run, U2, "input.xml", "<domain/>", 9, &err);
+        char *other = vp_xasprintf("%s/domains/%s.notes", run, U2);
+        write_text(other, "x");
+        is_int((int)vp_state_sweep(run, &l), 3, "sweep removes the 3 state files without an entry");
+        char *out = NULL;
+        is_int(vp_state_read(run, U2, "xml", &out, &err), -ENOENT, "... gone");
+        is_int(vp_state_read(run, U1, "xml", &out, &err), 0, "the entry's files stay");
+        free(out);
+        ok(exists(other), "files of other kinds are not touched");
+        vp_ledger_free(&l);
+
+        pid_t dead = fork();
+        if (dead == 0)
+                _exit(0);
+        waitpid(dead, NULL, 0);
+        char *t_input = vp_xasprintf("%s/domains/%s.input.xml.tmp.%d", run, U1, (int)dead);
+        write_text(t_input, "<dom");
+        vp_ledger_unlock(vp_ledger_lock(run, &err));
+        ok(!exists(t_input), "lock sweeps an input.xml temp file of a dead pid");
+        free(t_input);
+        free(other);
+        free(plan);
+        free(t1);
+        free(t2);
+}
+
 int main(void)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1172,6 +1240,7 @@ int main(void)
         test_state();
         test_concurrent();
         test_crash();
+        test_commit_token();
         rm_tmpdirs();
         return tap_done();
 }

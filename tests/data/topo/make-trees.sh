@@ -15,6 +15,8 @@
 #                       32 GiB per node, distances 10/16/22/32
 #   8node-448           8 nodes x 28 cores x 2 threads (448 CPUs), siblings N and
 #                       N+224, for benchmarks
+#   2node-16cpu         2 nodes x 16 CPUs (0-15, 16-31), no SMT, 64 GiB per node:
+#                       the crash and concurrency tests' host
 #   4node-offline       CPUs 5, 10, 11 offline (listed in their node's cpulist, no
 #                       topology dir, as the kernel leaves them), node3 memory-only
 set -euo pipefail
@@ -151,6 +153,13 @@ online "$r" 0-7
 node "$r" 0 0-3 $((16 * GiB)) $((8 * GiB)) 10 20
 node "$r" 1 4-7 $((16 * GiB)) $((1 * GiB)) 20 10
 for c in 0 1 2 3 4 5 6 7; do cpu "$r" $c $c $((c % 4)) $((c / 4)); done
+
+# --- 2node-16cpu
+r=$(fresh 2node-16cpu)
+online "$r" 0-31
+node "$r" 0 0-15 $((64 * GiB)) $((60 * GiB)) 10 21
+node "$r" 1 16-31 $((64 * GiB)) $((60 * GiB)) 21 10
+for ((c = 0; c < 32; c++)); do cpu "$r" $c $c $((c % 16)) $((c / 16)); done
 
 # --- 8node-smt and 8node-448: one socket per node, CORES cores each, thread 1
 # of every core numbered after all thread 0s.

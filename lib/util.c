@@ -185,6 +185,9 @@ int vp_mkdir_p(const char *path, unsigned mode, vp_error *err)
         char buf[PATH_MAX];
         if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
                 return vp_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+        /* the usual case, the whole path there already: one system call */
+        if (mkdir(buf, mode) == 0 || errno == EEXIST)
+                return 0;
         for (char *p = buf + 1;; p++) {
                 if (*p == '/' || *p == '\0') {
                         char c = *p;

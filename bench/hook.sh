@@ -7,7 +7,8 @@
 # the median over rounds of (its median / the floor's median in that round),
 # so machine load that changes between rounds cancels out.
 # Also prints the stable figures: instructions (valgrind --tool=callgrind) and
-# system calls (strace -f) of one run of each case, when those tools exist.
+# system calls (strace -f) of one run of each case, when those tools exist
+# (BENCH_COUNTS=0 skips them).
 # Usage: bench/hook.sh BUILD_DIR [RUNS]   (default 400; output: a table)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,8 +51,11 @@ done
 echo "benchmark 1: hook prepare vs the process floor ($runs runs per case, $rounds rounds)"
 echo "hook: $H ($(file -b "$H" | grep -o 'statically linked\|dynamically linked'))"
 printf '%-20s %10s %8s %12s %9s\n' case median_us ratio instructions syscalls
-have_cg=$(command -v valgrind >/dev/null && echo 1 || echo 0)
-have_st=$(command -v strace >/dev/null && echo 1 || echo 0)
+have_cg=0 have_st=0
+if [ "${BENCH_COUNTS:-1}" != 0 ]; then
+        have_cg=$(command -v valgrind >/dev/null && echo 1 || echo 0)
+        have_st=$(command -v strace >/dev/null && echo 1 || echo 0)
+fi
 for c in "${cases[@]}"; do
         IFS='|' read -r name input cmd <<<"$c"
         m=$(tr ' ' '\n' <<<"${med[$name]}" | grep . | median)

@@ -489,9 +489,15 @@ typedef struct pctx {
 static const char *find_chars_or_comment(const char *s, const char *chars)
 {
         bool was_space = false;
-        while (*s && (!chars || !strchr(chars, *s)) && !(was_space && *s == ';')) {
+        for (; *s; s++) {
+                /* chars has one or two characters: no strchr call per byte
+                 * (a fifth of loading 100 profiles went there) */
+                for (const char *k = chars; k && *k; k++)
+                        if (*s == *k)
+                                return s;
+                if (was_space && *s == ';')
+                        return s;
                 was_space = isspace((unsigned char)*s);
-                s++;
         }
         return s;
 }

@@ -8,7 +8,8 @@
 # C wrapper that points it at this run's config and run dirs (libvirt runs
 # hooks with a clean environment), so the figure includes one extra exec.
 # Takes /tmp/vmplace-libvirt.lock for the whole run; one VM vpb-PID-s and the
-# hook file 40-vpb-bench-PID are removed at the end.
+# hook file 40-vpb-bench-PID are removed at the end. "paired difference" is
+# the median of (each start with the hook - the start without it just before).
 # Usage: bench/start.sh BUILD_DIR [RUNS]   (default 8 starts of each)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -88,6 +89,8 @@ for ((i = 0; i < 2 * runs; i++)); do
         fi
         $V destroy "$dom" >/dev/null
 done
+# each with-start against the without-start just before it: drift cancels
+diffs=$(for ((i = 0; i < runs; i++)); do echo $((t_with[i] - t_without[i])); done | median)
 mw=$(printf '%s\n' "${t_with[@]}" | median)
 mo=$(printf '%s\n' "${t_without[@]}" | median)
 echo "benchmark 4: virsh start of a TCG VM, with and without the hook ($runs starts each, alternating)"
@@ -95,4 +98,5 @@ printf '%-22s %10s\n' case median_us
 printf '%-22s %10s\n' "without hook" "$mo"
 printf '%-22s %10s\n' "with hook" "$mw"
 printf '%-22s %10s  (ratio %s)\n' "added by the hook" "$((mw - mo))" "$(ratio "$mw" "$mo")"
+printf '%-22s %10s\n' "paired difference" "$diffs"
 echo "all starts (us): without ${t_without[*]}; with ${t_with[*]}"

@@ -29,6 +29,7 @@ cleanup() {
 exec 9>/tmp/vmplace-libvirt.lock
 flock 9
 trap cleanup EXIT
+# shellcheck disable=SC2086 # one name per word
 (unset ${!VMPLACE_*}; "$src/scripts/libvirt-up.sh") >/dev/null
 cc -O2 -o "$W/runner" "$src/bench/runner.c"
 
@@ -117,5 +118,7 @@ printf '%-34s %10s %14s\n' "virsh x1 (the 4 commands in one)" "$(med "${mv[@]}")
 echo "values after vmplace-enforce: $v_enf"
 echo "values after virsh x4:        $v_seq"
 echo "values after virsh x1:        $v_ses"
-[ "$v_enf" = "$v_seq" ] && [ "$v_enf" = "$v_ses" ] ||
-        { echo "bench/enforce.sh: the two ways left different values" >&2; exit 1; }
+if [ "$v_enf" != "$v_seq" ] || [ "$v_enf" != "$v_ses" ]; then
+        echo "bench/enforce.sh: the two ways left different values" >&2
+        exit 1
+fi

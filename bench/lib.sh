@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the bench/*.sh scripts (sourced, not run).
 
 # realistic_setup W R HOOK SRC: the "realistic host" of benchmarks 1 and 5 in

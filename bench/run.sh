@@ -48,9 +48,10 @@ if [ -z "$out" ] && [ $quick = 0 ]; then
         mkdir -p "$src/bench/results"
         out=$src/bench/results/$(date -u +%Y-%m-%dT%H%M)-$(hostname -s).txt
 fi
-exec 3>"${out:-/dev/null}"
+log=${out:-/dev/null}
+[ "$log" = /dev/null ] || : >"$log"
 
-say() { printf '%s\n' "$*" | tee /dev/fd/3; }
+say() { printf '%s\n' "$*" | tee -a "$log"; }
 say "vmplace benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
 say "tree: $(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown); build: $build"
 say "host: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(uname -r), $(test -e /dev/kvm && echo KVM || echo 'no KVM: QEMU runs under TCG'), load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
@@ -61,13 +62,13 @@ for b in "${which[@]}"; do
         case $b in
         hook) cmd=("$src/bench/hook.sh" "$build" "$n_hook") ;;
         enforce) cmd=("$src/bench/enforce.sh" "$build" "$n_enf") ;;
-        plan) cmd=("$build/bench/vmplace-bench-planner" $plan_opt) ;;
+        plan) cmd=("$build/bench/vmplace-bench-planner" ${plan_opt:+"$plan_opt"}) ;;
         start) cmd=("$src/bench/start.sh" "$build" "$n_start") ;;
         memory) cmd=("$src/bench/memory.sh" "$build" "$n_mem") ;;
         esac
         say "\$ ${cmd[*]#"$src/"}"
         start=$(date +%s)
-        "${cmd[@]}" 2>&1 | tee /dev/fd/3
+        "${cmd[@]}" 2>&1 | tee -a "$log"
         rc=${PIPESTATUS[0]}
         say "($b: exit $rc, $(($(date +%s) - start)) s)"
         [ "$rc" = 0 ] || fails=$((fails + 1))

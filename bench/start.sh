@@ -31,6 +31,7 @@ reload() {
                 for p in $(pgrep -x libvirtd); do kill -HUP "$p"; done
         fi
         sleep 1
+        # shellcheck disable=SC2086 # one name per word
         (unset ${!VMPLACE_*}; "$src/scripts/libvirt-up.sh") >/dev/null
 }
 cleanup() {
@@ -45,6 +46,7 @@ cleanup() {
 exec 9>/tmp/vmplace-libvirt.lock
 flock 9
 trap cleanup EXIT
+# shellcheck disable=SC2086 # one name per word
 (unset ${!VMPLACE_*}; "$src/scripts/libvirt-up.sh") >/dev/null
 
 mkdir -p "$W/conf/profiles.d"

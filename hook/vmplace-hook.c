@@ -111,7 +111,7 @@ static char *uuid_of(const char *xml, size_t len)
 static vp_on_error on_error_of(const vp_paths *paths, const char *profile)
 {
         vp_config *cfg = NULL;
-        vp_diag diag = {0};
+        vp_diag diag = {.errors_only = true};
         vp_on_error v = VP_ONERR_WARN;
         if (vp_config_load(paths->confdir, geteuid() == 0, &cfg, &diag) == 0) {
                 const vp_profile *p = profile ? vp_config_profile(cfg, profile) : NULL;

@@ -326,6 +326,7 @@ typedef struct loader {
         msglist errs, warns;
         size_t seq;
         int io_err;
+        bool errors_only; /* vp_diag.errors_only */
 } loader;
 
 /* Report order: the config directory, vmplace.ini, profiles.d, then profiles. */
@@ -488,9 +489,15 @@ typedef struct pctx {
 static const char *find_chars_or_comment(const char *s, const char *chars)
 {
         bool was_space = false;
-        while (*s && (!chars || !strchr(chars, *s)) && !(was_space && *s == ';')) {
+        for (; *s; s++) {
+                /* chars has one or two characters: no strchr call per byte
+                 * (a fifth of loading 100 profiles went there) */
+                for (const char *k = chars; k && *k; k++)
+                        if (*s == *k)
+                                return s;
+                if (was_space && *s == ';')
+                        return s;
                 was_space = isspace((unsigned char)*s);
-                s++;
         }
         return s;
 }
@@ -751,7 +758,7 @@ static void check_perms(loader *L, const cfile *f, const struct stat *st)
  * (reported). */
 static int load_file(loader *L, cfile *f, bool is_host, bool check, bool absent_ok)
 {
-        int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        _cleanup_close_ int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
                 int e = errno;
                 struct stat lst;
@@ -762,14 +769,6 @@ static int load_file(loader *L, cfile *f, bool is_host, bool check, bool absent_
                 }
                 if (e == ENOENT && absent_ok)
                         return 1;
-                ferr(L, f, 0, "cannot open: %s", strerror(e));
-                io_fail(L, -e);
-                return -e;
-        }
-        _cleanup_fclose_ FILE *fp = fdopen(fd, "r");
-        if (!fp) {
-                int e = errno;
-                close(fd);
                 ferr(L, f, 0, "cannot open: %s", strerror(e));
                 io_fail(L, -e);
                 return -e;
@@ -790,7 +789,7 @@ static int load_file(loader *L, cfile *f, bool is_host, bool check, bool absent_
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
         vp_error err;
-        int r = vp_read_stream(fp, CONFIG_MAX_BYTES, &buf, &len, &err);
+        int r = vp_read_fd(fd, (long long)st.st_size, CONFIG_MAX_BYTES, &buf, &len, &err);
         if (r == -EFBIG) {
                 ferr(L, f, 0, "file too large (more than %d bytes)", CONFIG_MAX_BYTES);
                 return r;
@@ -1578,7 +1577,8 @@ static void load_profiles(loader *L, bool check, vp_profile **out, size_t *n_out
                                 apply_profile(L, &ps[i], res[i].e[k], false);
                 check_profile(L, &L->files[i], &res[i], &ps[i]);
         }
-        warn_ties(L, ps, res, n);
+        if (!L->errors_only)
+                warn_ties(L, ps, res, n);
 
         for (size_t i = 0; i < n; i++)
                 free(res[i].e);
@@ -1597,7 +1597,7 @@ int vp_config_load(const char *confdir, bool check_perms_, vp_config **out, vp_d
                         vp_diag_add_error(diag, "(confdir):0: no configuration directory given");
                 return -EINVAL;
         }
-        loader L = {0};
+        loader L = {.errors_only = diag && diag->errors_only};
         L.confdir = (cfile){.path = vp_xstrdup(confdir), .ord = ORD_CONFDIR};
         L.host = (cfile){.path = path_join(confdir, "vmplace.ini"), .ord = ORD_HOST};
         L.pdir = (cfile){.path = path_join(confdir, "profiles.d"), .ord = ORD_PDIR};

@@ -108,6 +108,10 @@ typedef struct vp_diag {
         size_t n_errors;
         char **warnings;
         size_t n_warnings;
+        /* Set by the caller before loading: skip the checks that can only
+         * warn. The equal-priority tie check compares every pair of globs
+         * (quadratic in profiles); the hook never shows warnings. */
+        bool errors_only;
 } vp_diag;
 
 void vp_diag_free(vp_diag *d);
@@ -131,7 +135,7 @@ const vp_profile *vp_config_profile(const vp_config *c, const char *name);
  * host.default_profile. metadata may be NULL. Returns NULL when unmanaged.
  * *matched_by (if non-NULL) receives a malloc'd "metadata", "name:GLOB" or
  * "default", or NULL. */
-const vp_profile *vp_config_match(const vp_config *c, const char *domain_name,
-                                  const char *metadata, char **matched_by);
+const vp_profile *vp_config_match(const vp_config *c, const char *domain_name, const char *metadata,
+                                  char **matched_by);
 
 #endif

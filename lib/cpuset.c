@@ -123,25 +123,25 @@ int vp_cpuset_parse(vp_cpuset *s, const char *text, unsigned limit, vp_error *er
                 unsigned a, b;
                 int r = parse_num(&p, limit, &a);
                 if (r == -ERANGE)
-                        return vp_error_set(err, r, "invalid cpuset '%s': number out of range (max %u)",
+                        return vp_error_set(err, r,
+                                            "invalid cpuset '%s': number out of range (max %u)",
                                             text, (limit < VP_MAX_CPUS ? limit : VP_MAX_CPUS) - 1);
                 if (r < 0)
-                        return vp_error_set(err, r, "invalid cpuset '%s': expected a number at '%s'",
-                                            text, p);
+                        return vp_error_set(
+                            err, r, "invalid cpuset '%s': expected a number at '%s'", text, p);
                 b = a;
                 p = skip_blank(p);
                 if (*p == '-') {
                         if (neg)
-                                return vp_error_set(err, -EINVAL,
-                                                    "invalid cpuset '%s': '^' takes a single number",
-                                                    text);
+                                return vp_error_set(
+                                    err, -EINVAL, "invalid cpuset '%s': '^' takes a single number",
+                                    text);
                         p = skip_blank(p + 1);
                         r = parse_num(&p, limit, &b);
                         if (r == -ERANGE)
-                                return vp_error_set(err, r,
-                                                    "invalid cpuset '%s': number out of range (max %u)",
-                                                    text,
-                                                    (limit < VP_MAX_CPUS ? limit : VP_MAX_CPUS) - 1);
+                                return vp_error_set(
+                                    err, r, "invalid cpuset '%s': number out of range (max %u)",
+                                    text, (limit < VP_MAX_CPUS ? limit : VP_MAX_CPUS) - 1);
                         if (r < 0)
                                 return vp_error_set(err, r,
                                                     "invalid cpuset '%s': range without end", text);
@@ -156,8 +156,8 @@ int vp_cpuset_parse(vp_cpuset *s, const char *text, unsigned limit, vp_error *er
                 if (*p == '\0')
                         break;
                 if (*p != ',')
-                        return vp_error_set(err, -EINVAL,
-                                            "invalid cpuset '%s': unexpected '%c'", text, *p);
+                        return vp_error_set(err, -EINVAL, "invalid cpuset '%s': unexpected '%c'",
+                                            text, *p);
                 p++;
         }
         vp_cpuset_andnot(&inc, &exc);
@@ -167,6 +167,34 @@ int vp_cpuset_parse(vp_cpuset *s, const char *text, unsigned limit, vp_error *er
         return 0;
 }
 
+/* The first CPU at or after from that is not in s (VP_MAX_CPUS if none). */
+static unsigned next_clear(const vp_cpuset *s, unsigned from)
+{
+        for (unsigned i = from / 64; i < VP_CPUSET_WORDS; i++) {
+                uint64_t w = ~s->w[i];
+                if (i == from / 64)
+                        w &= ~0ULL << (from % 64);
+                if (w)
+                        return i * 64 + (unsigned)__builtin_ctzll(w);
+        }
+        return VP_MAX_CPUS;
+}
+
+/* Decimal digits of v at p, returning the end. */
+static char *put_uint(char *p, unsigned v)
+{
+        char tmp[12];
+        size_t n = 0;
+        do
+                tmp[n++] = (char)('0' + v % 10);
+        while ((v /= 10) != 0);
+        while (n > 0)
+                *p++ = tmp[--n];
+        return p;
+}
+
+/* Word-at-a-time and without stdio: the ledger and plan files format a few
+ * hundred sets on every hook call. */
 const char *vp_cpuset_fmt(const vp_cpuset *s, char *buf, size_t len)
 {
         size_t off = 0;
@@ -174,25 +202,41 @@ const char *vp_cpuset_fmt(const vp_cpuset *s, char *buf, size_t len)
                 return buf;
         buf[0] = '\0';
         for (int c = vp_cpuset_next(s, 0); c >= 0;) {
-                int e = c;
-                while (vp_cpuset_test(s, (unsigned)e + 1))
-                        e++;
-                int n = e > c ? snprintf(buf + off, len - off, "%s%d-%d", off ? "," : "", c, e)
-                              : snprintf(buf + off, len - off, "%s%d", off ? "," : "", c);
-                if (n < 0 || (size_t)n >= len - off) {
+                unsigned e = next_clear(s, (unsigned)c) - 1;
+                char piece[32], *p = piece;
+                if (off)
+                        *p++ = ',';
+                p = put_uint(p, (unsigned)c);
+                if (e > (unsigned)c) {
+                        *p++ = '-';
+                        p = put_uint(p, e);
+                }
+                size_t n = (size_t)(p - piece);
+                if (n >= len - off) {
+                        /* as snprintf would truncate, then mark it */
+                        memcpy(buf + off, piece, len - off - 1);
+                        buf[len - 1] = '\0';
                         if (len >= 4)
                                 strcpy(buf + len - 4, "...");
                         return buf;
                 }
-                off += (size_t)n;
-                c = vp_cpuset_next(s, (unsigned)e + 1);
+                memcpy(buf + off, piece, n);
+                off += n;
+                buf[off] = '\0';
+                c = e + 1 < VP_MAX_CPUS ? vp_cpuset_next(s, e + 1) : -1;
         }
         return buf;
 }
 
 char *vp_cpuset_format(const vp_cpuset *s)
 {
-        /* worst case: every other CPU, up to 5 chars each */
+        /* most sets fit a small buffer; else the worst case: every other
+         * CPU, up to 5 chars each */
+        char small[256];
+        vp_cpuset_fmt(s, small, sizeof(small));
+        size_t n = strlen(small);
+        if (n < sizeof(small) - 4)
+                return vp_xstrdup(small);
         size_t len = (size_t)vp_cpuset_count(s) * 6 + 1;
         char *buf = vp_xmalloc(len);
         vp_cpuset_fmt(s, buf, len);

@@ -16,7 +16,7 @@
  * is `vmplace validate`'s job). */
 static int load_config(const vp_paths *paths, vp_config **cfg, vp_error *err)
 {
-        vp_diag diag = {0};
+        vp_diag diag = {.errors_only = true};
         int r = vp_config_load(paths->confdir, geteuid() == 0, cfg, &diag);
         if (r < 0) {
                 if (diag.n_errors > 1)

@@ -99,12 +99,48 @@ int vp_read_stream(FILE *f, size_t max, char **out, size_t *len, vp_error *err)
         return 0;
 }
 
+int vp_read_fd(int fd, long long size, size_t max, char **out, size_t *len, vp_error *err)
+{
+        bool regular = size >= 0;
+        /* one byte more than the size: a full buffer means the file grew */
+        size_t cap = regular && (unsigned long long)size < max ? (size_t)size + 2 : 8192;
+        size_t n = 0;
+        _cleanup_free_ char *buf = vp_xmalloc(cap);
+        for (;;) {
+                if (n + 1 >= cap) {
+                        cap *= 2;
+                        buf = vp_xrealloc(buf, cap);
+                }
+                size_t want = cap - n - 1;
+                ssize_t r = read(fd, buf + n, want);
+                if (r < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return vp_error_set(err, -errno, "read error: %s", strerror(errno));
+                }
+                n += (size_t)r;
+                if (n > max)
+                        return vp_error_set(err, -EFBIG, "input larger than %zu bytes", max);
+                if (r == 0 || (regular && (size_t)r < want))
+                        break;
+        }
+        buf[n] = '\0';
+        if (len)
+                *len = n;
+        *out = TAKE_PTR(buf);
+        return 0;
+}
+
 int vp_read_file(const char *path, size_t max, char **out, size_t *len, vp_error *err)
 {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        if (!f)
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
                 return vp_error_set(err, -errno, "%s: %s", path, strerror(errno));
-        int r = vp_read_stream(f, max, out, len, err);
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return vp_error_set(err, -errno, "%s: %s", path, strerror(errno));
+        int r =
+            vp_read_fd(fd, S_ISREG(st.st_mode) ? (long long)st.st_size : -1, max, out, len, err);
         if (r < 0)
                 return vp_error_set(err, r, "%s: %s", path,
                                     r == -EFBIG ? "file too large" : strerror(-r));
@@ -149,6 +185,9 @@ int vp_mkdir_p(const char *path, unsigned mode, vp_error *err)
         char buf[PATH_MAX];
         if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
                 return vp_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+        /* the usual case, the whole path there already: one system call */
+        if (mkdir(buf, mode) == 0 || errno == EEXIST)
+                return 0;
         for (char *p = buf + 1;; p++) {
                 if (*p == '/' || *p == '\0') {
                         char c = *p;

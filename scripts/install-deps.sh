@@ -54,3 +54,18 @@ if ((${#missing[@]})); then
         # libvirt's postinst tries to start services; harmless where PID 1 is not systemd
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# --- bench/run.sh (issue "Prove"): /usr/bin/time for peak memory, strace for
+# system call counts (valgrind, above, gives the instruction counts) ---
+BENCH_PKGS=(time strace)
+missing=()
+for p in "${BENCH_PKGS[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+                missing+=("$p")
+done
+if ((${#missing[@]})); then
+        echo "installing (benchmarks): ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

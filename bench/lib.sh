@@ -1,0 +1,78 @@
+# shellcheck shell=bash
+# Shared by the bench/*.sh scripts (sourced, not run).
+
+# realistic_setup W R HOOK SRC: the "realistic host" of benchmarks 1 and 5 in
+# W (config, inputs, libvirt run dir) and R (VMPLACE_RUNDIR's parent, on
+# tmpfs as /run is): vmplace.ini, a base profile and 99 class profiles that
+# include it (two name globs and a metadata tag each, priority left at its
+# default on 9 of 10, as in a real fleet), and 50 other VMs in the ledger,
+# placed by the hook itself, running for an hour (their NAME.pid name a live
+# process, so every prepare checks them). Inputs: W/managed.xml (a 2.6 KiB
+# virt-install q35 domain, 4 vCPUs, 256 MiB, name class7-vm) and
+# W/unmanaged.xml (the same, matching no profile). Exports VMPLACE_CONFDIR,
+# VMPLACE_RUNDIR and VMPLACE_LIBVIRT_RUNDIR for it.
+realistic_setup() {
+        local W=$1 R=$2 H=$3 src=$4 i
+        mkdir -p "$W/conf/profiles.d" "$W/lv" "$R"
+        printf '[host]\nreserved_memory = 64MiB\non_error = refuse\n' >"$W/conf/vmplace.ini"
+        cat >"$W/conf/profiles.d/base.ini" <<'INI'
+; settings every class starts from
+[profile]
+description = Base settings shared by all classes
+on_error = refuse
+
+[cputune]
+global_period = 100000
+vcpu_period = 100000
+emulator_period = 100000
+
+[placement]
+numa_nodes = 1
+INI
+        for i in $(seq 1 99); do
+                {
+                        printf '; class %d of the fleet\n[match]\n' "$i"
+                        printf 'names = class%d-*, c%d-??\nmetadata = class%d\n' "$i" "$i" "$i"
+                        [ $((i % 10)) -ne 0 ] || printf 'priority = 10\n'
+                        printf '\n[profile]\ninclude = base\ndescription = Service class %d\n' "$i"
+                        printf '\n[cputune]\nshares = %d\nvcpu_quota = %d\nemulator_quota = 20000\n' \
+                                $((100 + i * 10)) $((10000 + i * 100))
+                        printf '\n[placement]\ncpu_policy = shared\n'
+                } >"$W/conf/profiles.d/class$i.ini"
+        done
+        chmod -R go-w "$W/conf"
+        export VMPLACE_CONFDIR=$W/conf VMPLACE_RUNDIR=$R/run VMPLACE_LIBVIRT_RUNDIR=$W/lv
+        local kib='s:<memory>[^<]*</memory>:<memory>262144</memory>:'
+        local cur='s:<currentMemory>[^<]*</currentMemory>:<currentMemory>262144</currentMemory>:'
+        sed -e "$kib" -e "$cur" "$src/tests/data/xml/corpus/vi-ubuntu2204.xml" >"$W/domain.xml"
+        for i in $(seq 1 50); do
+                local name=class$((i % 99 + 1))-vm$i uuid
+                uuid=$(printf '%08x-0000-4000-8000-%012x' "$i" "$i")
+                sed -e "s:<name>[^<]*</name>:<name>$name</name>:" \
+                        -e "s:<uuid>[^<]*</uuid>:<uuid>$uuid</uuid>:" -e 's:>262144<:>16384<:g' \
+                        "$W/domain.xml" >"$W/vm.xml"
+                "$H" "$name" prepare begin - <"$W/vm.xml" ||
+                        { echo "bench: setup: prepare of $name failed" >&2; return 1; }
+                echo 1 >"$W/lv/$name.pid" # pid 1 is alive: the VM runs
+        done
+        # placed an hour ago: past the 60 s grace, so each prepare checks them
+        sed -i 's/"created": [0-9]*/"created": '$(($(date +%s) - 3600))/ "$R/run/ledger.json"
+        sed 's:<name>[^<]*</name>:<name>class7-vm</name>:' "$W/domain.xml" >"$W/managed.xml"
+        sed 's:<name>[^<]*</name>:<name>nomatch</name>:' "$W/domain.xml" >"$W/unmanaged.xml"
+        "$H" class7-vm prepare begin - <"$W/managed.xml" ||
+                { echo "bench: setup: prepare of class7-vm failed" >&2; return 1; }
+}
+
+# floor_programs DIR: DIR/floor (cc -O2, dynamically linked like most
+# programs) and DIR/floor-static, both doing nothing but reading stdin.
+floor_programs() {
+        printf '#include <stdio.h>\nint main(void){char b[65536];while(fread(b,1,sizeof b,stdin)>0);return 0;}\n' \
+                >"$1/floor.c"
+        cc -O2 -o "$1/floor" "$1/floor.c"
+        cc -O2 -static -o "$1/floor-static" "$1/floor.c"
+}
+
+# median of the numbers on stdin
+median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+# ratio A B: A/B with two decimals
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }

@@ -8,20 +8,24 @@
 #   tests/lab/image.sh CACHEDIR     prints the directory holding
 #                                   base.raw, vmlinuz, initrd.img
 #
-# The image is keyed by a hash of this script and the files it copies into the
-# image, so editing any of them builds a new one; an unchanged key reuses the
-# cache (no network). Needs root, debootstrap, e2fsprogs (mkfs.ext4 -d: no
-# loop mounts) and Debian's mirror. Exit: 0, or 3 when the image cannot be had.
+# The image is keyed by a hash of the package list, IMAGE_VERSION and the
+# files it copies into the image, so changing any of them builds a new one;
+# an unchanged key reuses the cache (no network). Bump IMAGE_VERSION when a
+# build step below changes. Needs root, debootstrap, e2fsprogs (mkfs.ext4 -d:
+# no loop mounts) and Debian's mirror. Exit: 0, or 3 when the image cannot be
+# had.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${1:?usage: image.sh CACHEDIR}
 mirror=${VMPLACE_LAB_MIRROR:-http://deb.debian.org/debian}
 
+IMAGE_VERSION=1
 # What the guest needs: systemd as init, libvirtd with the QEMU driver, QEMU
-# itself, the kernel, udev for the virtio disks, jq for the checks, and the
-# shared libraries vmplace links (so the .deb installs offline with dpkg -i).
-PACKAGES=systemd,systemd-sysv,dbus,udev,kmod,procps,iproute2,util-linux,jq
+# itself, the kernel, logind (libvirt's polkitd needs one), udev for the
+# virtio disks, jq for the checks, and the shared libraries vmplace links (so
+# the .deb installs offline with dpkg -i).
+PACKAGES=systemd,systemd-sysv,dbus,libpam-systemd,udev,kmod,procps,iproute2,util-linux,jq
 PACKAGES+=,libvirt-daemon-system,libvirt-daemon-driver-qemu,libvirt-clients
 PACKAGES+=,qemu-system-x86,linux-image-cloud-amd64,initramfs-tools
 PACKAGES+=,libxml2,libjson-c5,libnuma1,libinih1,libvirt0,numactl
@@ -32,8 +36,8 @@ die() {
 }
 
 key=$( (
-	echo "$PACKAGES $mirror"
-	cat "$0" "$here/guest/lab-runner.service" "$here/guest/lab-runner"
+	echo "$PACKAGES $mirror $IMAGE_VERSION"
+	cat "$here/guest/lab-runner.service" "$here/guest/lab-runner"
 ) | sha256sum | cut -c1-16)
 dir=$cache/base-$key
 mkdir -p "$cache"

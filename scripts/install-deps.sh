@@ -22,3 +22,20 @@ if ((${#missing[@]})); then
         # libvirt's postinst tries to start services; harmless where PID 1 is not systemd
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# --- lab (tests/lab/lab.sh): debootstrap builds the lab guest's root, qemu-img
+# its per-run overlay, mkfs.ext4 -d the image without loop mounts; debhelper
+# and fakeroot build the package the lab installs when CI has not built one.
+LAB_PKGS=(debootstrap qemu-utils e2fsprogs debhelper fakeroot)
+missing=()
+for p in "${LAB_PKGS[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+                missing+=("$p")
+done
+if ((${#missing[@]})); then
+        echo "installing (lab): ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# --- end lab

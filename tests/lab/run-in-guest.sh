@@ -1,6 +1,7 @@
 #!/bin/bash
 # The lab's checks, run as root inside the booted lab guest (systemd, cgroup
-# v2 only, 2 NUMA nodes with SMT) from the host's share /lab: install the
+# v2 only, 2 NUMA nodes with SMT) from the host's share /lab (outputs in
+# /lab/out): install the
 # vmplace package the way an admin does, start a nested QEMU domain under the
 # real libvirtd, and check what the hook applied in the scope's nested
 # libvirt/ tree, the threads' affinity and the node choice, again after
@@ -10,7 +11,9 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin
-L=${LAB_DIR:-/lab}
+IN=${LAB_DIR:-/lab}
+L=$IN/out
+mkdir -p "$L"
 DOM=lab-vm1
 RESULTS=$L/results.txt
 : >"$RESULTS"
@@ -59,7 +62,7 @@ pid_before=$(systemctl show -p MainPID --value libvirtd.service)
 step "install the package"
 t0=$(date '+%Y-%m-%d %H:%M:%S')
 sleep 1
-DEBIAN_FRONTEND=noninteractive dpkg -i "$L/vmplace.deb" >"$L/dpkg.log" 2>&1
+DEBIAN_FRONTEND=noninteractive dpkg -i "$IN/vmplace.deb" >"$L/dpkg.log" 2>&1
 ok $? "dpkg -i vmplace.deb" "see dpkg.log"
 is "$(readlink /etc/libvirt/hooks/qemu.d/50-vmplace)" /usr/libexec/vmplace/vmplace-hook \
 	"the hook is linked as qemu.d/50-vmplace"
@@ -112,6 +115,12 @@ QPID=$(cat "/run/libvirt/qemu/$DOM.pid")
 [ -s "$PLAN" ]
 ok $? "the hook recorded the plan at $PLAN"
 
+# the CPUs the ledger's entry for $DOM holds, "0,1" (empty: no entry)
+ledger_cpus() {
+	jq -r '.entries[] | select(.uuid == "'"$uuid"'") | .held' /run/vmplace/ledger.json 2>/dev/null |
+		tr ',' '\n' | while IFS=- read -r a b; do seq "$a" "${b:-$a}"; done | paste -sd,
+}
+
 # The values every phase checks: what the kernel says against what the plan
 # says and what the profile asked for. $1 names the phase.
 check_values() {
@@ -135,6 +144,10 @@ check_values() {
 
 	# the profile, independently of the plan
 	is "$(cat "$scope/cpu.weight")" 512 "$ph: scope cpu.weight = shares 512 (libvirt's v2 pass-through)"
+	# systemd re-applies its unit properties on daemon-reload: the value
+	# survives only when systemd holds it too
+	is "$(systemctl show -p CPUWeight --value "${scope##*/}")" 512 \
+		"$ph: systemd holds CPUWeight=512 for the scope"
 	is "$(cat "$nested/vcpu0/cpu.max") $(cat "$nested/vcpu1/cpu.max")" \
 		"50000 100000 50000 100000" "$ph: vcpu0/vcpu1 cpu.max = vcpu_quota/vcpu_period"
 	node=$(jq -r '.host_nodes | map(tostring) | join(",")' "$PLAN")
@@ -162,9 +175,7 @@ check_values() {
 	is "$(jq -r '.cgroup_version' "$L/status.json")" 2 "$ph: vmplace status sees cgroup v2"
 	vmplace status --check >"$L/status-check.txt" 2>&1
 	ok $? "$ph: vmplace status --check exits 0" "$(tr '\n' ' ' <"$L/status-check.txt")"
-	jq -e '.domains | has("'"$uuid"'")' /run/vmplace/ledger.json >/dev/null 2>&1 ||
-		grep -q "$uuid" /run/vmplace/ledger.json
-	ok $? "$ph: the ledger holds $DOM"
+	is "$(ledger_cpus)" "$cpus" "$ph: the ledger holds $DOM with its CPUs"
 }
 
 step "after start"
@@ -187,8 +198,8 @@ step "destroy"
 virsh destroy "$DOM" >/dev/null 2>&1
 ok $? "virsh destroy $DOM"
 sleep 2
-grep -q "$uuid" /run/vmplace/ledger.json 2>/dev/null
-ok $((!$?)) "the ledger freed $DOM" "$(cat /run/vmplace/ledger.json 2>&1 | head -c 300)"
+is "$(jq '[.entries[] | select(.uuid == "'"$uuid"'")] | length' /run/vmplace/ledger.json)" 0 \
+	"the ledger freed $DOM"
 [ ! -e "$PLAN" ]
 ok $? "its plan file is gone"
 virsh undefine "$DOM" >/dev/null 2>&1

@@ -27,11 +27,15 @@ const char *vp_sdunit_name(const char *dir)
         return base;
 }
 
-static const char *systemctl_program(void)
+static const char *systemctl_program(const char *dir)
 {
         const char *p = getenv("VMPLACE_SYSTEMCTL");
         if (p && *p)
                 return p;
+        /* systemd manages the real tree only: a VMPLACE_CGROUP_ROOT elsewhere
+         * (tests, simulations) must never reach the host's units */
+        if (strncmp(dir, "/sys/fs/cgroup/", strlen("/sys/fs/cgroup/")) != 0)
+                return NULL;
         struct stat st;
         if (stat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode))
                 return "systemctl";
@@ -42,7 +46,7 @@ int vp_sdunit_set(const char *dir, const char *file, const char *value, vp_error
 {
         const char *unit = vp_sdunit_name(dir);
         const char *prop = vp_sdunit_property(file);
-        const char *prog = systemctl_program();
+        const char *prog = systemctl_program(dir);
         if (!unit || !prop || !prog)
                 return 1;
         _cleanup_free_ char *assign = vp_xasprintf("%s=%s", prop, value);

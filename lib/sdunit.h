@@ -24,9 +24,10 @@ const char *vp_sdunit_name(const char *dir);
 /* Make systemd own FILE=VALUE of the scope at DIR: runs
  * `systemctl set-property --runtime -- UNIT PROPERTY=VALUE` with no stdin,
  * stdout or stderr of ours (the hook's stdout is libvirt's pipe). The program
- * is $VMPLACE_SYSTEMCTL when set, else "systemctl" on a host booted with
- * systemd (/run/systemd/system exists). Returns 0 when set; 1 when there is
- * nothing to do (DIR is no scope, FILE has no property, no systemd); -ENOENT
+ * is $VMPLACE_SYSTEMCTL when set, else "systemctl" when DIR is under
+ * /sys/fs/cgroup on a host booted with systemd (/run/systemd/system exists).
+ * Returns 0 when set; 1 when there is nothing to do (DIR is no scope, FILE
+ * has no property, no systemd, a fake cgroup tree); -ENOENT
  * when systemctl cannot be run, -EIO when it fails (err names the unit). */
 int vp_sdunit_set(const char *dir, const char *file, const char *value, vp_error *err);
 

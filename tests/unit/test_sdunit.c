@@ -87,6 +87,9 @@ int main(void)
         is_int(vp_sdunit_set(scope, "cpu.weight", "512", &err), -ENOENT, "no systemctl: -ENOENT");
 
         unsetenv("VMPLACE_SYSTEMCTL");
+        is_int(vp_sdunit_set("/tmp/fake/machine.slice/machine-qemu\\x2d1\\x2da.scope", "cpu.weight",
+                             "512", &err),
+               1, "a fake cgroup tree never reaches the host's systemd");
         struct stat st;
         if (stat("/run/systemd/system", &st) != 0)
                 is_int(vp_sdunit_set(scope, "cpu.weight", "512", &err), 1,

@@ -36,6 +36,13 @@ FUZZ_PKGS=(clang libclang-rt-14-dev)
 RUNTIME_PKGS+=(strace)
 # --- end crash safety
 
+# --- bench/run.sh (issue "Prove"): /usr/bin/time for peak memory, strace for
+# system call counts (valgrind, above, gives the instruction counts) ---
+BENCH_PKGS=(time strace)
+# --- lab (tests/lab/lab.sh): debootstrap builds the lab guest's root, qemu-img
+# its per-run overlay, mkfs.ext4 -d the image without loop mounts.
+LAB_PKGS=(debootstrap qemu-utils e2fsprogs)
+
 missing=()
 # every *_PKGS array above, so that a new block needs no change here
 all=()
@@ -52,20 +59,5 @@ if ((${#missing[@]})); then
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
         # libvirt's postinst tries to start services; harmless where PID 1 is not systemd
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-# --- bench/run.sh (issue "Prove"): /usr/bin/time for peak memory, strace for
-# system call counts (valgrind, above, gives the instruction counts) ---
-BENCH_PKGS=(time strace)
-missing=()
-for p in "${BENCH_PKGS[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-                missing+=("$p")
-done
-if ((${#missing[@]})); then
-        echo "installing (benchmarks): ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -1,0 +1,206 @@
+#!/bin/bash
+# The lab's checks, run as root inside the booted lab guest (systemd, cgroup
+# v2 only, 2 NUMA nodes with SMT) from the host's share /lab (outputs in
+# /lab/out): install the
+# vmplace package the way an admin does, start a nested QEMU domain under the
+# real libvirtd, and check what the hook applied in the scope's nested
+# libvirt/ tree, the threads' affinity and the node choice, again after
+# `systemctl daemon-reload` and after a libvirtd restart, then that the
+# ledger frees the domain on destroy. One "PASS: ..." or "FAIL: ..." line per
+# check, a summary last; exit 1 on any failure.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin
+IN=${LAB_DIR:-/lab}
+L=$IN/out
+mkdir -p "$L"
+DOM=lab-vm1
+RESULTS=$L/results.txt
+: >"$RESULTS"
+NPASS=0 NFAIL=0
+
+say() { echo "$*" | tee -a "$RESULTS"; }
+pass() { NPASS=$((NPASS + 1)); say "PASS: $1"; }
+fail() { NFAIL=$((NFAIL + 1)); say "FAIL: $1${2:+ ($2)}"; }
+ok() { # ok STATUS NAME [DETAIL]
+	if [ "$1" -eq 0 ]; then pass "$2"; else fail "$2" "${3:-}"; fi
+}
+is() { # is GOT WANT NAME
+	if [ "$1" == "$2" ]; then pass "$3"; else fail "$3" "got '$1', want '$2'"; fi
+}
+step() { echo "== $* ($(cut -d' ' -f1 /proc/uptime) s since boot)"; }
+finish() {
+	say "SUMMARY: $NPASS passed, $NFAIL failed"
+	[ "$NFAIL" -eq 0 ]
+	exit $?
+}
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds
+wait_for() {
+	local end=$(($(date +%s) + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 1
+	done
+}
+
+step "the host"
+is "$(stat -fc %T /sys/fs/cgroup)" cgroup2fs "/sys/fs/cgroup is cgroup2"
+is "$(awk '$3 == "cgroup"' /proc/mounts | wc -l)" 0 "no cgroup v1 hierarchy is mounted"
+is "$(ps -o comm= -p 1)" systemd "PID 1 is systemd"
+is "$(cat /sys/devices/system/node/node0/cpulist) $(cat /sys/devices/system/node/node1/cpulist)" \
+	"0-1 2-3" "2 NUMA nodes: CPUs 0-1 and 2-3"
+is "$(cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list) $(cat /sys/devices/system/cpu/cpu2/topology/thread_siblings_list)" \
+	"0-1 2-3" "SMT: CPUs 0-1 and 2-3 are sibling threads"
+
+step "libvirtd under systemd"
+systemctl start libvirtd.service
+wait_for 120 virsh -c qemu:///system version
+is "$(systemctl is-active libvirtd.service)" active "libvirtd.service is active"
+pid_before=$(systemctl show -p MainPID --value libvirtd.service)
+
+step "install the package"
+t0=$(date '+%Y-%m-%d %H:%M:%S')
+sleep 1
+DEBIAN_FRONTEND=noninteractive dpkg -i "$IN/vmplace.deb" >"$L/dpkg.log" 2>&1
+ok $? "dpkg -i vmplace.deb" "see dpkg.log"
+is "$(readlink /etc/libvirt/hooks/qemu.d/50-vmplace)" /usr/libexec/vmplace/vmplace-hook \
+	"the hook is linked as qemu.d/50-vmplace"
+is "$(systemctl show -p MainPID --value libvirtd.service)" "$pid_before" \
+	"postinst did not restart libvirtd"
+wait_for 30 sh -c "journalctl -u libvirtd.service --since '$t0' | grep -q 'Reloaded'"
+ok $? "postinst reloaded libvirtd.service through systemd" \
+	"$(journalctl -u libvirtd.service --since "$t0" --no-pager | tail -3 | tr '\n' ' ')"
+
+step "profile and domain"
+cat >/etc/vmplace/profiles.d/lab.ini <<'INI'
+; the lab's class: 2 dedicated vCPUs on one node, memory bound there
+[match]
+names = lab-*
+[cputune]
+shares = 512
+vcpu_period = 100000
+vcpu_quota = 50000
+[placement]
+cpu_policy = dedicated
+thread_policy = prefer
+numa_nodes = 1
+[numatune]
+mode = strict
+nodeset = auto
+INI
+chmod 644 /etc/vmplace/profiles.d/lab.ini
+vmplace validate >"$L/validate.txt" 2>&1
+ok $? "vmplace validate accepts the shipped and the lab profiles" "$(head -3 "$L/validate.txt")"
+cat >"$L/$DOM.xml" <<XML
+<domain type='qemu'>
+  <name>$DOM</name>
+  <memory unit='MiB'>128</memory>
+  <vcpu placement='static'>2</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='network'/></os>
+  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><console type='pty'/></devices>
+</domain>
+XML
+virsh define "$L/$DOM.xml" >/dev/null
+ok $? "virsh define $DOM"
+virsh start "$DOM" >"$L/start.txt" 2>&1
+ok $? "virsh start $DOM (the hook placed it without a manual SIGHUP)" "$(tr '\n' ' ' <"$L/start.txt")"
+[ "$(virsh domstate "$DOM" 2>/dev/null)" = running ] || {
+	fail "$DOM is running" "$(virsh domstate "$DOM" 2>&1)"
+	finish
+}
+uuid=$(virsh domuuid "$DOM" | head -1)
+PLAN=/run/vmplace/domains/$uuid.plan.json
+QPID=$(cat "/run/libvirt/qemu/$DOM.pid")
+[ -s "$PLAN" ]
+ok $? "the hook recorded the plan at $PLAN"
+
+# the CPUs the ledger's entry for $DOM holds, "0,1" (empty: no entry)
+ledger_cpus() {
+	jq -r '.entries[] | select(.uuid == "'"$uuid"'") | .held' /run/vmplace/ledger.json 2>/dev/null |
+		tr ',' '\n' | while IFS=- read -r a b; do seq "$a" "${b:-$a}"; done | paste -sd,
+}
+
+# The values every phase checks: what the kernel says against what the plan
+# says and what the profile asked for. $1 names the phase.
+check_values() {
+	local ph=$1 cgline scope nested node ncpus cpus vcpus f v t n
+	cgline=$(sed -n 's/^0:://p' "/proc/$QPID/cgroup")
+	[[ $cgline =~ ^(/machine\.slice/machine-qemu\\x2d[0-9]+\\x2dlab\\x2dvm1\.scope)/libvirt(/.*)?$ ]]
+	ok $? "$ph: QEMU runs in the nested libvirt/ tree of its machine.slice scope" "$cgline"
+	scope=/sys/fs/cgroup${BASH_REMATCH[1]}
+	nested=$scope/libvirt
+	[ -d "$nested/vcpu0" ] && [ -d "$nested/vcpu1" ] && [ -d "$nested/emulator" ]
+	ok $? "$ph: libvirt/vcpu0, vcpu1, emulator exist" "$(ls "$nested" 2>&1 | tr '\n' ' ')"
+
+	# the plan's own list of writes, each read back from the kernel
+	n=$(jq '.cgroup | length' "$PLAN")
+	[ "${n:-0}" -gt 0 ]
+	ok $? "$ph: the plan lists cgroup writes"
+	while IFS=$'\t' read -r f v; do
+		case "$f" in cpu.weight | cpu.shares) t=$scope/$f ;; *) t=$nested/$f ;; esac
+		is "$(cat "$t" 2>&1)" "$v" "$ph: $f is the plan's value"
+	done < <(jq -r '.cgroup[] | [.file, .value] | @tsv' "$PLAN")
+
+	# the profile, independently of the plan
+	is "$(cat "$scope/cpu.weight")" 512 "$ph: scope cpu.weight = shares 512 (libvirt's v2 pass-through)"
+	# systemd re-applies its unit properties on daemon-reload: the value
+	# survives only when systemd holds it too
+	is "$(systemctl show -p CPUWeight --value "${scope##*/}")" 512 \
+		"$ph: systemd holds CPUWeight=512 for the scope"
+	is "$(cat "$nested/vcpu0/cpu.max") $(cat "$nested/vcpu1/cpu.max")" \
+		"50000 100000 50000 100000" "$ph: vcpu0/vcpu1 cpu.max = vcpu_quota/vcpu_period"
+	node=$(jq -r '.host_nodes | map(tostring) | join(",")' "$PLAN")
+	[[ $node == 0 || $node == 1 ]]
+	ok $? "$ph: the plan chose one of the 2 nodes" "host_nodes=$node"
+	ncpus=$(cat "/sys/devices/system/node/node$node/cpulist")
+	vcpus="$(cat "$nested/vcpu0/cpuset.cpus") $(cat "$nested/vcpu1/cpuset.cpus")"
+	cpus=$(tr ' ' '\n' <<<"$vcpus" | sort -n | paste -sd,)
+	case "$ncpus" in 0-1) want=0,1 ;; 2-3) want=2,3 ;; *) want=? ;; esac
+	is "$cpus" "$want" "$ph: the 2 dedicated vCPUs hold one CPU each, both on node $node ($ncpus)"
+	is "$(cat "$nested/vcpu0/cpuset.mems") $(cat "$nested/vcpu1/cpuset.mems") $(cat "$nested/emulator/cpuset.mems")" \
+		"$node $node $node" "$ph: cpuset.mems of vcpu0, vcpu1, emulator = node $node (strict)"
+	# each vCPU thread's affinity as the kernel reports it
+	for t in /proc/$QPID/task/*; do
+		case "$(cat "$t/comm")" in "CPU "*/TCG | "CPU "*/KVM) ;; *) continue ;; esac
+		n=$(cut -d' ' -f2 <"$t/comm" | cut -d/ -f1)
+		is "$(awk '/^Cpus_allowed_list/ {print $2}' "$t/status")" \
+			"$(cat "$nested/vcpu$n/cpuset.cpus")" "$ph: thread 'CPU $n/TCG' Cpus_allowed_list = vcpu$n/cpuset.cpus"
+		is "$(awk '/^Mems_allowed_list/ {print $2}' "$t/status")" "$node" \
+			"$ph: thread 'CPU $n/TCG' Mems_allowed_list = node $node"
+	done
+	vmplace status --json >"$L/status.json" 2>&1
+	is "$(jq -r '.domains[] | select(.name == "'$DOM'") | .state' "$L/status.json")" enforced \
+		"$ph: vmplace status says enforced"
+	is "$(jq -r '.cgroup_version' "$L/status.json")" 2 "$ph: vmplace status sees cgroup v2"
+	vmplace status --check >"$L/status-check.txt" 2>&1
+	ok $? "$ph: vmplace status --check exits 0" "$(tr '\n' ' ' <"$L/status-check.txt")"
+	is "$(ledger_cpus)" "$cpus" "$ph: the ledger holds $DOM with its CPUs"
+}
+
+step "after start"
+check_values "start"
+
+step "systemctl daemon-reload"
+systemctl daemon-reload
+sleep 3
+check_values "after daemon-reload"
+
+step "systemctl restart libvirtd"
+systemctl restart libvirtd.service
+wait_for 120 virsh -c qemu:///system version
+is "$(systemctl is-active libvirtd.service)" active "libvirtd.service is active again"
+is "$(virsh domstate "$DOM" 2>&1)" running "$DOM still runs after the libvirtd restart"
+is "$(cat "/run/libvirt/qemu/$DOM.pid")" "$QPID" "same QEMU process"
+check_values "after libvirtd restart"
+
+step "destroy"
+virsh destroy "$DOM" >/dev/null 2>&1
+ok $? "virsh destroy $DOM"
+sleep 2
+is "$(jq '[.entries[] | select(.uuid == "'"$uuid"'")] | length' /run/vmplace/ledger.json)" 0 \
+	"the ledger freed $DOM"
+[ ! -e "$PLAN" ]
+ok $? "its plan file is gone"
+virsh undefine "$DOM" >/dev/null 2>&1
+finish

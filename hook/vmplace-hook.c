@@ -1,6 +1,9 @@
 /* vmplace-hook: libvirt calls it as `vmplace-hook NAME OP SUBOP EXTRA` with
  * the domain XML on stdin (SPEC section 4). It never calls back into libvirt
- * (libvirt holds the domain's job while hooks run) and starts no children. */
+ * (libvirt holds the domain's job while hooks run). Its only child is
+ * systemctl set-property on systemd hosts (lib/sdunit.c), with its standard
+ * streams on /dev/null and waited for, so none outlives it holding libvirt's
+ * pipes. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

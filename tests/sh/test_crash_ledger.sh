@@ -25,7 +25,7 @@ names = vm-*
 cpu_policy = dedicated
 INI
 chmod 644 "$W"/conf/vmplace.ini "$W"/conf/profiles.d/*.ini
-export HOOK CLI ENFORCE=$VMPLACE_BUILD/enforcer/vmplace-enforce POOL=1-15,17-31
+export HOOK CLI ENFORCE POOL=1-15,17-31
 
 for mode in random strace; do
         if [ "$mode" = random ]; then runs=${CRASH_RUNS:-300}; else runs=${CRASH_STRACE_RUNS:-39}; fi

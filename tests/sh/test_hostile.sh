@@ -25,7 +25,7 @@ scratch
 IO=$(mktemp -d /tmp/vmplace-hostile-io.XXXXXX) # inputs and outputs, outside the snapshot
 BASE=$(mktemp -d /tmp/vmplace-hostile-base.XXXXXX)
 trap 'rm -rf "$W" "$IO" "$BASE"' EXIT
-ENF=$VMPLACE_BUILD/enforcer/vmplace-enforce
+ENF=$ENFORCE
 export VMPLACE_RUNDIR=$W/r1/r2/run VMPLACE_LIBVIRT_RUNDIR=$W/l1/l2/lvrun
 export VMPLACE_PROC=$W/proc VMPLACE_SYSFS=$IO/sys
 RUN=run # paths in the change patterns are relative to $W

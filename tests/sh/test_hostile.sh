@@ -428,7 +428,8 @@ ok $([ ! -e /etc/x.pid ] && [ ! -e /etc/x.xml ] && [ ! -e "$W/pwned" ] && [ ! -e
 CG="^cgroup/"
 s_nocg() { rm -rf "$W/cgroup/cpu/$DB1CG"; }
 SETUP=s_nocg IN=$IO/db1.xml row "cgroup dir missing: started refuses" 1 1 "^vmplace: db-1: enforcement failed: .*cgroup/cpu/$DB1CG" "$CG" hook db-1 started begin -
-SETUP=s_nocg IN=$IO/db1.xml row "cgroup dir missing: reconnect exits 0" 0 0 "" "$CG|^$R/ledger\.json$" hook db-1 reconnect begin -
+# reconnect re-plans the entry (recovery): a new commit token in plan.json
+SETUP=s_nocg IN=$IO/db1.xml row "cgroup dir missing: reconnect exits 0" 0 0 "" "$CG|^$R/(ledger\.json|domains/$U1\.plan\.json)$" hook db-1 reconnect begin -
 SETUP=s_nocg row "cgroup dir missing: vmplace-enforce" 1 1 "^vmplace-enforce: db-1: .*cgroup/cpu/$DB1CG" "$CG" enforce db-1
 s_filecg() { rm -rf "$W/cgroup/cpuset/$DB1CG/vcpu0" && echo x >"$W/cgroup/cpuset/$DB1CG/vcpu0"; }
 SETUP=s_filecg IN=$IO/db1.xml row "cgroup dir is a file: started refuses" 1 1 "^vmplace: db-1: enforcement failed: .*vcpu0" "$CG" hook db-1 started begin -

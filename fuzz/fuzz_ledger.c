@@ -93,7 +93,7 @@ static void round_trip(const char *run, const char *copy)
         char **names = NULL;
         /* no QEMU runs in the fake tree: entries created before 2100 go */
         size_t before = l.n;
-        size_t dropped = vp_ledger_reclaim(&l, copy, lv, proc, 4102444800, &names);
+        size_t dropped = vp_ledger_reclaim(&l, lv, proc, 4102444800, &names);
         for (size_t i = 0; i < dropped; i++)
                 free(names[i]);
         free(names);

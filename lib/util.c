@@ -121,7 +121,10 @@ int vp_read_fd(int fd, long long size, size_t max, char **out, size_t *len, vp_e
                 n += (size_t)r;
                 if (n > max)
                         return vp_error_set(err, -EFBIG, "input larger than %zu bytes", max);
-                if (r == 0 || (regular && (size_t)r < want))
+                /* procfs reports size 0 and may end a read early at a
+                 * record boundary: only a file with a real size is known to
+                 * be complete after a short read */
+                if (r == 0 || (regular && size > 0 && (size_t)r < want))
                         break;
         }
         buf[n] = '\0';

@@ -76,8 +76,8 @@ int vp_read_file(const char *path, size_t max, char **out, size_t *len, vp_error
 /* Read all of fd up to max bytes (-EFBIG beyond) into a NUL-terminated
  * malloc'd buffer. size is the file's size when fd is a regular file
  * (st_size), or -1: then it is read until a read returns 0. For a regular
- * file a read shorter than asked ends it, so a file that did not change
- * since its fstat takes one read(2). Returns 0 or -errno (err says why,
+ * file with a size (not procfs, which says 0) a read shorter than asked ends
+ * it, so a file that did not change since its fstat takes one read(2). Returns 0 or -errno (err says why,
  * without the path). */
 int vp_read_fd(int fd, long long size, size_t max, char **out, size_t *len, vp_error *err);
 

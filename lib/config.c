@@ -445,13 +445,28 @@ static void cfile_free(cfile *f)
 
 /* ---- names ---- */
 
+static bool valid_name_n(const char *s, size_t n)
+{
+        if (!n || *s == '.')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+                        return false;
+        return true;
+}
+
 static bool valid_profile_name(const char *s)
 {
-        if (!*s || *s == '.')
+        return valid_name_n(s, strlen(s));
+}
+
+bool vp_config_profile_file(const char *fname, size_t *base_len)
+{
+        size_t len = strlen(fname);
+        if (fname[0] == '.' || len <= 4 || strcmp(fname + len - 4, ".ini") != 0 ||
+            !valid_name_n(fname, len - 4))
                 return false;
-        for (; *s; s++)
-                if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
-                        return false;
+        *base_len = len - 4;
         return true;
 }
 
@@ -1519,12 +1534,20 @@ static void load_host(loader *L, vp_host_config *h, bool check)
         }
 }
 
-/* Everything after the host file: read, resolve, build and check profiles. */
-static void load_profiles(loader *L, bool check, vp_profile **out, size_t *n_out)
+/* Everything after the host file: read, resolve, build and check profiles.
+ * With only (sorted, unique), just those profiles are read and profiles.d is
+ * not listed (vp_config_load_some). */
+static void load_profiles(loader *L, bool check, const char *const *only, size_t n_only,
+                          vp_profile **out, size_t *n_out)
 {
         char **names = NULL;
         size_t n = 0;
-        list_profiles(L, check, &names, &n);
+        if (only) {
+                names = vp_xcalloc(n_only ? n_only : 1, sizeof(char *));
+                for (n = 0; n < n_only; n++)
+                        names[n] = vp_xstrdup(only[n]);
+        } else
+                list_profiles(L, check, &names, &n);
         L->files = vp_xcalloc(n, sizeof(cfile));
         L->n_files = n;
         for (size_t i = 0; i < n; i++) {
@@ -1589,7 +1612,8 @@ static void load_profiles(loader *L, bool check, vp_profile **out, size_t *n_out
         *n_out = n;
 }
 
-int vp_config_load(const char *confdir, bool check_perms_, vp_config **out, vp_diag *diag)
+static int config_load(const char *confdir, bool check_perms_, const char *const *only,
+                       size_t n_only, vp_config **out, vp_diag *diag)
 {
         *out = NULL;
         if (!confdir || !*confdir) {
@@ -1624,12 +1648,12 @@ int vp_config_load(const char *confdir, bool check_perms_, vp_config **out, vp_d
 
         if (present) {
                 load_host(&L, &host, check_perms_);
-                load_profiles(&L, check_perms_, &ps, &n);
+                load_profiles(&L, check_perms_, only, n_only, &ps, &n);
                 const entry *dp = NULL;
                 for (size_t i = 0; i < L.host.n; i++)
                         if (L.host.e[i].id == K_DEFAULT_PROFILE && !L.host.e[i].skip)
                                 dp = &L.host.e[i];
-                if (dp && find_file(&L, dp->value) < 0)
+                if (dp && !only && find_file(&L, dp->value) < 0)
                         eerr(&L, dp, "no profile '%s' (no profiles.d/%s.ini)", dp->value,
                              dp->value);
         }
@@ -1656,8 +1680,27 @@ int vp_config_load(const char *confdir, bool check_perms_, vp_config **out, vp_d
         c->host = host;
         c->profiles = ps;
         c->n_profiles = n;
+        c->partial = only != NULL;
         *out = c;
         return 0;
+}
+
+int vp_config_load(const char *confdir, bool check_perms, vp_config **out, vp_diag *diag)
+{
+        return config_load(confdir, check_perms, NULL, 0, out, diag);
+}
+
+int vp_config_load_some(const char *confdir, bool check_perms, const char *const *names, size_t n,
+                        vp_config **out, vp_diag *diag)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!valid_profile_name(names[i]) || (i && strcmp(names[i - 1], names[i]) >= 0)) {
+                        *out = NULL;
+                        if (diag)
+                                vp_diag_add_error(diag, "(profiles):0: bad profile list");
+                        return -EINVAL;
+                }
+        return config_load(confdir, check_perms, names, n, out, diag);
 }
 
 void vp_config_free(vp_config *c)

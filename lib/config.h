@@ -99,6 +99,9 @@ typedef struct vp_config {
         vp_host_config host;
         vp_profile *profiles; /* sorted by name; includes already resolved */
         size_t n_profiles;
+        /* Loaded by vp_config_load_some: profiles holds only the profiles
+         * asked for, not the whole of profiles.d. */
+        bool partial;
 } vp_config;
 
 /* Problems found while loading: each "FILE:LINE: message", plus warnings
@@ -127,6 +130,21 @@ void vp_diag_add_warning(vp_diag *d, const char *fmt, ...) __attribute__((format
  * (*out NULL), or another -errno for I/O failure (also recorded in diag). */
 int vp_config_load(const char *confdir, bool check_perms, vp_config **out, vp_diag *diag);
 void vp_config_free(vp_config *c);
+
+/* Like vp_config_load, but reads vmplace.ini and only the named profiles
+ * (sorted by strcmp, unique; every profile their include chains name must be
+ * among them) and skips what needs the others: profiles.d is not listed and
+ * default_profile is not looked up. The result (c->partial set) is what a full
+ * load gives for those profiles; it is for a configuration a full load found
+ * valid and whose files have not changed since (lib/confindex.c). Returns as
+ * vp_config_load; -EINVAL too for a name list that is not sorted and valid. */
+int vp_config_load_some(const char *confdir, bool check_perms, const char *const *names, size_t n,
+                        vp_config **out, vp_diag *diag);
+
+/* Whether fname (a directory entry of profiles.d) is a profile file the
+ * loader reads: NAME.ini with a valid NAME, not hidden. *base_len gets
+ * NAME's length. Files it rejects are ignored (the loader warns). */
+bool vp_config_profile_file(const char *fname, size_t *base_len);
 
 const vp_profile *vp_config_profile(const vp_config *c, const char *name);
 

@@ -8,16 +8,21 @@
 
 #include "cgroup.h"
 #include "cgwrites.h"
+#include "confindex.h"
 #include "linediff.h"
 #include "planjson.h"
 #include "rewrite.h"
 
-/* Load the configuration and report its first error in err (the full list
- * is `vmplace validate`'s job). */
-static int load_config(const vp_paths *paths, vp_config **cfg, vp_error *err)
+/* Load the configuration and choose the profile for name/metadata (through
+ * the config index in rundir when it is given: lib/confindex.h); report the
+ * first error in err (the full list is `vmplace validate`'s job). */
+static int load_config(const vp_paths *paths, const char *rundir, const char *name,
+                       const char *metadata, vp_config **cfg, const vp_profile **profile,
+                       char **matched_by, vp_error *err)
 {
         vp_diag diag = {.errors_only = true};
-        int r = vp_config_load(paths->confdir, geteuid() == 0, cfg, &diag);
+        int r = vp_config_load_for(paths->confdir, rundir, geteuid() == 0, name, metadata,
+                                   time(NULL), cfg, profile, matched_by, &diag);
         if (r < 0) {
                 if (diag.n_errors > 1)
                         vp_error_set(err, r,
@@ -83,11 +88,12 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
         int r = vp_domain_parse(xml, len, &d->dom, err);
         if (r < 0)
                 return r;
-        r = load_config(paths, &d->cfg, err);
+        /* only a committing decision (the hook) keeps the index up to date:
+         * `vmplace plan` changes nothing under the run directory */
+        r = load_config(paths, (flags & VP_DECIDE_COMMIT) ? paths->rundir : NULL, d->dom->name,
+                        d->dom->metadata_profile, &d->cfg, &d->profile, &d->matched_by, err);
         if (r < 0)
                 return r;
-        d->profile =
-            vp_config_match(d->cfg, d->dom->name, d->dom->metadata_profile, &d->matched_by);
         if (!d->profile)
                 return 0; /* unmanaged: the fast path loads nothing else */
         d->on_error =
@@ -186,9 +192,12 @@ int vp_release(const vp_paths *paths, const char *name, const char *uuid, vp_err
                  * just to widen floating VMs: if they cannot be read the entry
                  * is still released. */
                 vp_config *cfg = NULL;
+                const vp_profile *unused;
                 vp_topology *topo = NULL;
                 vp_error ignored;
-                if (freed_cpus && load_config(paths, &cfg, &ignored) == 0 &&
+                if (freed_cpus &&
+                    load_config(paths, paths->rundir, NULL, NULL, &cfg, &unused, NULL, &ignored) ==
+                        0 &&
                     vp_topology_load(paths->sysfs, &topo, &ignored) == 0)
                         vp_plan_refloat(&l, &cfg->host, topo);
                 vp_topology_free(topo);

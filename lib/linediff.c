@@ -38,32 +38,16 @@ static bool same(const lines *a, size_t i, const lines *b, size_t j)
         return a->len[i] == b->len[j] && memcmp(a->s[i], b->s[j], a->len[i]) == 0;
 }
 
-typedef struct out {
-        char *s;
-        size_t n, cap;
-} out;
-
-static void put(out *o, const char *p, size_t n)
+static void put_line(vp_buf *o, char tag, const char *p, size_t n)
 {
-        if (o->n + n + 1 > o->cap) {
-                o->cap = (o->n + n + 1) * 2;
-                o->s = vp_xrealloc(o->s, o->cap);
-        }
-        memcpy(o->s + o->n, p, n);
-        o->n += n;
-        o->s[o->n] = '\0';
-}
-
-static void put_line(out *o, char tag, const char *p, size_t n)
-{
-        put(o, &tag, 1);
-        put(o, p, n);
-        put(o, "\n", 1);
+        vp_buf_add(o, &tag, 1);
+        vp_buf_add(o, p, n);
+        vp_buf_add(o, "\n", 1);
 }
 
 /* The diff body of two split texts into o. */
 static void diff_lines(const lines *a, const lines *b, const char *a_name, const char *b_name,
-                       out *o)
+                       vp_buf *o)
 {
         /* trim common prefix/suffix, then LCS on the middle */
         size_t pre = 0;
@@ -88,7 +72,7 @@ static void diff_lines(const lines *a, const lines *b, const char *a_name, const
         size_t ce_b = b->n - suf + (suf > CONTEXT ? CONTEXT : suf);
         char *hdr = vp_xasprintf("--- %s\n+++ %s\n@@ -%zu,%zu +%zu,%zu @@\n", a_name, b_name,
                                  cs + 1, ce_a - cs, cs + 1, ce_b - cs);
-        put(o, hdr, strlen(hdr));
+        vp_buf_add(o, hdr, strlen(hdr));
         free(hdr);
         for (size_t k = cs; k < pre; k++)
                 put_line(o, ' ', a->s[k], a->len[k]);
@@ -117,14 +101,14 @@ char *vp_linediff(const char *a_txt, const char *b_txt, const char *a_name, cons
         lines a, b;
         split(a_txt, &a);
         split(b_txt, &b);
-        out o = {0};
-        put(&o, "", 0);
+        vp_buf o = {0};
+        vp_buf_add(&o, "", 0);
         if (a.n <= MAX_LINES && b.n <= MAX_LINES) {
                 diff_lines(&a, &b, a_name, b_name, &o);
         } else if (strcmp(a_txt, b_txt) != 0) {
                 char *m = vp_xasprintf("(documents differ; too long to diff: %zu and %zu lines)\n",
                                        a.n, b.n);
-                put(&o, m, strlen(m));
+                vp_buf_add(&o, m, strlen(m));
                 free(m);
         }
         free(a.s);

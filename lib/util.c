@@ -61,6 +61,17 @@ char *vp_xasprintf(const char *fmt, ...)
         return s;
 }
 
+void vp_buf_add(vp_buf *b, const char *p, size_t n)
+{
+        if (b->len + n + 1 > b->cap) {
+                b->cap = (b->len + n + 1) * 2 + 64;
+                b->s = vp_xrealloc(b->s, b->cap);
+        }
+        memcpy(b->s + b->len, p, n);
+        b->len += n;
+        b->s[b->len] = '\0';
+}
+
 char *vp_strstrip(char *s)
 {
         while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -66,6 +67,19 @@ void *vp_xrealloc(void *p, size_t n);
 char *vp_xstrdup(const char *s);
 char *vp_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A growing NUL-terminated text buffer (s stays NULL until something is
+ * added; the owner frees s). */
+typedef struct vp_buf {
+        char *s;
+        size_t len, cap;
+} vp_buf;
+/* Append n bytes of p (aborts on OOM like vp_xmalloc). */
+void vp_buf_add(vp_buf *b, const char *p, size_t n);
+static inline void vp_buf_str(vp_buf *b, const char *s)
+{
+        vp_buf_add(b, s, strlen(s));
+}
+
 /* Strip leading and trailing whitespace in place; returns s advanced. */
 char *vp_strstrip(char *s);
 
@@ -77,8 +91,8 @@ int vp_read_file(const char *path, size_t max, char **out, size_t *len, vp_error
  * malloc'd buffer. size is the file's size when fd is a regular file
  * (st_size), or -1: then it is read until a read returns 0. For a regular
  * file with a size (not procfs, which says 0) a read shorter than asked ends
- * it, so a file that did not change since its fstat takes one read(2). Returns 0 or -errno (err says why,
- * without the path). */
+ * it, so a file that did not change since its fstat takes one read(2). Returns 0 or -errno (err
+ * says why, without the path). */
 int vp_read_fd(int fd, long long size, size_t max, char **out, size_t *len, vp_error *err);
 
 /* Read all of a stream (stdin) up to max bytes; -EFBIG beyond. */

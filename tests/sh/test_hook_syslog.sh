@@ -20,8 +20,8 @@ set -e
 python3 - "$W/log" <<'PY' &
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-if os.path.exists("/dev/log.vmplace-test"): os.unlink("/dev/log.vmplace-test")
-s.bind("/dev/log.vmplace-test")
+if os.path.exists("/dev/log.vmplace-test.$$"): os.unlink("/dev/log.vmplace-test.$$")
+s.bind("/dev/log.vmplace-test.$$")
 s.settimeout(3)
 with open(sys.argv[1], "w") as out:
     try:
@@ -29,11 +29,11 @@ with open(sys.argv[1], "w") as out:
             out.write(s.recv(4096).decode(errors="replace").rstrip("\n") + "\n"); out.flush()
     except socket.timeout:
         pass
-os.unlink("/dev/log.vmplace-test")
+os.unlink("/dev/log.vmplace-test.$$")
 PY
-while [ ! -S /dev/log.vmplace-test ]; do sleep 0.05; done
-if [ -S /dev/log ]; then mount --bind /dev/log.vmplace-test /dev/log
-else ln -sfn /dev/log.vmplace-test /dev/log; trap 'rm -f /dev/log' EXIT; fi
+while [ ! -S /dev/log.vmplace-test.$$ ]; do sleep 0.05; done
+if [ -S /dev/log ]; then mount --bind /dev/log.vmplace-test.$$ /dev/log
+else ln -sfn /dev/log.vmplace-test.$$ /dev/log; trap 'rm -f /dev/log' EXIT; fi
 "$HOOK" $t-db-1 prepare begin - <"$W/db1.xml"
 "$HOOK" $t-db-2 prepare begin - <"$W/db2.xml" 2>/dev/null || true
 "$HOOK" $t-web-1 prepare begin - <"$W/web.xml"

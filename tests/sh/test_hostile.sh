@@ -398,7 +398,7 @@ domxml "hn$$-ok" "$U3" 1 64 >"$IO/nl.xml"
 cat >"$IO/syslog.sh" <<SH
 python3 - "$IO/log" <<'PY' &
 import os, socket, sys
-p = "/dev/log.vmplace-hostile"
+p = "/dev/log.vmplace-hostile.$$"
 if os.path.exists(p): os.unlink(p)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(p); s.settimeout(2)
 with open(sys.argv[1], "w") as out:
@@ -407,9 +407,9 @@ with open(sys.argv[1], "w") as out:
     except socket.timeout: pass
 os.unlink(p)
 PY
-while [ ! -S /dev/log.vmplace-hostile ]; do sleep 0.05; done
-if [ -S /dev/log ]; then mount --bind /dev/log.vmplace-hostile /dev/log
-else ln -sfn /dev/log.vmplace-hostile /dev/log; trap 'rm -f /dev/log' EXIT; fi
+while [ ! -S /dev/log.vmplace-hostile.$$ ]; do sleep 0.05; done
+if [ -S /dev/log ]; then mount --bind /dev/log.vmplace-hostile.$$ /dev/log
+else ln -sfn /dev/log.vmplace-hostile.$$ /dev/log; trap 'rm -f /dev/log' EXIT; fi
 for op in "prepare begin" "started begin" "reconnect begin" "release end"; do
         "$HOOK" "\$1" \$op - <"$IO/nl.xml" 2>/dev/null
 done

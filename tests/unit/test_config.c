@@ -8,51 +8,28 @@
 
 #include "config.h"
 #include "tap.h"
+#include "tree.h"
 
 /* ---- temp trees ---- */
 
 static char *mktree(void)
 {
-        char *d = vp_xstrdup("/tmp/vp-config-XXXXXX");
-        if (!mkdtemp(d))
-                abort();
-        chmod(d, 0755);
-        return d;
+        return tree_new("config");
 }
 
 static void put_mode(const char *dir, const char *rel, const char *text, mode_t mode)
 {
-        char *path = vp_xasprintf("%s/%s", dir, rel);
-        char *slash = strrchr(path, '/');
-        *slash = '\0';
-        if (strcmp(path, dir) != 0)
-                mkdir(path, 0755);
-        *slash = '/';
-        FILE *f = fopen(path, "w");
-        if (!f)
-                abort();
-        fputs(text, f);
-        fclose(f);
-        chmod(path, mode);
-        free(path);
+        tree_put(dir, rel, text, mode);
 }
 
 static void put(const char *dir, const char *rel, const char *text)
 {
-        put_mode(dir, rel, text, 0644);
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void)st;
-        (void)ftw;
-        return flag == FTW_DP ? rmdir(p) : unlink(p);
+        tree_put(dir, rel, text, 0644);
 }
 
 static void rmtree(char *dir)
 {
-        nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-        free(dir);
+        tree_rm(dir);
 }
 
 static const char *find_in(char **v, size_t n, const char *needle)

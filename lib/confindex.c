@@ -1,0 +1,364 @@
+#include "confindex.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define INDEX_MAGIC "vmplace-config-index 1\n"
+#define INDEX_MAX   (16u << 20)
+
+/* " N" in hex: printf would be most of the cost of a key of a hundred files */
+static void sb_num(vp_buf *b, uint64_t v)
+{
+        char d[24];
+        size_t i = sizeof(d);
+        do
+                d[--i] = "0123456789abcdef"[v & 15];
+        while ((v >>= 4) != 0);
+        d[--i] = ' ';
+        vp_buf_add(b, d + i, sizeof(d) - i);
+}
+
+/* "TAG VALUE\n"; false when VALUE would break the line format. */
+static bool sb_line(vp_buf *b, const char *tag, const char *v)
+{
+        if (strchr(v, '\n'))
+                return false;
+        vp_buf_str(b, tag);
+        vp_buf_str(b, v);
+        vp_buf_add(b, "\n", 1);
+        return true;
+}
+
+typedef struct keyfile {
+        char *name;
+        struct stat st;
+} keyfile;
+
+static int keyfile_cmp(const void *a, const void *b)
+{
+        return strcmp(((const keyfile *)a)->name, ((const keyfile *)b)->name);
+}
+
+static void key_file(vp_buf *b, const char *name, const struct stat *st, time_t *newest)
+{
+        if (!st) {
+                vp_buf_str(b, "a ");
+                vp_buf_str(b, name);
+                vp_buf_add(b, "\n", 1);
+                return;
+        }
+        vp_buf_str(b, "f ");
+        vp_buf_str(b, name);
+        sb_num(b, (uint64_t)st->st_dev);
+        sb_num(b, (uint64_t)st->st_ino);
+        sb_num(b, (uint64_t)st->st_size);
+        sb_num(b, (uint64_t)st->st_mtim.tv_sec);
+        sb_num(b, (uint64_t)st->st_mtim.tv_nsec);
+        sb_num(b, (uint64_t)st->st_ctim.tv_sec);
+        sb_num(b, (uint64_t)st->st_ctim.tv_nsec);
+        sb_num(b, (uint64_t)st->st_mode);
+        sb_num(b, (uint64_t)st->st_uid);
+        sb_num(b, (uint64_t)st->st_gid);
+        vp_buf_add(b, "\n", 1);
+        if (st->st_ctim.tv_sec > *newest)
+                *newest = st->st_ctim.tv_sec;
+        if (st->st_mtim.tv_sec > *newest)
+                *newest = st->st_mtim.tv_sec;
+}
+
+/* The key: the identity of everything vp_config_load reads, as the loader
+ * reads it (stat follows symlinks like its open does). Returns 0, or -1 when
+ * the tree is in a state the full load must judge (confdir missing, a
+ * dangling link, a name the line format cannot carry). *newest gets the
+ * latest ctime/mtime seen. */
+static int build_key(const char *confdir, bool check_perms, vp_buf *b, time_t *newest)
+{
+        if (strchr(confdir, '\n'))
+                return -1;
+        vp_buf_str(b, INDEX_MAGIC);
+        vp_buf_str(b, check_perms ? "perms 1\n" : "perms 0\n");
+        sb_line(b, "confdir ", confdir);
+        *newest = 0;
+        struct stat st;
+        if (stat(confdir, &st) < 0 || !S_ISDIR(st.st_mode))
+                return -1;
+        key_file(b, ".", &st, newest);
+        _cleanup_free_ char *host = vp_xasprintf("%s/vmplace.ini", confdir);
+        if (stat(host, &st) == 0)
+                key_file(b, "vmplace.ini", &st, newest);
+        else if (errno == ENOENT && lstat(host, &st) < 0)
+                key_file(b, "vmplace.ini", NULL, newest);
+        else
+                return -1;
+        _cleanup_free_ char *pdir = vp_xasprintf("%s/profiles.d", confdir);
+        int fd = open(pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno != ENOENT || lstat(pdir, &st) == 0)
+                        return -1;
+                key_file(b, "profiles.d", NULL, newest);
+                return 0;
+        }
+        DIR *d = fdopendir(fd);
+        if (!d || fstat(fd, &st) < 0) {
+                if (d)
+                        closedir(d);
+                else
+                        close(fd);
+                return -1;
+        }
+        key_file(b, "profiles.d", &st, newest);
+        keyfile *files = NULL;
+        size_t n = 0, cap = 0;
+        int r = 0;
+        struct dirent *de;
+        while ((errno = 0, de = readdir(d))) {
+                size_t base;
+                if (!vp_config_profile_file(de->d_name, &base))
+                        continue;
+                if (n == cap) {
+                        cap = cap ? cap * 2 : 64;
+                        files = vp_xrealloc(files, cap * sizeof(*files));
+                }
+                if (fstatat(fd, de->d_name, &files[n].st, 0) < 0) {
+                        r = -1; /* dangling or vanished: the full load says which */
+                        break;
+                }
+                files[n++].name = vp_xstrdup(de->d_name);
+        }
+        if (errno)
+                r = -1;
+        closedir(d);
+        if (r == 0 && n)
+                qsort(files, n, sizeof(*files), keyfile_cmp);
+        for (size_t i = 0; i < n; i++) {
+                if (r == 0)
+                        key_file(b, files[i].name, &files[i].st, newest);
+                free(files[i].name);
+        }
+        free(files);
+        return r;
+}
+
+/* Append the match data of a valid full configuration. false when a value
+ * cannot be carried (then no index is written). */
+static bool add_profiles(vp_buf *b, const vp_config *c)
+{
+        vp_buf_str(b, "--\n");
+        if (c->host.default_profile && !sb_line(b, "d ", c->host.default_profile))
+                return false;
+        for (size_t i = 0; i < c->n_profiles; i++) {
+                const vp_profile *p = &c->profiles[i];
+                if (!sb_line(b, "p ", p->name))
+                        return false;
+                if (p->include && !sb_line(b, "i ", p->include))
+                        return false;
+                if (p->priority_set) {
+                        vp_buf_str(b, "P");
+                        if (p->priority < 0) {
+                                vp_buf_str(b, " -");
+                                sb_num(b, (uint64_t)(-(int64_t)p->priority));
+                        } else
+                                sb_num(b, (uint64_t)p->priority);
+                        vp_buf_add(b, "\n", 1);
+                }
+                if (p->metadata && !sb_line(b, "m ", p->metadata))
+                        return false;
+                for (size_t k = 0; k < p->n_names; k++)
+                        if (!sb_line(b, "n ", p->names[k]))
+                                return false;
+        }
+        return true;
+}
+
+/* "N" or "- N" in hex, as add_profiles writes a priority */
+static int parse_int(const char *s, int *out)
+{
+        bool neg = *s == '-';
+        if (neg)
+                s += 2;
+        uint64_t v = 0;
+        if (!*s)
+                return -1;
+        for (; *s; s++) {
+                int x = *s >= '0' && *s <= '9'   ? *s - '0'
+                        : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10
+                                                 : -1;
+                if (x < 0 || (v = v * 16 + (unsigned)x) > (uint64_t)INT32_MAX)
+                        return -1;
+        }
+        *out = neg ? -(int)v : (int)v;
+        return 0;
+}
+
+/* A match-only config whose strings point into the index buffer: only the
+ * arrays are its own. */
+static void index_free(vp_config *c)
+{
+        if (!c)
+                return;
+        for (size_t i = 0; i < c->n_profiles; i++)
+                free(c->profiles[i].names);
+        free(c->profiles);
+        free(c);
+}
+
+/* The match data after the key, as a match-only vp_config borrowing the
+ * strings of s (profiles sorted and unique, as vp_config_match needs).
+ * Returns NULL on any surprise. */
+static vp_config *parse_profiles(char *s)
+{
+        vp_config *c = vp_xcalloc(1, sizeof(*c));
+        c->partial = true;
+        size_t cap = 0;
+        vp_profile *p = NULL;
+        while (*s) {
+                char *nl = strchr(s, '\n');
+                if (!nl || nl - s < 2 || s[1] != ' ')
+                        goto bad;
+                *nl = '\0';
+                char tag = s[0], *v = s + 2;
+                s = nl + 1;
+                if (tag == 'p') {
+                        if (p && strcmp(p->name, v) >= 0)
+                                goto bad;
+                        if (c->n_profiles == cap) {
+                                cap = cap ? cap * 2 : 64;
+                                c->profiles = vp_xrealloc(c->profiles, cap * sizeof(*p));
+                        }
+                        p = &c->profiles[c->n_profiles++];
+                        memset(p, 0, sizeof(*p));
+                        p->name = v;
+                } else if (tag == 'd' && !p && !c->host.default_profile) {
+                        c->host.default_profile = v;
+                } else if (!p) {
+                        goto bad;
+                } else if (tag == 'i' && !p->include) {
+                        p->include = v;
+                } else if (tag == 'P' && !p->priority_set) {
+                        if (parse_int(v, &p->priority) < 0)
+                                goto bad;
+                        p->priority_set = true;
+                } else if (tag == 'm' && !p->metadata) {
+                        p->metadata = v;
+                } else if (tag == 'n') {
+                        p->names = vp_xrealloc(p->names, (p->n_names + 1) * sizeof(char *));
+                        p->names[p->n_names++] = v;
+                } else
+                        goto bad;
+        }
+        return c;
+bad:
+        index_free(c);
+        return NULL;
+}
+
+/* rundir/config.index when it is ours, private, and starts with key:
+ * the match-only config after the key (borrowing *text, which the caller
+ * frees after it), else NULL. */
+static vp_config *read_index(const char *path, const vp_buf *key, char **text)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+            (st.st_mode & 077) || (size_t)st.st_size < key->len + 3)
+                return NULL;
+        char *buf = NULL;
+        size_t len;
+        vp_error err;
+        if (vp_read_fd(fd, (long long)st.st_size, INDEX_MAX, &buf, &len, &err) < 0)
+                return NULL;
+        *text = buf;
+        if (len < key->len + 3 || memcmp(buf, key->s, key->len) != 0 ||
+            memcmp(buf + key->len, "--\n", 3) != 0 || strlen(buf) != len)
+                return NULL;
+        return parse_profiles(buf + key->len + 3);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Match on the index and load vmplace.ini and the chosen profile's include
+ * chain. Returns 0 (decided), or -1 to fall back to the full load. */
+static int load_indexed(const char *confdir, bool check_perms, const vp_config *idx,
+                        const char *name, const char *metadata, vp_config **cfg,
+                        const vp_profile **profile, char **matched_by, vp_diag *diag)
+{
+        _cleanup_free_ char *by = NULL;
+        const vp_profile *p = vp_config_match(idx, name, metadata, &by);
+        const char **chain = vp_xcalloc(idx->n_profiles + 1, sizeof(char *));
+        size_t n = 0;
+        for (const vp_profile *q = p; q;
+             q = q->include ? vp_config_profile(idx, q->include) : NULL) {
+                if (n == idx->n_profiles) { /* a cycle: the index lies */
+                        free(chain);
+                        return -1;
+                }
+                chain[n++] = q->name;
+                if (q->include && !vp_config_profile(idx, q->include)) {
+                        free(chain);
+                        return -1;
+                }
+        }
+        if (n > 1)
+                qsort(chain, n, sizeof(char *), name_cmp);
+        vp_diag d = {.errors_only = diag ? diag->errors_only : true};
+        int r = vp_config_load_some(confdir, check_perms, chain, n, cfg, &d);
+        free(chain);
+        vp_diag_free(&d);
+        if (r < 0)
+                return -1; /* changed under us: the full load reports it */
+        *profile = p ? vp_config_profile(*cfg, p->name) : NULL;
+        if (p && !*profile) {
+                vp_config_free(*cfg);
+                *cfg = NULL;
+                return -1;
+        }
+        if (matched_by)
+                *matched_by = TAKE_PTR(by);
+        return 0;
+}
+
+int vp_config_load_for(const char *confdir, const char *rundir, bool check_perms, const char *name,
+                       const char *metadata, time_t now, vp_config **cfg,
+                       const vp_profile **profile, char **matched_by, vp_diag *diag)
+{
+        *cfg = NULL;
+        *profile = NULL;
+        if (matched_by)
+                *matched_by = NULL;
+        vp_buf key = {0};
+        time_t newest = 0;
+        bool keyed = confdir && rundir && build_key(confdir, check_perms, &key, &newest) == 0;
+        _cleanup_free_ char *path =
+            rundir ? vp_xasprintf("%s/%s", rundir, VP_CONFINDEX_FILE) : NULL;
+        if (keyed) {
+                _cleanup_free_ char *text = NULL;
+                vp_config *idx = read_index(path, &key, &text);
+                int r = idx ? load_indexed(confdir, check_perms, idx, name, metadata, cfg, profile,
+                                           matched_by, diag)
+                            : -1;
+                index_free(idx);
+                if (r == 0) {
+                        free(key.s);
+                        return 0;
+                }
+        }
+        int r = vp_config_load(confdir, check_perms, cfg, diag);
+        if (r == 0) {
+                *profile = vp_config_match(*cfg, name, metadata, matched_by);
+                /* only a settled configuration: see VP_CONFINDEX_SETTLE_SECONDS */
+                if (keyed && newest + VP_CONFINDEX_SETTLE_SECONDS <= now &&
+                    add_profiles(&key, *cfg))
+                        vp_write_file_atomic(path, key.s, key.len, 0600, NULL);
+        }
+        free(key.s);
+        return r;
+}

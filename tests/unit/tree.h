@@ -1,0 +1,59 @@
+/* Scratch directory trees for the unit tests: made under /tmp, filled with
+ * small files, removed whole. */
+#ifndef VMPLACE_TEST_TREE_H
+#define VMPLACE_TEST_TREE_H
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* A new empty directory /tmp/vp-NAME-XXXXXX (mode 0755); the caller frees
+ * the path (tree_rm does). */
+static inline char *tree_new(const char *name)
+{
+        char *d = vp_xasprintf("/tmp/vp-%s-XXXXXX", name);
+        if (!mkdtemp(d))
+                abort();
+        chmod(d, 0755);
+        return d;
+}
+
+/* Write dir/rel (creating its parent directory when that is one level down)
+ * with mode. */
+static inline void tree_put(const char *dir, const char *rel, const char *text, mode_t mode)
+{
+        char *path = vp_xasprintf("%s/%s", dir, rel);
+        char *slash = strrchr(path, '/');
+        *slash = '\0';
+        if (strcmp(path, dir) != 0)
+                mkdir(path, 0755);
+        *slash = '/';
+        FILE *f = fopen(path, "w");
+        if (!f)
+                abort();
+        fputs(text, f);
+        fclose(f);
+        chmod(path, mode);
+        free(path);
+}
+
+static inline int tree_rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)st;
+        (void)ftw;
+        return flag == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+/* Remove the tree and free its path. */
+static inline void tree_rm(char *dir)
+{
+        nftw(dir, tree_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        free(dir);
+}
+
+#endif

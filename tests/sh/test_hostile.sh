@@ -12,9 +12,10 @@
 #     the run dirs sit two levels deep so that "../../x" lands in the
 #     scratch dir and shows up here);
 #   - the same row once more under valgrind memcheck (definite and indirect
-#     leaks fail). The hook is linked statically by default and valgrind
-#     cannot see malloc in a static program, so the valgrind pass runs
-#     tests/vmplace-hook-dynamic (same source, dynamically linked). In an
+#     leaks fail). The hook and the enforcer are linked statically by
+#     default and valgrind cannot see malloc in a static program, so the
+#     valgrind pass runs tests/vmplace-hook-dynamic and
+#     tests/vmplace-enforce-dynamic (same source, dynamically linked). In an
 #     ASan build valgrind is skipped and LeakSanitizer does that job.
 # reconnect/attach rows must exit 0 whatever the input (libvirt kills the VM
 # otherwise). HOSTILE_VALGRIND=0 skips the memcheck pass, HOSTILE_ROWS=REGEX
@@ -34,7 +35,7 @@ L=l1/l2/lvrun
 
 # --- valgrind / sanitizer set-up ---------------------------------------------
 VG=
-HOOK_VG=$HOOK
+HOOK_VG=$HOOK ENF_VG=$ENF
 if ldd "$HOOK" 2>/dev/null | grep -q libasan; then
         export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
         echo "# ASan build: leaks are LeakSanitizer's (no valgrind pass)"
@@ -42,6 +43,8 @@ elif [ "${HOSTILE_VALGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
         VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
         HOOK_VG=$VMPLACE_BUILD/tests/vmplace-hook-dynamic
         [ -x "$HOOK_VG" ] || HOOK_VG=$HOOK # a build with VMPLACE_STATIC_HOOK=OFF
+        ENF_VG=$VMPLACE_BUILD/tests/vmplace-enforce-dynamic
+        [ -x "$ENF_VG" ] || ENF_VG=$ENF
 else
         echo "# valgrind not installed: no memcheck pass"
 fi
@@ -192,7 +195,7 @@ row() {
                 "$(printf '%s' "${err//$W/SCRATCH}" | tr '\n|`' '?/'"'")" >>"$TABLE"
         # the same under memcheck, from the same state
         if [ -n "$VG" ]; then
-                [ "$prog" = hook ] && bin=$HOOK_VG
+                case $prog in hook) bin=$HOOK_VG ;; enforce) bin=$ENF_VG ;; esac
                 restore
                 $SETUP
                 $VG --log-file="$IO/vg.%p" "$bin" "$@" <"$IN" >/dev/null 2>"$IO/vgerr"

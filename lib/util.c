@@ -113,8 +113,10 @@ int vp_read_stream(FILE *f, size_t max, char **out, size_t *len, vp_error *err)
 int vp_read_fd(int fd, long long size, size_t max, char **out, size_t *len, vp_error *err)
 {
         bool regular = size >= 0;
-        /* one byte more than the size: a full buffer means the file grew */
-        size_t cap = regular && (unsigned long long)size < max ? (size_t)size + 2 : 8192;
+        /* one byte more than the size: a full buffer means the file grew;
+         * procfs says 0, and its files are mostly under a page */
+        size_t cap =
+            regular && size > 0 && (unsigned long long)size < max ? (size_t)size + 2 : 4096;
         size_t n = 0;
         _cleanup_free_ char *buf = vp_xmalloc(cap);
         for (;;) {

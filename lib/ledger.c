@@ -644,15 +644,20 @@ int vp_ledger_load(const char *rundir, vp_ledger *l, vp_error *err)
 
 /* ---- save ---- */
 
-static json_object *cpuset_json(const vp_cpuset *s)
+/* Whether e->mem[m] is the first element with its node, and then in *kib
+ * the memory committed on that node by e: an entry not put through
+ * vp_ledger_put may repeat a node, and the file gets one key per node, the
+ * sum, at its first place. */
+static bool mem_on_node(const vp_ledger_entry *e, size_t m, uint64_t *kib)
 {
-        _cleanup_free_ char *t = vp_cpuset_format(s);
-        return json_object_new_string(t);
-}
-
-static json_object *str_or_null(const char *s)
-{
-        return s ? json_object_new_string(s) : NULL;
+        for (size_t k = 0; k < m; k++)
+                if (e->mem[k].node == e->mem[m].node)
+                        return false;
+        *kib = e->mem[m].kib;
+        for (size_t k = m + 1; k < e->n_mem; k++)
+                if (e->mem[k].node == e->mem[m].node)
+                        *kib = add_sat(*kib, e->mem[k].kib);
+        return true;
 }
 
 static int check_entry(const char *path, const vp_ledger_entry *e, vp_error *err)
@@ -668,46 +673,119 @@ static int check_entry(const char *path, const vp_ledger_entry *e, vp_error *err
                                     "%s: refusing to save entry '%s': bad kind, "
                                     "created or pid",
                                     path, e->name);
-        for (size_t m = 0; m < e->n_mem; m++)
-                if (e->mem[m].node >= VP_MAX_CPUS || e->mem[m].kib >= (uint64_t)INT64_MAX)
+        /* a repeated node's sum too: load refuses INT64_MAX and beyond */
+        for (size_t m = 0; m < e->n_mem; m++) {
+                uint64_t kib = 0;
+                if (e->mem[m].node >= VP_MAX_CPUS ||
+                    (mem_on_node(e, m, &kib) && kib >= (uint64_t)INT64_MAX))
                         return vp_error_set(err, -EINVAL,
                                             "%s: refusing to save entry '%s': memory on node %u "
                                             "out of range",
                                             path, e->name, e->mem[m].node);
+        }
         return 0;
 }
 
-static json_object *entry_json(const vp_ledger_entry *e)
+static void put_cpuset(vp_jbuf *b, bool first, unsigned level, const char *key, const vp_cpuset *s)
 {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "name", json_object_new_string(e->name));
-        json_object_object_add(o, "uuid", json_object_new_string(e->uuid));
-        json_object_object_add(o, "profile", str_or_null(e->profile));
-        json_object_object_add(o, "matched_by", str_or_null(e->matched_by));
-        json_object_object_add(o, "state", json_object_new_string(e->state));
-        json_object_object_add(o, "kind", json_object_new_string(vp_entry_kind_name(e->kind)));
-        json_object_object_add(o, "held", cpuset_json(&e->held));
-        json_object_object_add(o, "vcpu_cpus", cpuset_json(&e->vcpu_cpus));
-        json_object_object_add(o, "emulator_cpus", cpuset_json(&e->emulator_cpus));
-        json_object_object_add(o, "nodes", cpuset_json(&e->nodes));
-        json_object *mem = json_object_new_object();
-        for (size_t m = 0; m < e->n_mem; m++) {
-                char key[16];
-                snprintf(key, sizeof(key), "%u", e->mem[m].node);
-                /* duplicates (an entry not put through vp_ledger_put) add up */
-                json_object *old = json_object_object_get(mem, key);
-                uint64_t kib =
-                    add_sat(e->mem[m].kib, old ? (uint64_t)json_object_get_int64(old) : 0);
-                json_object_object_add(mem, key, json_object_new_int64((int64_t)kib));
+        vp_jbuf_key(b, first, level, key);
+        /* a cpuset's text needs no escaping; most fit a small buffer, else
+         * room for the worst case as vp_cpuset_format makes it */
+        char small[256];
+        vp_cpuset_fmt(s, small, sizeof(small));
+        size_t n = strlen(small);
+        if (n >= sizeof(small) - 4) {
+                size_t room = (size_t)vp_cpuset_count(s) * 6 + 3;
+                vp_jbuf_reserve(b, room);
+                b->s[b->len++] = '"';
+                vp_cpuset_fmt(s, b->s + b->len, room - 2);
+                b->len += strlen(b->s + b->len);
+                vp_jbuf_put(b, "\"", 1);
+                return;
         }
-        json_object_object_add(o, "memory", mem);
-        json_object_object_add(o, "created", json_object_new_int64(e->created));
-        json_object_object_add(o, "pid", json_object_new_int64(e->pid));
-        if (e->commit)
-                json_object_object_add(o, "commit", json_object_new_string(e->commit));
-        return o;
+        vp_jbuf_reserve(b, n + 2);
+        b->s[b->len++] = '"';
+        memcpy(b->s + b->len, small, n);
+        b->len += n;
+        b->s[b->len++] = '"';
+        b->s[b->len] = '\0';
 }
 
+static void put_str_or_null(vp_jbuf *b, const char *s)
+{
+        if (s)
+                vp_jbuf_put_str(b, s);
+        else
+                vp_jbuf_puts(b, "null");
+}
+
+/* One element of "entries" at level 2, its members at 3, as the json-c tree
+ * this replaced printed it. */
+static void put_entry(vp_jbuf *b, const vp_ledger_entry *e)
+{
+        vp_jbuf_puts(b, "{");
+        vp_jbuf_key(b, true, 3, "name");
+        vp_jbuf_put_str(b, e->name);
+        vp_jbuf_key(b, false, 3, "uuid");
+        vp_jbuf_put_str(b, e->uuid);
+        vp_jbuf_key(b, false, 3, "profile");
+        put_str_or_null(b, e->profile);
+        vp_jbuf_key(b, false, 3, "matched_by");
+        put_str_or_null(b, e->matched_by);
+        vp_jbuf_key(b, false, 3, "state");
+        vp_jbuf_put_str(b, e->state);
+        vp_jbuf_key(b, false, 3, "kind");
+        vp_jbuf_put_str(b, vp_entry_kind_name(e->kind));
+        put_cpuset(b, false, 3, "held", &e->held);
+        put_cpuset(b, false, 3, "vcpu_cpus", &e->vcpu_cpus);
+        put_cpuset(b, false, 3, "emulator_cpus", &e->emulator_cpus);
+        put_cpuset(b, false, 3, "nodes", &e->nodes);
+        vp_jbuf_key(b, false, 3, "memory");
+        vp_jbuf_puts(b, "{");
+        bool first = true;
+        for (size_t m = 0; m < e->n_mem; m++) {
+                uint64_t kib;
+                if (!mem_on_node(e, m, &kib))
+                        continue;
+                /* the key is the node number: no escaping, no snprintf */
+                vp_jbuf_next(b, first, 4);
+                vp_jbuf_put(b, "\"", 1);
+                vp_jbuf_put_i64(b, e->mem[m].node);
+                vp_jbuf_put(b, "\": ", 3);
+                vp_jbuf_put_i64(b, (int64_t)kib);
+                first = false;
+        }
+        vp_jbuf_close(b, 3, '}');
+        vp_jbuf_key(b, false, 3, "created");
+        vp_jbuf_put_i64(b, e->created);
+        vp_jbuf_key(b, false, 3, "pid");
+        vp_jbuf_put_i64(b, e->pid);
+        if (e->commit) {
+                vp_jbuf_key(b, false, 3, "commit");
+                vp_jbuf_put_str(b, e->commit);
+        }
+        vp_jbuf_close(b, 2, '}');
+}
+
+static void put_prev(vp_jbuf *b, const vp_ledger_prev *p)
+{
+        char uuid[37];
+        memcpy(uuid, p->uuid, sizeof(uuid));
+        uuid_lower(uuid);
+        vp_jbuf_puts(b, "{");
+        vp_jbuf_key(b, true, 3, "uuid");
+        vp_jbuf_put_str(b, uuid);
+        put_cpuset(b, false, 3, "held", &p->held);
+        put_cpuset(b, false, 3, "emulator_cpus", &p->emulator_cpus);
+        vp_jbuf_key(b, false, 3, "released");
+        vp_jbuf_put_i64(b, p->released);
+        vp_jbuf_close(b, 2, '}');
+}
+
+/* The text is written directly, not through a json-c tree: building,
+ * printing and freeing the tree was most of a save's cost. The bytes are
+ * those json-c printed (jsonfile.h), and the fuzzer and the unit tests check
+ * that json-c reprints a saved file to the same bytes. */
 int vp_ledger_save(const char *rundir, const vp_ledger *l, vp_error *err)
 {
         _cleanup_free_ char *path = vp_xasprintf("%s/" LEDGER_FILE, rundir);
@@ -724,28 +802,33 @@ int vp_ledger_save(const char *rundir, const vp_ledger *l, vp_error *err)
                                             "or release time",
                                             path, i);
 
-        _cleanup_json_ json_object *root = json_object_new_object();
-        json_object_object_add(root, "version", json_object_new_int(LEDGER_VERSION));
-        json_object *entries = json_object_new_array_ext((int)l->n);
-        json_object_object_add(root, "entries", entries);
-        for (size_t i = 0; i < l->n; i++)
-                json_object_array_add(entries, entry_json(&l->entries[i]));
-        json_object *prev = json_object_new_array_ext((int)l->n_prev);
-        json_object_object_add(root, "previous", prev);
         /* only the newest VP_LEDGER_PREVIOUS_MAX, as load would keep */
         size_t first = l->n_prev > VP_LEDGER_PREVIOUS_MAX ? l->n_prev - VP_LEDGER_PREVIOUS_MAX : 0;
-        for (size_t i = first; i < l->n_prev; i++) {
-                const vp_ledger_prev *p = &l->prev[i];
-                _cleanup_free_ char *uuid = vp_xstrdup(p->uuid);
-                uuid_lower(uuid);
-                json_object *o = json_object_new_object();
-                json_object_object_add(o, "uuid", json_object_new_string(uuid));
-                json_object_object_add(o, "held", cpuset_json(&p->held));
-                json_object_object_add(o, "emulator_cpus", cpuset_json(&p->emulator_cpus));
-                json_object_object_add(o, "released", json_object_new_int64(p->released));
-                json_object_array_add(prev, o);
+        vp_jbuf b = {0};
+        /* about what an entry and a record take, so it seldom grows */
+        vp_jbuf_reserve(&b, 64 + l->n * 640 + (l->n_prev - first) * 192);
+        vp_jbuf_puts(&b, "{");
+        vp_jbuf_key(&b, true, 1, "version");
+        vp_jbuf_put_i64(&b, LEDGER_VERSION);
+        vp_jbuf_key(&b, false, 1, "entries");
+        vp_jbuf_puts(&b, "[");
+        for (size_t i = 0; i < l->n; i++) {
+                vp_jbuf_next(&b, i == 0, 2);
+                put_entry(&b, &l->entries[i]);
         }
-        return vp_json_file_write(path, root, 0600, err);
+        vp_jbuf_close(&b, 1, ']');
+        vp_jbuf_key(&b, false, 1, "previous");
+        vp_jbuf_puts(&b, "[");
+        for (size_t i = first; i < l->n_prev; i++) {
+                vp_jbuf_next(&b, i == first, 2);
+                put_prev(&b, &l->prev[i]);
+        }
+        vp_jbuf_close(&b, 1, ']');
+        vp_jbuf_close(&b, 0, '}');
+        vp_jbuf_put(&b, "\n", 1);
+        int r = vp_write_file_atomic(path, b.s, b.len, 0600, err);
+        free(b.s);
+        return r;
 }
 
 /* ---- liveness and reclaim ---- */

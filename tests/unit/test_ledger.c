@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
@@ -302,6 +303,114 @@ static void test_roundtrip(void)
         is_int(back.n, 1, "... unchanged");
         vp_ledger_free(&back);
         vp_ledger_free(&bad);
+
+        free(path);
+        vp_ledger_free(&l);
+}
+
+/* The file's text is json-c's own printing of it (PRETTY | SPACED |
+ * NOSLASHESCAPE, one newline at the end): the writer writes it by hand. */
+static bool jsonc_reprints_same(const char *path)
+{
+        char *text = NULL;
+        size_t len = 0;
+        if (vp_read_file(path, 1 << 24, &text, &len, NULL) < 0)
+                return false;
+        json_object *root = json_tokener_parse(text);
+        const char *again =
+            json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                     JSON_C_TO_STRING_NOSLASHESCAPE);
+        bool same = root && len == strlen(again) + 1 && !memcmp(text, again, len - 1) &&
+                    text[len - 1] == '\n';
+        if (!same)
+                printf("# file:\n%s# json-c:\n%s\n", text, again ? again : "(null)");
+        json_object_put(root);
+        free(text);
+        return same;
+}
+
+static void test_save_text(void)
+{
+        char *run = mkrun();
+        char *path = vp_xasprintf("%s/ledger.json", run);
+        vp_error err = {{0}};
+        vp_ledger l = {0}, back = {0};
+
+        ok(vp_ledger_save(run, &l, &err) == 0 && jsonc_reprints_same(path),
+           "an empty ledger is json-c's text");
+
+        /* names are the domain's: quotes, backslashes, control characters,
+         * UTF-8, invalid UTF-8 */
+        static const char *const names[] = {
+            "q\"uote",
+            "back\\slash",
+            "nl\nand\ttab\x01\x1f\x7f",
+            "caf\xc3\xa9-\xe2\x82\xac",
+            "bad \xff\xc3 utf8",
+            "a/b</script>",
+        };
+        for (size_t i = 0; i < VP_ARRAY_SIZE(names); i++) {
+                char uuid[37];
+                snprintf(uuid, sizeof(uuid), "%08zx-0000-4000-8000-00000000000%zx", i, i);
+                vp_ledger_entry e = mk(names[i], uuid, VP_KIND_DEDICATED, "", NOW - (int64_t)i);
+                free(e.profile);
+                e.profile = i % 2 ? vp_xstrdup(names[i]) : NULL;
+                e.commit = i % 3 ? vp_xasprintf("%zu.000000001-%s", i, names[i]) : NULL;
+                if (i == 0) {
+                        /* every other CPU: far beyond any small buffer */
+                        for (unsigned c = 0; c < VP_MAX_CPUS; c += 2)
+                                vp_cpuset_set(&e.vcpu_cpus, c);
+                        e.held = cs("0-4095");
+                        e.pid = INT_MAX;
+                        e.created = INT64_MAX - 1;
+                }
+                if (i == 1) {
+                        add_mem(&e, 3, 7);
+                        add_mem(&e, 0, (uint64_t)INT64_MAX - 1);
+                        add_mem(&e, 4095, 1);
+                }
+                vp_ledger_put(&l, &e);
+        }
+        ok(vp_ledger_remove(&l, "00000002-0000-4000-8000-000000000002", NOW), "remove one");
+        ok(vp_ledger_save(run, &l, &err) == 0 && jsonc_reprints_same(path),
+           "hostile names, nulls, tokens, a 10 KB cpuset, memory and a previous record: "
+           "json-c's text");
+        is_int(vp_ledger_load(run, &back, &err), 0, "... and it loads: %s", err.msg);
+        ok(ledger_equal(&l, &back), "... equal");
+        for (size_t i = 0; i < back.n; i++)
+                ok(str_eq(back.entries[i].commit, l.entries[i].commit), "commit %zu kept", i);
+        vp_ledger_free(&back);
+
+        /* An entry not put through vp_ledger_put may repeat a node: one key,
+         * the sum, at the node's first place; a sum that load would refuse
+         * is refused. */
+        vp_ledger d = {0};
+        d.entries = vp_xcalloc(1, sizeof(*d.entries));
+        d.n = 1;
+        d.entries[0] = mk("dup", U1, VP_KIND_SHARED, "", NOW);
+        add_mem(&d.entries[0], 1, 10);
+        add_mem(&d.entries[0], 0, 5);
+        add_mem(&d.entries[0], 1, 20);
+        is_int(vp_ledger_save(run, &d, &err), 0, "repeated nodes save: %s", err.msg);
+        ok(jsonc_reprints_same(path), "... json-c's text");
+        is_int(vp_ledger_load(run, &back, &err), 0, "... load");
+        ok(back.n == 1 && back.entries[0].n_mem == 2 && back.entries[0].mem[0].kib == 5 &&
+               back.entries[0].mem[1].node == 1 && back.entries[0].mem[1].kib == 30,
+           "... summed per node");
+        vp_ledger_free(&back);
+        add_mem(&d.entries[0], 1, (uint64_t)INT64_MAX - 10);
+        is_int(vp_ledger_save(run, &d, &err), -EINVAL,
+               "a repeated node summing past int64 refused");
+        like(err.msg, "memory on node 1 out of range", "... saying so");
+        /* three values just below INT64_MAX add up past UINT64_MAX */
+        d.entries[0].mem[3].kib = (uint64_t)INT64_MAX - 1;
+        add_mem(&d.entries[0], 1, (uint64_t)INT64_MAX - 1);
+        add_mem(&d.entries[0], 1, (uint64_t)INT64_MAX - 1);
+        is_int(vp_ledger_save(run, &d, &err), -EINVAL, "... also when the sum saturates");
+        is_int(vp_ledger_load(run, &back, &err), 0, "the last good file stays");
+        is_int(back.n ? back.entries[0].mem[1].kib : 0, 30, "... unchanged");
+        vp_ledger_free(&back);
+        vp_ledger_free(&d);
 
         free(path);
         vp_ledger_free(&l);
@@ -1229,6 +1338,7 @@ int main(void)
         setvbuf(stdout, NULL, _IOLBF, 0);
         test_uuid();
         test_roundtrip();
+        test_save_text();
         test_sorted();
         test_put_replace();
         test_remove_previous();

@@ -6,7 +6,6 @@
  * the lock once their PID is gone. */
 #include "ledger.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -53,20 +52,29 @@ static int kind_from_name(const char *s, vp_entry_kind *out)
         return -EINVAL;
 }
 
+/* Hex digits by table, not isxdigit() (a call per character): the sweeps
+ * check a uuid per file. */
+static const bool is_hex[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+};
+
+/* n hex digits at s (a NUL ends the run early: not hex) */
+static bool hex_run(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!is_hex[(unsigned char)s[i]])
+                        return false;
+        return true;
+}
+
 bool vp_uuid_valid(const char *uuid)
 {
-        if (!uuid)
-                return false;
-        for (size_t i = 0; i < 36; i++) {
-                char c = uuid[i];
-                if (i == 8 || i == 13 || i == 18 || i == 23) {
-                        if (c != '-')
-                                return false;
-                } else if (!isxdigit((unsigned char)c)) {
-                        return false;
-                }
-        }
-        return uuid[36] == '\0';
+        const char *u = uuid;
+        return u && hex_run(u, 8) && u[8] == '-' && hex_run(u + 9, 4) && u[13] == '-' &&
+               hex_run(u + 14, 4) && u[18] == '-' && hex_run(u + 19, 4) && u[23] == '-' &&
+               hex_run(u + 24, 12) && u[36] == '\0';
 }
 
 /* UUIDs compare case-insensitively; the ledger stores and names files in
@@ -74,7 +82,8 @@ bool vp_uuid_valid(const char *uuid)
 static void uuid_lower(char *uuid)
 {
         for (char *p = uuid; p && *p; p++)
-                *p = (char)tolower((unsigned char)*p);
+                if (*p >= 'A' && *p <= 'Z')
+                        *p = (char)(*p - 'A' + 'a');
 }
 
 static bool uuid_eq(const char *a, const char *b)
@@ -118,6 +127,7 @@ void vp_ledger_free(vp_ledger *l)
         for (size_t i = 0; i < l->n_prev; i++)
                 free(l->prev[i].uuid);
         free(l->prev);
+        free(l->kept);
         memset(l, 0, sizeof(*l));
 }
 
@@ -302,59 +312,172 @@ static bool tmp_owner_dead(const char *pid_text)
         return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
-static void sweep_tmp(const char *dir, bool domains)
+static const char *const state_exts[] = {"plan.json", "xml", "input.xml"};
+
+/* The PID text of rundir entry n when it is LEDGER_FILE.tmp.PID, else NULL. */
+static const char *ledger_tmp_pid(const char *n)
 {
-        _cleanup_closedir_ DIR *d = opendir(dir);
+        static const char pre[] = LEDGER_FILE ".tmp.";
+        return strncmp(n, pre, sizeof(pre) - 1) == 0 ? n + sizeof(pre) - 1 : NULL;
+}
+
+/* The PID text of domains/ entry UUID.EXT when EXT is a state kind's temp
+ * name KIND.tmp.PID, else NULL: every kind vp_state_write writes (a killed
+ * writer of input.xml used to leave its temp file for good). */
+static const char *state_tmp_pid(const char *ext)
+{
+        for (size_t k = 0; k < VP_ARRAY_SIZE(state_exts); k++) {
+                size_t n = strlen(state_exts[k]);
+                if (strncmp(ext, state_exts[k], n) == 0 && strncmp(ext + n, ".tmp.", 5) == 0)
+                        return ext + n + 5;
+        }
+        return NULL;
+}
+
+static bool state_ext_valid(const char *ext)
+{
+        for (size_t k = 0; ext && k < VP_ARRAY_SIZE(state_exts); k++)
+                if (strcmp(ext, state_exts[k]) == 0)
+                        return true;
+        return false;
+}
+
+static void sweep_ledger_tmp(const char *rundir)
+{
+        _cleanup_closedir_ DIR *d = opendir(rundir);
         if (!d)
                 return;
         struct dirent *de;
         while ((de = readdir(d))) {
-                const char *n = de->d_name;
-                const char *rest = NULL;
-                if (!domains) {
-                        if (strncmp(n, LEDGER_FILE ".tmp.", strlen(LEDGER_FILE ".tmp.")) == 0)
-                                rest = n + strlen(LEDGER_FILE ".tmp.");
-                } else if (strlen(n) > 37 && n[36] == '.') {
-                        char u[37];
-                        memcpy(u, n, 36);
-                        u[36] = '\0';
-                        if (!vp_uuid_valid(u))
-                                continue;
-                        /* every kind vp_state_write writes: a killed
-                         * writer of input.xml used to leave its temp file
-                         * for good */
-                        static const char *const kinds[] = {"plan.json.tmp.", "xml.tmp.",
-                                                            "input.xml.tmp."};
-                        for (size_t k = 0; !rest && k < VP_ARRAY_SIZE(kinds); k++)
-                                if (strncmp(n + 37, kinds[k], strlen(kinds[k])) == 0)
-                                        rest = n + 37 + strlen(kinds[k]);
-                }
-                if (rest && tmp_owner_dead(rest))
-                        (void)unlinkat(dirfd(d), n, 0);
+                const char *pid = ledger_tmp_pid(de->d_name);
+                if (pid && tmp_owner_dead(pid))
+                        (void)unlinkat(dirfd(d), de->d_name, 0);
         }
 }
 
-int vp_ledger_lock(const char *rundir, vp_error *err)
+typedef char uuid_text[37];
+
+static int uuid_text_cmp(const void *a, const void *b)
 {
-        int r = vp_mkdir_p(rundir, 0700, err);
-        if (r < 0)
-                return r;
-        _cleanup_free_ char *domains = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
-        r = vp_mkdir_p(domains, 0700, err);
-        if (r < 0)
-                return r;
+        return strcmp(a, b);
+}
+
+/* The lower-case uuids of l's entries, sorted for bsearch (malloc'd, *n of
+ * them): the sweeps look a uuid up per file, and a linear search per file
+ * was most of their cost with 50 domains. */
+static uuid_text *uuid_index(const vp_ledger *l, size_t *n)
+{
+        uuid_text *idx = vp_xmalloc((l->n ? l->n : 1) * sizeof(*idx));
+        size_t k = 0;
+        for (size_t i = 0; i < l->n; i++) {
+                if (!vp_uuid_valid(l->entries[i].uuid))
+                        continue;
+                memcpy(idx[k], l->entries[i].uuid, sizeof(idx[k]));
+                uuid_lower(idx[k++]);
+        }
+        qsort(idx, k, sizeof(*idx), uuid_text_cmp);
+        *n = k;
+        return idx;
+}
+
+/* One pass over the open rundir/domains d: with tmp, the temp files of
+ * writers whose PID is gone (the lock's sweep); with idx, the state files
+ * of uuids not among idx[0..n) (vp_state_sweep's). Returns how many state
+ * files went. */
+static size_t sweep_domains(DIR *d, bool tmp, const uuid_text *idx, size_t n)
+{
+        size_t gone = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                const char *name = de->d_name;
+                if (strlen(name) <= 37 || name[36] != '.')
+                        continue;
+                uuid_text u;
+                memcpy(u, name, 36);
+                u[36] = '\0';
+                if (!vp_uuid_valid(u))
+                        continue;
+                const char *ext = name + 37;
+                const char *pid = state_tmp_pid(ext);
+                if (pid) {
+                        if (tmp && tmp_owner_dead(pid))
+                                (void)unlinkat(dirfd(d), name, 0);
+                        continue;
+                }
+                /* only the state kinds, never someone else's file */
+                if (!idx || !state_ext_valid(ext))
+                        continue;
+                uuid_lower(u);
+                if (!bsearch(u, idx, n, sizeof(*idx), uuid_text_cmp) &&
+                    unlinkat(dirfd(d), name, 0) == 0)
+                        gone++;
+        }
+        return gone;
+}
+
+/* Hand the fd out of a cleanup-annotated variable. */
+static int take_fd(int *fd)
+{
+        int r = *fd;
+        *fd = -1;
+        return r;
+}
+
+/* vp_ledger_lock, and with l vp_ledger_lock_load: the lock, the temp files
+ * of dead writers, and with l the ledger and its state sweep, in one scan
+ * of rundir/domains. */
+static int lock_and_sweep(const char *rundir, vp_ledger *l, vp_error *err)
+{
+        if (l)
+                memset(l, 0, sizeof(*l));
         _cleanup_free_ char *path = vp_xasprintf("%s/" LEDGER_LOCK, rundir);
+        _cleanup_free_ char *domains = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
+        /* the usual case, the run dir there already, takes no mkdir */
         _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0 && errno == ENOENT) {
+                int r = vp_mkdir_p(rundir, 0700, err);
+                if (r < 0)
+                        return r;
+                fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        }
         if (fd < 0)
                 return vp_error_set(err, -errno, "%s: %s", path, strerror(errno));
         while (flock(fd, LOCK_EX) < 0)
                 if (errno != EINTR)
                         return vp_error_set(err, -errno, "%s: flock: %s", path, strerror(errno));
-        sweep_tmp(rundir, false);
-        sweep_tmp(domains, true);
-        int ret = fd;
-        fd = -1;
-        return ret;
+        sweep_ledger_tmp(rundir);
+        _cleanup_closedir_ DIR *d = opendir(domains);
+        if (!d && errno == ENOENT) {
+                int r = vp_mkdir_p(domains, 0700, err);
+                if (r < 0) {
+                        vp_ledger_unlock(take_fd(&fd));
+                        return r;
+                }
+        }
+        int r = l ? vp_ledger_load(rundir, l, err) : 0;
+        if (r == 0 && l) {
+                l->kept = uuid_index(l, &l->n_kept);
+                l->swept = true;
+        }
+        /* a ledger that does not load sweeps no state file: it would take
+         * them all */
+        if (d)
+                sweep_domains(d, true, r == 0 && l ? l->kept : NULL, l ? l->n_kept : 0);
+        if (r < 0) {
+                vp_ledger_unlock(take_fd(&fd));
+                return r;
+        }
+        return take_fd(&fd);
+}
+
+int vp_ledger_lock(const char *rundir, vp_error *err)
+{
+        return lock_and_sweep(rundir, NULL, err);
+}
+
+int vp_ledger_lock_load(const char *rundir, vp_ledger *l, vp_error *err)
+{
+        return lock_and_sweep(rundir, l, err);
 }
 
 void vp_ledger_unlock(int fd)
@@ -916,12 +1039,6 @@ size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *p
 
 /* ---- per-domain state ---- */
 
-static bool state_ext_valid(const char *ext)
-{
-        return ext && (strcmp(ext, "plan.json") == 0 || strcmp(ext, "xml") == 0 ||
-                       strcmp(ext, "input.xml") == 0);
-}
-
 /* uuid must have passed vp_uuid_valid. */
 static char *state_path(const char *rundir, const char *uuid, const char *ext)
 {
@@ -976,9 +1093,8 @@ void vp_state_remove(const char *rundir, const char *uuid)
 {
         if (!vp_uuid_valid(uuid))
                 return;
-        static const char *const exts[] = {"plan.json", "xml", "input.xml"};
-        for (size_t i = 0; i < VP_ARRAY_SIZE(exts); i++) {
-                _cleanup_free_ char *p = state_path(rundir, uuid, exts[i]);
+        for (size_t i = 0; i < VP_ARRAY_SIZE(state_exts); i++) {
+                _cleanup_free_ char *p = state_path(rundir, uuid, state_exts[i]);
                 (void)unlink(p);
         }
 }
@@ -1015,37 +1131,33 @@ int vp_state_check(const char *rundir, const vp_ledger_entry *e, vp_error *err)
         return 0;
 }
 
-static bool has_uuid(const vp_ledger *l, const char *uuid)
+size_t vp_state_sweep(const char *rundir, vp_ledger *l)
 {
-        for (size_t i = 0; i < l->n; i++)
-                if (uuid_eq(l->entries[i].uuid, uuid))
-                        return true;
-        return false;
-}
-
-size_t vp_state_sweep(const char *rundir, const vp_ledger *l)
-{
-        _cleanup_free_ char *dir = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
-        _cleanup_closedir_ DIR *d = opendir(dir);
-        if (!d)
-                return 0;
-        size_t n = 0;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                const char *name = de->d_name;
-                char u[37];
-                if (strlen(name) <= 37 || name[36] != '.')
-                        continue;
-                memcpy(u, name, 36);
-                u[36] = '\0';
-                if (!vp_uuid_valid(u) || strstr(name, ".tmp.") || has_uuid(l, u))
-                        continue;
-                /* only the state kinds, never someone else's file */
-                if (strcmp(name + 37, "plan.json") != 0 && strcmp(name + 37, "xml") != 0 &&
-                    strcmp(name + 37, "input.xml") != 0)
-                        continue;
-                if (unlinkat(dirfd(d), name, 0) == 0)
-                        n++;
+        size_t n = 0, gone = 0;
+        uuid_text *now = uuid_index(l, &n);
+        if (l->swept) {
+                /* vp_ledger_lock_load swept the directory against l->kept
+                 * under this lock, and only lock holders write state
+                 * files: what may be left without an entry is the files of
+                 * the kept uuids that l no longer has */
+                for (size_t i = 0; i < l->n_kept; i++) {
+                        if (bsearch(l->kept[i], now, n, sizeof(*now), uuid_text_cmp))
+                                continue;
+                        for (size_t k = 0; k < VP_ARRAY_SIZE(state_exts); k++) {
+                                _cleanup_free_ char *p =
+                                    state_path(rundir, l->kept[i], state_exts[k]);
+                                gone += unlink(p) == 0;
+                        }
+                }
+        } else {
+                _cleanup_free_ char *dir = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
+                _cleanup_closedir_ DIR *d = opendir(dir);
+                if (d)
+                        gone = sweep_domains(d, false, now, n);
         }
-        return n;
+        free(l->kept);
+        l->kept = now;
+        l->n_kept = n;
+        l->swept = true;
+        return gone;
 }

@@ -1333,6 +1333,141 @@ static void test_commit_token(void)
         free(t2);
 }
 
+static int count_state_files(const char *run, const char *uuid)
+{
+        int n = 0;
+        static const char *const exts[] = {"plan.json", "xml", "input.xml"};
+        for (size_t i = 0; i < VP_ARRAY_SIZE(exts); i++) {
+                char *p = vp_xasprintf("%s/domains/%s.%s", run, uuid, exts[i]);
+                n += exists(p);
+                free(p);
+        }
+        return n;
+}
+
+static void state_files(const char *run, const char *uuid)
+{
+        vp_error err;
+        vp_state_save(run, uuid, "{}", "<domain/>", &err);
+        vp_state_write(run, uuid, "input.xml", "<domain/>", 9, &err);
+}
+
+/* vp_ledger_lock_load: lock, load and both sweeps in one directory scan;
+ * vp_state_sweep after it removes the files of the entries that went
+ * without scanning again. */
+static void test_lock_load(void)
+{
+        char *run = mkrun();
+        vp_error err = {{0}};
+        vp_ledger l = {0};
+        const char *U4 = "44444444-0000-4000-8000-000000000004";
+        const char *U5 = "55555555-0000-4000-8000-000000000005";
+        vp_ledger_entry e = mk("a", U1, VP_KIND_SHARED, "", NOW);
+        vp_ledger_put(&l, &e);
+        e = mk("b", "AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee", VP_KIND_SHARED, "", NOW);
+        vp_ledger_put(&l, &e);
+        is_int(vp_ledger_save(run, &l, &err), 0, "save a, b");
+        vp_ledger_free(&l);
+        state_files(run, U1);
+        state_files(run, U2);
+        state_files(run, U3); /* no entry: a killed commit's */
+        pid_t dead = fork();
+        if (dead == 0)
+                _exit(0);
+        waitpid(dead, NULL, 0);
+        char *t_dead = vp_xasprintf("%s/domains/%s.xml.tmp.%d", run, U1, (int)dead);
+        char *t_live = vp_xasprintf("%s/domains/%s.xml.tmp.1", run, U3);
+        char *l_dead = vp_xasprintf("%s/ledger.json.tmp.%d", run, (int)dead);
+        char *upper = vp_xasprintf("%s/domains/0F0F0F0F-0000-4000-8000-123456789ABC.xml", run);
+        char *other = vp_xasprintf("%s/domains/%s.notes", run, U3);
+        write_text(t_dead, "x");
+        write_text(t_live, "x");
+        write_text(l_dead, "x");
+        write_text(upper, "x");
+        write_text(other, "x");
+
+        int fd = vp_ledger_lock_load(run, &l, &err);
+        ok(fd >= 0, "lock_load: %s", fd < 0 ? err.msg : "");
+        is_int(l.n, 2, "... loads the ledger");
+        ok(l.swept && l.n_kept == 2, "... and records the 2 uuids it kept files for");
+        is_int(count_state_files(run, U1) + count_state_files(run, U2), 6,
+               "the entries' state files stay");
+        is_int(count_state_files(run, U3), 0, "state files without an entry are swept");
+        ok(!exists(upper), "... in upper case too");
+        ok(!exists(t_dead) && !exists(l_dead), "temp files of a dead pid are swept");
+        ok(exists(t_live) && exists(other), "a live pid's temp file and other files stay");
+        char *lk = vp_xasprintf("%s/ledger.lock", run);
+        int f2 = open(lk, O_RDWR | O_CLOEXEC);
+        ok(flock(f2, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK, "the lock is held");
+
+        /* a commit: b goes (reclaimed), c comes with its files, a stays */
+        ok(vp_ledger_remove(&l, U2, NOW), "drop b");
+        e = mk("c", U4, VP_KIND_SHARED, "", NOW);
+        vp_ledger_put(&l, &e);
+        state_files(run, U4);
+        is_int(vp_ledger_save(run, &l, &err), 0, "save without b, with c");
+        /* written behind the lock's back (never happens): shows there is
+         * no scan, only the kept uuids are looked at */
+        state_files(run, U5);
+        is_int((int)vp_state_sweep(run, &l), 3, "sweep after the save removes b's 3 files");
+        is_int(count_state_files(run, U2), 0, "... gone");
+        is_int(count_state_files(run, U1) + count_state_files(run, U4), 6, "a's and c's stay");
+        is_int(count_state_files(run, U5), 3, "... and no directory scan was made");
+        ok(l.n_kept == 2 && !strcmp(l.kept[0], U1) && !strcmp(l.kept[1], U4),
+           "kept is now a and c");
+        is_int((int)vp_state_sweep(run, &l), 0, "a second sweep has nothing to do");
+        vp_ledger_unlock(fd);
+        ok(flock(f2, LOCK_EX | LOCK_NB) == 0, "unlock releases it");
+        flock(f2, LOCK_UN);
+        vp_ledger_free(&l);
+
+        /* a ledger not from lock_load: the full scan */
+        is_int(vp_ledger_load(run, &l, &err), 0, "load");
+        ok(!l.swept, "a plain load has swept nothing");
+        is_int((int)vp_state_sweep(run, &l), 3, "vp_state_sweep scans: U5's 3 files go");
+        vp_ledger_free(&l);
+
+        /* a ledger that does not load: its error, the lock released, only
+         * temp files swept */
+        state_files(run, U3);
+        write_text(t_dead, "x");
+        char *path = vp_xasprintf("%s/ledger.json", run);
+        write_text(path, "{\"version\": 1, \"entries\": [");
+        fd = vp_ledger_lock_load(run, &l, &err);
+        is_int(fd, -EBADMSG, "corrupt ledger: -EBADMSG");
+        like(err.msg, "ledger.json: not valid JSON", "... naming the file");
+        ok(l.n == 0 && !l.swept && !l.kept, "... l empty");
+        ok(flock(f2, LOCK_EX | LOCK_NB) == 0, "... the lock released");
+        flock(f2, LOCK_UN);
+        is_int(count_state_files(run, U1) + count_state_files(run, U3), 6,
+               "... no state file swept");
+        ok(!exists(t_dead), "... the dead pid's temp file is");
+        close(f2);
+
+        /* a missing run dir and domains/ are made, empty ledger */
+        char *fresh = vp_xasprintf("%s/new/run", run);
+        fd = vp_ledger_lock_load(fresh, &l, &err);
+        char *dom = vp_xasprintf("%s/domains", fresh);
+        ok(fd >= 0 && l.n == 0 && l.swept, "lock_load of a missing run dir: empty ledger");
+        ok(mode_of(fresh) == 0700 && mode_of(dom) == 0700, "... run dir and domains/ made 0700");
+        vp_ledger_unlock(fd);
+        vp_ledger_free(&l);
+        rmdir(dom);
+        fd = vp_ledger_lock(fresh, &err);
+        ok(fd >= 0 && mode_of(dom) == 0700, "lock remakes a missing domains/");
+        vp_ledger_unlock(fd);
+
+        free(fresh);
+        free(dom);
+        free(path);
+        free(lk);
+        free(t_dead);
+        free(t_live);
+        free(l_dead);
+        free(upper);
+        free(other);
+}
+
 int main(void)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1351,6 +1486,7 @@ int main(void)
         test_concurrent();
         test_crash();
         test_commit_token();
+        test_lock_load();
         rm_tmpdirs();
         return tap_done();
 }

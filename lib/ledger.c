@@ -965,12 +965,29 @@ int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_e
                 return vp_error_set(err, -EINVAL, "domain name '%s' is not a file name",
                                     name ? name : "");
         _cleanup_free_ char *pidfile = vp_xasprintf("%s/%s.pid", libvirt_rundir, name);
-        _cleanup_free_ char *text = NULL;
-        int r = vp_read_file(pidfile, PIDFILE_MAX, &text, NULL, err);
-        if (r == -ENOENT)
-                return vp_error_set(err, r, "%s is not running (no %s)", name, pidfile);
-        if (r < 0)
-                return r;
+        /* Open, one read, close: a pid file is a few bytes, and one read of
+         * a regular file returns all of it up to the count asked, so no
+         * fstat for its size (reclaim reads one per domain). One byte more
+         * than PIDFILE_MAX tells a file too large. */
+        int fd = open(pidfile, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                int e = errno;
+                if (e == ENOENT)
+                        return vp_error_set(err, -e, "%s is not running (no %s)", name, pidfile);
+                return vp_error_set(err, -e, "%s: %s", pidfile, strerror(e));
+        }
+        char text[PIDFILE_MAX + 2];
+        ssize_t n;
+        do
+                n = read(fd, text, PIDFILE_MAX + 1);
+        while (n < 0 && errno == EINTR);
+        int e = errno;
+        close(fd);
+        if (n < 0)
+                return vp_error_set(err, -e, "%s: %s", pidfile, strerror(e));
+        if (n > PIDFILE_MAX)
+                return vp_error_set(err, -EFBIG, "%s: file too large", pidfile);
+        text[n] = '\0';
         uint64_t v;
         if (vp_parse_u64(vp_strstrip(text), &v) < 0 || v == 0 || v > PID_MAX_LIMIT)
                 return vp_error_set(err, -EBADMSG, "%s: not a pid", pidfile);
@@ -978,24 +995,42 @@ int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_e
         return 0;
 }
 
+/* What the pid file says about NAME's QEMU: 0 with *pid when it names a
+ * pid; -1 when there is none (no file, no valid pid in it, a name that
+ * cannot have one): not running; 1 when a file is there but cannot be read
+ * (EACCES, EIO, ...): giving a running VM's CPUs away is worse than keeping
+ * a stale entry, so it counts as alive. */
+static int pidfile_state(const char *libvirt_rundir, const char *name, long *pid)
+{
+        int r = vp_libvirt_pid(libvirt_rundir, name, pid, NULL);
+        if (r == -ENOENT || r == -EINVAL || r == -EBADMSG || r == -ENOTDIR || r == -ENAMETOOLONG ||
+            r == -EFBIG)
+                return -1;
+        return r < 0 ? 1 : 0;
+}
+
+/* Whether procdir/PID exists; a stat that fails for another reason than
+ * ENOENT counts as alive, as above. */
+static bool proc_alive(const char *procdir, long pid)
+{
+        char path[PATH_MAX];
+        if (snprintf(path, sizeof(path), "%s/%ld", procdir, pid) >= (int)sizeof(path))
+                return true;
+        struct stat st;
+        if (stat(path, &st) == 0)
+                return true;
+        return !(errno == ENOENT || errno == ENOTDIR);
+}
+
 bool vp_libvirt_alive(const char *libvirt_rundir, const char *procdir, const char *name, long *pid)
 {
         long v = 0;
         *pid = 0;
-        int r = vp_libvirt_pid(libvirt_rundir, name, &v, NULL);
-        if (r == -ENOENT || r == -EINVAL || r == -EBADMSG || r == -ENOTDIR || r == -ENAMETOOLONG ||
-            r == -EFBIG)
-                return false;
-        /* Could not read a pid file that is there (EACCES, EIO, ...): giving
-         * a running VM's CPUs away is worse than keeping a stale entry. */
-        if (r < 0)
-                return true;
+        int r = pidfile_state(libvirt_rundir, name, &v);
+        if (r != 0)
+                return r > 0;
         *pid = v;
-        _cleanup_free_ char *proc = vp_xasprintf("%s/%ld", procdir, v);
-        struct stat st;
-        if (stat(proc, &st) == 0)
-                return true;
-        return !(errno == ENOENT || errno == ENOTDIR);
+        return proc_alive(procdir, v);
 }
 
 bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
@@ -1005,16 +1040,41 @@ bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
         return vp_libvirt_alive(libvirt_rundir, procdir, e->name, &pid);
 }
 
+/* The pids reclaim has looked up in procdir, so that entries naming the
+ * same pid cost one stat. */
+typedef struct pid_seen {
+        long pid;
+        bool alive;
+} pid_seen;
+
 size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *procdir, int64_t now,
                          char ***names)
 {
-        size_t n = 0;
+        size_t n = 0, n_seen = 0;
         char **out = NULL;
+        _cleanup_free_ pid_seen *seen = NULL;
         for (size_t i = 0; i < l->n;) {
                 vp_ledger_entry *e = &l->entries[i];
                 /* stale means now - created > 60, written so it cannot overflow */
-                if (e->created >= now - VP_LEDGER_STALE_SECONDS ||
-                    vp_ledger_entry_alive(e, libvirt_rundir, procdir)) {
+                if (e->created >= now - VP_LEDGER_STALE_SECONDS) {
+                        i++;
+                        continue;
+                }
+                long pid = 0;
+                int st = pidfile_state(libvirt_rundir, e->name, &pid);
+                bool alive = st > 0;
+                if (st == 0) {
+                        size_t k = 0;
+                        while (k < n_seen && seen[k].pid != pid)
+                                k++;
+                        if (k == n_seen) {
+                                if (!seen)
+                                        seen = vp_xmalloc(l->n * sizeof(*seen));
+                                seen[n_seen++] = (pid_seen){pid, proc_alive(procdir, pid)};
+                        }
+                        alive = seen[k].alive;
+                }
+                if (alive) {
                         i++;
                         continue;
                 }

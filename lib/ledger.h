@@ -124,7 +124,8 @@ void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out);
  * no procdir/PID) and whose created is older than VP_LEDGER_STALE_SECONDS
  * before now (now - created > 60); dropping records them in prev. Their
  * state files stay: vp_state_sweep removes them under the lock once a
- * ledger without the entries was saved. Returns how many were dropped; when names is
+ * ledger without the entries was saved. Only entries old enough are checked; a pid
+ * several entries name is looked up in procdir once. Returns how many were dropped; when names is
  * non-NULL it receives a malloc'd array of malloc'd names (NULL when none). */
 size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *procdir, int64_t now,
                          char ***names);

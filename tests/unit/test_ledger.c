@@ -642,6 +642,18 @@ static void test_reclaim(void)
         FILE_AT("%s/libvirt/qemu/empty.pid", "");
         FILE_AT("%s/libvirt/qemu/huge.pid", "99999999999999999999999\n");
         FILE_AT("%s/libvirt/qemu/young.pid", "778\n");
+        /* the same pids again (reclaim looks each up once), a pid file
+         * that is a directory (cannot be read: alive), 64 bytes (the most
+         * a pid file may have) and 65 */
+        FILE_AT("%s/libvirt/qemu/alive-too.pid", "777");
+        FILE_AT("%s/libvirt/qemu/dead-too.pid", "778\n");
+        p = vp_xasprintf("%s/libvirt/qemu/isdir.pid", run);
+        mkdir(p, 0755);
+        free(p);
+        FILE_AT("%s/libvirt/qemu/full.pid",
+                "                                                            777\n");
+        FILE_AT("%s/libvirt/qemu/overfull.pid",
+                "                                                             777\n");
         /* hostile names that would resolve to live pid files */
         FILE_AT("%s/libvirt/evil.pid", "777\n");
         FILE_AT("%s/libvirt/qemu/..pid", "777\n");
@@ -653,13 +665,14 @@ static void test_reclaim(void)
                 int64_t age;
                 bool keep;
         } cases[] = {
-            {"absent", 3600, false},    {"alive", 3600, true},    {"alive-nonl", 3600, true},
-            {"dead", 3600, false},      {"garbage", 3600, false}, {"zero", 3600, false},
-            {"negative", 3600, false},  {"empty", 3600, false},   {"huge", 3600, false},
-            {"young", 10, true},        {"at-60s", 60, true},     {"at-61s", 61, false},
-            {"future", -500, true},     {"../evil", 3600, false}, {".", 3600, false},
-            {"..", 3600, false},        {"sub/x", 3600, false},   {"", 3600, false},
-            {"tab\there", 3600, false},
+            {"absent", 3600, false},    {"alive", 3600, true},     {"alive-nonl", 3600, true},
+            {"dead", 3600, false},      {"garbage", 3600, false},  {"zero", 3600, false},
+            {"negative", 3600, false},  {"empty", 3600, false},    {"huge", 3600, false},
+            {"young", 10, true},        {"at-60s", 60, true},      {"at-61s", 61, false},
+            {"future", -500, true},     {"../evil", 3600, false},  {".", 3600, false},
+            {"..", 3600, false},        {"sub/x", 3600, false},    {"", 3600, false},
+            {"tab\there", 3600, false}, {"alive-too", 3600, true}, {"dead-too", 3600, false},
+            {"isdir", 3600, true},      {"full", 3600, true},      {"overfull", 3600, false},
         };
         vp_ledger l = {0};
         for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
@@ -675,10 +688,24 @@ static void test_reclaim(void)
         bool alive_ok = true;
         for (size_t i = 0; i < l.n; i++) {
                 const char *n = l.entries[i].name;
-                bool want = strcmp(n, "alive") == 0 || strcmp(n, "alive-nonl") == 0;
+                bool want = strcmp(n, "alive") == 0 || strcmp(n, "alive-nonl") == 0 ||
+                            strcmp(n, "alive-too") == 0 || strcmp(n, "isdir") == 0 ||
+                            strcmp(n, "full") == 0;
                 alive_ok &= vp_ledger_entry_alive(&l.entries[i], lv, proc) == want;
         }
         ok(alive_ok, "entry_alive only for the live pid files");
+        long pid = 0;
+        is_int(vp_libvirt_pid(lv, "full", &pid, &err), 0, "a 64-byte pid file reads");
+        is_int(pid, 777, "... its pid");
+        is_int(vp_libvirt_pid(lv, "absent", &pid, &err), -ENOENT, "no pid file: -ENOENT");
+        like(err.msg, "absent is not running (no ", "... says so");
+        is_int(vp_libvirt_pid(lv, "overfull", &pid, &err), -EFBIG, "65 bytes: -EFBIG");
+        like(err.msg, "overfull.pid: file too large", "... says so");
+        is_int(vp_libvirt_pid(lv, "garbage", &pid, &err), -EBADMSG, "garbage: -EBADMSG");
+        like(err.msg, "garbage.pid: not a pid", "... says so");
+        is_int(vp_libvirt_pid(lv, "isdir", &pid, &err), -EISDIR, "a directory: -EISDIR");
+        like(err.msg, "isdir.pid: Is a directory", "... says so");
+        is_int(vp_libvirt_pid(lv, "../x", &pid, &err), -EINVAL, "a path: -EINVAL");
 
         char **names = NULL;
         size_t n = vp_ledger_reclaim(&l, lv, proc, NOW, &names);

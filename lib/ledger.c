@@ -492,12 +492,85 @@ void vp_ledger_unlock(int fd)
 
 /* ---- load ---- */
 
+/* The members of an entry or a previous record, in the order save writes
+ * them. */
+enum {
+        K_NAME,
+        K_UUID,
+        K_PROFILE,
+        K_MATCHED_BY,
+        K_STATE,
+        K_KIND,
+        K_HELD,
+        K_VCPU_CPUS,
+        K_EMULATOR_CPUS,
+        K_NODES,
+        K_MEMORY,
+        K_CREATED,
+        K_PID,
+        K_COMMIT,
+        K_RELEASED,
+        K_COUNT,
+};
+static const char *const member_keys[K_COUNT] = {
+    [K_NAME] = "name",
+    [K_UUID] = "uuid",
+    [K_PROFILE] = "profile",
+    [K_MATCHED_BY] = "matched_by",
+    [K_STATE] = "state",
+    [K_KIND] = "kind",
+    [K_HELD] = "held",
+    [K_VCPU_CPUS] = "vcpu_cpus",
+    [K_EMULATOR_CPUS] = "emulator_cpus",
+    [K_NODES] = "nodes",
+    [K_MEMORY] = "memory",
+    [K_CREATED] = "created",
+    [K_PID] = "pid",
+    [K_COMMIT] = "commit",
+    [K_RELEASED] = "released",
+};
+
 typedef struct load_ctx {
         const char *file;
         const char *what; /* "entry" or "previous" */
         size_t idx;
         vp_error *err;
+        /* the object's members by K_*: has[k] when present, v[k] its value
+         * (NULL for a JSON null) */
+        json_object *v[K_COUNT];
+        bool has[K_COUNT];
 } load_ctx;
+
+/* The order save writes an entry's and a previous record's members in. */
+static const int entry_order[] = {K_NAME,   K_UUID,    K_PROFILE,   K_MATCHED_BY,    K_STATE,
+                                  K_KIND,   K_HELD,    K_VCPU_CPUS, K_EMULATOR_CPUS, K_NODES,
+                                  K_MEMORY, K_CREATED, K_PID,       K_COMMIT};
+static const int prev_order[] = {K_UUID, K_HELD, K_EMULATOR_CPUS, K_RELEASED};
+
+/* Fill c->v and c->has from o in one pass over its members instead of a
+ * hash lookup per key: the key save writes next (order[]) is tried first
+ * and is nearly always the one; else any known key. Unknown keys are
+ * ignored. */
+static void collect_members(load_ctx *c, json_object *o, const int *order, size_t n_order)
+{
+        size_t pos = 0;
+        json_object_object_foreach(o, key, val)
+        {
+                int k = pos < n_order ? order[pos] : -1;
+                if (k < 0 || strcmp(key, member_keys[k]) != 0) {
+                        for (k = 0; k < K_COUNT; k++)
+                                if (key[0] == member_keys[k][0] && strcmp(key, member_keys[k]) == 0)
+                                        break;
+                        if (k == K_COUNT)
+                                continue;
+                        for (pos = 0; pos < n_order && order[pos] != k; pos++)
+                                ;
+                }
+                c->v[k] = val;
+                c->has[k] = true;
+                pos++;
+        }
+}
 
 /* Quote a value for a one-line message: control characters become '?',
  * long values are cut. */
@@ -535,11 +608,14 @@ static int missing(const load_ctx *c, const char *key)
                             key);
 }
 
-static int get_string(const load_ctx *c, json_object *o, const char *key, bool nullable, char **out)
+/* Member k as a string that stays valid while the tree lives: *out NULL
+ * when absent or null and nullable. */
+static int get_str_ref(const load_ctx *c, int k, bool nullable, const char **out)
 {
-        json_object *v;
+        const char *key = member_keys[k];
+        json_object *v = c->v[k];
         *out = NULL;
-        if (!json_object_object_get_ex(o, key, &v))
+        if (!c->has[k])
                 return nullable ? 0 : missing(c, key);
         if (!v && nullable)
                 return 0;
@@ -550,15 +626,23 @@ static int get_string(const load_ctx *c, json_object *o, const char *key, bool n
                 return bad(c, key, v, "contains a NUL character");
         if (!*s && !nullable)
                 return bad(c, key, v, "must not be empty");
-        *out = vp_xstrdup(s);
+        *out = s;
         return 0;
 }
 
-static int get_uuid(const load_ctx *c, json_object *o, char **out)
+static int get_string(const load_ctx *c, int k, bool nullable, char **out)
 {
-        json_object *v;
+        const char *s;
+        int r = get_str_ref(c, k, nullable, &s);
+        *out = s ? vp_xstrdup(s) : NULL;
+        return r;
+}
+
+static int get_uuid(const load_ctx *c, char **out)
+{
+        json_object *v = c->v[K_UUID];
         *out = NULL;
-        if (!json_object_object_get_ex(o, "uuid", &v))
+        if (!c->has[K_UUID])
                 return missing(c, "uuid");
         if (!json_object_is_type(v, json_type_string) || !vp_uuid_valid(json_object_get_string(v)))
                 return bad(c, "uuid", v, "expected a UUID like 8-4-4-4-12 hex digits");
@@ -567,11 +651,12 @@ static int get_uuid(const load_ctx *c, json_object *o, char **out)
         return 0;
 }
 
-static int get_cpuset(const load_ctx *c, json_object *o, const char *key, vp_cpuset *out)
+static int get_cpuset(const load_ctx *c, int k, vp_cpuset *out)
 {
-        json_object *v;
+        const char *key = member_keys[k];
+        json_object *v = c->v[k];
         vp_cpuset_zero(out);
-        if (!json_object_object_get_ex(o, key, &v))
+        if (!c->has[k])
                 return missing(c, key);
         if (!json_object_is_type(v, json_type_string))
                 return bad(c, key, v, "expected a cpuset string");
@@ -587,32 +672,38 @@ static int get_cpuset(const load_ctx *c, json_object *o, const char *key, vp_cpu
 
 /* json-c clamps out-of-range integers to INT64_MIN/INT64_MAX, so the limits
  * stay strictly inside them to catch overflow. */
+static bool int_in_range(json_object *v, int64_t min, int64_t max, int64_t *out)
+{
+        if (!json_object_is_type(v, json_type_int))
+                return false;
+        int64_t x = json_object_get_int64(v);
+        if (x < min || x > max || x == INT64_MAX || x == INT64_MIN)
+                return false;
+        *out = x;
+        return true;
+}
+
 static int int_value(const load_ctx *c, const char *key, json_object *v, int64_t min, int64_t max,
                      int64_t *out)
 {
-        if (!json_object_is_type(v, json_type_int))
-                return bad(c, key, v, "expected an integer");
-        int64_t x = json_object_get_int64(v);
-        if (x < min || x > max || x == INT64_MAX || x == INT64_MIN)
-                return bad(c, key, v, "out of range");
-        *out = x;
-        return 0;
+        if (int_in_range(v, min, max, out))
+                return 0;
+        return bad(c, key, v,
+                   json_object_is_type(v, json_type_int) ? "out of range" : "expected an integer");
 }
 
-static int get_int(const load_ctx *c, json_object *o, const char *key, bool optional, int64_t min,
-                   int64_t max, int64_t *out)
+static int get_int(const load_ctx *c, int k, bool optional, int64_t min, int64_t max, int64_t *out)
 {
-        json_object *v;
         *out = 0;
-        if (!json_object_object_get_ex(o, key, &v))
-                return optional ? 0 : missing(c, key);
-        return int_value(c, key, v, min, max, out);
+        if (!c->has[k])
+                return optional ? 0 : missing(c, member_keys[k]);
+        return int_value(c, member_keys[k], c->v[k], min, max, out);
 }
 
-static int get_memory(const load_ctx *c, json_object *o, vp_ledger_entry *e)
+static int get_memory(const load_ctx *c, vp_ledger_entry *e)
 {
-        json_object *v;
-        if (!json_object_object_get_ex(o, "memory", &v))
+        json_object *v = c->v[K_MEMORY];
+        if (!c->has[K_MEMORY])
                 return missing(c, "memory");
         if (!json_object_is_type(v, json_type_object))
                 return bad(c, "memory", v, "expected an object of node to KiB");
@@ -631,11 +722,12 @@ static int get_memory(const load_ctx *c, json_object *o, vp_ledger_entry *e)
                         json_object_put(k);
                         return -EBADMSG;
                 }
-                char field[40];
-                snprintf(field, sizeof(field), "memory.%u", (unsigned)node);
-                int r = int_value(c, field, val, 0, INT64_MAX - 1, &kib);
-                if (r < 0)
-                        return r;
+                if (!int_in_range(val, 0, INT64_MAX - 1, &kib)) {
+                        /* the field's name only for the message */
+                        char field[40];
+                        snprintf(field, sizeof(field), "memory.%u", (unsigned)node);
+                        return int_value(c, field, val, 0, INT64_MAX - 1, &kib);
+                }
                 e->mem[i++] = (vp_ledger_mem){.node = (unsigned)node, .kib = (uint64_t)kib};
         }
         e->n_mem = i;
@@ -643,49 +735,87 @@ static int get_memory(const load_ctx *c, json_object *o, vp_ledger_entry *e)
         return 0;
 }
 
-static int parse_entry(const load_ctx *c, json_object *o, vp_ledger_entry *e)
+static int parse_entry(load_ctx *c, json_object *o, vp_ledger_entry *e)
 {
         if (!json_object_is_type(o, json_type_object))
                 return vp_error_set(c->err, -EBADMSG, "%s: %s %zu: not an object", c->file, c->what,
                                     c->idx);
-        char *kind = NULL;
+        collect_members(c, o, entry_order, VP_ARRAY_SIZE(entry_order));
+        const char *kind;
         int64_t created, pid;
         int r;
-        if ((r = get_string(c, o, "name", false, &e->name)) < 0 ||
-            (r = get_uuid(c, o, &e->uuid)) < 0 ||
-            (r = get_string(c, o, "profile", true, &e->profile)) < 0 ||
-            (r = get_string(c, o, "matched_by", true, &e->matched_by)) < 0 ||
-            (r = get_string(c, o, "state", false, &e->state)) < 0 ||
-            (r = get_string(c, o, "kind", false, &kind)) < 0)
+        if ((r = get_string(c, K_NAME, false, &e->name)) < 0 || (r = get_uuid(c, &e->uuid)) < 0 ||
+            (r = get_string(c, K_PROFILE, true, &e->profile)) < 0 ||
+            (r = get_string(c, K_MATCHED_BY, true, &e->matched_by)) < 0 ||
+            (r = get_string(c, K_STATE, false, &e->state)) < 0 ||
+            (r = get_str_ref(c, K_KIND, false, &kind)) < 0)
                 return r;
-        r = kind_from_name(kind, &e->kind);
-        free(kind);
-        if (r < 0)
-                return bad(c, "kind", json_object_object_get(o, "kind"),
-                           "expected dedicated, shared or none");
-        if ((r = get_cpuset(c, o, "held", &e->held)) < 0 ||
-            (r = get_cpuset(c, o, "vcpu_cpus", &e->vcpu_cpus)) < 0 ||
-            (r = get_cpuset(c, o, "emulator_cpus", &e->emulator_cpus)) < 0 ||
-            (r = get_cpuset(c, o, "nodes", &e->nodes)) < 0 || (r = get_memory(c, o, e)) < 0 ||
-            (r = get_int(c, o, "created", false, 0, INT64_MAX - 1, &created)) < 0 ||
-            (r = get_int(c, o, "pid", true, 0, INT_MAX, &pid)) < 0 ||
-            (r = get_string(c, o, "commit", true, &e->commit)) < 0)
+        if (kind_from_name(kind, &e->kind) < 0)
+                return bad(c, "kind", c->v[K_KIND], "expected dedicated, shared or none");
+        if ((r = get_cpuset(c, K_HELD, &e->held)) < 0 ||
+            (r = get_cpuset(c, K_VCPU_CPUS, &e->vcpu_cpus)) < 0 ||
+            (r = get_cpuset(c, K_EMULATOR_CPUS, &e->emulator_cpus)) < 0 ||
+            (r = get_cpuset(c, K_NODES, &e->nodes)) < 0 || (r = get_memory(c, e)) < 0 ||
+            (r = get_int(c, K_CREATED, false, 0, INT64_MAX - 1, &created)) < 0 ||
+            (r = get_int(c, K_PID, true, 0, INT_MAX, &pid)) < 0 ||
+            (r = get_string(c, K_COMMIT, true, &e->commit)) < 0)
                 return r;
         e->created = created;
         e->pid = (long)pid;
         return 0;
 }
 
-static int parse_prev(const load_ctx *c, json_object *o, vp_ledger_prev *p)
+static int parse_prev(load_ctx *c, json_object *o, vp_ledger_prev *p)
 {
         if (!json_object_is_type(o, json_type_object))
                 return vp_error_set(c->err, -EBADMSG, "%s: %s %zu: not an object", c->file, c->what,
                                     c->idx);
+        collect_members(c, o, prev_order, VP_ARRAY_SIZE(prev_order));
         int r;
-        if ((r = get_uuid(c, o, &p->uuid)) < 0 || (r = get_cpuset(c, o, "held", &p->held)) < 0 ||
-            (r = get_cpuset(c, o, "emulator_cpus", &p->emulator_cpus)) < 0 ||
-            (r = get_int(c, o, "released", false, 0, INT64_MAX - 1, &p->released)) < 0)
+        if ((r = get_uuid(c, &p->uuid)) < 0 || (r = get_cpuset(c, K_HELD, &p->held)) < 0 ||
+            (r = get_cpuset(c, K_EMULATOR_CPUS, &p->emulator_cpus)) < 0 ||
+            (r = get_int(c, K_RELEASED, false, 0, INT64_MAX - 1, &p->released)) < 0)
                 return r;
+        return 0;
+}
+
+static int ptr_strcmp(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether two of the n strings at base + i * stride (char * members) are
+ * equal: sorted pointers, neighbours compared, O(n log n). */
+static bool any_repeat(const void *base, size_t n, size_t stride)
+{
+        _cleanup_free_ const char **s = vp_xmalloc(n * sizeof(*s));
+        for (size_t i = 0; i < n; i++)
+                s[i] = *(const char *const *)((const char *)base + i * stride);
+        qsort(s, n, sizeof(*s), ptr_strcmp);
+        for (size_t i = 1; i < n; i++)
+                if (strcmp(s[i - 1], s[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* The first entry (in file order) whose uuid or name repeats an earlier
+ * one, reported as the entry-by-entry check always did; only looked for
+ * when any_repeat found one. Returns -EBADMSG. */
+static int report_repeat(const char *file, const vp_ledger *l, vp_error *err)
+{
+        for (size_t i = 1; i < l->n; i++)
+                for (size_t j = 0; j < i; j++) {
+                        if (strcmp(l->entries[j].uuid, l->entries[i].uuid) == 0)
+                                return vp_error_set(err, -EBADMSG,
+                                                    "%s: entry %zu: uuid %s repeats entry %zu",
+                                                    file, i, l->entries[i].uuid, j);
+                        if (strcmp(l->entries[j].name, l->entries[i].name) == 0) {
+                                char b[96];
+                                return vp_error_set(
+                                    err, -EBADMSG, "%s: entry %zu: name '%s' repeats entry %zu",
+                                    file, i, sanitize(l->entries[i].name, b, sizeof(b)), j);
+                        }
+                }
         return 0;
 }
 
@@ -710,28 +840,38 @@ static int parse_ledger(const char *file, json_object *root, vp_ledger *l, vp_er
             !json_object_is_type(prev, json_type_array))
                 return vp_error_set(err, -EBADMSG, "%s: 'previous' is not an array", file);
 
+        /* Entries are parsed up to the first bad one; a uuid or name that
+         * repeats an earlier entry's is an error of the later entry, and
+         * the first entry in the file with either problem is the one
+         * reported, as when each entry was compared with all before it. */
         size_t n = json_object_array_length(entries);
         l->entries = vp_xcalloc(n, sizeof(*l->entries));
+        int bad_r = 0;
+        vp_error bad_err;
         for (size_t i = 0; i < n; i++) {
-                load_ctx c = {.file = file, .what = "entry", .idx = i, .err = err};
-                int r = parse_entry(&c, json_object_array_get_idx(entries, i), &l->entries[i]);
+                load_ctx c = {.file = file, .what = "entry", .idx = i, .err = &bad_err};
+                bad_r = parse_entry(&c, json_object_array_get_idx(entries, i), &l->entries[i]);
                 l->n = i + 1; /* so vp_ledger_free sees the partial entry */
-                if (r < 0)
-                        return r;
-                for (size_t j = 0; j < i; j++) {
-                        if (strcmp(l->entries[j].uuid, l->entries[i].uuid) == 0)
-                                return vp_error_set(err, -EBADMSG,
-                                                    "%s: entry %zu: uuid %s repeats entry %zu",
-                                                    file, i, l->entries[i].uuid, j);
-                        if (strcmp(l->entries[j].name, l->entries[i].name) == 0) {
-                                char b[96];
-                                return vp_error_set(
-                                    err, -EBADMSG, "%s: entry %zu: name '%s' repeats entry %zu",
-                                    file, i, sanitize(l->entries[i].name, b, sizeof(b)), j);
-                        }
-                }
+                if (bad_r < 0)
+                        break;
         }
-        qsort(l->entries, l->n, sizeof(*l->entries), entry_qsort_cmp);
+        size_t good = bad_r < 0 ? l->n - 1 : l->n;
+        if (good > 1 && (any_repeat(&l->entries[0].uuid, good, sizeof(*l->entries)) ||
+                         any_repeat(&l->entries[0].name, good, sizeof(*l->entries)))) {
+                vp_ledger tmp = {.entries = l->entries, .n = good};
+                return report_repeat(file, &tmp, err);
+        }
+        if (bad_r < 0) {
+                if (err)
+                        *err = bad_err;
+                return bad_r;
+        }
+        /* save writes them sorted: sort only a file that is not */
+        for (size_t i = 1; i < l->n; i++)
+                if (entry_cmp(&l->entries[i - 1], &l->entries[i]) > 0) {
+                        qsort(l->entries, l->n, sizeof(*l->entries), entry_qsort_cmp);
+                        break;
+                }
 
         /* Appended as they come: remove never writes two records of one uuid,
          * and vp_ledger_previous looks newest first anyway. Beyond the cap

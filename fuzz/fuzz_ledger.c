@@ -2,11 +2,13 @@
  * leave corrupted: ledger.json (lib/ledger.c over lib/jsonfile.c) and the
  * metrics drift state (lib/metrics.c). Input: the ledger, optionally followed
  * by a "\n%%\n" line and the metrics state. What loads must save, and load
- * back equal; the planner's refloat and reclaim, vmplace status and the
- * Prometheus output then run on it. */
+ * back equal; the saved text (written by hand, not by json-c) must be
+ * json-c's own printing of it; the planner's refloat and reclaim, vmplace
+ * status and the Prometheus output then run on it. */
 #include <string.h>
 
 #include "common.h"
+#include "jsonfile.h"
 #include "config.h"
 #include "ledger.h"
 #include "metrics.h"
@@ -54,6 +56,24 @@ static bool same_entry(const vp_ledger_entry *a, const vp_ledger_entry *b)
         return true;
 }
 
+/* The ledger writer promises json-c's bytes (jsonfile.h): reprinting the
+ * saved file with json-c must give the file. */
+static void check_text(const char *copy)
+{
+        _cleanup_free_ char *path = vp_xasprintf("%s/ledger.json", copy);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        if (vp_read_file(path, 1 << 26, &text, &len, NULL) < 0)
+                fz_fail("the saved ledger cannot be read back");
+        _cleanup_json_ json_object *root = json_tokener_parse(text);
+        const char *again = root ? json_object_to_json_string_ext(
+                                       root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                 JSON_C_TO_STRING_NOSLASHESCAPE)
+                                 : "";
+        if (len != strlen(again) + 1 || memcmp(text, again, len - 1) != 0 || text[len - 1] != '\n')
+                fz_fail("the saved ledger is not json-c's text:\n%s\njson-c:\n%s", text, again);
+}
+
 static void round_trip(const char *run, const char *copy)
 {
         vp_ledger l = {0}, back = {0};
@@ -67,6 +87,7 @@ static void round_trip(const char *run, const char *copy)
         }
         if (vp_ledger_save(copy, &l, &err) < 0)
                 fz_fail("a ledger that loaded does not save: %s", err.msg);
+        check_text(copy);
         if (vp_ledger_load(copy, &back, &err) < 0)
                 fz_fail("a saved ledger does not load: %s", err.msg);
         if (back.n != l.n || back.n_prev != l.n_prev)

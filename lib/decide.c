@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,10 +60,9 @@ static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t
         if (r < 0)
                 return r;
         /* A domain undefined and redefined under the same name: put()
-         * drops the old uuid's entry, its state files go here. */
-        vp_ledger_entry *same = vp_ledger_find_name(&d->ledger, p->domain);
-        if (same && strcasecmp(same->uuid, p->uuid) != 0)
-                vp_state_remove(paths->rundir, same->uuid);
+         * drops the old uuid's entry; its state files go with the sweep
+         * after the save (before it, a kill left the old entry, still in
+         * the ledger, without them). */
         vp_ledger_entry e;
         vp_plan_to_entry(p, (int64_t)time(NULL), &e);
         e.commit = TAKE_PTR(token);
@@ -75,7 +73,10 @@ static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t
                 vp_state_remove(paths->rundir, p->uuid);
                 return r;
         }
-        /* the ledger as saved no longer has the reclaimed entries */
+        /* the ledger as saved no longer has the reclaimed entries nor the
+         * old entry of a redefined domain: their state files go now, the
+         * only ones that can be left (vp_ledger_lock_load swept the rest
+         * under this lock), so no directory scan */
         vp_state_sweep(paths->rundir, &d->ledger);
         d->committed = true;
         return 0;
@@ -105,18 +106,18 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
 
         int lock = -1;
         if (flags & VP_DECIDE_COMMIT) {
-                lock = vp_ledger_lock(paths->rundir, err);
+                /* The lock, the ledger, and the state files a killed commit
+                 * or release left behind, or of entries reclaimed by an
+                 * earlier commit: swept against the ledger as saved, before
+                 * this reclaim changes it in memory. One directory scan. */
+                lock = vp_ledger_lock_load(paths->rundir, &d->ledger, err);
                 if (lock < 0)
                         return lock;
-        }
-        r = vp_ledger_load(paths->rundir, &d->ledger, err);
-        if (r == 0 && (flags & VP_DECIDE_COMMIT)) {
-                /* state files a killed commit or release left behind, or of
-                 * entries reclaimed by an earlier commit: swept against the
-                 * ledger as saved, before this reclaim changes it in memory */
-                vp_state_sweep(paths->rundir, &d->ledger);
                 vp_ledger_reclaim(&d->ledger, paths->libvirt_rundir, paths->proc,
                                   (int64_t)time(NULL), NULL);
+                r = 0;
+        } else {
+                r = vp_ledger_load(paths->rundir, &d->ledger, err);
         }
         if (r == 0 && (flags & VP_DECIDE_REPLAN) && d->dom->uuid)
                 vp_ledger_remove(&d->ledger, d->dom->uuid, (int64_t)time(NULL));
@@ -172,18 +173,15 @@ void vp_decision_free(vp_decision *d)
 
 int vp_release(const vp_paths *paths, const char *name, const char *uuid, vp_error *err)
 {
-        int lock = vp_ledger_lock(paths->rundir, err);
+        vp_ledger l = {0};
+        /* with the state files a killed commit or release left behind */
+        int lock = vp_ledger_lock_load(paths->rundir, &l, err);
         if (lock < 0)
                 return lock;
-        vp_ledger l = {0};
-        int r = vp_ledger_load(paths->rundir, &l, err);
-        vp_ledger_entry *e = NULL;
-        if (r == 0) {
-                vp_state_sweep(paths->rundir, &l);
-                e = uuid ? vp_ledger_find_uuid(&l, uuid) : NULL;
-                if (!e && name)
-                        e = vp_ledger_find_name(&l, name);
-        }
+        int r = 0;
+        vp_ledger_entry *e = uuid ? vp_ledger_find_uuid(&l, uuid) : NULL;
+        if (!e && name)
+                e = vp_ledger_find_name(&l, name);
         if (e) {
                 char *id = vp_xstrdup(e->uuid);
                 bool freed_cpus = !vp_cpuset_empty(&e->held);

@@ -4,7 +4,9 @@
 #define VMPLACE_JSONFILE_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util.h"
 
@@ -24,5 +26,42 @@ int vp_json_file_read(const char *path, size_t max, json_object **out, vp_error 
 /* Write root, pretty and newline-terminated, to path atomically
  * (vp_write_file_atomic) with mode for a new file. Returns 0 or -errno. */
 int vp_json_file_write(const char *path, json_object *root, unsigned mode, vp_error *err);
+
+/* JSON text written by hand into a growing buffer, for files written on
+ * every hook call (the ledger): building, printing and freeing a json-c tree
+ * for them cost several times the text itself. The helpers below produce
+ * exactly the bytes json-c's printer does with JSON_C_TO_STRING_PRETTY |
+ * JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE (what
+ * vp_json_file_write writes), so files look the same whichever wrote them.
+ * s is NUL-terminated whenever cap > 0; allocation failure aborts. */
+typedef struct vp_jbuf {
+        char *s;
+        size_t len, cap;
+} vp_jbuf;
+
+/* Room for n more bytes (and the NUL). */
+void vp_jbuf_reserve(vp_jbuf *b, size_t n);
+void vp_jbuf_put(vp_jbuf *b, const char *s, size_t n);
+void vp_jbuf_puts(vp_jbuf *b, const char *s);
+/* Decimal, as json-c prints an int64. */
+void vp_jbuf_put_i64(vp_jbuf *b, int64_t v);
+/* s as a quoted JSON string, escaped as json-c escapes with
+ * JSON_C_TO_STRING_NOSLASHESCAPE: '"' and '\\' and the control characters
+ * below 0x20 (\b \f \n \r \t by name, the others as \u00xx); '/', DEL
+ * and every byte >= 0x80 as they are. A domain name is text the hook did not
+ * choose: valid UTF-8 stays as it is, which is valid JSON; invalid UTF-8
+ * (which json-c's reader accepts, and which no \u escape could spell) is
+ * kept byte for byte, so what loaded saves and loads back the same. */
+void vp_jbuf_put_str(vp_jbuf *b, const char *s);
+/* The pretty layout: the separator before a member at nesting level
+ * (",\n" after the first, "\n" before it) plus its indentation, and a
+ * member's key, which must need no escaping (the callers' keys are fixed
+ * ASCII words). */
+void vp_jbuf_next(vp_jbuf *b, bool first, unsigned level);
+void vp_jbuf_key(vp_jbuf *b, bool first, unsigned level, const char *key);
+/* Close an object or array whose members were at level + 1: "\n", the
+ * indentation of level and c ('}' or ']'); json-c writes an empty one as
+ * "{\n" INDENT "}" too. */
+void vp_jbuf_close(vp_jbuf *b, unsigned level, char c);
 
 #endif

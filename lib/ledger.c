@@ -6,7 +6,6 @@
  * the lock once their PID is gone. */
 #include "ledger.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -53,20 +52,29 @@ static int kind_from_name(const char *s, vp_entry_kind *out)
         return -EINVAL;
 }
 
+/* Hex digits by table, not isxdigit() (a call per character): the sweeps
+ * check a uuid per file. */
+static const bool is_hex[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+};
+
+/* n hex digits at s (a NUL ends the run early: not hex) */
+static bool hex_run(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!is_hex[(unsigned char)s[i]])
+                        return false;
+        return true;
+}
+
 bool vp_uuid_valid(const char *uuid)
 {
-        if (!uuid)
-                return false;
-        for (size_t i = 0; i < 36; i++) {
-                char c = uuid[i];
-                if (i == 8 || i == 13 || i == 18 || i == 23) {
-                        if (c != '-')
-                                return false;
-                } else if (!isxdigit((unsigned char)c)) {
-                        return false;
-                }
-        }
-        return uuid[36] == '\0';
+        const char *u = uuid;
+        return u && hex_run(u, 8) && u[8] == '-' && hex_run(u + 9, 4) && u[13] == '-' &&
+               hex_run(u + 14, 4) && u[18] == '-' && hex_run(u + 19, 4) && u[23] == '-' &&
+               hex_run(u + 24, 12) && u[36] == '\0';
 }
 
 /* UUIDs compare case-insensitively; the ledger stores and names files in
@@ -74,7 +82,8 @@ bool vp_uuid_valid(const char *uuid)
 static void uuid_lower(char *uuid)
 {
         for (char *p = uuid; p && *p; p++)
-                *p = (char)tolower((unsigned char)*p);
+                if (*p >= 'A' && *p <= 'Z')
+                        *p = (char)(*p - 'A' + 'a');
 }
 
 static bool uuid_eq(const char *a, const char *b)
@@ -118,6 +127,7 @@ void vp_ledger_free(vp_ledger *l)
         for (size_t i = 0; i < l->n_prev; i++)
                 free(l->prev[i].uuid);
         free(l->prev);
+        free(l->kept);
         memset(l, 0, sizeof(*l));
 }
 
@@ -302,59 +312,172 @@ static bool tmp_owner_dead(const char *pid_text)
         return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
-static void sweep_tmp(const char *dir, bool domains)
+static const char *const state_exts[] = {"plan.json", "xml", "input.xml"};
+
+/* The PID text of rundir entry n when it is LEDGER_FILE.tmp.PID, else NULL. */
+static const char *ledger_tmp_pid(const char *n)
 {
-        _cleanup_closedir_ DIR *d = opendir(dir);
+        static const char pre[] = LEDGER_FILE ".tmp.";
+        return strncmp(n, pre, sizeof(pre) - 1) == 0 ? n + sizeof(pre) - 1 : NULL;
+}
+
+/* The PID text of domains/ entry UUID.EXT when EXT is a state kind's temp
+ * name KIND.tmp.PID, else NULL: every kind vp_state_write writes (a killed
+ * writer of input.xml used to leave its temp file for good). */
+static const char *state_tmp_pid(const char *ext)
+{
+        for (size_t k = 0; k < VP_ARRAY_SIZE(state_exts); k++) {
+                size_t n = strlen(state_exts[k]);
+                if (strncmp(ext, state_exts[k], n) == 0 && strncmp(ext + n, ".tmp.", 5) == 0)
+                        return ext + n + 5;
+        }
+        return NULL;
+}
+
+static bool state_ext_valid(const char *ext)
+{
+        for (size_t k = 0; ext && k < VP_ARRAY_SIZE(state_exts); k++)
+                if (strcmp(ext, state_exts[k]) == 0)
+                        return true;
+        return false;
+}
+
+static void sweep_ledger_tmp(const char *rundir)
+{
+        _cleanup_closedir_ DIR *d = opendir(rundir);
         if (!d)
                 return;
         struct dirent *de;
         while ((de = readdir(d))) {
-                const char *n = de->d_name;
-                const char *rest = NULL;
-                if (!domains) {
-                        if (strncmp(n, LEDGER_FILE ".tmp.", strlen(LEDGER_FILE ".tmp.")) == 0)
-                                rest = n + strlen(LEDGER_FILE ".tmp.");
-                } else if (strlen(n) > 37 && n[36] == '.') {
-                        char u[37];
-                        memcpy(u, n, 36);
-                        u[36] = '\0';
-                        if (!vp_uuid_valid(u))
-                                continue;
-                        /* every kind vp_state_write writes: a killed
-                         * writer of input.xml used to leave its temp file
-                         * for good */
-                        static const char *const kinds[] = {"plan.json.tmp.", "xml.tmp.",
-                                                            "input.xml.tmp."};
-                        for (size_t k = 0; !rest && k < VP_ARRAY_SIZE(kinds); k++)
-                                if (strncmp(n + 37, kinds[k], strlen(kinds[k])) == 0)
-                                        rest = n + 37 + strlen(kinds[k]);
-                }
-                if (rest && tmp_owner_dead(rest))
-                        (void)unlinkat(dirfd(d), n, 0);
+                const char *pid = ledger_tmp_pid(de->d_name);
+                if (pid && tmp_owner_dead(pid))
+                        (void)unlinkat(dirfd(d), de->d_name, 0);
         }
 }
 
-int vp_ledger_lock(const char *rundir, vp_error *err)
+typedef char uuid_text[37];
+
+static int uuid_text_cmp(const void *a, const void *b)
 {
-        int r = vp_mkdir_p(rundir, 0700, err);
-        if (r < 0)
-                return r;
-        _cleanup_free_ char *domains = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
-        r = vp_mkdir_p(domains, 0700, err);
-        if (r < 0)
-                return r;
+        return strcmp(a, b);
+}
+
+/* The lower-case uuids of l's entries, sorted for bsearch (malloc'd, *n of
+ * them): the sweeps look a uuid up per file, and a linear search per file
+ * was most of their cost with 50 domains. */
+static uuid_text *uuid_index(const vp_ledger *l, size_t *n)
+{
+        uuid_text *idx = vp_xmalloc((l->n ? l->n : 1) * sizeof(*idx));
+        size_t k = 0;
+        for (size_t i = 0; i < l->n; i++) {
+                if (!vp_uuid_valid(l->entries[i].uuid))
+                        continue;
+                memcpy(idx[k], l->entries[i].uuid, sizeof(idx[k]));
+                uuid_lower(idx[k++]);
+        }
+        qsort(idx, k, sizeof(*idx), uuid_text_cmp);
+        *n = k;
+        return idx;
+}
+
+/* One pass over the open rundir/domains d: with tmp, the temp files of
+ * writers whose PID is gone (the lock's sweep); with idx, the state files
+ * of uuids not among idx[0..n) (vp_state_sweep's). Returns how many state
+ * files went. */
+static size_t sweep_domains(DIR *d, bool tmp, const uuid_text *idx, size_t n)
+{
+        size_t gone = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                const char *name = de->d_name;
+                if (strlen(name) <= 37 || name[36] != '.')
+                        continue;
+                uuid_text u;
+                memcpy(u, name, 36);
+                u[36] = '\0';
+                if (!vp_uuid_valid(u))
+                        continue;
+                const char *ext = name + 37;
+                const char *pid = state_tmp_pid(ext);
+                if (pid) {
+                        if (tmp && tmp_owner_dead(pid))
+                                (void)unlinkat(dirfd(d), name, 0);
+                        continue;
+                }
+                /* only the state kinds, never someone else's file */
+                if (!idx || !state_ext_valid(ext))
+                        continue;
+                uuid_lower(u);
+                if (!bsearch(u, idx, n, sizeof(*idx), uuid_text_cmp) &&
+                    unlinkat(dirfd(d), name, 0) == 0)
+                        gone++;
+        }
+        return gone;
+}
+
+/* Hand the fd out of a cleanup-annotated variable. */
+static int take_fd(int *fd)
+{
+        int r = *fd;
+        *fd = -1;
+        return r;
+}
+
+/* vp_ledger_lock, and with l vp_ledger_lock_load: the lock, the temp files
+ * of dead writers, and with l the ledger and its state sweep, in one scan
+ * of rundir/domains. */
+static int lock_and_sweep(const char *rundir, vp_ledger *l, vp_error *err)
+{
+        if (l)
+                memset(l, 0, sizeof(*l));
         _cleanup_free_ char *path = vp_xasprintf("%s/" LEDGER_LOCK, rundir);
+        _cleanup_free_ char *domains = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
+        /* the usual case, the run dir there already, takes no mkdir */
         _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0 && errno == ENOENT) {
+                int r = vp_mkdir_p(rundir, 0700, err);
+                if (r < 0)
+                        return r;
+                fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        }
         if (fd < 0)
                 return vp_error_set(err, -errno, "%s: %s", path, strerror(errno));
         while (flock(fd, LOCK_EX) < 0)
                 if (errno != EINTR)
                         return vp_error_set(err, -errno, "%s: flock: %s", path, strerror(errno));
-        sweep_tmp(rundir, false);
-        sweep_tmp(domains, true);
-        int ret = fd;
-        fd = -1;
-        return ret;
+        sweep_ledger_tmp(rundir);
+        _cleanup_closedir_ DIR *d = opendir(domains);
+        if (!d && errno == ENOENT) {
+                int r = vp_mkdir_p(domains, 0700, err);
+                if (r < 0) {
+                        vp_ledger_unlock(take_fd(&fd));
+                        return r;
+                }
+        }
+        int r = l ? vp_ledger_load(rundir, l, err) : 0;
+        if (r == 0 && l) {
+                l->kept = uuid_index(l, &l->n_kept);
+                l->swept = true;
+        }
+        /* a ledger that does not load sweeps no state file: it would take
+         * them all */
+        if (d)
+                sweep_domains(d, true, r == 0 && l ? l->kept : NULL, l ? l->n_kept : 0);
+        if (r < 0) {
+                vp_ledger_unlock(take_fd(&fd));
+                return r;
+        }
+        return take_fd(&fd);
+}
+
+int vp_ledger_lock(const char *rundir, vp_error *err)
+{
+        return lock_and_sweep(rundir, NULL, err);
+}
+
+int vp_ledger_lock_load(const char *rundir, vp_ledger *l, vp_error *err)
+{
+        return lock_and_sweep(rundir, l, err);
 }
 
 void vp_ledger_unlock(int fd)
@@ -369,12 +492,85 @@ void vp_ledger_unlock(int fd)
 
 /* ---- load ---- */
 
+/* The members of an entry or a previous record, in the order save writes
+ * them. */
+enum {
+        K_NAME,
+        K_UUID,
+        K_PROFILE,
+        K_MATCHED_BY,
+        K_STATE,
+        K_KIND,
+        K_HELD,
+        K_VCPU_CPUS,
+        K_EMULATOR_CPUS,
+        K_NODES,
+        K_MEMORY,
+        K_CREATED,
+        K_PID,
+        K_COMMIT,
+        K_RELEASED,
+        K_COUNT,
+};
+static const char *const member_keys[K_COUNT] = {
+    [K_NAME] = "name",
+    [K_UUID] = "uuid",
+    [K_PROFILE] = "profile",
+    [K_MATCHED_BY] = "matched_by",
+    [K_STATE] = "state",
+    [K_KIND] = "kind",
+    [K_HELD] = "held",
+    [K_VCPU_CPUS] = "vcpu_cpus",
+    [K_EMULATOR_CPUS] = "emulator_cpus",
+    [K_NODES] = "nodes",
+    [K_MEMORY] = "memory",
+    [K_CREATED] = "created",
+    [K_PID] = "pid",
+    [K_COMMIT] = "commit",
+    [K_RELEASED] = "released",
+};
+
 typedef struct load_ctx {
         const char *file;
         const char *what; /* "entry" or "previous" */
         size_t idx;
         vp_error *err;
+        /* the object's members by K_*: has[k] when present, v[k] its value
+         * (NULL for a JSON null) */
+        json_object *v[K_COUNT];
+        bool has[K_COUNT];
 } load_ctx;
+
+/* The order save writes an entry's and a previous record's members in. */
+static const int entry_order[] = {K_NAME,   K_UUID,    K_PROFILE,   K_MATCHED_BY,    K_STATE,
+                                  K_KIND,   K_HELD,    K_VCPU_CPUS, K_EMULATOR_CPUS, K_NODES,
+                                  K_MEMORY, K_CREATED, K_PID,       K_COMMIT};
+static const int prev_order[] = {K_UUID, K_HELD, K_EMULATOR_CPUS, K_RELEASED};
+
+/* Fill c->v and c->has from o in one pass over its members instead of a
+ * hash lookup per key: the key save writes next (order[]) is tried first
+ * and is nearly always the one; else any known key. Unknown keys are
+ * ignored. */
+static void collect_members(load_ctx *c, json_object *o, const int *order, size_t n_order)
+{
+        size_t pos = 0;
+        json_object_object_foreach(o, key, val)
+        {
+                int k = pos < n_order ? order[pos] : -1;
+                if (k < 0 || strcmp(key, member_keys[k]) != 0) {
+                        for (k = 0; k < K_COUNT; k++)
+                                if (key[0] == member_keys[k][0] && strcmp(key, member_keys[k]) == 0)
+                                        break;
+                        if (k == K_COUNT)
+                                continue;
+                        for (pos = 0; pos < n_order && order[pos] != k; pos++)
+                                ;
+                }
+                c->v[k] = val;
+                c->has[k] = true;
+                pos++;
+        }
+}
 
 /* Quote a value for a one-line message: control characters become '?',
  * long values are cut. */
@@ -412,11 +608,14 @@ static int missing(const load_ctx *c, const char *key)
                             key);
 }
 
-static int get_string(const load_ctx *c, json_object *o, const char *key, bool nullable, char **out)
+/* Member k as a string that stays valid while the tree lives: *out NULL
+ * when absent or null and nullable. */
+static int get_str_ref(const load_ctx *c, int k, bool nullable, const char **out)
 {
-        json_object *v;
+        const char *key = member_keys[k];
+        json_object *v = c->v[k];
         *out = NULL;
-        if (!json_object_object_get_ex(o, key, &v))
+        if (!c->has[k])
                 return nullable ? 0 : missing(c, key);
         if (!v && nullable)
                 return 0;
@@ -427,15 +626,23 @@ static int get_string(const load_ctx *c, json_object *o, const char *key, bool n
                 return bad(c, key, v, "contains a NUL character");
         if (!*s && !nullable)
                 return bad(c, key, v, "must not be empty");
-        *out = vp_xstrdup(s);
+        *out = s;
         return 0;
 }
 
-static int get_uuid(const load_ctx *c, json_object *o, char **out)
+static int get_string(const load_ctx *c, int k, bool nullable, char **out)
 {
-        json_object *v;
+        const char *s;
+        int r = get_str_ref(c, k, nullable, &s);
+        *out = s ? vp_xstrdup(s) : NULL;
+        return r;
+}
+
+static int get_uuid(const load_ctx *c, char **out)
+{
+        json_object *v = c->v[K_UUID];
         *out = NULL;
-        if (!json_object_object_get_ex(o, "uuid", &v))
+        if (!c->has[K_UUID])
                 return missing(c, "uuid");
         if (!json_object_is_type(v, json_type_string) || !vp_uuid_valid(json_object_get_string(v)))
                 return bad(c, "uuid", v, "expected a UUID like 8-4-4-4-12 hex digits");
@@ -444,11 +651,12 @@ static int get_uuid(const load_ctx *c, json_object *o, char **out)
         return 0;
 }
 
-static int get_cpuset(const load_ctx *c, json_object *o, const char *key, vp_cpuset *out)
+static int get_cpuset(const load_ctx *c, int k, vp_cpuset *out)
 {
-        json_object *v;
+        const char *key = member_keys[k];
+        json_object *v = c->v[k];
         vp_cpuset_zero(out);
-        if (!json_object_object_get_ex(o, key, &v))
+        if (!c->has[k])
                 return missing(c, key);
         if (!json_object_is_type(v, json_type_string))
                 return bad(c, key, v, "expected a cpuset string");
@@ -464,32 +672,38 @@ static int get_cpuset(const load_ctx *c, json_object *o, const char *key, vp_cpu
 
 /* json-c clamps out-of-range integers to INT64_MIN/INT64_MAX, so the limits
  * stay strictly inside them to catch overflow. */
+static bool int_in_range(json_object *v, int64_t min, int64_t max, int64_t *out)
+{
+        if (!json_object_is_type(v, json_type_int))
+                return false;
+        int64_t x = json_object_get_int64(v);
+        if (x < min || x > max || x == INT64_MAX || x == INT64_MIN)
+                return false;
+        *out = x;
+        return true;
+}
+
 static int int_value(const load_ctx *c, const char *key, json_object *v, int64_t min, int64_t max,
                      int64_t *out)
 {
-        if (!json_object_is_type(v, json_type_int))
-                return bad(c, key, v, "expected an integer");
-        int64_t x = json_object_get_int64(v);
-        if (x < min || x > max || x == INT64_MAX || x == INT64_MIN)
-                return bad(c, key, v, "out of range");
-        *out = x;
-        return 0;
+        if (int_in_range(v, min, max, out))
+                return 0;
+        return bad(c, key, v,
+                   json_object_is_type(v, json_type_int) ? "out of range" : "expected an integer");
 }
 
-static int get_int(const load_ctx *c, json_object *o, const char *key, bool optional, int64_t min,
-                   int64_t max, int64_t *out)
+static int get_int(const load_ctx *c, int k, bool optional, int64_t min, int64_t max, int64_t *out)
 {
-        json_object *v;
         *out = 0;
-        if (!json_object_object_get_ex(o, key, &v))
-                return optional ? 0 : missing(c, key);
-        return int_value(c, key, v, min, max, out);
+        if (!c->has[k])
+                return optional ? 0 : missing(c, member_keys[k]);
+        return int_value(c, member_keys[k], c->v[k], min, max, out);
 }
 
-static int get_memory(const load_ctx *c, json_object *o, vp_ledger_entry *e)
+static int get_memory(const load_ctx *c, vp_ledger_entry *e)
 {
-        json_object *v;
-        if (!json_object_object_get_ex(o, "memory", &v))
+        json_object *v = c->v[K_MEMORY];
+        if (!c->has[K_MEMORY])
                 return missing(c, "memory");
         if (!json_object_is_type(v, json_type_object))
                 return bad(c, "memory", v, "expected an object of node to KiB");
@@ -508,11 +722,12 @@ static int get_memory(const load_ctx *c, json_object *o, vp_ledger_entry *e)
                         json_object_put(k);
                         return -EBADMSG;
                 }
-                char field[40];
-                snprintf(field, sizeof(field), "memory.%u", (unsigned)node);
-                int r = int_value(c, field, val, 0, INT64_MAX - 1, &kib);
-                if (r < 0)
-                        return r;
+                if (!int_in_range(val, 0, INT64_MAX - 1, &kib)) {
+                        /* the field's name only for the message */
+                        char field[40];
+                        snprintf(field, sizeof(field), "memory.%u", (unsigned)node);
+                        return int_value(c, field, val, 0, INT64_MAX - 1, &kib);
+                }
                 e->mem[i++] = (vp_ledger_mem){.node = (unsigned)node, .kib = (uint64_t)kib};
         }
         e->n_mem = i;
@@ -520,49 +735,87 @@ static int get_memory(const load_ctx *c, json_object *o, vp_ledger_entry *e)
         return 0;
 }
 
-static int parse_entry(const load_ctx *c, json_object *o, vp_ledger_entry *e)
+static int parse_entry(load_ctx *c, json_object *o, vp_ledger_entry *e)
 {
         if (!json_object_is_type(o, json_type_object))
                 return vp_error_set(c->err, -EBADMSG, "%s: %s %zu: not an object", c->file, c->what,
                                     c->idx);
-        char *kind = NULL;
+        collect_members(c, o, entry_order, VP_ARRAY_SIZE(entry_order));
+        const char *kind;
         int64_t created, pid;
         int r;
-        if ((r = get_string(c, o, "name", false, &e->name)) < 0 ||
-            (r = get_uuid(c, o, &e->uuid)) < 0 ||
-            (r = get_string(c, o, "profile", true, &e->profile)) < 0 ||
-            (r = get_string(c, o, "matched_by", true, &e->matched_by)) < 0 ||
-            (r = get_string(c, o, "state", false, &e->state)) < 0 ||
-            (r = get_string(c, o, "kind", false, &kind)) < 0)
+        if ((r = get_string(c, K_NAME, false, &e->name)) < 0 || (r = get_uuid(c, &e->uuid)) < 0 ||
+            (r = get_string(c, K_PROFILE, true, &e->profile)) < 0 ||
+            (r = get_string(c, K_MATCHED_BY, true, &e->matched_by)) < 0 ||
+            (r = get_string(c, K_STATE, false, &e->state)) < 0 ||
+            (r = get_str_ref(c, K_KIND, false, &kind)) < 0)
                 return r;
-        r = kind_from_name(kind, &e->kind);
-        free(kind);
-        if (r < 0)
-                return bad(c, "kind", json_object_object_get(o, "kind"),
-                           "expected dedicated, shared or none");
-        if ((r = get_cpuset(c, o, "held", &e->held)) < 0 ||
-            (r = get_cpuset(c, o, "vcpu_cpus", &e->vcpu_cpus)) < 0 ||
-            (r = get_cpuset(c, o, "emulator_cpus", &e->emulator_cpus)) < 0 ||
-            (r = get_cpuset(c, o, "nodes", &e->nodes)) < 0 || (r = get_memory(c, o, e)) < 0 ||
-            (r = get_int(c, o, "created", false, 0, INT64_MAX - 1, &created)) < 0 ||
-            (r = get_int(c, o, "pid", true, 0, INT_MAX, &pid)) < 0 ||
-            (r = get_string(c, o, "commit", true, &e->commit)) < 0)
+        if (kind_from_name(kind, &e->kind) < 0)
+                return bad(c, "kind", c->v[K_KIND], "expected dedicated, shared or none");
+        if ((r = get_cpuset(c, K_HELD, &e->held)) < 0 ||
+            (r = get_cpuset(c, K_VCPU_CPUS, &e->vcpu_cpus)) < 0 ||
+            (r = get_cpuset(c, K_EMULATOR_CPUS, &e->emulator_cpus)) < 0 ||
+            (r = get_cpuset(c, K_NODES, &e->nodes)) < 0 || (r = get_memory(c, e)) < 0 ||
+            (r = get_int(c, K_CREATED, false, 0, INT64_MAX - 1, &created)) < 0 ||
+            (r = get_int(c, K_PID, true, 0, INT_MAX, &pid)) < 0 ||
+            (r = get_string(c, K_COMMIT, true, &e->commit)) < 0)
                 return r;
         e->created = created;
         e->pid = (long)pid;
         return 0;
 }
 
-static int parse_prev(const load_ctx *c, json_object *o, vp_ledger_prev *p)
+static int parse_prev(load_ctx *c, json_object *o, vp_ledger_prev *p)
 {
         if (!json_object_is_type(o, json_type_object))
                 return vp_error_set(c->err, -EBADMSG, "%s: %s %zu: not an object", c->file, c->what,
                                     c->idx);
+        collect_members(c, o, prev_order, VP_ARRAY_SIZE(prev_order));
         int r;
-        if ((r = get_uuid(c, o, &p->uuid)) < 0 || (r = get_cpuset(c, o, "held", &p->held)) < 0 ||
-            (r = get_cpuset(c, o, "emulator_cpus", &p->emulator_cpus)) < 0 ||
-            (r = get_int(c, o, "released", false, 0, INT64_MAX - 1, &p->released)) < 0)
+        if ((r = get_uuid(c, &p->uuid)) < 0 || (r = get_cpuset(c, K_HELD, &p->held)) < 0 ||
+            (r = get_cpuset(c, K_EMULATOR_CPUS, &p->emulator_cpus)) < 0 ||
+            (r = get_int(c, K_RELEASED, false, 0, INT64_MAX - 1, &p->released)) < 0)
                 return r;
+        return 0;
+}
+
+static int ptr_strcmp(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether two of the n strings at base + i * stride (char * members) are
+ * equal: sorted pointers, neighbours compared, O(n log n). */
+static bool any_repeat(const void *base, size_t n, size_t stride)
+{
+        _cleanup_free_ const char **s = vp_xmalloc(n * sizeof(*s));
+        for (size_t i = 0; i < n; i++)
+                s[i] = *(const char *const *)((const char *)base + i * stride);
+        qsort(s, n, sizeof(*s), ptr_strcmp);
+        for (size_t i = 1; i < n; i++)
+                if (strcmp(s[i - 1], s[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* The first entry (in file order) whose uuid or name repeats an earlier
+ * one, reported as the entry-by-entry check always did; only looked for
+ * when any_repeat found one. Returns -EBADMSG. */
+static int report_repeat(const char *file, const vp_ledger *l, vp_error *err)
+{
+        for (size_t i = 1; i < l->n; i++)
+                for (size_t j = 0; j < i; j++) {
+                        if (strcmp(l->entries[j].uuid, l->entries[i].uuid) == 0)
+                                return vp_error_set(err, -EBADMSG,
+                                                    "%s: entry %zu: uuid %s repeats entry %zu",
+                                                    file, i, l->entries[i].uuid, j);
+                        if (strcmp(l->entries[j].name, l->entries[i].name) == 0) {
+                                char b[96];
+                                return vp_error_set(
+                                    err, -EBADMSG, "%s: entry %zu: name '%s' repeats entry %zu",
+                                    file, i, sanitize(l->entries[i].name, b, sizeof(b)), j);
+                        }
+                }
         return 0;
 }
 
@@ -587,28 +840,38 @@ static int parse_ledger(const char *file, json_object *root, vp_ledger *l, vp_er
             !json_object_is_type(prev, json_type_array))
                 return vp_error_set(err, -EBADMSG, "%s: 'previous' is not an array", file);
 
+        /* Entries are parsed up to the first bad one; a uuid or name that
+         * repeats an earlier entry's is an error of the later entry, and
+         * the first entry in the file with either problem is the one
+         * reported, as when each entry was compared with all before it. */
         size_t n = json_object_array_length(entries);
         l->entries = vp_xcalloc(n, sizeof(*l->entries));
+        int bad_r = 0;
+        vp_error bad_err;
         for (size_t i = 0; i < n; i++) {
-                load_ctx c = {.file = file, .what = "entry", .idx = i, .err = err};
-                int r = parse_entry(&c, json_object_array_get_idx(entries, i), &l->entries[i]);
+                load_ctx c = {.file = file, .what = "entry", .idx = i, .err = &bad_err};
+                bad_r = parse_entry(&c, json_object_array_get_idx(entries, i), &l->entries[i]);
                 l->n = i + 1; /* so vp_ledger_free sees the partial entry */
-                if (r < 0)
-                        return r;
-                for (size_t j = 0; j < i; j++) {
-                        if (strcmp(l->entries[j].uuid, l->entries[i].uuid) == 0)
-                                return vp_error_set(err, -EBADMSG,
-                                                    "%s: entry %zu: uuid %s repeats entry %zu",
-                                                    file, i, l->entries[i].uuid, j);
-                        if (strcmp(l->entries[j].name, l->entries[i].name) == 0) {
-                                char b[96];
-                                return vp_error_set(
-                                    err, -EBADMSG, "%s: entry %zu: name '%s' repeats entry %zu",
-                                    file, i, sanitize(l->entries[i].name, b, sizeof(b)), j);
-                        }
-                }
+                if (bad_r < 0)
+                        break;
         }
-        qsort(l->entries, l->n, sizeof(*l->entries), entry_qsort_cmp);
+        size_t good = bad_r < 0 ? l->n - 1 : l->n;
+        if (good > 1 && (any_repeat(&l->entries[0].uuid, good, sizeof(*l->entries)) ||
+                         any_repeat(&l->entries[0].name, good, sizeof(*l->entries)))) {
+                vp_ledger tmp = {.entries = l->entries, .n = good};
+                return report_repeat(file, &tmp, err);
+        }
+        if (bad_r < 0) {
+                if (err)
+                        *err = bad_err;
+                return bad_r;
+        }
+        /* save writes them sorted: sort only a file that is not */
+        for (size_t i = 1; i < l->n; i++)
+                if (entry_cmp(&l->entries[i - 1], &l->entries[i]) > 0) {
+                        qsort(l->entries, l->n, sizeof(*l->entries), entry_qsort_cmp);
+                        break;
+                }
 
         /* Appended as they come: remove never writes two records of one uuid,
          * and vp_ledger_previous looks newest first anyway. Beyond the cap
@@ -644,15 +907,20 @@ int vp_ledger_load(const char *rundir, vp_ledger *l, vp_error *err)
 
 /* ---- save ---- */
 
-static json_object *cpuset_json(const vp_cpuset *s)
+/* Whether e->mem[m] is the first element with its node, and then in *kib
+ * the memory committed on that node by e: an entry not put through
+ * vp_ledger_put may repeat a node, and the file gets one key per node, the
+ * sum, at its first place. */
+static bool mem_on_node(const vp_ledger_entry *e, size_t m, uint64_t *kib)
 {
-        _cleanup_free_ char *t = vp_cpuset_format(s);
-        return json_object_new_string(t);
-}
-
-static json_object *str_or_null(const char *s)
-{
-        return s ? json_object_new_string(s) : NULL;
+        for (size_t k = 0; k < m; k++)
+                if (e->mem[k].node == e->mem[m].node)
+                        return false;
+        *kib = e->mem[m].kib;
+        for (size_t k = m + 1; k < e->n_mem; k++)
+                if (e->mem[k].node == e->mem[m].node)
+                        *kib = add_sat(*kib, e->mem[k].kib);
+        return true;
 }
 
 static int check_entry(const char *path, const vp_ledger_entry *e, vp_error *err)
@@ -668,46 +936,119 @@ static int check_entry(const char *path, const vp_ledger_entry *e, vp_error *err
                                     "%s: refusing to save entry '%s': bad kind, "
                                     "created or pid",
                                     path, e->name);
-        for (size_t m = 0; m < e->n_mem; m++)
-                if (e->mem[m].node >= VP_MAX_CPUS || e->mem[m].kib >= (uint64_t)INT64_MAX)
+        /* a repeated node's sum too: load refuses INT64_MAX and beyond */
+        for (size_t m = 0; m < e->n_mem; m++) {
+                uint64_t kib = 0;
+                if (e->mem[m].node >= VP_MAX_CPUS ||
+                    (mem_on_node(e, m, &kib) && kib >= (uint64_t)INT64_MAX))
                         return vp_error_set(err, -EINVAL,
                                             "%s: refusing to save entry '%s': memory on node %u "
                                             "out of range",
                                             path, e->name, e->mem[m].node);
+        }
         return 0;
 }
 
-static json_object *entry_json(const vp_ledger_entry *e)
+static void put_cpuset(vp_jbuf *b, bool first, unsigned level, const char *key, const vp_cpuset *s)
 {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "name", json_object_new_string(e->name));
-        json_object_object_add(o, "uuid", json_object_new_string(e->uuid));
-        json_object_object_add(o, "profile", str_or_null(e->profile));
-        json_object_object_add(o, "matched_by", str_or_null(e->matched_by));
-        json_object_object_add(o, "state", json_object_new_string(e->state));
-        json_object_object_add(o, "kind", json_object_new_string(vp_entry_kind_name(e->kind)));
-        json_object_object_add(o, "held", cpuset_json(&e->held));
-        json_object_object_add(o, "vcpu_cpus", cpuset_json(&e->vcpu_cpus));
-        json_object_object_add(o, "emulator_cpus", cpuset_json(&e->emulator_cpus));
-        json_object_object_add(o, "nodes", cpuset_json(&e->nodes));
-        json_object *mem = json_object_new_object();
-        for (size_t m = 0; m < e->n_mem; m++) {
-                char key[16];
-                snprintf(key, sizeof(key), "%u", e->mem[m].node);
-                /* duplicates (an entry not put through vp_ledger_put) add up */
-                json_object *old = json_object_object_get(mem, key);
-                uint64_t kib =
-                    add_sat(e->mem[m].kib, old ? (uint64_t)json_object_get_int64(old) : 0);
-                json_object_object_add(mem, key, json_object_new_int64((int64_t)kib));
+        vp_jbuf_key(b, first, level, key);
+        /* a cpuset's text needs no escaping; most fit a small buffer, else
+         * room for the worst case as vp_cpuset_format makes it */
+        char small[256];
+        vp_cpuset_fmt(s, small, sizeof(small));
+        size_t n = strlen(small);
+        if (n >= sizeof(small) - 4) {
+                size_t room = (size_t)vp_cpuset_count(s) * 6 + 3;
+                vp_jbuf_reserve(b, room);
+                b->s[b->len++] = '"';
+                vp_cpuset_fmt(s, b->s + b->len, room - 2);
+                b->len += strlen(b->s + b->len);
+                vp_jbuf_put(b, "\"", 1);
+                return;
         }
-        json_object_object_add(o, "memory", mem);
-        json_object_object_add(o, "created", json_object_new_int64(e->created));
-        json_object_object_add(o, "pid", json_object_new_int64(e->pid));
-        if (e->commit)
-                json_object_object_add(o, "commit", json_object_new_string(e->commit));
-        return o;
+        vp_jbuf_reserve(b, n + 2);
+        b->s[b->len++] = '"';
+        memcpy(b->s + b->len, small, n);
+        b->len += n;
+        b->s[b->len++] = '"';
+        b->s[b->len] = '\0';
 }
 
+static void put_str_or_null(vp_jbuf *b, const char *s)
+{
+        if (s)
+                vp_jbuf_put_str(b, s);
+        else
+                vp_jbuf_puts(b, "null");
+}
+
+/* One element of "entries" at level 2, its members at 3, as the json-c tree
+ * this replaced printed it. */
+static void put_entry(vp_jbuf *b, const vp_ledger_entry *e)
+{
+        vp_jbuf_puts(b, "{");
+        vp_jbuf_key(b, true, 3, "name");
+        vp_jbuf_put_str(b, e->name);
+        vp_jbuf_key(b, false, 3, "uuid");
+        vp_jbuf_put_str(b, e->uuid);
+        vp_jbuf_key(b, false, 3, "profile");
+        put_str_or_null(b, e->profile);
+        vp_jbuf_key(b, false, 3, "matched_by");
+        put_str_or_null(b, e->matched_by);
+        vp_jbuf_key(b, false, 3, "state");
+        vp_jbuf_put_str(b, e->state);
+        vp_jbuf_key(b, false, 3, "kind");
+        vp_jbuf_put_str(b, vp_entry_kind_name(e->kind));
+        put_cpuset(b, false, 3, "held", &e->held);
+        put_cpuset(b, false, 3, "vcpu_cpus", &e->vcpu_cpus);
+        put_cpuset(b, false, 3, "emulator_cpus", &e->emulator_cpus);
+        put_cpuset(b, false, 3, "nodes", &e->nodes);
+        vp_jbuf_key(b, false, 3, "memory");
+        vp_jbuf_puts(b, "{");
+        bool first = true;
+        for (size_t m = 0; m < e->n_mem; m++) {
+                uint64_t kib;
+                if (!mem_on_node(e, m, &kib))
+                        continue;
+                /* the key is the node number: no escaping, no snprintf */
+                vp_jbuf_next(b, first, 4);
+                vp_jbuf_put(b, "\"", 1);
+                vp_jbuf_put_i64(b, e->mem[m].node);
+                vp_jbuf_put(b, "\": ", 3);
+                vp_jbuf_put_i64(b, (int64_t)kib);
+                first = false;
+        }
+        vp_jbuf_close(b, 3, '}');
+        vp_jbuf_key(b, false, 3, "created");
+        vp_jbuf_put_i64(b, e->created);
+        vp_jbuf_key(b, false, 3, "pid");
+        vp_jbuf_put_i64(b, e->pid);
+        if (e->commit) {
+                vp_jbuf_key(b, false, 3, "commit");
+                vp_jbuf_put_str(b, e->commit);
+        }
+        vp_jbuf_close(b, 2, '}');
+}
+
+static void put_prev(vp_jbuf *b, const vp_ledger_prev *p)
+{
+        char uuid[37];
+        memcpy(uuid, p->uuid, sizeof(uuid));
+        uuid_lower(uuid);
+        vp_jbuf_puts(b, "{");
+        vp_jbuf_key(b, true, 3, "uuid");
+        vp_jbuf_put_str(b, uuid);
+        put_cpuset(b, false, 3, "held", &p->held);
+        put_cpuset(b, false, 3, "emulator_cpus", &p->emulator_cpus);
+        vp_jbuf_key(b, false, 3, "released");
+        vp_jbuf_put_i64(b, p->released);
+        vp_jbuf_close(b, 2, '}');
+}
+
+/* The text is written directly, not through a json-c tree: building,
+ * printing and freeing the tree was most of a save's cost. The bytes are
+ * those json-c printed (jsonfile.h), and the fuzzer and the unit tests check
+ * that json-c reprints a saved file to the same bytes. */
 int vp_ledger_save(const char *rundir, const vp_ledger *l, vp_error *err)
 {
         _cleanup_free_ char *path = vp_xasprintf("%s/" LEDGER_FILE, rundir);
@@ -724,28 +1065,33 @@ int vp_ledger_save(const char *rundir, const vp_ledger *l, vp_error *err)
                                             "or release time",
                                             path, i);
 
-        _cleanup_json_ json_object *root = json_object_new_object();
-        json_object_object_add(root, "version", json_object_new_int(LEDGER_VERSION));
-        json_object *entries = json_object_new_array_ext((int)l->n);
-        json_object_object_add(root, "entries", entries);
-        for (size_t i = 0; i < l->n; i++)
-                json_object_array_add(entries, entry_json(&l->entries[i]));
-        json_object *prev = json_object_new_array_ext((int)l->n_prev);
-        json_object_object_add(root, "previous", prev);
         /* only the newest VP_LEDGER_PREVIOUS_MAX, as load would keep */
         size_t first = l->n_prev > VP_LEDGER_PREVIOUS_MAX ? l->n_prev - VP_LEDGER_PREVIOUS_MAX : 0;
-        for (size_t i = first; i < l->n_prev; i++) {
-                const vp_ledger_prev *p = &l->prev[i];
-                _cleanup_free_ char *uuid = vp_xstrdup(p->uuid);
-                uuid_lower(uuid);
-                json_object *o = json_object_new_object();
-                json_object_object_add(o, "uuid", json_object_new_string(uuid));
-                json_object_object_add(o, "held", cpuset_json(&p->held));
-                json_object_object_add(o, "emulator_cpus", cpuset_json(&p->emulator_cpus));
-                json_object_object_add(o, "released", json_object_new_int64(p->released));
-                json_object_array_add(prev, o);
+        vp_jbuf b = {0};
+        /* about what an entry and a record take, so it seldom grows */
+        vp_jbuf_reserve(&b, 64 + l->n * 640 + (l->n_prev - first) * 192);
+        vp_jbuf_puts(&b, "{");
+        vp_jbuf_key(&b, true, 1, "version");
+        vp_jbuf_put_i64(&b, LEDGER_VERSION);
+        vp_jbuf_key(&b, false, 1, "entries");
+        vp_jbuf_puts(&b, "[");
+        for (size_t i = 0; i < l->n; i++) {
+                vp_jbuf_next(&b, i == 0, 2);
+                put_entry(&b, &l->entries[i]);
         }
-        return vp_json_file_write(path, root, 0600, err);
+        vp_jbuf_close(&b, 1, ']');
+        vp_jbuf_key(&b, false, 1, "previous");
+        vp_jbuf_puts(&b, "[");
+        for (size_t i = first; i < l->n_prev; i++) {
+                vp_jbuf_next(&b, i == first, 2);
+                put_prev(&b, &l->prev[i]);
+        }
+        vp_jbuf_close(&b, 1, ']');
+        vp_jbuf_close(&b, 0, '}');
+        vp_jbuf_put(&b, "\n", 1);
+        int r = vp_write_file_atomic(path, b.s, b.len, 0600, err);
+        free(b.s);
+        return r;
 }
 
 /* ---- liveness and reclaim ---- */
@@ -759,12 +1105,29 @@ int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_e
                 return vp_error_set(err, -EINVAL, "domain name '%s' is not a file name",
                                     name ? name : "");
         _cleanup_free_ char *pidfile = vp_xasprintf("%s/%s.pid", libvirt_rundir, name);
-        _cleanup_free_ char *text = NULL;
-        int r = vp_read_file(pidfile, PIDFILE_MAX, &text, NULL, err);
-        if (r == -ENOENT)
-                return vp_error_set(err, r, "%s is not running (no %s)", name, pidfile);
-        if (r < 0)
-                return r;
+        /* Open, one read, close: a pid file is a few bytes, and one read of
+         * a regular file returns all of it up to the count asked, so no
+         * fstat for its size (reclaim reads one per domain). One byte more
+         * than PIDFILE_MAX tells a file too large. */
+        int fd = open(pidfile, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                int e = errno;
+                if (e == ENOENT)
+                        return vp_error_set(err, -e, "%s is not running (no %s)", name, pidfile);
+                return vp_error_set(err, -e, "%s: %s", pidfile, strerror(e));
+        }
+        char text[PIDFILE_MAX + 2];
+        ssize_t n;
+        do
+                n = read(fd, text, PIDFILE_MAX + 1);
+        while (n < 0 && errno == EINTR);
+        int e = errno;
+        close(fd);
+        if (n < 0)
+                return vp_error_set(err, -e, "%s: %s", pidfile, strerror(e));
+        if (n > PIDFILE_MAX)
+                return vp_error_set(err, -EFBIG, "%s: file too large", pidfile);
+        text[n] = '\0';
         uint64_t v;
         if (vp_parse_u64(vp_strstrip(text), &v) < 0 || v == 0 || v > PID_MAX_LIMIT)
                 return vp_error_set(err, -EBADMSG, "%s: not a pid", pidfile);
@@ -772,24 +1135,42 @@ int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_e
         return 0;
 }
 
+/* What the pid file says about NAME's QEMU: 0 with *pid when it names a
+ * pid; -1 when there is none (no file, no valid pid in it, a name that
+ * cannot have one): not running; 1 when a file is there but cannot be read
+ * (EACCES, EIO, ...): giving a running VM's CPUs away is worse than keeping
+ * a stale entry, so it counts as alive. */
+static int pidfile_state(const char *libvirt_rundir, const char *name, long *pid)
+{
+        int r = vp_libvirt_pid(libvirt_rundir, name, pid, NULL);
+        if (r == -ENOENT || r == -EINVAL || r == -EBADMSG || r == -ENOTDIR || r == -ENAMETOOLONG ||
+            r == -EFBIG)
+                return -1;
+        return r < 0 ? 1 : 0;
+}
+
+/* Whether procdir/PID exists; a stat that fails for another reason than
+ * ENOENT counts as alive, as above. */
+static bool proc_alive(const char *procdir, long pid)
+{
+        char path[PATH_MAX];
+        if (snprintf(path, sizeof(path), "%s/%ld", procdir, pid) >= (int)sizeof(path))
+                return true;
+        struct stat st;
+        if (stat(path, &st) == 0)
+                return true;
+        return !(errno == ENOENT || errno == ENOTDIR);
+}
+
 bool vp_libvirt_alive(const char *libvirt_rundir, const char *procdir, const char *name, long *pid)
 {
         long v = 0;
         *pid = 0;
-        int r = vp_libvirt_pid(libvirt_rundir, name, &v, NULL);
-        if (r == -ENOENT || r == -EINVAL || r == -EBADMSG || r == -ENOTDIR || r == -ENAMETOOLONG ||
-            r == -EFBIG)
-                return false;
-        /* Could not read a pid file that is there (EACCES, EIO, ...): giving
-         * a running VM's CPUs away is worse than keeping a stale entry. */
-        if (r < 0)
-                return true;
+        int r = pidfile_state(libvirt_rundir, name, &v);
+        if (r != 0)
+                return r > 0;
         *pid = v;
-        _cleanup_free_ char *proc = vp_xasprintf("%s/%ld", procdir, v);
-        struct stat st;
-        if (stat(proc, &st) == 0)
-                return true;
-        return !(errno == ENOENT || errno == ENOTDIR);
+        return proc_alive(procdir, v);
 }
 
 bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
@@ -799,16 +1180,41 @@ bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
         return vp_libvirt_alive(libvirt_rundir, procdir, e->name, &pid);
 }
 
+/* The pids reclaim has looked up in procdir, so that entries naming the
+ * same pid cost one stat. */
+typedef struct pid_seen {
+        long pid;
+        bool alive;
+} pid_seen;
+
 size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *procdir, int64_t now,
                          char ***names)
 {
-        size_t n = 0;
+        size_t n = 0, n_seen = 0;
         char **out = NULL;
+        _cleanup_free_ pid_seen *seen = NULL;
         for (size_t i = 0; i < l->n;) {
                 vp_ledger_entry *e = &l->entries[i];
                 /* stale means now - created > 60, written so it cannot overflow */
-                if (e->created >= now - VP_LEDGER_STALE_SECONDS ||
-                    vp_ledger_entry_alive(e, libvirt_rundir, procdir)) {
+                if (e->created >= now - VP_LEDGER_STALE_SECONDS) {
+                        i++;
+                        continue;
+                }
+                long pid = 0;
+                int st = pidfile_state(libvirt_rundir, e->name, &pid);
+                bool alive = st > 0;
+                if (st == 0) {
+                        size_t k = 0;
+                        while (k < n_seen && seen[k].pid != pid)
+                                k++;
+                        if (k == n_seen) {
+                                if (!seen)
+                                        seen = vp_xmalloc(l->n * sizeof(*seen));
+                                seen[n_seen++] = (pid_seen){pid, proc_alive(procdir, pid)};
+                        }
+                        alive = seen[k].alive;
+                }
+                if (alive) {
                         i++;
                         continue;
                 }
@@ -832,12 +1238,6 @@ size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *p
 }
 
 /* ---- per-domain state ---- */
-
-static bool state_ext_valid(const char *ext)
-{
-        return ext && (strcmp(ext, "plan.json") == 0 || strcmp(ext, "xml") == 0 ||
-                       strcmp(ext, "input.xml") == 0);
-}
 
 /* uuid must have passed vp_uuid_valid. */
 static char *state_path(const char *rundir, const char *uuid, const char *ext)
@@ -893,9 +1293,8 @@ void vp_state_remove(const char *rundir, const char *uuid)
 {
         if (!vp_uuid_valid(uuid))
                 return;
-        static const char *const exts[] = {"plan.json", "xml", "input.xml"};
-        for (size_t i = 0; i < VP_ARRAY_SIZE(exts); i++) {
-                _cleanup_free_ char *p = state_path(rundir, uuid, exts[i]);
+        for (size_t i = 0; i < VP_ARRAY_SIZE(state_exts); i++) {
+                _cleanup_free_ char *p = state_path(rundir, uuid, state_exts[i]);
                 (void)unlink(p);
         }
 }
@@ -932,37 +1331,33 @@ int vp_state_check(const char *rundir, const vp_ledger_entry *e, vp_error *err)
         return 0;
 }
 
-static bool has_uuid(const vp_ledger *l, const char *uuid)
+size_t vp_state_sweep(const char *rundir, vp_ledger *l)
 {
-        for (size_t i = 0; i < l->n; i++)
-                if (uuid_eq(l->entries[i].uuid, uuid))
-                        return true;
-        return false;
-}
-
-size_t vp_state_sweep(const char *rundir, const vp_ledger *l)
-{
-        _cleanup_free_ char *dir = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
-        _cleanup_closedir_ DIR *d = opendir(dir);
-        if (!d)
-                return 0;
-        size_t n = 0;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                const char *name = de->d_name;
-                char u[37];
-                if (strlen(name) <= 37 || name[36] != '.')
-                        continue;
-                memcpy(u, name, 36);
-                u[36] = '\0';
-                if (!vp_uuid_valid(u) || strstr(name, ".tmp.") || has_uuid(l, u))
-                        continue;
-                /* only the state kinds, never someone else's file */
-                if (strcmp(name + 37, "plan.json") != 0 && strcmp(name + 37, "xml") != 0 &&
-                    strcmp(name + 37, "input.xml") != 0)
-                        continue;
-                if (unlinkat(dirfd(d), name, 0) == 0)
-                        n++;
+        size_t n = 0, gone = 0;
+        uuid_text *now = uuid_index(l, &n);
+        if (l->swept) {
+                /* vp_ledger_lock_load swept the directory against l->kept
+                 * under this lock, and only lock holders write state
+                 * files: what may be left without an entry is the files of
+                 * the kept uuids that l no longer has */
+                for (size_t i = 0; i < l->n_kept; i++) {
+                        if (bsearch(l->kept[i], now, n, sizeof(*now), uuid_text_cmp))
+                                continue;
+                        for (size_t k = 0; k < VP_ARRAY_SIZE(state_exts); k++) {
+                                _cleanup_free_ char *p =
+                                    state_path(rundir, l->kept[i], state_exts[k]);
+                                gone += unlink(p) == 0;
+                        }
+                }
+        } else {
+                _cleanup_free_ char *dir = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
+                _cleanup_closedir_ DIR *d = opendir(dir);
+                if (d)
+                        gone = sweep_domains(d, false, now, n);
         }
-        return n;
+        free(l->kept);
+        l->kept = now;
+        l->n_kept = n;
+        l->swept = true;
+        return gone;
 }

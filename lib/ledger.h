@@ -61,6 +61,13 @@ typedef struct vp_ledger {
         size_t n;
         vp_ledger_prev *prev; /* most recently released last */
         size_t n_prev;
+        /* Set by vp_ledger_lock_load and vp_state_sweep: the state files
+         * under rundir/domains are only those of the uuids in kept (sorted,
+         * lower case), so the next vp_state_sweep under the same lock looks
+         * at the kept uuids l no longer has instead of scanning again. */
+        bool swept;
+        char (*kept)[37];
+        size_t n_kept;
 } vp_ledger;
 
 /* Create rundir (0700) and rundir/domains if missing, open rundir/ledger.lock
@@ -68,6 +75,13 @@ typedef struct vp_ledger {
  * The fd is O_CLOEXEC. Once locked, leftover *.tmp.PID files of writers
  * whose PID is gone are removed. Existing directories keep their mode. */
 int vp_ledger_lock(const char *rundir, vp_error *err);
+/* vp_ledger_lock, vp_ledger_load into l and vp_state_sweep against it, with
+ * one scan of rundir/domains for both sweeps instead of two (what a
+ * committing hook call or a release starts with). Returns the lock fd, or
+ * -errno with the lock released (a ledger that does not load: load's error,
+ * after only the temp files were swept). l is overwritten and is empty on
+ * error. */
+int vp_ledger_lock_load(const char *rundir, vp_ledger *l, vp_error *err);
 void vp_ledger_unlock(int fd);
 
 /* Read rundir/ledger.json. A missing file is an empty ledger. Returns 0, or
@@ -110,7 +124,8 @@ void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out);
  * no procdir/PID) and whose created is older than VP_LEDGER_STALE_SECONDS
  * before now (now - created > 60); dropping records them in prev. Their
  * state files stay: vp_state_sweep removes them under the lock once a
- * ledger without the entries was saved. Returns how many were dropped; when names is
+ * ledger without the entries was saved. Only entries old enough are checked; a pid
+ * several entries name is looked up in procdir once. Returns how many were dropped; when names is
  * non-NULL it receives a malloc'd array of malloc'd names (NULL when none). */
 size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *procdir, int64_t now,
                          char ***names);
@@ -161,9 +176,14 @@ char *vp_commit_token(void);
 int vp_state_check(const char *rundir, const vp_ledger_entry *e, vp_error *err);
 /* Remove the state files of uuids that have no entry
  * in l: left by a commit killed before its ledger rename or a release killed
- * after it. Call under the lock with l freshly loaded (temp files are
- * vp_ledger_lock's). Returns how many files went. */
-size_t vp_state_sweep(const char *rundir, const vp_ledger *l);
+ * after it, or of entries l dropped (reclaimed, replaced) once l without them
+ * is saved. Call under the lock with l freshly loaded or as just saved (temp
+ * files are vp_ledger_lock's). When l->swept (l came from
+ * vp_ledger_lock_load, or was swept before, under this same lock) only the
+ * files of the kept uuids that l no longer has are removed, without a
+ * directory scan: only lock holders write state files. Returns how many
+ * files went; l->kept becomes l's uuids. */
+size_t vp_state_sweep(const char *rundir, vp_ledger *l);
 
 /* true for a canonical 36-character hex UUID (8-4-4-4-12, either case) */
 bool vp_uuid_valid(const char *uuid);

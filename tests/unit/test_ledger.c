@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
@@ -307,6 +308,114 @@ static void test_roundtrip(void)
         vp_ledger_free(&l);
 }
 
+/* The file's text is json-c's own printing of it (PRETTY | SPACED |
+ * NOSLASHESCAPE, one newline at the end): the writer writes it by hand. */
+static bool jsonc_reprints_same(const char *path)
+{
+        char *text = NULL;
+        size_t len = 0;
+        if (vp_read_file(path, 1 << 24, &text, &len, NULL) < 0)
+                return false;
+        json_object *root = json_tokener_parse(text);
+        const char *again =
+            json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                     JSON_C_TO_STRING_NOSLASHESCAPE);
+        bool same = root && len == strlen(again) + 1 && !memcmp(text, again, len - 1) &&
+                    text[len - 1] == '\n';
+        if (!same)
+                printf("# file:\n%s# json-c:\n%s\n", text, again ? again : "(null)");
+        json_object_put(root);
+        free(text);
+        return same;
+}
+
+static void test_save_text(void)
+{
+        char *run = mkrun();
+        char *path = vp_xasprintf("%s/ledger.json", run);
+        vp_error err = {{0}};
+        vp_ledger l = {0}, back = {0};
+
+        ok(vp_ledger_save(run, &l, &err) == 0 && jsonc_reprints_same(path),
+           "an empty ledger is json-c's text");
+
+        /* names are the domain's: quotes, backslashes, control characters,
+         * UTF-8, invalid UTF-8 */
+        static const char *const names[] = {
+            "q\"uote",
+            "back\\slash",
+            "nl\nand\ttab\x01\x1f\x7f",
+            "caf\xc3\xa9-\xe2\x82\xac",
+            "bad \xff\xc3 utf8",
+            "a/b</script>",
+        };
+        for (size_t i = 0; i < VP_ARRAY_SIZE(names); i++) {
+                char uuid[37];
+                snprintf(uuid, sizeof(uuid), "%08zx-0000-4000-8000-00000000000%zx", i, i);
+                vp_ledger_entry e = mk(names[i], uuid, VP_KIND_DEDICATED, "", NOW - (int64_t)i);
+                free(e.profile);
+                e.profile = i % 2 ? vp_xstrdup(names[i]) : NULL;
+                e.commit = i % 3 ? vp_xasprintf("%zu.000000001-%s", i, names[i]) : NULL;
+                if (i == 0) {
+                        /* every other CPU: far beyond any small buffer */
+                        for (unsigned c = 0; c < VP_MAX_CPUS; c += 2)
+                                vp_cpuset_set(&e.vcpu_cpus, c);
+                        e.held = cs("0-4095");
+                        e.pid = INT_MAX;
+                        e.created = INT64_MAX - 1;
+                }
+                if (i == 1) {
+                        add_mem(&e, 3, 7);
+                        add_mem(&e, 0, (uint64_t)INT64_MAX - 1);
+                        add_mem(&e, 4095, 1);
+                }
+                vp_ledger_put(&l, &e);
+        }
+        ok(vp_ledger_remove(&l, "00000002-0000-4000-8000-000000000002", NOW), "remove one");
+        ok(vp_ledger_save(run, &l, &err) == 0 && jsonc_reprints_same(path),
+           "hostile names, nulls, tokens, a 10 KB cpuset, memory and a previous record: "
+           "json-c's text");
+        is_int(vp_ledger_load(run, &back, &err), 0, "... and it loads: %s", err.msg);
+        ok(ledger_equal(&l, &back), "... equal");
+        for (size_t i = 0; i < back.n; i++)
+                ok(str_eq(back.entries[i].commit, l.entries[i].commit), "commit %zu kept", i);
+        vp_ledger_free(&back);
+
+        /* An entry not put through vp_ledger_put may repeat a node: one key,
+         * the sum, at the node's first place; a sum that load would refuse
+         * is refused. */
+        vp_ledger d = {0};
+        d.entries = vp_xcalloc(1, sizeof(*d.entries));
+        d.n = 1;
+        d.entries[0] = mk("dup", U1, VP_KIND_SHARED, "", NOW);
+        add_mem(&d.entries[0], 1, 10);
+        add_mem(&d.entries[0], 0, 5);
+        add_mem(&d.entries[0], 1, 20);
+        is_int(vp_ledger_save(run, &d, &err), 0, "repeated nodes save: %s", err.msg);
+        ok(jsonc_reprints_same(path), "... json-c's text");
+        is_int(vp_ledger_load(run, &back, &err), 0, "... load");
+        ok(back.n == 1 && back.entries[0].n_mem == 2 && back.entries[0].mem[0].kib == 5 &&
+               back.entries[0].mem[1].node == 1 && back.entries[0].mem[1].kib == 30,
+           "... summed per node");
+        vp_ledger_free(&back);
+        add_mem(&d.entries[0], 1, (uint64_t)INT64_MAX - 10);
+        is_int(vp_ledger_save(run, &d, &err), -EINVAL,
+               "a repeated node summing past int64 refused");
+        like(err.msg, "memory on node 1 out of range", "... saying so");
+        /* three values just below INT64_MAX add up past UINT64_MAX */
+        d.entries[0].mem[3].kib = (uint64_t)INT64_MAX - 1;
+        add_mem(&d.entries[0], 1, (uint64_t)INT64_MAX - 1);
+        add_mem(&d.entries[0], 1, (uint64_t)INT64_MAX - 1);
+        is_int(vp_ledger_save(run, &d, &err), -EINVAL, "... also when the sum saturates");
+        is_int(vp_ledger_load(run, &back, &err), 0, "the last good file stays");
+        is_int(back.n ? back.entries[0].mem[1].kib : 0, 30, "... unchanged");
+        vp_ledger_free(&back);
+        vp_ledger_free(&d);
+
+        free(path);
+        vp_ledger_free(&l);
+}
+
 static void test_sorted(void)
 {
         char *run = mkrun();
@@ -533,6 +642,18 @@ static void test_reclaim(void)
         FILE_AT("%s/libvirt/qemu/empty.pid", "");
         FILE_AT("%s/libvirt/qemu/huge.pid", "99999999999999999999999\n");
         FILE_AT("%s/libvirt/qemu/young.pid", "778\n");
+        /* the same pids again (reclaim looks each up once), a pid file
+         * that is a directory (cannot be read: alive), 64 bytes (the most
+         * a pid file may have) and 65 */
+        FILE_AT("%s/libvirt/qemu/alive-too.pid", "777");
+        FILE_AT("%s/libvirt/qemu/dead-too.pid", "778\n");
+        p = vp_xasprintf("%s/libvirt/qemu/isdir.pid", run);
+        mkdir(p, 0755);
+        free(p);
+        FILE_AT("%s/libvirt/qemu/full.pid",
+                "                                                            777\n");
+        FILE_AT("%s/libvirt/qemu/overfull.pid",
+                "                                                             777\n");
         /* hostile names that would resolve to live pid files */
         FILE_AT("%s/libvirt/evil.pid", "777\n");
         FILE_AT("%s/libvirt/qemu/..pid", "777\n");
@@ -544,13 +665,14 @@ static void test_reclaim(void)
                 int64_t age;
                 bool keep;
         } cases[] = {
-            {"absent", 3600, false},    {"alive", 3600, true},    {"alive-nonl", 3600, true},
-            {"dead", 3600, false},      {"garbage", 3600, false}, {"zero", 3600, false},
-            {"negative", 3600, false},  {"empty", 3600, false},   {"huge", 3600, false},
-            {"young", 10, true},        {"at-60s", 60, true},     {"at-61s", 61, false},
-            {"future", -500, true},     {"../evil", 3600, false}, {".", 3600, false},
-            {"..", 3600, false},        {"sub/x", 3600, false},   {"", 3600, false},
-            {"tab\there", 3600, false},
+            {"absent", 3600, false},    {"alive", 3600, true},     {"alive-nonl", 3600, true},
+            {"dead", 3600, false},      {"garbage", 3600, false},  {"zero", 3600, false},
+            {"negative", 3600, false},  {"empty", 3600, false},    {"huge", 3600, false},
+            {"young", 10, true},        {"at-60s", 60, true},      {"at-61s", 61, false},
+            {"future", -500, true},     {"../evil", 3600, false},  {".", 3600, false},
+            {"..", 3600, false},        {"sub/x", 3600, false},    {"", 3600, false},
+            {"tab\there", 3600, false}, {"alive-too", 3600, true}, {"dead-too", 3600, false},
+            {"isdir", 3600, true},      {"full", 3600, true},      {"overfull", 3600, false},
         };
         vp_ledger l = {0};
         for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
@@ -566,10 +688,24 @@ static void test_reclaim(void)
         bool alive_ok = true;
         for (size_t i = 0; i < l.n; i++) {
                 const char *n = l.entries[i].name;
-                bool want = strcmp(n, "alive") == 0 || strcmp(n, "alive-nonl") == 0;
+                bool want = strcmp(n, "alive") == 0 || strcmp(n, "alive-nonl") == 0 ||
+                            strcmp(n, "alive-too") == 0 || strcmp(n, "isdir") == 0 ||
+                            strcmp(n, "full") == 0;
                 alive_ok &= vp_ledger_entry_alive(&l.entries[i], lv, proc) == want;
         }
         ok(alive_ok, "entry_alive only for the live pid files");
+        long pid = 0;
+        is_int(vp_libvirt_pid(lv, "full", &pid, &err), 0, "a 64-byte pid file reads");
+        is_int(pid, 777, "... its pid");
+        is_int(vp_libvirt_pid(lv, "absent", &pid, &err), -ENOENT, "no pid file: -ENOENT");
+        like(err.msg, "absent is not running (no ", "... says so");
+        is_int(vp_libvirt_pid(lv, "overfull", &pid, &err), -EFBIG, "65 bytes: -EFBIG");
+        like(err.msg, "overfull.pid: file too large", "... says so");
+        is_int(vp_libvirt_pid(lv, "garbage", &pid, &err), -EBADMSG, "garbage: -EBADMSG");
+        like(err.msg, "garbage.pid: not a pid", "... says so");
+        is_int(vp_libvirt_pid(lv, "isdir", &pid, &err), -EISDIR, "a directory: -EISDIR");
+        like(err.msg, "isdir.pid: Is a directory", "... says so");
+        is_int(vp_libvirt_pid(lv, "../x", &pid, &err), -EINVAL, "a path: -EINVAL");
 
         char **names = NULL;
         size_t n = vp_ledger_reclaim(&l, lv, proc, NOW, &names);
@@ -1224,11 +1360,147 @@ static void test_commit_token(void)
         free(t2);
 }
 
+static int count_state_files(const char *run, const char *uuid)
+{
+        int n = 0;
+        static const char *const exts[] = {"plan.json", "xml", "input.xml"};
+        for (size_t i = 0; i < VP_ARRAY_SIZE(exts); i++) {
+                char *p = vp_xasprintf("%s/domains/%s.%s", run, uuid, exts[i]);
+                n += exists(p);
+                free(p);
+        }
+        return n;
+}
+
+static void state_files(const char *run, const char *uuid)
+{
+        vp_error err;
+        vp_state_save(run, uuid, "{}", "<domain/>", &err);
+        vp_state_write(run, uuid, "input.xml", "<domain/>", 9, &err);
+}
+
+/* vp_ledger_lock_load: lock, load and both sweeps in one directory scan;
+ * vp_state_sweep after it removes the files of the entries that went
+ * without scanning again. */
+static void test_lock_load(void)
+{
+        char *run = mkrun();
+        vp_error err = {{0}};
+        vp_ledger l = {0};
+        const char *U4 = "44444444-0000-4000-8000-000000000004";
+        const char *U5 = "55555555-0000-4000-8000-000000000005";
+        vp_ledger_entry e = mk("a", U1, VP_KIND_SHARED, "", NOW);
+        vp_ledger_put(&l, &e);
+        e = mk("b", "AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee", VP_KIND_SHARED, "", NOW);
+        vp_ledger_put(&l, &e);
+        is_int(vp_ledger_save(run, &l, &err), 0, "save a, b");
+        vp_ledger_free(&l);
+        state_files(run, U1);
+        state_files(run, U2);
+        state_files(run, U3); /* no entry: a killed commit's */
+        pid_t dead = fork();
+        if (dead == 0)
+                _exit(0);
+        waitpid(dead, NULL, 0);
+        char *t_dead = vp_xasprintf("%s/domains/%s.xml.tmp.%d", run, U1, (int)dead);
+        char *t_live = vp_xasprintf("%s/domains/%s.xml.tmp.1", run, U3);
+        char *l_dead = vp_xasprintf("%s/ledger.json.tmp.%d", run, (int)dead);
+        char *upper = vp_xasprintf("%s/domains/0F0F0F0F-0000-4000-8000-123456789ABC.xml", run);
+        char *other = vp_xasprintf("%s/domains/%s.notes", run, U3);
+        write_text(t_dead, "x");
+        write_text(t_live, "x");
+        write_text(l_dead, "x");
+        write_text(upper, "x");
+        write_text(other, "x");
+
+        int fd = vp_ledger_lock_load(run, &l, &err);
+        ok(fd >= 0, "lock_load: %s", fd < 0 ? err.msg : "");
+        is_int(l.n, 2, "... loads the ledger");
+        ok(l.swept && l.n_kept == 2, "... and records the 2 uuids it kept files for");
+        is_int(count_state_files(run, U1) + count_state_files(run, U2), 6,
+               "the entries' state files stay");
+        is_int(count_state_files(run, U3), 0, "state files without an entry are swept");
+        ok(!exists(upper), "... in upper case too");
+        ok(!exists(t_dead) && !exists(l_dead), "temp files of a dead pid are swept");
+        ok(exists(t_live) && exists(other), "a live pid's temp file and other files stay");
+        char *lk = vp_xasprintf("%s/ledger.lock", run);
+        int f2 = open(lk, O_RDWR | O_CLOEXEC);
+        ok(flock(f2, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK, "the lock is held");
+
+        /* a commit: b goes (reclaimed), c comes with its files, a stays */
+        ok(vp_ledger_remove(&l, U2, NOW), "drop b");
+        e = mk("c", U4, VP_KIND_SHARED, "", NOW);
+        vp_ledger_put(&l, &e);
+        state_files(run, U4);
+        is_int(vp_ledger_save(run, &l, &err), 0, "save without b, with c");
+        /* written behind the lock's back (never happens): shows there is
+         * no scan, only the kept uuids are looked at */
+        state_files(run, U5);
+        is_int((int)vp_state_sweep(run, &l), 3, "sweep after the save removes b's 3 files");
+        is_int(count_state_files(run, U2), 0, "... gone");
+        is_int(count_state_files(run, U1) + count_state_files(run, U4), 6, "a's and c's stay");
+        is_int(count_state_files(run, U5), 3, "... and no directory scan was made");
+        ok(l.n_kept == 2 && !strcmp(l.kept[0], U1) && !strcmp(l.kept[1], U4),
+           "kept is now a and c");
+        is_int((int)vp_state_sweep(run, &l), 0, "a second sweep has nothing to do");
+        vp_ledger_unlock(fd);
+        ok(flock(f2, LOCK_EX | LOCK_NB) == 0, "unlock releases it");
+        flock(f2, LOCK_UN);
+        vp_ledger_free(&l);
+
+        /* a ledger not from lock_load: the full scan */
+        is_int(vp_ledger_load(run, &l, &err), 0, "load");
+        ok(!l.swept, "a plain load has swept nothing");
+        is_int((int)vp_state_sweep(run, &l), 3, "vp_state_sweep scans: U5's 3 files go");
+        vp_ledger_free(&l);
+
+        /* a ledger that does not load: its error, the lock released, only
+         * temp files swept */
+        state_files(run, U3);
+        write_text(t_dead, "x");
+        char *path = vp_xasprintf("%s/ledger.json", run);
+        write_text(path, "{\"version\": 1, \"entries\": [");
+        fd = vp_ledger_lock_load(run, &l, &err);
+        is_int(fd, -EBADMSG, "corrupt ledger: -EBADMSG");
+        like(err.msg, "ledger.json: not valid JSON", "... naming the file");
+        ok(l.n == 0 && !l.swept && !l.kept, "... l empty");
+        ok(flock(f2, LOCK_EX | LOCK_NB) == 0, "... the lock released");
+        flock(f2, LOCK_UN);
+        is_int(count_state_files(run, U1) + count_state_files(run, U3), 6,
+               "... no state file swept");
+        ok(!exists(t_dead), "... the dead pid's temp file is");
+        close(f2);
+
+        /* a missing run dir and domains/ are made, empty ledger */
+        char *fresh = vp_xasprintf("%s/new/run", run);
+        fd = vp_ledger_lock_load(fresh, &l, &err);
+        char *dom = vp_xasprintf("%s/domains", fresh);
+        ok(fd >= 0 && l.n == 0 && l.swept, "lock_load of a missing run dir: empty ledger");
+        ok(mode_of(fresh) == 0700 && mode_of(dom) == 0700, "... run dir and domains/ made 0700");
+        vp_ledger_unlock(fd);
+        vp_ledger_free(&l);
+        rmdir(dom);
+        fd = vp_ledger_lock(fresh, &err);
+        ok(fd >= 0 && mode_of(dom) == 0700, "lock remakes a missing domains/");
+        vp_ledger_unlock(fd);
+
+        free(fresh);
+        free(dom);
+        free(path);
+        free(lk);
+        free(t_dead);
+        free(t_live);
+        free(l_dead);
+        free(upper);
+        free(other);
+}
+
 int main(void)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
         test_uuid();
         test_roundtrip();
+        test_save_text();
         test_sorted();
         test_put_replace();
         test_remove_previous();
@@ -1241,6 +1513,7 @@ int main(void)
         test_concurrent();
         test_crash();
         test_commit_token();
+        test_lock_load();
         rm_tmpdirs();
         return tap_done();
 }

@@ -1256,11 +1256,16 @@ int vp_state_write(const char *rundir, const char *uuid, const char *ext, const 
         if (!state_ext_valid(ext))
                 return vp_error_set(err, -EINVAL, "invalid state file kind '%.32s'",
                                     ext ? ext : "");
+        _cleanup_free_ char *p = state_path(rundir, uuid, ext);
+        int r = vp_write_file_atomic(p, data, len, 0600, err);
+        if (r != -ENOENT)
+                return r;
+        /* domains/ is made only when missing: the usual write, under the
+         * lock that made it, takes no mkdir */
         _cleanup_free_ char *dir = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
-        int r = vp_mkdir_p(dir, 0700, err);
+        r = vp_mkdir_p(dir, 0700, err);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *p = state_path(rundir, uuid, ext);
         return vp_write_file_atomic(p, data, len, 0600, err);
 }
 

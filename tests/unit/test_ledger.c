@@ -1064,6 +1064,13 @@ static void test_state(void)
         is_int(vp_state_write(run, UP, "input.xml", "<domain/>", 9, &err), 0, "write input.xml");
         char *input = vp_xasprintf("%s/domains/%s.input.xml", run, U2);
         is_int(mode_of(input), 0600, "input.xml 0600");
+        char *fresh = vp_xasprintf("%s/fresh/run", run);
+        is_int(vp_state_write(fresh, U2, "xml", "<domain/>", 9, &err), 0,
+               "state_write makes a missing run dir and domains/: %s", err.msg);
+        char *fresh_dom = vp_xasprintf("%s/domains", fresh);
+        is_int(mode_of(fresh_dom), 0700, "... domains/ 0700");
+        free(fresh_dom);
+        free(fresh);
         is_int(vp_state_read(run, U2, "input.xml", &out, &err), 0, "read input.xml");
         is_str(out, "<domain/>", "input.xml content");
         free(out);

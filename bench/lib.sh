@@ -6,8 +6,8 @@
 # tmpfs as /run is): vmplace.ini, a base profile and 99 class profiles that
 # include it (two name globs and a metadata tag each, priority left at its
 # default on 9 of 10, as in a real fleet), and 50 other VMs in the ledger,
-# placed by the hook itself, running for an hour (their NAME.pid name a live
-# process, so every prepare checks them). Inputs: W/managed.xml (a 2.6 KiB
+# placed by the hook itself, running for an hour (their NAME.pid name 50
+# different live processes, so every prepare checks them). Inputs: W/managed.xml (a 2.6 KiB
 # virt-install q35 domain, 4 vCPUs, 256 MiB, name class7-vm) and
 # W/unmanaged.xml (the same, matching no profile). Exports VMPLACE_CONFDIR,
 # VMPLACE_RUNDIR and VMPLACE_LIBVIRT_RUNDIR for it.
@@ -45,6 +45,10 @@ INI
         local kib='s:<memory>[^<]*</memory>:<memory>262144</memory>:'
         local cur='s:<currentMemory>[^<]*</currentMemory>:<currentMemory>262144</currentMemory>:'
         sed -e "$kib" -e "$cur" "$src/tests/data/xml/corpus/vi-ubuntu2204.xml" >"$W/domain.xml"
+        # the oldest processes (kernel threads, daemons) outlive the benchmark
+        # and stand in for the 50 QEMUs; a host with fewer than 50 repeats some
+        local live_pids
+        mapfile -t live_pids < <(ls /proc | grep -E '^[0-9]+$' | sort -n | head -50)
         for i in $(seq 1 50); do
                 local name=class$((i % 99 + 1))-vm$i uuid
                 uuid=$(printf '%08x-0000-4000-8000-%012x' "$i" "$i")
@@ -53,7 +57,8 @@ INI
                         "$W/domain.xml" >"$W/vm.xml"
                 "$H" "$name" prepare begin - <"$W/vm.xml" ||
                         { echo "bench: setup: prepare of $name failed" >&2; return 1; }
-                echo 1 >"$W/lv/$name.pid" # pid 1 is alive: the VM runs
+                # a live pid, a different one per VM as on a real host
+                echo "${live_pids[$(((i - 1) % ${#live_pids[@]}))]}" >"$W/lv/$name.pid"
         done
         # placed an hour ago: past the 60 s grace, so each prepare checks them
         sed -i 's/"created": [0-9]*/"created": '$(($(date +%s) - 3600))/ "$R/run/ledger.json"

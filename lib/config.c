@@ -1733,6 +1733,74 @@ const vp_profile *vp_config_profile(const vp_config *c, const char *name)
         return NULL;
 }
 
+ssize_t vp_match_rule_find(const vp_match_rule *r, size_t n, const char *name)
+{
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                int c = strcmp(name, r[mid].name);
+                if (c == 0)
+                        return (ssize_t)mid;
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return -1;
+}
+
+ssize_t vp_match_rules(const vp_match_rule *r, size_t n, const char *default_profile,
+                       const char *domain_name, const char *metadata, char **matched_by)
+{
+        if (matched_by)
+                *matched_by = NULL;
+        ssize_t best = -1;
+        /* rules are sorted, so keeping the first of equals is the lexical rule */
+        if (metadata && *metadata) {
+                for (size_t i = 0; i < n; i++)
+                        if (r[i].metadata && strcmp(r[i].metadata, metadata) == 0 &&
+                            (best < 0 || r[i].priority > r[best].priority))
+                                best = (ssize_t)i;
+                if (best >= 0) {
+                        if (matched_by)
+                                *matched_by = vp_xstrdup("metadata");
+                        return best;
+                }
+        }
+        const char *glob = NULL;
+        for (size_t i = 0; domain_name && i < n; i++) {
+                if (best >= 0 && r[i].priority <= r[best].priority)
+                        continue;
+                for (size_t k = 0; k < r[i].n_names; k++)
+                        if (fnmatch(r[i].names[k], domain_name, 0) == 0) {
+                                best = (ssize_t)i;
+                                glob = r[i].names[k];
+                                break;
+                        }
+        }
+        if (best >= 0) {
+                if (matched_by)
+                        *matched_by = vp_xasprintf("name:%s", glob);
+                return best;
+        }
+        if (default_profile) {
+                best = vp_match_rule_find(r, n, default_profile);
+                if (best >= 0 && matched_by)
+                        *matched_by = vp_xstrdup("default");
+        }
+        return best;
+}
+
+void vp_config_rule(const vp_profile *p, vp_match_rule *r)
+{
+        *r = (vp_match_rule){.name = p->name,
+                             .names = p->names,
+                             .n_names = p->n_names,
+                             .metadata = p->metadata,
+                             .priority = prio(p),
+                             .include = p->include};
+}
+
 const vp_profile *vp_config_match(const vp_config *c, const char *domain_name, const char *metadata,
                                   char **matched_by)
 {
@@ -1740,42 +1808,11 @@ const vp_profile *vp_config_match(const vp_config *c, const char *domain_name, c
                 *matched_by = NULL;
         if (!c)
                 return NULL;
-        const vp_profile *best = NULL;
-        /* profiles are sorted, so keeping the first of equals is the lexical rule */
-        if (metadata && *metadata) {
-                for (size_t i = 0; i < c->n_profiles; i++) {
-                        const vp_profile *p = &c->profiles[i];
-                        if (p->metadata && strcmp(p->metadata, metadata) == 0 &&
-                            (!best || prio(p) > prio(best)))
-                                best = p;
-                }
-                if (best) {
-                        if (matched_by)
-                                *matched_by = vp_xstrdup("metadata");
-                        return best;
-                }
-        }
-        const char *glob = NULL;
-        for (size_t i = 0; domain_name && i < c->n_profiles; i++) {
-                const vp_profile *p = &c->profiles[i];
-                if (best && prio(p) <= prio(best))
-                        continue;
-                for (size_t k = 0; k < p->n_names; k++)
-                        if (fnmatch(p->names[k], domain_name, 0) == 0) {
-                                best = p;
-                                glob = p->names[k];
-                                break;
-                        }
-        }
-        if (best) {
-                if (matched_by)
-                        *matched_by = vp_xasprintf("name:%s", glob);
-                return best;
-        }
-        if (c->host.default_profile) {
-                best = vp_config_profile(c, c->host.default_profile);
-                if (best && matched_by)
-                        *matched_by = vp_xstrdup("default");
-        }
-        return best;
+        vp_match_rule *r = vp_xcalloc(c->n_profiles ? c->n_profiles : 1, sizeof(*r));
+        for (size_t i = 0; i < c->n_profiles; i++)
+                vp_config_rule(&c->profiles[i], &r[i]);
+        ssize_t i = vp_match_rules(r, c->n_profiles, c->host.default_profile, domain_name, metadata,
+                                   matched_by);
+        free(r);
+        return i < 0 ? NULL : &c->profiles[i];
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cpuset.h"
 #include "tune.h"
@@ -147,6 +148,25 @@ int vp_config_load_some(const char *confdir, bool check_perms, const char *const
 bool vp_config_profile_file(const char *fname, size_t *base_len);
 
 const vp_profile *vp_config_profile(const vp_config *c, const char *name);
+
+/* What matching reads of a profile (lib/confindex.c keeps just this). */
+typedef struct vp_match_rule {
+        const char *name; /* the profile's */
+        char *const *names;
+        size_t n_names;
+        const char *metadata; /* may be NULL */
+        int priority;         /* 0 when not set */
+        const char *include;  /* not used by matching: the include chain */
+} vp_match_rule;
+void vp_config_rule(const vp_profile *p, vp_match_rule *r);
+/* Index of the rule of profile name in rules[0..n) (sorted), or -1. */
+ssize_t vp_match_rule_find(const vp_match_rule *rules, size_t n, const char *name);
+/* vp_config_match over rules[0..n) (sorted by name, unique) and the host's
+ * default_profile (may be NULL). Returns the chosen rule's index, or -1 when
+ * unmanaged (also when default_profile names no rule); *matched_by as
+ * vp_config_match. */
+ssize_t vp_match_rules(const vp_match_rule *rules, size_t n, const char *default_profile,
+                       const char *domain_name, const char *metadata, char **matched_by);
 
 /* Choose the profile for a domain (SPEC 3.2 order): metadata match, then the
  * highest-priority name glob (ties: lexically first profile name), then

@@ -145,7 +145,7 @@ static int build_key(const char *confdir, bool check_perms, vp_buf *b, time_t *n
         return r;
 }
 
-/* Append the match data of a valid full configuration. false when a value
+/* Append the match rules of a valid full configuration. false when a value
  * cannot be carried (then no index is written). */
 static bool add_profiles(vp_buf *b, const vp_config *c)
 {
@@ -153,24 +153,22 @@ static bool add_profiles(vp_buf *b, const vp_config *c)
         if (c->host.default_profile && !sb_line(b, "d ", c->host.default_profile))
                 return false;
         for (size_t i = 0; i < c->n_profiles; i++) {
-                const vp_profile *p = &c->profiles[i];
-                if (!sb_line(b, "p ", p->name))
+                vp_match_rule r;
+                vp_config_rule(&c->profiles[i], &r);
+                if (!sb_line(b, "p ", r.name))
                         return false;
-                if (p->include && !sb_line(b, "i ", p->include))
+                if (r.include && !sb_line(b, "i ", r.include))
                         return false;
-                if (p->priority_set) {
-                        vp_buf_str(b, "P");
-                        if (p->priority < 0) {
-                                vp_buf_str(b, " -");
-                                sb_num(b, (uint64_t)(-(int64_t)p->priority));
-                        } else
-                                sb_num(b, (uint64_t)p->priority);
+                if (r.priority) {
+                        vp_buf_str(b, r.priority < 0 ? "P -" : "P");
+                        sb_num(b, r.priority < 0 ? (uint64_t)(-(int64_t)r.priority)
+                                                 : (uint64_t)r.priority);
                         vp_buf_add(b, "\n", 1);
                 }
-                if (p->metadata && !sb_line(b, "m ", p->metadata))
+                if (r.metadata && !sb_line(b, "m ", r.metadata))
                         return false;
-                for (size_t k = 0; k < p->n_names; k++)
-                        if (!sb_line(b, "n ", p->names[k]))
+                for (size_t k = 0; k < r.n_names; k++)
+                        if (!sb_line(b, "n ", r.names[k]))
                                 return false;
         }
         return true;
@@ -196,27 +194,33 @@ static int parse_int(const char *s, int *out)
         return 0;
 }
 
-/* A match-only config whose strings point into the index buffer: only the
- * arrays are its own. */
-static void index_free(vp_config *c)
+/* The index's rules, borrowing the strings of its text: only the arrays are
+ * its own. Small on purpose: a vp_profile is ~1.9 KiB (three 4096-CPU
+ * sets), and touching fresh pages is much of a start's cost. */
+typedef struct rules_index {
+        const char *default_profile;
+        vp_match_rule *r;
+        size_t n;
+} rules_index;
+
+static void index_free(rules_index *x)
 {
-        if (!c)
+        if (!x)
                 return;
-        for (size_t i = 0; i < c->n_profiles; i++)
-                free(c->profiles[i].names);
-        free(c->profiles);
-        free(c);
+        for (size_t i = 0; i < x->n; i++)
+                free((void *)x->r[i].names);
+        free(x->r);
+        free(x);
 }
 
-/* The match data after the key, as a match-only vp_config borrowing the
- * strings of s (profiles sorted and unique, as vp_config_match needs).
+/* The rules after the key (sorted and unique, as vp_match_rules needs).
  * Returns NULL on any surprise. */
-static vp_config *parse_profiles(char *s)
+static rules_index *parse_profiles(char *s)
 {
-        vp_config *c = vp_xcalloc(1, sizeof(*c));
-        c->partial = true;
+        rules_index *x = vp_xcalloc(1, sizeof(*x));
         size_t cap = 0;
-        vp_profile *p = NULL;
+        vp_match_rule *p = NULL;
+        bool prio_seen = false;
         while (*s) {
                 char *nl = strchr(s, '\n');
                 if (!nl || nl - s < 2 || s[1] != ' ')
@@ -227,41 +231,42 @@ static vp_config *parse_profiles(char *s)
                 if (tag == 'p') {
                         if (p && strcmp(p->name, v) >= 0)
                                 goto bad;
-                        if (c->n_profiles == cap) {
-                                cap = cap ? cap * 2 : 64;
-                                c->profiles = vp_xrealloc(c->profiles, cap * sizeof(*p));
+                        if (x->n == cap) {
+                                cap = cap ? cap * 2 : 128;
+                                x->r = vp_xrealloc(x->r, cap * sizeof(*p));
                         }
-                        p = &c->profiles[c->n_profiles++];
-                        memset(p, 0, sizeof(*p));
-                        p->name = v;
-                } else if (tag == 'd' && !p && !c->host.default_profile) {
-                        c->host.default_profile = v;
+                        p = &x->r[x->n++];
+                        *p = (vp_match_rule){.name = v};
+                        prio_seen = false;
+                } else if (tag == 'd' && !p && !x->default_profile) {
+                        x->default_profile = v;
                 } else if (!p) {
                         goto bad;
                 } else if (tag == 'i' && !p->include) {
                         p->include = v;
-                } else if (tag == 'P' && !p->priority_set) {
+                } else if (tag == 'P' && !prio_seen) {
                         if (parse_int(v, &p->priority) < 0)
                                 goto bad;
-                        p->priority_set = true;
+                        prio_seen = true;
                 } else if (tag == 'm' && !p->metadata) {
                         p->metadata = v;
                 } else if (tag == 'n') {
-                        p->names = vp_xrealloc(p->names, (p->n_names + 1) * sizeof(char *));
-                        p->names[p->n_names++] = v;
+                        char **names =
+                            vp_xrealloc((void *)p->names, (p->n_names + 1) * sizeof(char *));
+                        names[p->n_names++] = v;
+                        p->names = names;
                 } else
                         goto bad;
         }
-        return c;
+        return x;
 bad:
-        index_free(c);
+        index_free(x);
         return NULL;
 }
 
-/* rundir/config.index when it is ours, private, and starts with key:
- * the match-only config after the key (borrowing *text, which the caller
- * frees after it), else NULL. */
-static vp_config *read_index(const char *path, const vp_buf *key, char **text)
+/* rundir/config.index when it is ours, private, and starts with key: its
+ * rules (borrowing *text, which the caller frees after them), else NULL. */
+static rules_index *read_index(const char *path, const vp_buf *key, char **text)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         struct stat st;
@@ -287,22 +292,23 @@ static int name_cmp(const void *a, const void *b)
 
 /* Match on the index and load vmplace.ini and the chosen profile's include
  * chain. Returns 0 (decided), or -1 to fall back to the full load. */
-static int load_indexed(const char *confdir, bool check_perms, const vp_config *idx,
+static int load_indexed(const char *confdir, bool check_perms, const rules_index *x,
                         const char *name, const char *metadata, vp_config **cfg,
                         const vp_profile **profile, char **matched_by, vp_diag *diag)
 {
         _cleanup_free_ char *by = NULL;
-        const vp_profile *p = vp_config_match(idx, name, metadata, &by);
-        const char **chain = vp_xcalloc(idx->n_profiles + 1, sizeof(char *));
+        ssize_t p = vp_match_rules(x->r, x->n, x->default_profile, name, metadata, &by);
+        const char **chain = vp_xcalloc(x->n + 1, sizeof(char *));
         size_t n = 0;
-        for (const vp_profile *q = p; q;
-             q = q->include ? vp_config_profile(idx, q->include) : NULL) {
-                if (n == idx->n_profiles) { /* a cycle: the index lies */
+        for (ssize_t q = p; q >= 0;) {
+                if (n == x->n) { /* a cycle: the index lies */
                         free(chain);
                         return -1;
                 }
-                chain[n++] = q->name;
-                if (q->include && !vp_config_profile(idx, q->include)) {
+                chain[n++] = x->r[q].name;
+                if (!x->r[q].include)
+                        break;
+                if ((q = vp_match_rule_find(x->r, x->n, x->r[q].include)) < 0) {
                         free(chain);
                         return -1;
                 }
@@ -315,8 +321,8 @@ static int load_indexed(const char *confdir, bool check_perms, const vp_config *
         vp_diag_free(&d);
         if (r < 0)
                 return -1; /* changed under us: the full load reports it */
-        *profile = p ? vp_config_profile(*cfg, p->name) : NULL;
-        if (p && !*profile) {
+        *profile = p >= 0 ? vp_config_profile(*cfg, x->r[p].name) : NULL;
+        if (p >= 0 && !*profile) {
                 vp_config_free(*cfg);
                 *cfg = NULL;
                 return -1;
@@ -341,7 +347,7 @@ int vp_config_load_for(const char *confdir, const char *rundir, bool check_perms
             rundir ? vp_xasprintf("%s/%s", rundir, VP_CONFINDEX_FILE) : NULL;
         if (keyed) {
                 _cleanup_free_ char *text = NULL;
-                vp_config *idx = read_index(path, &key, &text);
+                rules_index *idx = read_index(path, &key, &text);
                 int r = idx ? load_indexed(confdir, check_perms, idx, name, metadata, cfg, profile,
                                            matched_by, diag)
                             : -1;

@@ -17,23 +17,9 @@ build=$(cd "${1:?usage: bench/hook.sh BUILD_DIR [RUNS]}" && pwd)
 runs=${2:-400}
 rounds=$((runs >= 40 ? 10 : 1))
 per=$((runs / rounds))
-H=$build/hook/vmplace-hook
-W=$(mktemp -d /tmp/vmplace-bench.XXXXXX)
-# the run dir on tmpfs, as /run/vmplace is in production (fsync is free there)
-R=$(mktemp -d /dev/shm/vmplace-bench.XXXXXX)
-trap 'rm -rf "$W" "$R"' EXIT
+hook_cases_setup "$build" "$src"
 cc -O2 -o "$W/runner" "$src/bench/runner.c"
-floor_programs "$W"
-realistic_setup "$W" "$R" "$H" "$src"
 
-# name|input|command
-cases=(
-        "floor|managed|$W/floor"
-        "floor-static|managed|$W/floor-static"
-        "no-op (start)|managed|$H class7-vm start begin -"
-        "prepare unmanaged|unmanaged|$H nomatch prepare begin -"
-        "prepare managed|managed|$H class7-vm prepare begin -"
-)
 declare -A med rat
 for ((r = 0; r < rounds; r++)); do
         fm=

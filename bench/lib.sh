@@ -73,6 +73,26 @@ INI
                 echo "bench: note: no config index was written (a build from before it?)" >&2
 }
 
+# hook_cases_setup BUILD SRC: what benchmarks 1 and 5 share. W and R
+# (removed on exit), the floor programs, the realistic host, H the hook, and
+# the five cases as "name|input|command" lines in the array cases.
+hook_cases_setup() {
+        H=$1/hook/vmplace-hook
+        W=$(mktemp -d /tmp/vmplace-bench.XXXXXX)
+        # the run dir on tmpfs, as /run/vmplace is in production (fsync is free there)
+        R=$(mktemp -d /dev/shm/vmplace-bench.XXXXXX)
+        trap 'rm -rf "$W" "$R"' EXIT
+        floor_programs "$W"
+        realistic_setup "$W" "$R" "$H" "$2"
+        cases=(
+                "floor|managed|$W/floor"
+                "floor-static|managed|$W/floor-static"
+                "no-op (start)|managed|$H class7-vm start begin -"
+                "prepare unmanaged|unmanaged|$H nomatch prepare begin -"
+                "prepare managed|managed|$H class7-vm prepare begin -"
+        )
+}
+
 # floor_programs DIR: DIR/floor (cc -O2, dynamically linked like most
 # programs) and DIR/floor-static, both doing nothing but reading stdin.
 floor_programs() {

@@ -11,21 +11,9 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/bench/lib.sh"
 build=$(cd "${1:?usage: bench/memory.sh BUILD_DIR [RUNS]}" && pwd)
 runs=${2:-21}
-H=$build/hook/vmplace-hook
 [ -x /usr/bin/time ] || { echo "bench/memory.sh: needs /usr/bin/time (package time)" >&2; exit 2; }
-W=$(mktemp -d /tmp/vmplace-bench.XXXXXX)
-R=$(mktemp -d /dev/shm/vmplace-bench.XXXXXX)
-trap 'rm -rf "$W" "$R"' EXIT
-floor_programs "$W"
-realistic_setup "$W" "$R" "$H" "$src"
+hook_cases_setup "$build" "$src"
 
-cases=(
-        "floor|managed|$W/floor"
-        "floor-static|managed|$W/floor-static"
-        "no-op (start)|managed|$H class7-vm start begin -"
-        "prepare unmanaged|unmanaged|$H nomatch prepare begin -"
-        "prepare managed|managed|$H class7-vm prepare begin -"
-)
 echo "benchmark 5: peak memory (median of $runs runs)"
 printf '%-20s %13s %8s %13s\n' case max_rss_kib ratio minor_faults
 frss=

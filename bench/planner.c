@@ -155,6 +155,25 @@ static vp_domain *domain(const char *name, unsigned n, unsigned vcpus, unsigned 
         return d;
 }
 
+/* What the hook does per start once its inputs are in memory: match the
+ * domain against every profile and plan it (dies on an error). */
+static void match_and_plan(const vp_config *cfg, const vp_topology *topo, const vp_ledger *ledger,
+                           vp_domain *d, vp_plan *plan)
+{
+        char *by = NULL;
+        const vp_profile *p = vp_config_match(cfg, d->name, NULL, &by);
+        vp_plan_input in = {.dom = d,
+                            .profile = p,
+                            .matched_by = by,
+                            .host = &cfg->host,
+                            .topo = topo,
+                            .ledger = ledger};
+        vp_error err;
+        if (vp_plan_compute(&in, plan, &err) < 0)
+                die(d->name, err.msg);
+        free(by);
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
         (void)st;
@@ -211,24 +230,14 @@ static result run(unsigned np, unsigned nv, unsigned nn, bool quick)
                 char name[64];
                 snprintf(name, sizeof(name), "grp%u-vm%u", prof, i);
                 vp_domain *d = domain(name, i + 1, dedicated_profile(prof) ? 1 : 2, 512);
-                char *by = NULL;
-                const vp_profile *p = vp_config_match(cfg, d->name, NULL, &by);
-                vp_plan_input in = {.dom = d,
-                                    .profile = p,
-                                    .matched_by = by,
-                                    .host = &cfg->host,
-                                    .topo = topo,
-                                    .ledger = &ledger};
                 vp_plan plan;
-                if (vp_plan_compute(&in, &plan, &err) < 0)
-                        die(name, err.msg);
+                match_and_plan(cfg, topo, &ledger, d, &plan);
                 if (plan.refusal)
                         die(name, plan.refusal);
                 vp_ledger_entry e;
                 vp_plan_to_entry(&plan, 1700000000, &e);
                 vp_ledger_put(&ledger, &e);
                 vp_plan_free(&plan);
-                free(by);
                 vp_domain_free(d);
         }
 
@@ -241,22 +250,12 @@ static result run(unsigned np, unsigned nv, unsigned nn, bool quick)
         unsigned n = 0;
         while (n < max_iters && (n < 21 || now_us() - start < budget)) {
                 double a = now_us();
-                char *by = NULL;
-                const vp_profile *p = vp_config_match(cfg, d->name, NULL, &by);
-                vp_plan_input in = {.dom = d,
-                                    .profile = p,
-                                    .matched_by = by,
-                                    .host = &cfg->host,
-                                    .topo = topo,
-                                    .ledger = &ledger};
                 vp_plan plan;
-                if (vp_plan_compute(&in, &plan, &err) < 0)
-                        die(name, err.msg);
+                match_and_plan(cfg, topo, &ledger, d, &plan);
                 t[n++] = now_us() - a;
                 if (plan.refusal)
                         die(name, plan.refusal);
                 vp_plan_free(&plan);
-                free(by);
         }
         qsort(t, n, sizeof(double), cmp_double);
         res.plan_us = t[n / 2];

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config.h"
+#include "topology.h"
+
 static char *dir;
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -114,4 +117,15 @@ size_t fz_split(const uint8_t *data, size_t size, const uint8_t **parts, size_t 
         parts[n] = data + start;
         lens[n++] = size - start;
         return n;
+}
+
+void fz_load_fixtures(vp_topology **topo, vp_config **cfg)
+{
+        vp_error err;
+        vp_diag diag = {0};
+        if (vp_topology_load(FUZZ_DATA "/topo/2node-smt", topo, &err) < 0)
+                fz_fail("topology: %s", err.msg);
+        if (vp_config_load(FUZZ_DATA "/config/good", false, cfg, &diag) < 0 || !(*cfg)->n_profiles)
+                fz_fail("config %s/config/good does not load", FUZZ_DATA);
+        vp_diag_free(&diag);
 }

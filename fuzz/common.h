@@ -35,6 +35,12 @@ void fz_check_msg(const char *what, const char *msg);
  * quote the text as given and whose callers sanitise it. */
 void fz_check_said(const char *what, const char *msg);
 
+struct vp_topology;
+struct vp_config;
+/* The fixtures several targets plan against: the 2-node SMT topology and
+ * the test config tree from tests/data (aborts when they do not load). */
+void fz_load_fixtures(struct vp_topology **topo, struct vp_config **cfg);
+
 /* Abort with a message on stderr: an invariant of the library broke. */
 void fz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

@@ -63,13 +63,7 @@ static void setup(void)
 {
         if (topo)
                 return;
-        vp_error err;
-        vp_diag diag = {0};
-        if (vp_topology_load(FUZZ_DATA "/topo/2node-smt", &topo, &err) < 0)
-                fz_fail("topology: %s", err.msg);
-        if (vp_config_load(FUZZ_DATA "/config/good", false, &cfg, &diag) < 0 || !cfg->n_profiles)
-                fz_fail("config %s/config/good does not load", FUZZ_DATA);
-        vp_diag_free(&diag);
+        fz_load_fixtures(&topo, &cfg);
         vp_json_init();
         fixed_plan(&fixed);
 }

@@ -24,6 +24,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <ini.h>
@@ -1196,12 +1197,15 @@ static bool inherits(const cfile *child, const entry *pe)
         }
 }
 
-static ssize_t find_file(const loader *L, const char *name)
+/* The index of the element named name in an array of n elements of size
+ * sz, sorted by the char * at offset off, or -1. */
+static ssize_t find_by_name(const void *base, size_t n, size_t sz, size_t off, const char *name)
 {
-        size_t lo = 0, hi = L->n_files;
+        size_t lo = 0, hi = n;
         while (lo < hi) {
                 size_t mid = (lo + hi) / 2;
-                int c = strcmp(name, L->files[mid].name);
+                const char *at = *(char *const *)((const char *)base + mid * sz + off);
+                int c = strcmp(name, at);
                 if (c == 0)
                         return (ssize_t)mid;
                 if (c < 0)
@@ -1210,6 +1214,11 @@ static ssize_t find_file(const loader *L, const char *name)
                         lo = mid + 1;
         }
         return -1;
+}
+
+static ssize_t find_file(const loader *L, const char *name)
+{
+        return find_by_name(L->files, L->n_files, sizeof(cfile), offsetof(cfile, name), name);
 }
 
 static const entry *own_include(const cfile *f)
@@ -1719,34 +1728,14 @@ const vp_profile *vp_config_profile(const vp_config *c, const char *name)
 {
         if (!c || !name)
                 return NULL;
-        size_t lo = 0, hi = c->n_profiles;
-        while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                int r = strcmp(name, c->profiles[mid].name);
-                if (r == 0)
-                        return &c->profiles[mid];
-                if (r < 0)
-                        hi = mid;
-                else
-                        lo = mid + 1;
-        }
-        return NULL;
+        ssize_t i = find_by_name(c->profiles, c->n_profiles, sizeof(vp_profile),
+                                 offsetof(vp_profile, name), name);
+        return i < 0 ? NULL : &c->profiles[i];
 }
 
 ssize_t vp_match_rule_find(const vp_match_rule *r, size_t n, const char *name)
 {
-        size_t lo = 0, hi = n;
-        while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                int c = strcmp(name, r[mid].name);
-                if (c == 0)
-                        return (ssize_t)mid;
-                if (c < 0)
-                        hi = mid;
-                else
-                        lo = mid + 1;
-        }
-        return -1;
+        return find_by_name(r, n, sizeof(*r), offsetof(vp_match_rule, name), name);
 }
 
 ssize_t vp_match_rules(const vp_match_rule *r, size_t n, const char *default_profile,

@@ -62,6 +62,16 @@ scratch() {
         trap 'rm -rf "$W"' EXIT
 }
 
+# dedicated_conf HOST_INI: $W/conf/vmplace.ini with HOST_INI's text and one
+# profile, ded, giving every vm-* domain dedicated CPUs (the concurrency and
+# crash tests).
+dedicated_conf() {
+        printf '%s' "$1" >"$W/conf/vmplace.ini"
+        printf '[match]\nnames = vm-*\n[placement]\ncpu_policy = dedicated\n' \
+                >"$W/conf/profiles.d/ded.ini"
+        chmod 644 "$W"/conf/vmplace.ini "$W"/conf/profiles.d/*.ini
+}
+
 # jq-free JSON field access through python3 (present on every Debian).
 jget() { # jget FILE-OR-- EXPR   (EXPR is python on variable j)
         python3 -c 'import json,sys; j=json.load(open(sys.argv[1]) if sys.argv[1]!="-" else sys.stdin); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list)) or v is None else v)' "$1" "$2"

@@ -11,14 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 scratch
 export VMPLACE_SYSFS=$VMPLACE_TEST_DATA/topo/8node-smt
-printf '[host]\n' >"$W/conf/vmplace.ini"
-cat >"$W/conf/profiles.d/ded.ini" <<'INI'
-[match]
-names = vm-*
-[placement]
-cpu_policy = dedicated
-INI
-chmod 644 "$W"/conf/vmplace.ini "$W"/conf/profiles.d/*.ini
+dedicated_conf $'[host]\n'
 N=48
 check=$VMPLACE_SRC/tests/sh/ledgercheck.py
 

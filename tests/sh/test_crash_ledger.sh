@@ -14,17 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 scratch
 export VMPLACE_SYSFS=$VMPLACE_TEST_DATA/topo/2node-16cpu
-cat >"$W/conf/vmplace.ini" <<'INI'
-[host]
-reserved_cpus = 0,16
-INI
-cat >"$W/conf/profiles.d/ded.ini" <<'INI'
-[match]
-names = vm-*
-[placement]
-cpu_policy = dedicated
-INI
-chmod 644 "$W"/conf/vmplace.ini "$W"/conf/profiles.d/*.ini
+dedicated_conf $'[host]\nreserved_cpus = 0,16\n'
 export HOOK CLI ENFORCE POOL=1-15,17-31
 
 for mode in random strace; do

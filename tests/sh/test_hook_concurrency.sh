@@ -18,17 +18,7 @@ run_burst() { # run_burst TOPO N VCPUS -> admitted count on stdout
         wait
 }
 
-cat >"$W/conf/vmplace.ini" <<'INI'
-[host]
-reserved_cpus = 0,4
-INI
-cat >"$W/conf/profiles.d/ded.ini" <<'INI'
-[match]
-names = vm-*
-[placement]
-cpu_policy = dedicated
-INI
-chmod 644 "$W"/conf/vmplace.ini "$W"/conf/profiles.d/*.ini
+dedicated_conf $'[host]\nreserved_cpus = 0,4\n'
 
 run_burst 2node-smt 30 1
 admitted=$(grep -lx 0 "$W"/out/*.rc | wc -l)

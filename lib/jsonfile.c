@@ -59,32 +59,7 @@ int vp_json_file_write(const char *path, json_object *root, unsigned mode, vp_er
 
 /* ---- JSON text by hand ---- */
 
-void vp_jbuf_reserve(vp_jbuf *b, size_t n)
-{
-        if (b->cap - b->len > n)
-                return;
-        size_t want = b->len + n + 1;
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < want)
-                cap *= 2;
-        b->s = vp_xrealloc(b->s, cap);
-        b->cap = cap;
-}
-
-void vp_jbuf_put(vp_jbuf *b, const char *s, size_t n)
-{
-        vp_jbuf_reserve(b, n);
-        memcpy(b->s + b->len, s, n);
-        b->len += n;
-        b->s[b->len] = '\0';
-}
-
-void vp_jbuf_puts(vp_jbuf *b, const char *s)
-{
-        vp_jbuf_put(b, s, strlen(s));
-}
-
-void vp_jbuf_put_i64(vp_jbuf *b, int64_t v)
+void vp_jbuf_put_i64(vp_buf *b, int64_t v)
 {
         char tmp[24];
         size_t n = sizeof(tmp);
@@ -95,7 +70,7 @@ void vp_jbuf_put_i64(vp_jbuf *b, int64_t v)
         while ((u /= 10) != 0);
         if (v < 0)
                 tmp[--n] = '-';
-        vp_jbuf_put(b, tmp + n, sizeof(tmp) - n);
+        vp_buf_add(b, tmp + n, sizeof(tmp) - n);
 }
 
 /* What json-c's json_escape_str writes for byte c, or NULL for c itself. */
@@ -128,11 +103,11 @@ static const char *escape_of(unsigned char c, char u[7])
         }
 }
 
-void vp_jbuf_put_str(vp_jbuf *b, const char *s)
+void vp_jbuf_put_str(vp_buf *b, const char *s)
 {
         size_t len = strlen(s);
         /* the worst case, every byte a \u00xx, so the loop needs no checks */
-        vp_jbuf_reserve(b, 6 * len + 2);
+        vp_buf_reserve(b, 6 * len + 2);
         char *o = b->s + b->len;
         *o++ = '"';
         for (const char *p = s; p < s + len; p++) {
@@ -152,25 +127,25 @@ void vp_jbuf_put_str(vp_jbuf *b, const char *s)
         b->len = (size_t)(o - b->s);
 }
 
-static void indent(vp_jbuf *b, unsigned level)
+static void indent(vp_buf *b, unsigned level)
 {
-        vp_jbuf_reserve(b, 2 * (size_t)level);
+        vp_buf_reserve(b, 2 * (size_t)level);
         memset(b->s + b->len, ' ', 2 * (size_t)level);
         b->len += 2 * (size_t)level;
         b->s[b->len] = '\0';
 }
 
-void vp_jbuf_next(vp_jbuf *b, bool first, unsigned level)
+void vp_jbuf_next(vp_buf *b, bool first, unsigned level)
 {
-        vp_jbuf_put(b, first ? "\n" : ",\n", first ? 1 : 2);
+        vp_buf_add(b, first ? "\n" : ",\n", first ? 1 : 2);
         indent(b, level);
 }
 
-void vp_jbuf_key(vp_jbuf *b, bool first, unsigned level, const char *key)
+void vp_jbuf_key(vp_buf *b, bool first, unsigned level, const char *key)
 {
         vp_jbuf_next(b, first, level);
         size_t n = strlen(key);
-        vp_jbuf_reserve(b, n + 4);
+        vp_buf_reserve(b, n + 4);
         char *p = b->s + b->len;
         *p++ = '"';
         memcpy(p, key, n);
@@ -178,9 +153,9 @@ void vp_jbuf_key(vp_jbuf *b, bool first, unsigned level, const char *key)
         b->len += n + 4;
 }
 
-void vp_jbuf_close(vp_jbuf *b, unsigned level, char c)
+void vp_jbuf_close(vp_buf *b, unsigned level, char c)
 {
-        vp_jbuf_put(b, "\n", 1);
+        vp_buf_add(b, "\n", 1);
         indent(b, level);
-        vp_jbuf_put(b, &c, 1);
+        vp_buf_add(b, &c, 1);
 }

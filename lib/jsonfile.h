@@ -33,18 +33,9 @@ int vp_json_file_write(const char *path, json_object *root, unsigned mode, vp_er
  * exactly the bytes json-c's printer does with JSON_C_TO_STRING_PRETTY |
  * JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE (what
  * vp_json_file_write writes), so files look the same whichever wrote them.
- * s is NUL-terminated whenever cap > 0; allocation failure aborts. */
-typedef struct vp_jbuf {
-        char *s;
-        size_t len, cap;
-} vp_jbuf;
-
-/* Room for n more bytes (and the NUL). */
-void vp_jbuf_reserve(vp_jbuf *b, size_t n);
-void vp_jbuf_put(vp_jbuf *b, const char *s, size_t n);
-void vp_jbuf_puts(vp_jbuf *b, const char *s);
+ * The buffer is util.h's vp_buf. */
 /* Decimal, as json-c prints an int64. */
-void vp_jbuf_put_i64(vp_jbuf *b, int64_t v);
+void vp_jbuf_put_i64(vp_buf *b, int64_t v);
 /* s as a quoted JSON string, escaped as json-c escapes with
  * JSON_C_TO_STRING_NOSLASHESCAPE: '"' and '\\' and the control characters
  * below 0x20 (\b \f \n \r \t by name, the others as \u00xx); '/', DEL
@@ -52,16 +43,16 @@ void vp_jbuf_put_i64(vp_jbuf *b, int64_t v);
  * choose: valid UTF-8 stays as it is, which is valid JSON; invalid UTF-8
  * (which json-c's reader accepts, and which no \u escape could spell) is
  * kept byte for byte, so what loaded saves and loads back the same. */
-void vp_jbuf_put_str(vp_jbuf *b, const char *s);
+void vp_jbuf_put_str(vp_buf *b, const char *s);
 /* The pretty layout: the separator before a member at nesting level
  * (",\n" after the first, "\n" before it) plus its indentation, and a
  * member's key, which must need no escaping (the callers' keys are fixed
  * ASCII words). */
-void vp_jbuf_next(vp_jbuf *b, bool first, unsigned level);
-void vp_jbuf_key(vp_jbuf *b, bool first, unsigned level, const char *key);
+void vp_jbuf_next(vp_buf *b, bool first, unsigned level);
+void vp_jbuf_key(vp_buf *b, bool first, unsigned level, const char *key);
 /* Close an object or array whose members were at level + 1: "\n", the
  * indentation of level and c ('}' or ']'); json-c writes an empty one as
  * "{\n" INDENT "}" too. */
-void vp_jbuf_close(vp_jbuf *b, unsigned level, char c);
+void vp_jbuf_close(vp_buf *b, unsigned level, char c);
 
 #endif

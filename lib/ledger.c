@@ -949,7 +949,7 @@ static int check_entry(const char *path, const vp_ledger_entry *e, vp_error *err
         return 0;
 }
 
-static void put_cpuset(vp_jbuf *b, bool first, unsigned level, const char *key, const vp_cpuset *s)
+static void put_cpuset(vp_buf *b, bool first, unsigned level, const char *key, const vp_cpuset *s)
 {
         vp_jbuf_key(b, first, level, key);
         /* a cpuset's text needs no escaping; most fit a small buffer, else
@@ -959,14 +959,14 @@ static void put_cpuset(vp_jbuf *b, bool first, unsigned level, const char *key, 
         size_t n = strlen(small);
         if (n >= sizeof(small) - 4) {
                 size_t room = (size_t)vp_cpuset_count(s) * 6 + 3;
-                vp_jbuf_reserve(b, room);
+                vp_buf_reserve(b, room);
                 b->s[b->len++] = '"';
                 vp_cpuset_fmt(s, b->s + b->len, room - 2);
                 b->len += strlen(b->s + b->len);
-                vp_jbuf_put(b, "\"", 1);
+                vp_buf_add(b, "\"", 1);
                 return;
         }
-        vp_jbuf_reserve(b, n + 2);
+        vp_buf_reserve(b, n + 2);
         b->s[b->len++] = '"';
         memcpy(b->s + b->len, small, n);
         b->len += n;
@@ -974,19 +974,19 @@ static void put_cpuset(vp_jbuf *b, bool first, unsigned level, const char *key, 
         b->s[b->len] = '\0';
 }
 
-static void put_str_or_null(vp_jbuf *b, const char *s)
+static void put_str_or_null(vp_buf *b, const char *s)
 {
         if (s)
                 vp_jbuf_put_str(b, s);
         else
-                vp_jbuf_puts(b, "null");
+                vp_buf_str(b, "null");
 }
 
 /* One element of "entries" at level 2, its members at 3, as the json-c tree
  * this replaced printed it. */
-static void put_entry(vp_jbuf *b, const vp_ledger_entry *e)
+static void put_entry(vp_buf *b, const vp_ledger_entry *e)
 {
-        vp_jbuf_puts(b, "{");
+        vp_buf_str(b, "{");
         vp_jbuf_key(b, true, 3, "name");
         vp_jbuf_put_str(b, e->name);
         vp_jbuf_key(b, false, 3, "uuid");
@@ -1004,7 +1004,7 @@ static void put_entry(vp_jbuf *b, const vp_ledger_entry *e)
         put_cpuset(b, false, 3, "emulator_cpus", &e->emulator_cpus);
         put_cpuset(b, false, 3, "nodes", &e->nodes);
         vp_jbuf_key(b, false, 3, "memory");
-        vp_jbuf_puts(b, "{");
+        vp_buf_str(b, "{");
         bool first = true;
         for (size_t m = 0; m < e->n_mem; m++) {
                 uint64_t kib;
@@ -1012,9 +1012,9 @@ static void put_entry(vp_jbuf *b, const vp_ledger_entry *e)
                         continue;
                 /* the key is the node number: no escaping, no snprintf */
                 vp_jbuf_next(b, first, 4);
-                vp_jbuf_put(b, "\"", 1);
+                vp_buf_add(b, "\"", 1);
                 vp_jbuf_put_i64(b, e->mem[m].node);
-                vp_jbuf_put(b, "\": ", 3);
+                vp_buf_add(b, "\": ", 3);
                 vp_jbuf_put_i64(b, (int64_t)kib);
                 first = false;
         }
@@ -1030,12 +1030,12 @@ static void put_entry(vp_jbuf *b, const vp_ledger_entry *e)
         vp_jbuf_close(b, 2, '}');
 }
 
-static void put_prev(vp_jbuf *b, const vp_ledger_prev *p)
+static void put_prev(vp_buf *b, const vp_ledger_prev *p)
 {
         char uuid[37];
         memcpy(uuid, p->uuid, sizeof(uuid));
         uuid_lower(uuid);
-        vp_jbuf_puts(b, "{");
+        vp_buf_str(b, "{");
         vp_jbuf_key(b, true, 3, "uuid");
         vp_jbuf_put_str(b, uuid);
         put_cpuset(b, false, 3, "held", &p->held);
@@ -1067,28 +1067,28 @@ int vp_ledger_save(const char *rundir, const vp_ledger *l, vp_error *err)
 
         /* only the newest VP_LEDGER_PREVIOUS_MAX, as load would keep */
         size_t first = l->n_prev > VP_LEDGER_PREVIOUS_MAX ? l->n_prev - VP_LEDGER_PREVIOUS_MAX : 0;
-        vp_jbuf b = {0};
+        vp_buf b = {0};
         /* about what an entry and a record take, so it seldom grows */
-        vp_jbuf_reserve(&b, 64 + l->n * 640 + (l->n_prev - first) * 192);
-        vp_jbuf_puts(&b, "{");
+        vp_buf_reserve(&b, 64 + l->n * 640 + (l->n_prev - first) * 192);
+        vp_buf_str(&b, "{");
         vp_jbuf_key(&b, true, 1, "version");
         vp_jbuf_put_i64(&b, LEDGER_VERSION);
         vp_jbuf_key(&b, false, 1, "entries");
-        vp_jbuf_puts(&b, "[");
+        vp_buf_str(&b, "[");
         for (size_t i = 0; i < l->n; i++) {
                 vp_jbuf_next(&b, i == 0, 2);
                 put_entry(&b, &l->entries[i]);
         }
         vp_jbuf_close(&b, 1, ']');
         vp_jbuf_key(&b, false, 1, "previous");
-        vp_jbuf_puts(&b, "[");
+        vp_buf_str(&b, "[");
         for (size_t i = first; i < l->n_prev; i++) {
                 vp_jbuf_next(&b, i == first, 2);
                 put_prev(&b, &l->prev[i]);
         }
         vp_jbuf_close(&b, 1, ']');
         vp_jbuf_close(&b, 0, '}');
-        vp_jbuf_put(&b, "\n", 1);
+        vp_buf_add(&b, "\n", 1);
         int r = vp_write_file_atomic(path, b.s, b.len, 0600, err);
         free(b.s);
         return r;

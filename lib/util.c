@@ -61,12 +61,21 @@ char *vp_xasprintf(const char *fmt, ...)
         return s;
 }
 
+void vp_buf_reserve(vp_buf *b, size_t n)
+{
+        if (b->cap - b->len > n)
+                return;
+        size_t want = b->len + n + 1;
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < want)
+                cap *= 2;
+        b->s = vp_xrealloc(b->s, cap);
+        b->cap = cap;
+}
+
 void vp_buf_add(vp_buf *b, const char *p, size_t n)
 {
-        if (b->len + n + 1 > b->cap) {
-                b->cap = (b->len + n + 1) * 2 + 64;
-                b->s = vp_xrealloc(b->s, b->cap);
-        }
+        vp_buf_reserve(b, n);
         memcpy(b->s + b->len, p, n);
         b->len += n;
         b->s[b->len] = '\0';

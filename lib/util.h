@@ -73,7 +73,10 @@ typedef struct vp_buf {
         char *s;
         size_t len, cap;
 } vp_buf;
-/* Append n bytes of p (aborts on OOM like vp_xmalloc). */
+/* Room for n more bytes and the NUL (aborts on OOM like vp_xmalloc), for
+ * writers that fill b->s + b->len themselves. */
+void vp_buf_reserve(vp_buf *b, size_t n);
+/* Append n bytes of p. */
 void vp_buf_add(vp_buf *b, const char *p, size_t n);
 static inline void vp_buf_str(vp_buf *b, const char *s)
 {

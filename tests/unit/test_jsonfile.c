@@ -1,4 +1,4 @@
-/* JSON text written by hand (vp_jbuf, lib/jsonfile.c): every byte escaped as
+/* JSON text written by hand (vp_buf, lib/jsonfile.c): every byte escaped as
  * json-c escapes it, hostile strings read back by json-c's strict reader as
  * the same bytes, numbers and the pretty layout as json-c prints them. */
 #include <limits.h>
@@ -21,7 +21,7 @@ static char *jsonc_str(const char *s, size_t len)
 
 static char *ours_str(const char *s)
 {
-        vp_jbuf b = {0};
+        vp_buf b = {0};
         vp_jbuf_put_str(&b, s);
         return b.s;
 }
@@ -101,7 +101,7 @@ static void test_numbers(void)
             0, 1, -1, 9, 10, -10, 1700000000, INT_MAX, INT64_MAX, INT64_MIN, INT64_MIN + 1};
         for (size_t i = 0; i < VP_ARRAY_SIZE(values); i++) {
                 json_object *o = json_object_new_int64(values[i]);
-                vp_jbuf b = {0};
+                vp_buf b = {0};
                 vp_jbuf_put_i64(&b, values[i]);
                 is_str(b.s, json_object_to_json_string_ext(o, PRINT_FLAGS),
                        "int64 %zu as json-c prints it", i);
@@ -126,26 +126,26 @@ static void test_layout(void)
         json_object_object_add(root, "c", c);
         json_object_object_add(root, "f", json_object_new_string("g"));
 
-        vp_jbuf b = {0};
-        vp_jbuf_puts(&b, "{");
+        vp_buf b = {0};
+        vp_buf_str(&b, "{");
         vp_jbuf_key(&b, true, 1, "a");
-        vp_jbuf_puts(&b, "{");
+        vp_buf_str(&b, "{");
         vp_jbuf_close(&b, 1, '}');
         vp_jbuf_key(&b, false, 1, "b");
-        vp_jbuf_puts(&b, "[");
+        vp_buf_str(&b, "[");
         vp_jbuf_close(&b, 1, ']');
         vp_jbuf_key(&b, false, 1, "c");
-        vp_jbuf_puts(&b, "[");
+        vp_buf_str(&b, "[");
         vp_jbuf_next(&b, true, 2);
-        vp_jbuf_puts(&b, "{");
+        vp_buf_str(&b, "{");
         vp_jbuf_key(&b, true, 3, "d");
-        vp_jbuf_puts(&b, "null");
+        vp_buf_str(&b, "null");
         vp_jbuf_key(&b, false, 3, "e");
-        vp_jbuf_puts(&b, "[");
+        vp_buf_str(&b, "[");
         vp_jbuf_next(&b, true, 4);
         vp_jbuf_put_i64(&b, 1);
         vp_jbuf_next(&b, false, 4);
-        vp_jbuf_puts(&b, "{");
+        vp_buf_str(&b, "{");
         vp_jbuf_close(&b, 4, '}');
         vp_jbuf_close(&b, 3, ']');
         vp_jbuf_close(&b, 2, '}');
@@ -160,9 +160,9 @@ static void test_layout(void)
         free(b.s);
 
         /* growing from nothing, many small pieces */
-        vp_jbuf g = {0};
+        vp_buf g = {0};
         for (int i = 0; i < 10000; i++)
-                vp_jbuf_put(&g, "ab", 2);
+                vp_buf_add(&g, "ab", 2);
         ok(g.len == 20000 && g.cap > g.len && g.s[g.len] == '\0' && g.s[19999] == 'b',
            "the buffer grows and stays NUL-terminated");
         free(g.s);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "confindex.h"
 #include "jsonfile.h"
 
 #define LEDGER_FILE      "ledger.json"
@@ -314,11 +315,21 @@ static bool tmp_owner_dead(const char *pid_text)
 
 static const char *const state_exts[] = {"plan.json", "xml", "input.xml"};
 
-/* The PID text of rundir entry n when it is LEDGER_FILE.tmp.PID, else NULL. */
-static const char *ledger_tmp_pid(const char *n)
+/* The files vp_write_file_atomic writes straight into the run dir: the
+ * ledger, and the config index the hook writes before it takes the lock
+ * (a writer killed there used to leave its temp file for good). */
+static const char *const rundir_files[] = {LEDGER_FILE, VP_CONFINDEX_FILE};
+
+/* The PID text of rundir entry n when it is FILE.tmp.PID for one of
+ * rundir_files, else NULL. */
+static const char *rundir_tmp_pid(const char *n)
 {
-        static const char pre[] = LEDGER_FILE ".tmp.";
-        return strncmp(n, pre, sizeof(pre) - 1) == 0 ? n + sizeof(pre) - 1 : NULL;
+        for (size_t k = 0; k < VP_ARRAY_SIZE(rundir_files); k++) {
+                size_t len = strlen(rundir_files[k]);
+                if (strncmp(n, rundir_files[k], len) == 0 && strncmp(n + len, ".tmp.", 5) == 0)
+                        return n + len + 5;
+        }
+        return NULL;
 }
 
 /* The PID text of domains/ entry UUID.EXT when EXT is a state kind's temp
@@ -342,14 +353,14 @@ static bool state_ext_valid(const char *ext)
         return false;
 }
 
-static void sweep_ledger_tmp(const char *rundir)
+static void sweep_rundir_tmp(const char *rundir)
 {
         _cleanup_closedir_ DIR *d = opendir(rundir);
         if (!d)
                 return;
         struct dirent *de;
         while ((de = readdir(d))) {
-                const char *pid = ledger_tmp_pid(de->d_name);
+                const char *pid = rundir_tmp_pid(de->d_name);
                 if (pid && tmp_owner_dead(pid))
                         (void)unlinkat(dirfd(d), de->d_name, 0);
         }
@@ -445,7 +456,7 @@ static int lock_and_sweep(const char *rundir, vp_ledger *l, vp_error *err)
         while (flock(fd, LOCK_EX) < 0)
                 if (errno != EINTR)
                         return vp_error_set(err, -errno, "%s: flock: %s", path, strerror(errno));
-        sweep_ledger_tmp(rundir);
+        sweep_rundir_tmp(rundir);
         _cleanup_closedir_ DIR *d = opendir(domains);
         if (!d && errno == ENOENT) {
                 int r = vp_mkdir_p(domains, 0700, err);

@@ -216,7 +216,8 @@ def main():
         if stray:
             violations.append("run %d: state files without a ledger entry: %s" % (run, stray))
         if c["tmps"] > 3 * len(victims):
-            violations.append("run %d: %d temp files after %d kills" % (run, c["tmps"], len(victims)))
+            violations.append("run %d: %d temp files after %d kills: %s" %
+                              (run, c["tmps"], len(victims), " ".join(c["tmp_names"])))
         err = status_ok()
         if err:
             violations.append("run %d: %s" % (run, err))
@@ -240,6 +241,8 @@ def main():
             violations.append("final release vm-%d exited %s: %r" % (d, rc, err))
     c = ledgercheck.check(RUNDIR, POOL)
     final = "entries=%d orphans=%d tmps=%d" % (c["entries"], c["orphans"], c["tmps"])
+    if c["tmp_names"]:
+        final += " (%s)" % " ".join(c["tmp_names"])
     if c["entries"] or c["orphans"] or c["tmps"]:
         violations.append("after releasing everything: " + final)
     elapsed = time.monotonic() - started

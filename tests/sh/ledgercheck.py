@@ -107,16 +107,19 @@ def check(rundir, pool=None):
                                  (e["name"], sorted(pinned), sorted(held)))
     uuids = {e["uuid"] for e in entries}
     orphans = set()
+    tmp_names = []
     for n in os.listdir(ddir) if os.path.isdir(ddir) else []:
         if ".tmp." in n:
-            c["tmps"] += 1
+            tmp_names.append("domains/" + n)
             continue
         m = STATE_RE.match(n)
         if m and m.group(1) not in uuids:
             orphans.add(m.group(1))
     c["orphan_uuids"] = orphans
     c["orphans"] = len(orphans)
-    c["tmps"] += sum(1 for n in os.listdir(rundir) if ".tmp." in n) if os.path.isdir(rundir) else 0
+    tmp_names += [n for n in os.listdir(rundir) if ".tmp." in n] if os.path.isdir(rundir) else []
+    c["tmp_names"] = sorted(tmp_names)
+    c["tmps"] = len(tmp_names)
     return c
 
 

@@ -37,4 +37,27 @@ for mode in random strace; do
                 is "$(jget - 'j["steps"]' <<<"$res")" 13 "strace kills: every one of the 13 steps hit"
         fi
 done
+
+# The config index is written before the lock (lib/confindex.c): a hook killed
+# on that write leaves config.index.tmp.PID, and the next locked call sweeps it
+# (the random kills above once left one for good). The configuration has
+# settled by now, so a hook without an index writes one, and its first write
+# is the index's.
+if command -v strace >/dev/null; then
+        rm -rf "$W/run"
+        mkdir -p "$W/run"
+        vm0=$(domxml vm-0 00000000-0000-4000-8000-000000000000 1 64)
+        rc=$(strace -f -qq -o /dev/null -e inject=write:when=1:signal=SIGKILL \
+                "$HOOK" vm-0 prepare begin - <<<"$vm0" >/dev/null 2>&1; echo $?)
+        is "$rc" 137 "index write: the hook was killed"
+        tmps=$(cd "$W/run" && ls -d config.index.tmp.* 2>/dev/null | wc -l)
+        is "$tmps" 1 "index write: the kill left the index's temp file"
+        is "$(ls "$W/run/ledger.json" 2>/dev/null | wc -l)" 0 "index write: ... before any ledger"
+        "$HOOK" vm-0 prepare begin - <<<"$vm0" >/dev/null
+        is "$?" 0 "index write: the next prepare is admitted"
+        is "$(cd "$W/run" && ls | grep -c '\.tmp\.')" 0 "index write: ... and sweeps the temp file"
+        ok "$(test -s "$W/run/config.index"; echo $?)" "index write: ... and writes the index"
+        "$HOOK" vm-0 release end - <<<"$vm0" >/dev/null
+        is "$?" 0 "index write: vm-0 releases"
+fi
 done_testing

@@ -1412,11 +1412,15 @@ static void test_lock_load(void)
         char *t_dead = vp_xasprintf("%s/domains/%s.xml.tmp.%d", run, U1, (int)dead);
         char *t_live = vp_xasprintf("%s/domains/%s.xml.tmp.1", run, U3);
         char *l_dead = vp_xasprintf("%s/ledger.json.tmp.%d", run, (int)dead);
+        char *i_dead = vp_xasprintf("%s/config.index.tmp.%d", run, (int)dead);
+        char *i_live = vp_xasprintf("%s/config.index.tmp.1", run);
         char *upper = vp_xasprintf("%s/domains/0F0F0F0F-0000-4000-8000-123456789ABC.xml", run);
         char *other = vp_xasprintf("%s/domains/%s.notes", run, U3);
         write_text(t_dead, "x");
         write_text(t_live, "x");
         write_text(l_dead, "x");
+        write_text(i_dead, "x");
+        write_text(i_live, "x");
         write_text(upper, "x");
         write_text(other, "x");
 
@@ -1429,7 +1433,9 @@ static void test_lock_load(void)
         is_int(count_state_files(run, U3), 0, "state files without an entry are swept");
         ok(!exists(upper), "... in upper case too");
         ok(!exists(t_dead) && !exists(l_dead), "temp files of a dead pid are swept");
-        ok(exists(t_live) && exists(other), "a live pid's temp file and other files stay");
+        ok(!exists(i_dead), "... the config index's too (it is written outside the lock)");
+        ok(exists(t_live) && exists(i_live) && exists(other),
+           "a live pid's temp files and other files stay");
         char *lk = vp_xasprintf("%s/ledger.lock", run);
         int f2 = open(lk, O_RDWR | O_CLOEXEC);
         ok(flock(f2, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK, "the lock is held");
@@ -1498,6 +1504,8 @@ static void test_lock_load(void)
         free(t_dead);
         free(t_live);
         free(l_dead);
+        free(i_dead);
+        free(i_live);
         free(upper);
         free(other);
 }

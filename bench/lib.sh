@@ -7,7 +7,8 @@
 # include it (two name globs and a metadata tag each, priority left at its
 # default on 9 of 10, as in a real fleet), and 50 other VMs in the ledger,
 # placed by the hook itself, running for an hour (their NAME.pid name 50
-# different live processes, so every prepare checks them). Inputs: W/managed.xml (a 2.6 KiB
+# different live processes, recorded in their entries as `started` does, so
+# every prepare checks them). Inputs: W/managed.xml (a 2.6 KiB
 # virt-install q35 domain, 4 vCPUs, 256 MiB, name class7-vm) and
 # W/unmanaged.xml (the same, matching no profile). Exports VMPLACE_CONFDIR,
 # VMPLACE_RUNDIR and VMPLACE_LIBVIRT_RUNDIR for it.
@@ -60,8 +61,18 @@ INI
                 # a live pid, a different one per VM as on a real host
                 echo "${live_pids[$(((i - 1) % ${#live_pids[@]}))]}" >"$W/lv/$name.pid"
         done
-        # placed an hour ago: past the 60 s grace, so each prepare checks them
-        sed -i 's/"created": [0-9]*/"created": '$(($(date +%s) - 3600))/ "$R/run/ledger.json"
+        # placed an hour ago (past the 60 s grace, so each prepare checks
+        # them) and running: state and pid as `started` records them
+        python3 - "$R/run/ledger.json" "$W/lv" <<'PY'
+import json, sys, time
+path, lv = sys.argv[1], sys.argv[2]
+j = json.load(open(path))
+for e in j["entries"]:
+    e["created"] = int(time.time()) - 3600
+    e["state"] = "enforced"
+    e["pid"] = int(open("%s/%s.pid" % (lv, e["name"])).read())
+open(path, "w").write(json.dumps(j, indent=2) + "\n")
+PY
         # the steady state: the config index (lib/confindex.h) is only built
         # once the files are older than its settle time
         sleep 2

@@ -3,14 +3,17 @@
  * metrics drift state (lib/metrics.c). Input: the ledger, optionally followed
  * by a "\n%%\n" line and the metrics state. What loads must save, and load
  * back equal; the saved text (written by hand, not by json-c) must be
- * json-c's own printing of it; the planner's refloat and reclaim, vmplace
- * status and the Prometheus output then run on it. */
+ * json-c's own printing of it, and the binary cache written with it must
+ * load the same; the input is also parsed as a cache's payload; the planner's refloat and reclaim,
+ * vmplace status and the Prometheus output then run on it. */
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "jsonfile.h"
 #include "config.h"
 #include "ledger.h"
+#include "ledgercache.h"
 #include "metrics.h"
 #include "plan.h"
 #include "status.h"
@@ -68,6 +71,48 @@ static void check_text(const char *copy)
                 fz_fail("the saved ledger is not json-c's text:\n%s\njson-c:\n%s", text, again);
 }
 
+static void same_ledger(const vp_ledger *l, const vp_ledger *back, const char *how)
+{
+        if (back->n != l->n || back->n_prev != l->n_prev)
+                fz_fail("%s: %zu/%zu entries became %zu/%zu", how, l->n, l->n_prev, back->n,
+                        back->n_prev);
+        for (size_t i = 0; i < l->n; i++)
+                if (!same_entry(&l->entries[i], &back->entries[i]))
+                        fz_fail("%s changed entry %zu (%s)", how, i, l->entries[i].name);
+        for (size_t i = 0; i < l->n_prev; i++)
+                if (strcmp(l->prev[i].uuid, back->prev[i].uuid) ||
+                    !vp_cpuset_equal(&l->prev[i].held, &back->prev[i].held) ||
+                    !vp_cpuset_equal(&l->prev[i].emulator_cpus, &back->prev[i].emulator_cpus) ||
+                    l->prev[i].released != back->prev[i].released)
+                        fz_fail("%s changed previous %zu", how, i);
+}
+
+/* The input as a ledger cache's payload (lib/ledgercache.c): whatever
+ * parses is a ledger the JSON loader could have given, so it saves and
+ * loads back equal. */
+static void cache_bytes(const uint8_t *data, size_t size, const char *copy)
+{
+        vp_ledger l;
+        if (vp_ledger_cache_parse(data, size, &l) < 0) {
+                if (l.n || l.n_prev)
+                        fz_fail("a cache that failed to parse left entries");
+                return;
+        }
+        vp_error err;
+        if (!vp_ledger_normal(&l))
+                fz_fail("a parsed cache is not a normal ledger");
+        if (vp_ledger_save(copy, &l, &err) < 0)
+                fz_fail("a parsed cache does not save: %s", err.msg);
+        vp_ledger back;
+        _cleanup_free_ char *cache = fz_path("copy/" VP_LEDGER_CACHE_FILE);
+        unlink(cache);
+        if (vp_ledger_load(copy, &back, &err) < 0)
+                fz_fail("a parsed cache, saved, does not load: %s", err.msg);
+        same_ledger(&l, &back, "cache -> JSON");
+        vp_ledger_free(&back);
+        vp_ledger_free(&l);
+}
+
 static void round_trip(const char *run, const char *copy)
 {
         vp_ledger l = {0}, back = {0};
@@ -79,23 +124,25 @@ static void round_trip(const char *run, const char *copy)
                         fz_fail("a ledger that failed to load is not empty");
                 return;
         }
+        /* else a steady state would never get the cache */
+        if (!vp_ledger_normal(&l))
+                fz_fail("a loaded ledger is not normal");
         if (vp_ledger_save(copy, &l, &err) < 0)
                 fz_fail("a ledger that loaded does not save: %s", err.msg);
         check_text(copy);
-        if (vp_ledger_load(copy, &back, &err) < 0)
-                fz_fail("a saved ledger does not load: %s", err.msg);
-        if (back.n != l.n || back.n_prev != l.n_prev)
-                fz_fail("round trip: %zu/%zu entries became %zu/%zu", l.n, l.n_prev, back.n,
-                        back.n_prev);
-        for (size_t i = 0; i < l.n; i++)
-                if (!same_entry(&l.entries[i], &back.entries[i]))
-                        fz_fail("round trip changed entry %zu (%s)", i, l.entries[i].name);
-        for (size_t i = 0; i < l.n_prev; i++)
-                if (strcmp(l.prev[i].uuid, back.prev[i].uuid) ||
-                    !vp_cpuset_equal(&l.prev[i].held, &back.prev[i].held) ||
-                    l.prev[i].released != back.prev[i].released)
-                        fz_fail("round trip changed previous %zu", i);
-        vp_ledger_free(&back);
+        _cleanup_free_ char *cache = fz_path("copy/" VP_LEDGER_CACHE_FILE);
+        if (access(cache, F_OK) < 0)
+                fz_fail("a normal ledger's save wrote no cache");
+        /* once through the cache, once through the JSON */
+        for (int pass = 0; pass < 2; pass++) {
+                if (pass == 1)
+                        unlink(cache);
+                if (vp_ledger_load(copy, &back, &err) < 0)
+                        fz_fail("a saved ledger does not load: %s", err.msg);
+                same_ledger(&l, &back,
+                            pass ? "round trip through the JSON" : "round trip through the cache");
+                vp_ledger_free(&back);
+        }
 
         /* what the hook does with a loaded ledger */
         vp_cpuset held;
@@ -159,6 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         _cleanup_free_ char *run = fz_path("run");
         _cleanup_free_ char *copy = fz_path("copy");
         round_trip(run, copy);
+        cache_bytes(data, size, copy);
         status_and_metrics(run);
         return 0;
 }

@@ -268,15 +268,9 @@ bad:
  * rules (borrowing *text, which the caller frees after them), else NULL. */
 static rules_index *read_index(const char *path, const vp_buf *key, char **text)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-            (st.st_mode & 077) || (size_t)st.st_size < key->len + 3)
-                return NULL;
-        char *buf = NULL;
+        char *buf;
         size_t len;
-        vp_error err;
-        if (vp_read_fd(fd, (long long)st.st_size, INDEX_MAX, &buf, &len, &err) < 0)
+        if (vp_read_private(path, INDEX_MAX, &buf, &len) < 0)
                 return NULL;
         *text = buf;
         if (len < key->len + 3 || memcmp(buf, key->s, key->len) != 0 ||

@@ -21,6 +21,7 @@
 
 #include "confindex.h"
 #include "jsonfile.h"
+#include "ledgercache.h"
 
 #define LEDGER_FILE      "ledger.json"
 #define LEDGER_LOCK      "ledger.lock"
@@ -316,9 +317,9 @@ static bool tmp_owner_dead(const char *pid_text)
 static const char *const state_exts[] = {"plan.json", "xml", "input.xml"};
 
 /* The files vp_write_file_atomic writes straight into the run dir: the
- * ledger, and the config index the hook writes before it takes the lock
+ * ledger and its cache, and the config index the hook writes before it takes the lock
  * (a writer killed there used to leave its temp file for good). */
-static const char *const rundir_files[] = {LEDGER_FILE, VP_CONFINDEX_FILE};
+static const char *const rundir_files[] = {LEDGER_FILE, VP_LEDGER_CACHE_FILE, VP_CONFINDEX_FILE};
 
 /* The PID text of rundir entry n when it is FILE.tmp.PID for one of
  * rundir_files, else NULL. */
@@ -900,10 +901,48 @@ static int parse_ledger(const char *file, json_object *root, vp_ledger *l, vp_er
         return 0;
 }
 
+static bool lower_uuid(const char *u)
+{
+        if (!u)
+                return false;
+        for (; *u; u++)
+                if (*u >= 'A' && *u <= 'Z')
+                        return false;
+        return true;
+}
+
+bool vp_ledger_normal(const vp_ledger *l)
+{
+        if (l->n_prev > VP_LEDGER_PREVIOUS_MAX)
+                return false;
+        for (size_t i = 0; i < l->n; i++) {
+                const vp_ledger_entry *e = &l->entries[i];
+                if (!e->name || !lower_uuid(e->uuid) ||
+                    (i > 0 && entry_cmp(&l->entries[i - 1], e) >= 0) ||
+                    (i > 0 && strcmp(l->entries[i - 1].name, e->name) == 0))
+                        return false;
+                for (size_t m = 1; m < e->n_mem; m++)
+                        if (e->mem[m - 1].node >= e->mem[m].node)
+                                return false;
+        }
+        for (size_t i = 0; i < l->n_prev; i++)
+                if (!lower_uuid(l->prev[i].uuid))
+                        return false;
+        /* names repeat only side by side (sorted); uuids anywhere */
+        return l->n < 2 || !any_repeat(&l->entries[0].uuid, l->n, sizeof(*l->entries));
+}
+
 int vp_ledger_load(const char *rundir, vp_ledger *l, vp_error *err)
 {
         memset(l, 0, sizeof(*l));
         _cleanup_free_ char *path = vp_xasprintf("%s/" LEDGER_FILE, rundir);
+        /* the cache, when it was written for the ledger.json there now */
+        struct stat st;
+        if (stat(path, &st) == 0) {
+                _cleanup_free_ char *cache = vp_xasprintf("%s/" VP_LEDGER_CACHE_FILE, rundir);
+                if (vp_ledger_cache_read(cache, &st, l) == 0)
+                        return 0;
+        }
         _cleanup_json_ json_object *root = NULL;
         int r = vp_json_file_read(path, LEDGER_MAX_BYTES, &root, err);
         if (r == -ENOENT)
@@ -1102,6 +1141,13 @@ int vp_ledger_save(const char *rundir, const vp_ledger *l, vp_error *err)
         vp_buf_add(&b, "\n", 1);
         int r = vp_write_file_atomic(path, b.s, b.len, 0600, err);
         free(b.s);
+        /* the cache is of the file as it now is (the rename set its ctime),
+         * and only of a ledger that loading that file gives back as it is */
+        struct stat st;
+        if (r == 0 && vp_ledger_normal(l) && stat(path, &st) == 0) {
+                _cleanup_free_ char *cache = vp_xasprintf("%s/" VP_LEDGER_CACHE_FILE, rundir);
+                vp_ledger_cache_write(cache, &st, l);
+        }
         return r;
 }
 
@@ -1110,9 +1156,16 @@ int vp_ledger_save(const char *rundir, const vp_ledger *l, vp_error *err)
 /* The kernel's PID_MAX_LIMIT: no pid is larger. */
 #define PID_MAX_LIMIT 4194304
 
+/* Whether name can be a file name in libvirt's run dir. */
+static bool pidfile_name_ok(const char *name)
+{
+        return name && *name && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+               strcmp(name, "..") != 0;
+}
+
 int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_error *err)
 {
-        if (!name || !*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+        if (!pidfile_name_ok(name))
                 return vp_error_set(err, -EINVAL, "domain name '%s' is not a file name",
                                     name ? name : "");
         _cleanup_free_ char *pidfile = vp_xasprintf("%s/%s.pid", libvirt_rundir, name);
@@ -1184,19 +1237,58 @@ bool vp_libvirt_alive(const char *libvirt_rundir, const char *procdir, const cha
         return proc_alive(procdir, v);
 }
 
-bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
-                           const char *procdir)
-{
-        long pid;
-        return vp_libvirt_alive(libvirt_rundir, procdir, e->name, &pid);
-}
-
 /* The pids reclaim has looked up in procdir, so that entries naming the
  * same pid cost one stat. */
 typedef struct pid_seen {
         long pid;
         bool alive;
 } pid_seen;
+
+/* proc_alive through the pids already looked up in seen[0..*n) (room for
+ * one more), adding pid. */
+static bool pid_alive(pid_seen *seen, size_t *n, const char *procdir, long pid)
+{
+        for (size_t k = 0; k < *n; k++)
+                if (seen[k].pid == pid)
+                        return seen[k].alive;
+        seen[*n] = (pid_seen){pid, proc_alive(procdir, pid)};
+        return seen[(*n)++].alive;
+}
+
+/* Whether libvirt_rundir/NAME.pid exists (a stat that fails for another
+ * reason than ENOENT says yes, as pidfile_state's unreadable file does). */
+static bool pidfile_present(const char *libvirt_rundir, const char *name)
+{
+        char path[PATH_MAX];
+        struct stat st;
+        if (!pidfile_name_ok(name) ||
+            snprintf(path, sizeof(path), "%s/%s.pid", libvirt_rundir, name) >= (int)sizeof(path))
+                return false;
+        return stat(path, &st) == 0 || !(errno == ENOENT || errno == ENOTDIR);
+}
+
+/* Whether e's QEMU runs. The pid enforce recorded once QEMU ran, still
+ * there, and the pid file still there: alive, for two stats instead of
+ * reading the file. Anything else takes the full look: the file may name
+ * another pid. seen as for pid_alive. */
+static bool entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir, const char *procdir,
+                        pid_seen *seen, size_t *n_seen)
+{
+        if (e->pid > 0 && pidfile_present(libvirt_rundir, e->name) &&
+            pid_alive(seen, n_seen, procdir, e->pid))
+                return true;
+        long pid = 0;
+        int st = pidfile_state(libvirt_rundir, e->name, &pid);
+        return st > 0 || (st == 0 && pid_alive(seen, n_seen, procdir, pid));
+}
+
+bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
+                           const char *procdir)
+{
+        pid_seen seen[2];
+        size_t n = 0;
+        return entry_alive(e, libvirt_rundir, procdir, seen, &n);
+}
 
 size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *procdir, int64_t now,
                          char ***names)
@@ -1211,21 +1303,10 @@ size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *p
                         i++;
                         continue;
                 }
-                long pid = 0;
-                int st = pidfile_state(libvirt_rundir, e->name, &pid);
-                bool alive = st > 0;
-                if (st == 0) {
-                        size_t k = 0;
-                        while (k < n_seen && seen[k].pid != pid)
-                                k++;
-                        if (k == n_seen) {
-                                if (!seen)
-                                        seen = vp_xmalloc(l->n * sizeof(*seen));
-                                seen[n_seen++] = (pid_seen){pid, proc_alive(procdir, pid)};
-                        }
-                        alive = seen[k].alive;
-                }
-                if (alive) {
+                /* up to two pids an entry: recorded and in the file */
+                if (!seen)
+                        seen = vp_xmalloc(2 * l->n * sizeof(*seen));
+                if (entry_alive(e, libvirt_rundir, procdir, seen, &n_seen)) {
                         i++;
                         continue;
                 }

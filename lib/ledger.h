@@ -95,6 +95,12 @@ int vp_ledger_load(const char *rundir, vp_ledger *l, vp_error *err);
  * entry could not be loaded back (no name or state, bad uuid, ...). */
 int vp_ledger_save(const char *rundir, const vp_ledger *l, vp_error *err);
 void vp_ledger_free(vp_ledger *l);
+/* Whether l is what vp_ledger_load returns for the file vp_ledger_save
+ * writes of it: entries sorted by name then uuid, no name or uuid twice,
+ * uuids in lower case, each entry's memory sorted by node with no node
+ * twice, at most VP_LEDGER_PREVIOUS_MAX previous records with lower-case
+ * uuids. Only such a ledger gets a cache (ledgercache.h). */
+bool vp_ledger_normal(const vp_ledger *l);
 /* Frees what e owns (not e itself) and zeroes it. */
 void vp_ledger_entry_free(vp_ledger_entry *e);
 
@@ -120,8 +126,9 @@ uint64_t vp_ledger_committed_kib(const vp_ledger *l, unsigned node, const char *
 /* Union of held CPUs of all entries except skip_uuid. */
 void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out);
 
-/* Drop entries whose QEMU is gone (no libvirt_rundir/NAME.pid, or its pid has
- * no procdir/PID) and whose created is older than VP_LEDGER_STALE_SECONDS
+/* Drop entries whose QEMU is gone (vp_ledger_entry_alive: no
+ * libvirt_rundir/NAME.pid, or neither the recorded pid nor the file's has
+ * procdir/PID) and whose created is older than VP_LEDGER_STALE_SECONDS
  * before now (now - created > 60); dropping records them in prev. Their
  * state files stay: vp_state_sweep removes them under the lock once a
  * ledger without the entries was saved. Only entries old enough are checked; a pid
@@ -142,7 +149,11 @@ int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_e
  * little longer is better than giving a running VM's CPUs away. *pid
  * receives the pid, or 0 when it could not be read. */
 bool vp_libvirt_alive(const char *libvirt_rundir, const char *procdir, const char *name, long *pid);
-/* vp_libvirt_alive for the entry's name. */
+/* Whether the entry's QEMU runs: vp_libvirt_alive for its name, except that
+ * an entry with the pid enforce recorded (e->pid) is alive without reading
+ * the pid file while that file exists and procdir/PID does (two stats
+ * instead of open, read, close and a stat; a file that names another pid
+ * still counts when the recorded one is gone). */
 bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
                            const char *procdir);
 

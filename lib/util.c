@@ -156,6 +156,18 @@ int vp_read_fd(int fd, long long size, size_t max, char **out, size_t *len, vp_e
         return 0;
 }
 
+int vp_read_private(const char *path, size_t max, char **out, size_t *len)
+{
+        *out = NULL;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+            (st.st_mode & 077) || (unsigned long long)st.st_size > max)
+                return -1;
+        vp_error err;
+        return vp_read_fd(fd, (long long)st.st_size, max, out, len, &err) < 0 ? -1 : 0;
+}
+
 int vp_read_file(const char *path, size_t max, char **out, size_t *len, vp_error *err)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);

@@ -98,6 +98,13 @@ int vp_read_file(const char *path, size_t max, char **out, size_t *len, vp_error
  * says why, without the path). */
 int vp_read_fd(int fd, long long size, size_t max, char **out, size_t *len, vp_error *err);
 
+/* Read path when it is a file vmplace wrote for itself: a regular file
+ * (not followed through a link) of this euid without group or other
+ * permissions, at most max bytes. Returns 0 with *out (malloc'd,
+ * NUL-terminated) and *len, or -1 when it is missing, foreign, too large or
+ * unreadable: the caches (config index, ledger cache) then do without. */
+int vp_read_private(const char *path, size_t max, char **out, size_t *len);
+
 /* Read all of a stream (stdin) up to max bytes; -EFBIG beyond. */
 int vp_read_stream(FILE *f, size_t max, char **out, size_t *len, vp_error *err);
 

@@ -1660,7 +1660,8 @@ static void test_cache(void)
                                back.n == 0 && back.entries == NULL;
         }
         ok(all_refused, "every truncation of the payload is refused, nothing left allocated");
-        is_int(vp_ledger_cache_parse(text + head, len - head, &back), 0, "the whole payload parses");
+        is_int(vp_ledger_cache_parse(text + head, len - head, &back), 0,
+               "the whole payload parses");
         ok(ledger_equal(&l2, &back), "... to the ledger saved");
         vp_ledger_free(&back);
         free(text);

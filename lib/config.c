@@ -1046,7 +1046,9 @@ static int apply_profile(loader *L, vp_profile *p, const entry *e, bool report)
                 }
                 break;
         case K_MEMNODE_MODE: {
-                vp_mem_mode m;
+                /* set when r == 0; GCC 12 at -O3 (Release) cannot see that
+                 * through the (int *) cast and failed the build */
+                vp_mem_mode m = VP_MEM_UNSET;
                 r = PARSE_ENUM(v, vp_mem_mode_names, &m, &err);
                 if (r == 0)
                         vp_memnodes_get(&t->memnodes, &t->n_memnodes, e->sub)->mode = m;

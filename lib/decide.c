@@ -63,6 +63,7 @@ static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t
          * drops the old uuid's entry; its state files go with the sweep
          * after the save (before it, a kill left the old entry, still in
          * the ledger, without them). */
+        bool had_entry = vp_ledger_find_uuid(&d->ledger, p->uuid) != NULL;
         vp_ledger_entry e;
         vp_plan_to_entry(p, (int64_t)time(NULL), &e);
         e.commit = TAKE_PTR(token);
@@ -70,7 +71,14 @@ static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t
         vp_plan_refloat(&d->ledger, &d->cfg->host, d->topo);
         r = vp_ledger_save(paths->rundir, &d->ledger, err);
         if (r < 0) {
-                vp_state_remove(paths->rundir, p->uuid);
+                /* A save that failed (a full disk) is a writer killed before
+                 * its rename: the ledger on disk is the old one. The state
+                 * files of a domain it has no entry for are nobody's; those
+                 * of a domain it has stay as a kill leaves them (their
+                 * commit token tells enforce they are not the ledger's):
+                 * removing them left an entry without state files. */
+                if (!had_entry)
+                        vp_state_remove(paths->rundir, p->uuid);
                 return r;
         }
         /* the ledger as saved no longer has the reclaimed entries nor the

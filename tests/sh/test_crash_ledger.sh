@@ -59,5 +59,45 @@ if command -v strace >/dev/null; then
         ok "$(test -s "$W/run/config.index"; echo $?)" "index write: ... and writes the index"
         "$HOOK" vm-0 release end - <<<"$vm0" >/dev/null
         is "$?" 0 "index write: vm-0 releases"
+
+        # A ledger save that fails (ENOSPC on the rename of its temp file,
+        # a prepare's fourth after plan.json, xml and input.xml) is a kill
+        # before that rename: a new domain's state files go; a re-prepared
+        # domain keeps its entry and its files, now of a commit the ledger
+        # never saw, which enforce refuses (the files used to be removed,
+        # leaving the entry without any).
+        u1=00000000-0000-4000-8000-000000000001
+        vm1=$(domxml vm-1 $u1 1 64)
+        "$HOOK" vm-1 prepare begin - <<<"$vm1" >/dev/null
+        is "$?" 0 "failed save: vm-1 placed"
+        commit=$(jget "$W/run/ledger.json" '[e["commit"] for e in j["entries"] if e["name"] == "vm-1"][0]')
+        err=$(strace -f -qq -o /dev/null -e inject=rename:error=ENOSPC:when=4 \
+                "$HOOK" vm-1 prepare begin - <<<"$vm1" 2>&1 >/dev/null)
+        is "$?" 1 "failed save: the re-prepare refuses"
+        like "$err" "No space left on device" "... saying why"
+        is "$(jget "$W/run/ledger.json" '[e["commit"] for e in j["entries"] if e["name"] == "vm-1"][0]')" \
+                "$commit" "... the ledger keeps vm-1's entry as it was"
+        is "$(PYTHONPATH=$VMPLACE_SRC/tests/sh python3 -c 'import ledgercheck, sys
+c = ledgercheck.check(sys.argv[1]); print(c["missing"], c["detected"])' "$W/run")" "0 1" \
+                "... with its state files, of a commit the ledger never saw (detected)"
+        printf '%s\n' "$$" >"$VMPLACE_LIBVIRT_RUNDIR/vm-1.pid"
+        printf '%s\n' "$vm1" >"$VMPLACE_LIBVIRT_RUNDIR/vm-1.xml"
+        err=$("$ENFORCE" --check vm-1 2>&1)
+        is "$?" 1 "... which vmplace-enforce refuses"
+        like "$err" "interrupted update" "... as an interrupted update"
+        rm -f "$VMPLACE_LIBVIRT_RUNDIR/vm-1.pid" "$VMPLACE_LIBVIRT_RUNDIR/vm-1.xml"
+        u2=00000000-0000-4000-8000-000000000002
+        vm2=$(domxml vm-2 $u2 1 64)
+        strace -f -qq -o /dev/null -e inject=rename:error=ENOSPC:when=4 \
+                "$HOOK" vm-2 prepare begin - <<<"$vm2" >/dev/null 2>&1
+        is "$?" 1 "failed save: a new domain refuses"
+        is "$(ls "$W/run/domains" | grep -c "^$u2")" 0 "... and leaves no state files"
+        is "$(jget "$W/run/ledger.json" '[e["name"] for e in j["entries"]]')" '["vm-1"]' \
+                "... nor an entry"
+        "$HOOK" vm-1 prepare begin - <<<"$vm1" >/dev/null
+        is "$?" 0 "failed save: vm-1's next prepare is admitted"
+        is "$(PYTHONPATH=$VMPLACE_SRC/tests/sh python3 -c 'import ledgercheck, sys
+c = ledgercheck.check(sys.argv[1]); print(c["missing"], c["detected"])' "$W/run")" "0 0" \
+                "... and its files are the ledger's again"
 fi
 done_testing

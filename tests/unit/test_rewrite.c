@@ -322,11 +322,13 @@ static char *rewrite(const char *xml, size_t len, tune_kind k, vp_tune *want, un
 
 static void write_out(const char *dir, const char *stem, const char *tune, const char *xml)
 {
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/%s.%s.xml", dir, stem, tune);
+        /* allocated, not a fixed buffer: GCC 12 at -O3 (Release) fails the
+         * build on a possibly truncating snprintf */
+        char *path = vp_xasprintf("%s/%s.%s.xml", dir, stem, tune);
         vp_error e;
         if (vp_write_file_atomic(path, xml, strlen(xml), 0644, &e) < 0)
                 printf("# %s\n", e.msg);
+        free(path);
 }
 
 static void property(const char *dir, const char *file, const char *outdir)

@@ -321,27 +321,15 @@ static const char *const state_exts[] = {"plan.json", "xml", "input.xml"};
  * (a writer killed there used to leave its temp file for good). */
 static const char *const rundir_files[] = {LEDGER_FILE, VP_LEDGER_CACHE_FILE, VP_CONFINDEX_FILE};
 
-/* The PID text of rundir entry n when it is FILE.tmp.PID for one of
- * rundir_files, else NULL. */
-static const char *rundir_tmp_pid(const char *n)
+/* The PID text of name when it is KIND.tmp.PID for one of kinds[0..n),
+ * else NULL: the temp names vp_write_file_atomic gives the rundir files
+ * (rundir_files) and, after UUID., the state files (state_exts). */
+static const char *tmp_pid(const char *name, const char *const *kinds, size_t n)
 {
-        for (size_t k = 0; k < VP_ARRAY_SIZE(rundir_files); k++) {
-                size_t len = strlen(rundir_files[k]);
-                if (strncmp(n, rundir_files[k], len) == 0 && strncmp(n + len, ".tmp.", 5) == 0)
-                        return n + len + 5;
-        }
-        return NULL;
-}
-
-/* The PID text of domains/ entry UUID.EXT when EXT is a state kind's temp
- * name KIND.tmp.PID, else NULL: every kind vp_state_write writes (a killed
- * writer of input.xml used to leave its temp file for good). */
-static const char *state_tmp_pid(const char *ext)
-{
-        for (size_t k = 0; k < VP_ARRAY_SIZE(state_exts); k++) {
-                size_t n = strlen(state_exts[k]);
-                if (strncmp(ext, state_exts[k], n) == 0 && strncmp(ext + n, ".tmp.", 5) == 0)
-                        return ext + n + 5;
+        for (size_t k = 0; k < n; k++) {
+                size_t len = strlen(kinds[k]);
+                if (strncmp(name, kinds[k], len) == 0 && strncmp(name + len, ".tmp.", 5) == 0)
+                        return name + len + 5;
         }
         return NULL;
 }
@@ -361,7 +349,7 @@ static void sweep_rundir_tmp(const char *rundir)
                 return;
         struct dirent *de;
         while ((de = readdir(d))) {
-                const char *pid = rundir_tmp_pid(de->d_name);
+                const char *pid = tmp_pid(de->d_name, rundir_files, VP_ARRAY_SIZE(rundir_files));
                 if (pid && tmp_owner_dead(pid))
                         (void)unlinkat(dirfd(d), de->d_name, 0);
         }
@@ -410,7 +398,9 @@ static size_t sweep_domains(DIR *d, bool tmp, const uuid_text *idx, size_t n)
                 if (!vp_uuid_valid(u))
                         continue;
                 const char *ext = name + 37;
-                const char *pid = state_tmp_pid(ext);
+                /* a killed writer of input.xml used to leave its temp
+                 * file for good: every kind vp_state_write writes */
+                const char *pid = tmp_pid(ext, state_exts, VP_ARRAY_SIZE(state_exts));
                 if (pid) {
                         if (tmp && tmp_owner_dead(pid))
                                 (void)unlinkat(dirfd(d), name, 0);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -72,47 +73,23 @@ static void key_file(vp_buf *b, const char *name, const struct stat *st, time_t 
                 *newest = st->st_mtim.tv_sec;
 }
 
-/* The key: the identity of everything vp_config_load reads, as the loader
- * reads it (stat follows symlinks like its open does). Returns 0, or -1 when
- * the tree is in a state the full load must judge (confdir missing, a
- * dangling link, a name the line format cannot carry). *newest gets the
- * latest ctime/mtime seen. */
-static int build_key(const char *confdir, bool check_perms, vp_buf *b, time_t *newest)
+/* A profile file name the key lists (not NUL-terminated in the index). */
+typedef struct keyname {
+        const char *s;
+        size_t len;
+} keyname;
+
+/* Key lines for the profile files in the open profiles.d (fd, which stays
+ * open), as readdir finds them, sorted. */
+static int key_scanned(vp_buf *b, int fd, time_t *newest)
 {
-        if (strchr(confdir, '\n'))
-                return -1;
-        vp_buf_str(b, INDEX_MAGIC);
-        vp_buf_str(b, check_perms ? "perms 1\n" : "perms 0\n");
-        sb_line(b, "confdir ", confdir);
-        *newest = 0;
-        struct stat st;
-        if (stat(confdir, &st) < 0 || !S_ISDIR(st.st_mode))
-                return -1;
-        key_file(b, ".", &st, newest);
-        _cleanup_free_ char *host = vp_xasprintf("%s/vmplace.ini", confdir);
-        if (stat(host, &st) == 0)
-                key_file(b, "vmplace.ini", &st, newest);
-        else if (errno == ENOENT && lstat(host, &st) < 0)
-                key_file(b, "vmplace.ini", NULL, newest);
-        else
-                return -1;
-        _cleanup_free_ char *pdir = vp_xasprintf("%s/profiles.d", confdir);
-        int fd = open(pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) {
-                if (errno != ENOENT || lstat(pdir, &st) == 0)
-                        return -1;
-                key_file(b, "profiles.d", NULL, newest);
-                return 0;
-        }
-        DIR *d = fdopendir(fd);
-        if (!d || fstat(fd, &st) < 0) {
-                if (d)
-                        closedir(d);
-                else
-                        close(fd);
+        int dfd = dup(fd);
+        DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+        if (!d) {
+                if (dfd >= 0)
+                        close(dfd);
                 return -1;
         }
-        key_file(b, "profiles.d", &st, newest);
         keyfile *files = NULL;
         size_t n = 0, cap = 0;
         int r = 0;
@@ -143,6 +120,101 @@ static int build_key(const char *confdir, bool check_perms, vp_buf *b, time_t *n
         }
         free(files);
         return r;
+}
+
+/* Key lines for the names an index listed, in its order. */
+static int key_listed(vp_buf *b, int fd, const keyname *names, size_t n, time_t *newest)
+{
+        for (size_t i = 0; i < n; i++) {
+                char name[NAME_MAX + 1];
+                struct stat st;
+                if (names[i].len > NAME_MAX)
+                        return -1;
+                memcpy(name, names[i].s, names[i].len);
+                name[names[i].len] = '\0';
+                if (fstatat(fd, name, &st, 0) < 0)
+                        return -1;
+                key_file(b, name, &st, newest);
+        }
+        return 0;
+}
+
+/* The key: the identity of everything vp_config_load reads, as the loader
+ * reads it (stat follows symlinks like its open does). With names (an
+ * index's list, n of them) the profile files are those names, without a
+ * directory scan: profiles.d's own mtime and ctime are in the key, and any
+ * file created, removed or renamed in it changes them, so a key that still
+ * matches lists what a scan would find (the settle rule covers the
+ * timestamps' granularity). names NULL scans. Returns 0, or -1 when the tree
+ * is in a state the full load must judge (confdir missing, a dangling link,
+ * a name the line format cannot carry) or a listed file is gone. *newest
+ * gets the latest ctime/mtime seen. */
+static int build_key(const char *confdir, bool check_perms, vp_buf *b, time_t *newest,
+                     const keyname *names, size_t n)
+{
+        if (strchr(confdir, '\n'))
+                return -1;
+        vp_buf_str(b, INDEX_MAGIC);
+        vp_buf_str(b, check_perms ? "perms 1\n" : "perms 0\n");
+        sb_line(b, "confdir ", confdir);
+        *newest = 0;
+        struct stat st;
+        if (stat(confdir, &st) < 0 || !S_ISDIR(st.st_mode))
+                return -1;
+        key_file(b, ".", &st, newest);
+        _cleanup_free_ char *host = vp_xasprintf("%s/vmplace.ini", confdir);
+        if (stat(host, &st) == 0)
+                key_file(b, "vmplace.ini", &st, newest);
+        else if (errno == ENOENT && lstat(host, &st) < 0)
+                key_file(b, "vmplace.ini", NULL, newest);
+        else
+                return -1;
+        _cleanup_free_ char *pdir = vp_xasprintf("%s/profiles.d", confdir);
+        _cleanup_close_ int fd = open(pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno != ENOENT || lstat(pdir, &st) == 0)
+                        return -1;
+                key_file(b, "profiles.d", NULL, newest);
+                return 0;
+        }
+        if (fstat(fd, &st) < 0)
+                return -1;
+        key_file(b, "profiles.d", &st, newest);
+        return names ? key_listed(b, fd, names, n, newest) : key_scanned(b, fd, newest);
+}
+
+/* The profile file names in an index's key (pointing into text), in its
+ * order, and in *keylen the key's length (up to the "--" line). NULL when
+ * the text is not a key build_key wrote: the caller scans instead. */
+static keyname *key_names(const char *text, size_t *n, size_t *keylen)
+{
+        const char *at = strstr(text, "\nf profiles.d ");
+        const char *end = strstr(text, "\n--\n");
+        if (!end)
+                return NULL;
+        *keylen = (size_t)(end - text) + 1;
+        *n = 0;
+        if (!at || at > end)
+                return vp_xcalloc(1, sizeof(keyname)); /* no profiles.d: none */
+        size_t cap = 0;
+        keyname *names = NULL;
+        for (const char *l = strchr(at + 1, '\n') + 1; l <= end; l = strchr(l, '\n') + 1) {
+                if (l[0] != 'f' || l[1] != ' ') {
+                        free(names);
+                        return NULL;
+                }
+                if (*n == cap) {
+                        cap = cap ? cap * 2 : 128;
+                        names = vp_xrealloc(names, cap * sizeof(*names));
+                }
+                const char *sp = strchr(l + 2, ' ');
+                if (!sp || sp == l + 2 || sp > end) {
+                        free(names);
+                        return NULL;
+                }
+                names[(*n)++] = (keyname){l + 2, (size_t)(sp - l - 2)};
+        }
+        return names ? names : vp_xcalloc(1, sizeof(keyname));
 }
 
 /* Append the match rules of a valid full configuration. false when a value
@@ -264,19 +336,24 @@ bad:
         return NULL;
 }
 
-/* rundir/config.index when it is ours, private, and starts with key: its
- * rules (borrowing *text, which the caller frees after them), else NULL. */
-static rules_index *read_index(const char *path, const vp_buf *key, char **text)
+/* rundir/config.index when it is ours and private and its key still holds
+ * (built from the names it lists, into key): its rules (borrowing *text,
+ * which the caller frees after them), else NULL. */
+static rules_index *read_index(const char *path, const char *confdir, bool check_perms,
+                               vp_buf *key, char **text)
 {
-        char *buf;
-        size_t len;
-        if (vp_read_private(path, INDEX_MAX, &buf, &len) < 0)
+        size_t len, n, keylen;
+        time_t newest;
+        if (vp_read_private(path, INDEX_MAX, text, &len) < 0 || strlen(*text) != len)
                 return NULL;
-        *text = buf;
-        if (len < key->len + 3 || memcmp(buf, key->s, key->len) != 0 ||
-            memcmp(buf + key->len, "--\n", 3) != 0 || strlen(buf) != len)
+        _cleanup_free_ keyname *names = key_names(*text, &n, &keylen);
+        if (!names)
                 return NULL;
-        return parse_profiles(buf + key->len + 3);
+        vp_buf_reserve(key, keylen);
+        if (build_key(confdir, check_perms, key, &newest, names, n) < 0 || key->len != keylen ||
+            memcmp(*text, key->s, keylen) != 0)
+                return NULL;
+        return parse_profiles(*text + keylen + 3);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -334,14 +411,12 @@ int vp_config_load_for(const char *confdir, const char *rundir, bool check_perms
         *profile = NULL;
         if (matched_by)
                 *matched_by = NULL;
-        vp_buf key = {0};
-        time_t newest = 0;
-        bool keyed = confdir && rundir && build_key(confdir, check_perms, &key, &newest) == 0;
         _cleanup_free_ char *path =
             rundir ? vp_xasprintf("%s/%s", rundir, VP_CONFINDEX_FILE) : NULL;
-        if (keyed) {
+        vp_buf key = {0};
+        if (confdir && rundir) {
                 _cleanup_free_ char *text = NULL;
-                rules_index *idx = read_index(path, &key, &text);
+                rules_index *idx = read_index(path, confdir, check_perms, &key, &text);
                 int r = idx ? load_indexed(confdir, check_perms, idx, name, metadata, cfg, profile,
                                            matched_by, diag)
                             : -1;
@@ -351,6 +426,11 @@ int vp_config_load_for(const char *confdir, const char *rundir, bool check_perms
                         return 0;
                 }
         }
+        /* the full load, and the key of what a scan finds for a new index */
+        time_t newest = 0;
+        key.len = 0;
+        bool keyed = confdir && rundir &&
+                     build_key(confdir, check_perms, &key, &newest, NULL, 0) == 0;
         int r = vp_config_load(confdir, check_perms, cfg, diag);
         if (r == 0) {
                 *profile = vp_config_match(*cfg, name, metadata, matched_by);

@@ -253,6 +253,37 @@ static void test_invalidation(void)
         ok(r == 0 && !partial, "removed again: full load");
         free(v);
 
+        /* The indexed path stats only the files the index lists; what else
+         * appears in profiles.d shows in the directory's own timestamps. A
+         * file that is not a profile: the full load once, then indexed. */
+        nanosleep(&pause, NULL);
+        tree_put(conf, "profiles.d/README", "notes\n", 0644);
+        v = shares_of(conf, run, later, &partial, &r);
+        ok(r == 0 && !partial, "a new file in profiles.d: full load");
+        free(v);
+        v = shares_of(conf, run, later, &partial, &r);
+        ok(r == 0 && partial, "then indexed");
+        free(v);
+        /* a profile renamed keeps its inode, size and times: only the
+         * directory tells, and the profile that matches is b now */
+        char *from = vp_xasprintf("%s/a.ini", pd), *to = vp_xasprintf("%s/b.ini", pd);
+        nanosleep(&pause, NULL);
+        ok(rename(from, to) == 0, "a.ini renamed to b.ini");
+        vp_config *cfg = NULL;
+        const vp_profile *p = NULL;
+        vp_diag diag = {.errors_only = true};
+        r = vp_config_load_for(conf, run, false, "a-1", NULL, later, &cfg, &p, NULL, &diag);
+        ok(r == 0 && cfg && !cfg->partial && p && strcmp(p->name, "b") == 0,
+           "renamed: full load, profile %s", p ? p->name : "(none)");
+        vp_config_free(cfg);
+        vp_diag_free(&diag);
+        ok(rename(to, from) == 0, "and back");
+        v = shares_of(conf, run, later, &partial, &r);
+        ok(r == 0 && !partial && strcmp(v, "200") == 0, "back: full load, 200 (%s)", v);
+        free(v);
+        free(from);
+        free(to);
+
         /* a mode change (what the permission check reads) */
         char *a = vp_xasprintf("%s/a.ini", pd);
         chmod(a, 0600);

@@ -1203,17 +1203,43 @@ static int pidfile_state(const char *libvirt_rundir, const char *name, long *pid
         return r < 0 ? 1 : 0;
 }
 
-/* Whether procdir/PID exists; a stat that fails for another reason than
- * ENOENT counts as alive, as above. */
-static bool proc_alive(const char *procdir, long pid)
+/* Where liveness looks: libvirt's run dir and procfs, opened once by a
+ * reclaim (a stat relative to them walks one component, not the whole path:
+ * reclaim makes two for each of a host's VMs), or -1: then by path. */
+typedef struct alive_dirs {
+        const char *libvirt_rundir, *procdir;
+        int lv_fd, proc_fd;
+} alive_dirs;
+
+static int open_dir(const char *path)
 {
-        char path[PATH_MAX];
-        if (snprintf(path, sizeof(path), "%s/%ld", procdir, pid) >= (int)sizeof(path))
-                return true;
+        return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Whether dir/name exists: a stat that fails for another reason than
+ * ENOENT says yes (giving a running VM's CPUs away is worse than keeping a
+ * stale entry), as pidfile_state's unreadable file does. */
+static bool present_in(int dfd, const char *dir, const char *name)
+{
         struct stat st;
-        if (stat(path, &st) == 0)
-                return true;
-        return !(errno == ENOENT || errno == ENOTDIR);
+        int r;
+        if (dfd >= 0) {
+                r = fstatat(dfd, name, &st, 0);
+        } else {
+                char path[PATH_MAX];
+                if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+                        return true;
+                r = stat(path, &st);
+        }
+        return r == 0 || !(errno == ENOENT || errno == ENOTDIR);
+}
+
+/* Whether procdir/PID exists, as present_in. */
+static bool proc_alive(const alive_dirs *d, long pid)
+{
+        char name[24];
+        snprintf(name, sizeof(name), "%ld", pid);
+        return present_in(d->proc_fd, d->procdir, name);
 }
 
 bool vp_libvirt_alive(const char *libvirt_rundir, const char *procdir, const char *name, long *pid)
@@ -1224,7 +1250,7 @@ bool vp_libvirt_alive(const char *libvirt_rundir, const char *procdir, const cha
         if (r != 0)
                 return r > 0;
         *pid = v;
-        return proc_alive(procdir, v);
+        return proc_alive(&(alive_dirs){libvirt_rundir, procdir, -1, -1}, v);
 }
 
 /* The pids reclaim has looked up in procdir, so that entries naming the
@@ -1236,40 +1262,38 @@ typedef struct pid_seen {
 
 /* proc_alive through the pids already looked up in seen[0..*n) (room for
  * one more), adding pid. */
-static bool pid_alive(pid_seen *seen, size_t *n, const char *procdir, long pid)
+static bool pid_alive(pid_seen *seen, size_t *n, const alive_dirs *d, long pid)
 {
         for (size_t k = 0; k < *n; k++)
                 if (seen[k].pid == pid)
                         return seen[k].alive;
-        seen[*n] = (pid_seen){pid, proc_alive(procdir, pid)};
+        seen[*n] = (pid_seen){pid, proc_alive(d, pid)};
         return seen[(*n)++].alive;
 }
 
-/* Whether libvirt_rundir/NAME.pid exists (a stat that fails for another
- * reason than ENOENT says yes, as pidfile_state's unreadable file does). */
-static bool pidfile_present(const char *libvirt_rundir, const char *name)
+/* Whether libvirt_rundir/NAME.pid exists, as present_in. */
+static bool pidfile_present(const alive_dirs *d, const char *name)
 {
-        char path[PATH_MAX];
-        struct stat st;
-        if (!pidfile_name_ok(name) ||
-            snprintf(path, sizeof(path), "%s/%s.pid", libvirt_rundir, name) >= (int)sizeof(path))
+        char file[NAME_MAX + 1];
+        if (!pidfile_name_ok(name))
                 return false;
-        return stat(path, &st) == 0 || !(errno == ENOENT || errno == ENOTDIR);
+        if (snprintf(file, sizeof(file), "%s.pid", name) >= (int)sizeof(file))
+                return true; /* too long for a file name: the full look decides */
+        return present_in(d->lv_fd, d->libvirt_rundir, file);
 }
 
 /* Whether e's QEMU runs. The pid enforce recorded once QEMU ran, still
  * there, and the pid file still there: alive, for two stats instead of
  * reading the file. Anything else takes the full look: the file may name
  * another pid. seen as for pid_alive. */
-static bool entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir, const char *procdir,
-                        pid_seen *seen, size_t *n_seen)
+static bool entry_alive(const vp_ledger_entry *e, const alive_dirs *d, pid_seen *seen,
+                        size_t *n_seen)
 {
-        if (e->pid > 0 && pidfile_present(libvirt_rundir, e->name) &&
-            pid_alive(seen, n_seen, procdir, e->pid))
+        if (e->pid > 0 && pidfile_present(d, e->name) && pid_alive(seen, n_seen, d, e->pid))
                 return true;
         long pid = 0;
-        int st = pidfile_state(libvirt_rundir, e->name, &pid);
-        return st > 0 || (st == 0 && pid_alive(seen, n_seen, procdir, pid));
+        int st = pidfile_state(d->libvirt_rundir, e->name, &pid);
+        return st > 0 || (st == 0 && pid_alive(seen, n_seen, d, pid));
 }
 
 bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
@@ -1277,7 +1301,7 @@ bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
 {
         pid_seen seen[2];
         size_t n = 0;
-        return entry_alive(e, libvirt_rundir, procdir, seen, &n);
+        return entry_alive(e, &(alive_dirs){libvirt_rundir, procdir, -1, -1}, seen, &n);
 }
 
 size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *procdir, int64_t now,
@@ -1286,6 +1310,7 @@ size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *p
         size_t n = 0, n_seen = 0;
         char **out = NULL;
         _cleanup_free_ pid_seen *seen = NULL;
+        alive_dirs d = {libvirt_rundir, procdir, -1, -1};
         for (size_t i = 0; i < l->n;) {
                 vp_ledger_entry *e = &l->entries[i];
                 /* stale means now - created > 60, written so it cannot overflow */
@@ -1294,9 +1319,12 @@ size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *p
                         continue;
                 }
                 /* up to two pids an entry: recorded and in the file */
-                if (!seen)
+                if (!seen) {
                         seen = vp_xmalloc(2 * l->n * sizeof(*seen));
-                if (entry_alive(e, libvirt_rundir, procdir, seen, &n_seen)) {
+                        d.lv_fd = open_dir(libvirt_rundir);
+                        d.proc_fd = open_dir(procdir);
+                }
+                if (entry_alive(e, &d, seen, &n_seen)) {
                         i++;
                         continue;
                 }
@@ -1314,6 +1342,10 @@ size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *p
                 }
                 n++;
         }
+        if (d.lv_fd >= 0)
+                close(d.lv_fd);
+        if (d.proc_fd >= 0)
+                close(d.proc_fd);
         if (names)
                 *names = out;
         return n;

@@ -160,7 +160,10 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
         free(before);
         if (r == 0 && !d->plan.refusal && (flags & VP_DECIDE_COMMIT))
                 r = commit(paths, d, xml, len, err);
-        if (lock >= 0)
+        /* an error may have left state files of a commit the ledger lacks */
+        if (lock >= 0 && r == 0)
+                vp_ledger_unlock_done(lock);
+        else if (lock >= 0)
                 vp_ledger_unlock(lock);
         return r;
 }
@@ -216,6 +219,9 @@ int vp_release(const vp_paths *paths, const char *name, const char *uuid, vp_err
                 free(id);
         }
         vp_ledger_free(&l);
-        vp_ledger_unlock(lock);
+        if (r >= 0)
+                vp_ledger_unlock_done(lock);
+        else
+                vp_ledger_unlock(lock);
         return r;
 }

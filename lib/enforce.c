@@ -185,7 +185,10 @@ int vp_enforce_domain(const vp_paths *paths, const char *name, const char *uuid,
                         rc = r->drift.n ? 1 : 0;
         }
         vp_ledger_free(&l);
-        vp_ledger_unlock(lock);
+        if (rc >= 0)
+                vp_ledger_unlock_done(lock);
+        else
+                vp_ledger_unlock(lock);
         return rc;
 }
 

@@ -302,6 +302,11 @@ void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out)
 
 /* ---- lock ---- */
 
+/* The lock file's flag byte (lock_and_sweep). */
+#define LOCK_DONE    '0'
+#define LOCK_BUSY    '1'
+#define LOCK_PARTIAL '2'
+
 /* A writer killed between open and rename leaves PATH.tmp.PID behind. Under
  * the lock no ledger writer can be running, and a dead PID cannot finish a
  * state write either, so such files are garbage. A live PID (or one we may
@@ -381,10 +386,10 @@ static uuid_text *uuid_index(const vp_ledger *l, size_t *n)
 }
 
 /* One pass over the open rundir/domains d: with tmp, the temp files of
- * writers whose PID is gone (the lock's sweep); with idx, the state files
- * of uuids not among idx[0..n) (vp_state_sweep's). Returns how many state
- * files went. */
-static size_t sweep_domains(DIR *d, bool tmp, const uuid_text *idx, size_t n)
+ * writers whose PID is gone (the lock's sweep; *left counts those that
+ * stay); with idx, the state files of uuids not among idx[0..n)
+ * (vp_state_sweep's). Returns how many state files went. */
+static size_t sweep_domains(DIR *d, bool tmp, const uuid_text *idx, size_t n, size_t *left)
 {
         size_t gone = 0;
         struct dirent *de;
@@ -402,8 +407,10 @@ static size_t sweep_domains(DIR *d, bool tmp, const uuid_text *idx, size_t n)
                  * file for good: every kind vp_state_write writes */
                 const char *pid = tmp_pid(ext, state_exts, VP_ARRAY_SIZE(state_exts));
                 if (pid) {
-                        if (tmp && tmp_owner_dead(pid))
-                                (void)unlinkat(dirfd(d), name, 0);
+                        /* a killed writer not yet reaped is a zombie, which
+                         * kill(2) still finds: its file stays for later */
+                        if (tmp && !(tmp_owner_dead(pid) && unlinkat(dirfd(d), name, 0) == 0))
+                                (*left)++;
                         continue;
                 }
                 /* only the state kinds, never someone else's file */
@@ -447,9 +454,23 @@ static int lock_and_sweep(const char *rundir, vp_ledger *l, vp_error *err)
         while (flock(fd, LOCK_EX) < 0)
                 if (errno != EINTR)
                         return vp_error_set(err, -errno, "%s: flock: %s", path, strerror(errno));
+        /* The lock file's first byte says whether domains/ needs its scan.
+         * LOCK_DONE: the last holder ended with vp_ledger_unlock_done and had
+         * found domains/ swept, so no temp file and no state file without an
+         * entry is there (only lock holders write state files). Anything
+         * else (a holder killed or failed, a lock file from before the flag)
+         * means it may hold some. Before this holder writes anything the
+         * flag says LOCK_BUSY, or LOCK_PARTIAL when this lock sweeps no
+         * state files (no ledger to sweep against): vp_ledger_unlock_done
+         * turns only LOCK_BUSY into LOCK_DONE. */
+        char flag = 0;
+        bool done = pread(fd, &flag, 1, 0) == 1 && flag == LOCK_DONE;
+        char mark = done || l ? LOCK_BUSY : LOCK_PARTIAL;
+        if (pwrite(fd, &mark, 1, 0) != 1)
+                done = false;
         sweep_rundir_tmp(rundir);
-        _cleanup_closedir_ DIR *d = opendir(domains);
-        if (!d && errno == ENOENT) {
+        _cleanup_closedir_ DIR *d = done ? NULL : opendir(domains);
+        if (!done && !d && errno == ENOENT) {
                 int r = vp_mkdir_p(domains, 0700, err);
                 if (r < 0) {
                         vp_ledger_unlock(take_fd(&fd));
@@ -462,9 +483,13 @@ static int lock_and_sweep(const char *rundir, vp_ledger *l, vp_error *err)
                 l->swept = true;
         }
         /* a ledger that does not load sweeps no state file: it would take
-         * them all */
+         * them all (and the lock is released with the flag not done) */
+        size_t left = 0;
         if (d)
-                sweep_domains(d, true, r == 0 && l ? l->kept : NULL, l ? l->n_kept : 0);
+                sweep_domains(d, true, r == 0 && l ? l->kept : NULL, l ? l->n_kept : 0, &left);
+        /* temp files still there keep the next holder scanning */
+        if (left)
+                (void)pwrite(fd, (char[]){LOCK_PARTIAL}, 1, 0);
         if (r < 0) {
                 vp_ledger_unlock(take_fd(&fd));
                 return r;
@@ -482,6 +507,13 @@ int vp_ledger_lock_load(const char *rundir, vp_ledger *l, vp_error *err)
         return lock_and_sweep(rundir, l, err);
 }
 
+void vp_ledger_unlock_done(int fd)
+{
+        char flag;
+        if (fd >= 0 && pread(fd, &flag, 1, 0) == 1 && flag == LOCK_BUSY)
+                (void)pwrite(fd, (char[]){LOCK_DONE}, 1, 0);
+        vp_ledger_unlock(fd);
+}
 void vp_ledger_unlock(int fd)
 {
         if (fd < 0)
@@ -1471,8 +1503,9 @@ size_t vp_state_sweep(const char *rundir, vp_ledger *l)
         } else {
                 _cleanup_free_ char *dir = vp_xasprintf("%s/" LEDGER_DOMAINS, rundir);
                 _cleanup_closedir_ DIR *d = opendir(dir);
+                size_t left = 0;
                 if (d)
-                        gone = sweep_domains(d, false, now, n);
+                        gone = sweep_domains(d, false, now, n, &left);
         }
         free(l->kept);
         l->kept = now;

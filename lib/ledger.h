@@ -73,16 +73,26 @@ typedef struct vp_ledger {
 /* Create rundir (0700) and rundir/domains if missing, open rundir/ledger.lock
  * and take an exclusive flock (blocking). Returns the fd (>= 0) or -errno.
  * The fd is O_CLOEXEC. Once locked, leftover *.tmp.PID files of writers
- * whose PID is gone are removed. Existing directories keep their mode. */
+ * whose PID is gone are removed (those under domains/ only when the last
+ * holder did not end with vp_ledger_unlock_done). Existing directories keep
+ * their mode. */
 int vp_ledger_lock(const char *rundir, vp_error *err);
 /* vp_ledger_lock, vp_ledger_load into l and vp_state_sweep against it, with
  * one scan of rundir/domains for both sweeps instead of two (what a
- * committing hook call or a release starts with). Returns the lock fd, or
+ * committing hook call or a release starts with), and no scan when the last
+ * holder ended with vp_ledger_unlock_done after a lock like this one. Returns the lock fd, or
  * -errno with the lock released (a ledger that does not load: load's error,
  * after only the temp files were swept). l is overwritten and is empty on
  * error. */
 int vp_ledger_lock_load(const char *rundir, vp_ledger *l, vp_error *err);
+/* Release the lock, leaving the next holder to scan domains/ (after an
+ * error, or when this holder may have left files behind). */
 void vp_ledger_unlock(int fd);
+/* Release the lock after a holder that finished what it wrote (or wrote
+ * nothing): the run dir has no temp file of its and no state file of a uuid
+ * the saved ledger lacks. The next vp_ledger_lock_load then skips the scan
+ * of domains/ (when this lock had swept it or found it swept). */
+void vp_ledger_unlock_done(int fd);
 
 /* Read rundir/ledger.json. A missing file is an empty ledger. Returns 0, or
  * -EBADMSG when the file does not parse (err names the file and problem,

@@ -261,6 +261,9 @@ int vp_metrics_count_drift(const char *rundir, const vp_status *s, uint64_t *tot
                 *total = now.total;
         drift_state_free(&last);
         drift_state_free(&now);
-        vp_ledger_unlock(lock);
+        if (r == 0)
+                vp_ledger_unlock_done(lock);
+        else
+                vp_ledger_unlock(lock);
         return r;
 }

@@ -1672,6 +1672,105 @@ static void test_cache(void)
         vp_ledger_free(&other);
 }
 
+/* The lock file's flag: a holder that ends with vp_ledger_unlock_done lets
+ * the next lock_load skip the scan of domains/; a holder that did not (an
+ * error, a kill, a lock that swept no state files, a temp file whose writer
+ * still shows) leaves it to scan. Files planted behind the lock's back
+ * (never happens) show whether a scan was made. */
+static char lock_flag(const char *run)
+{
+        char *lk = vp_xasprintf("%s/ledger.lock", run), c = 0;
+        int fd = open(lk, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read(fd, &c, 1) != 1)
+                c = 0;
+        if (fd >= 0)
+                close(fd);
+        free(lk);
+        return c;
+}
+
+static void test_lock_flag(void)
+{
+        char *run = mkrun();
+        vp_error err = {{0}};
+        vp_ledger l = {0};
+        vp_ledger_entry e = mk("a", U1, VP_KIND_SHARED, "", NOW);
+        vp_ledger_put(&l, &e);
+        is_int(vp_ledger_save(run, &l, &err), 0, "save a");
+        vp_ledger_free(&l);
+        state_files(run, U1);
+
+        /* a lock file from before the flag (empty): the scan */
+        state_files(run, U3);
+        int fd = vp_ledger_lock_load(run, &l, &err);
+        ok(fd >= 0 && count_state_files(run, U3) == 0, "empty lock file: scanned, U3 swept");
+        is_int(lock_flag(run), '1', "... the flag says busy while held");
+        vp_ledger_unlock_done(fd);
+        vp_ledger_free(&l);
+        is_int(lock_flag(run), '0', "unlock_done: done");
+
+        state_files(run, U3);
+        fd = vp_ledger_lock_load(run, &l, &err);
+        ok(fd >= 0 && l.swept && l.n_kept == 1, "after done: loaded, a kept");
+        is_int(count_state_files(run, U3), 3, "... and no scan: U3's planted files stay");
+        is_int(count_state_files(run, U1), 3, "... a's stay");
+        vp_ledger_unlock(fd); /* as after an error */
+        vp_ledger_free(&l);
+        is_int(lock_flag(run), '1', "plain unlock leaves it busy");
+        fd = vp_ledger_lock_load(run, &l, &err);
+        ok(fd >= 0 && count_state_files(run, U3) == 0, "so the next lock_load scans: U3 swept");
+        vp_ledger_unlock_done(fd);
+        vp_ledger_free(&l);
+
+        /* a holder killed mid-write: its flag stays busy, its temp file goes
+         * at the next lock once it is reaped */
+        pid_t kid = fork();
+        if (kid == 0) {
+                vp_ledger l2 = {0};
+                vp_error e2;
+                int f = vp_ledger_lock_load(run, &l2, &e2);
+                char *t = vp_xasprintf("%s/domains/%s.xml.tmp.%d", run, U1, (int)getpid());
+                write_text(t, "x");
+                (void)f;
+                _exit(0); /* no unlock: a kill */
+        }
+        int st;
+        /* not reaped yet: a zombie, which kill(2) still finds */
+        char *t_kid = vp_xasprintf("%s/domains/%s.xml.tmp.%d", run, U1, (int)kid);
+        while (!exists(t_kid))
+                usleep(1000);
+        siginfo_t si;
+        waitid(P_PID, (id_t)kid, &si, WEXITED | WNOWAIT);
+        fd = vp_ledger_lock_load(run, &l, &err);
+        ok(fd >= 0 && exists(t_kid), "a zombie writer's temp file stays");
+        is_int(lock_flag(run), '2', "... and marks the flag partial");
+        vp_ledger_unlock_done(fd);
+        vp_ledger_free(&l);
+        is_int(lock_flag(run), '2', "unlock_done keeps partial: the next holder scans");
+        waitpid(kid, &st, 0);
+        fd = vp_ledger_lock_load(run, &l, &err);
+        ok(fd >= 0 && !exists(t_kid), "reaped: the next lock_load sweeps it");
+        vp_ledger_unlock_done(fd);
+        vp_ledger_free(&l);
+        is_int(lock_flag(run), '0', "... and ends done");
+
+        /* vp_ledger_lock sweeps no state files: partial, not done */
+        fd = vp_ledger_lock(run, &err);
+        vp_ledger_unlock_done(fd);
+        is_int(lock_flag(run), '0', "vp_ledger_lock after done: stays done");
+        vp_ledger_unlock(vp_ledger_lock_load(run, &l, &err));
+        vp_ledger_free(&l);
+        fd = vp_ledger_lock(run, &err);
+        is_int(lock_flag(run), '2', "vp_ledger_lock when not done: partial");
+        vp_ledger_unlock_done(fd);
+        state_files(run, U3);
+        fd = vp_ledger_lock_load(run, &l, &err);
+        ok(fd >= 0 && count_state_files(run, U3) == 0, "... so the next lock_load scans");
+        vp_ledger_unlock_done(fd);
+        vp_ledger_free(&l);
+        free(t_kid);
+}
+
 int main(void)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1692,6 +1791,7 @@ int main(void)
         test_crash();
         test_commit_token();
         test_lock_load();
+        test_lock_flag();
         rm_tmpdirs();
         return tap_done();
 }

@@ -171,9 +171,9 @@ static void apply_one(const vp_paths *p, const char *name, outcome *o)
         if (vp_ledger_load(p->rundir, &l, &err) == 0) {
                 vp_ledger_entry *e = find_entry(&l, name, NULL);
                 if (e) {
-                        o->cpus_before = e->vcpu_cpus;
-                        o->emu_before = e->emulator_cpus;
-                        o->nodes_before = e->nodes;
+                        o->cpus_before = vp_cpumask_get(&e->vcpu_cpus);
+                        o->emu_before = vp_cpumask_get(&e->emulator_cpus);
+                        o->nodes_before = vp_cpumask_get(&e->nodes);
                         kind_before = e->kind;
                         o->uuid = vp_xstrdup(e->uuid);
                         before = recorded_writes(p, e->uuid);
@@ -243,9 +243,9 @@ static void apply_one(const vp_paths *p, const char *name, outcome *o)
                 if (vp_ledger_load(p->rundir, &l2, &err) == 0) {
                         vp_ledger_entry *ne = find_entry(&l2, name, d.plan.uuid);
                         if (ne) {
-                                o->cpus_after = ne->vcpu_cpus;
-                                o->emu_after = ne->emulator_cpus;
-                                o->nodes_after = ne->nodes;
+                                o->cpus_after = vp_cpumask_get(&ne->vcpu_cpus);
+                                o->emu_after = vp_cpumask_get(&ne->emulator_cpus);
+                                o->nodes_after = vp_cpumask_get(&ne->nodes);
                         }
                 }
                 vp_ledger_free(&l2);

@@ -73,9 +73,9 @@ static void row_print(const vp_status_row *r)
         char c[64], em[64], nd[32], fn[96], fp[64], fm[64], fc[64], fe[48], fnd[32];
         const char *cpus = "-", *emu = "-", *nodes = "-";
         if (r->placed) {
-                cpus = vp_cpuset_fmt(&e->vcpu_cpus, c, sizeof(c));
-                emu = vp_cpuset_fmt(&e->emulator_cpus, em, sizeof(em));
-                nodes = vp_cpuset_fmt(&e->nodes, nd, sizeof(nd));
+                cpus = vp_cpumask_fmt(&e->vcpu_cpus, c, sizeof(c));
+                emu = vp_cpumask_fmt(&e->emulator_cpus, em, sizeof(em));
+                nodes = vp_cpumask_fmt(&e->nodes, nd, sizeof(nd));
         }
         unsigned long long mib = r->memory_kib / 1024;
         printf("%s %s %s %-8s %-9s %s %s %s %llu %s\n", cli_fit(e->name, 18, fn, sizeof(fn)),

@@ -94,16 +94,17 @@ static void map_init(map *m, const vp_topology *t, const vp_host_config *h, cons
         for (size_t i = 0; i < l->n; i++) {
                 const vp_ledger_entry *e = &l->entries[i];
                 /* floating vCPUs and emulator, or pins without a CPU policy */
-                m->floats[i] = e->vcpu_cpus;
-                vp_cpuset_or(&m->floats[i], &e->emulator_cpus);
-                vp_cpuset_andnot(&m->floats[i], &e->held);
+                vp_cpuset held = vp_cpumask_get(&e->held);
+                m->floats[i] = vp_cpumask_get(&e->vcpu_cpus);
+                vp_cpumask_or_into(&m->floats[i], &e->emulator_cpus);
+                vp_cpuset_andnot(&m->floats[i], &held);
                 vp_cpuset fl = m->floats[i];
                 vp_cpuset_and(&fl, &t->online);
                 for (int c = vp_cpuset_next(&fl, 0); c >= 0;
                      c = vp_cpuset_next(&fl, (unsigned)c + 1))
                         m->cpu[c].n_float++;
-                for (int c = vp_cpuset_next(&e->held, 0); c >= 0 && (unsigned)c < t->n_cpus;
-                     c = vp_cpuset_next(&e->held, (unsigned)c + 1))
+                for (int c = vp_cpuset_next(&held, 0); c >= 0 && (unsigned)c < t->n_cpus;
+                     c = vp_cpuset_next(&held, (unsigned)c + 1))
                         if (m->cpu[c].r == ROLE_DEDICATED && !m->cpu[c].holder)
                                 m->cpu[c].holder = e;
         }
@@ -404,7 +405,7 @@ static void print_keys(const vp_node *n, const vp_ledger_entry **keys, size_t n_
                 char name[NAME_WIDTH * 4 + 8], prefix[NAME_WIDTH * 4 + 16];
                 snprintf(prefix, sizeof(prefix), "%c %s ", i < N_LETTERS ? letters[i] : '@',
                          short_name(keys[i]->name, name, sizeof(name)));
-                vp_cpuset mine = keys[i]->held;
+                vp_cpuset mine = vp_cpumask_get(&keys[i]->held);
                 vp_cpuset_and(&mine, &n->cpus);
                 put_cpus(&o, "    ", prefix, &mine);
         }
@@ -442,37 +443,38 @@ static void print_vm(const vp_ledger_entry *e)
         uint64_t kib = 0;
         for (size_t k = 0; k < e->n_mem; k++)
                 kib += e->mem[k].kib;
-        if (vp_cpuset_empty(&e->nodes))
+        if (vp_cpumask_empty(&e->nodes))
                 strcpy(nd, "-");
         else
-                vp_cpuset_fmt(&e->nodes, nd, sizeof(nd));
+                vp_cpumask_fmt(&e->nodes, nd, sizeof(nd));
         printf("%s  %-9s  %s  %10s  ", cli_fit(e->name, NAME_WIDTH, fn, sizeof(fn)),
                vp_entry_kind_name(e->kind), cli_fit(nd, 5, fnd, sizeof(fnd)),
                kib ? gib(kib, mem, sizeof(mem)) : "-");
         wrap o = {.col = VM_COL, .indent = VM_COL};
         bool emulator_said = false;
+        vp_cpuset held = vp_cpumask_get(&e->held), vcpus = vp_cpumask_get(&e->vcpu_cpus),
+                  emu = vp_cpumask_get(&e->emulator_cpus);
         if (e->kind == VP_KIND_DEDICATED) {
-                put_cpus(&o, "", "holds ", &e->held);
+                put_cpus(&o, "", "holds ", &held);
         } else if (e->kind == VP_KIND_SHARED) {
-                emulator_said = vp_cpuset_equal(&e->vcpu_cpus, &e->emulator_cpus);
-                put_cpus(&o, "", emulator_said ? "floats over " : "vCPUs float over ",
-                         &e->vcpu_cpus);
-        } else if (vp_cpuset_empty(&e->vcpu_cpus)) {
+                emulator_said = vp_cpuset_equal(&vcpus, &emu);
+                put_cpus(&o, "", emulator_said ? "floats over " : "vCPUs float over ", &vcpus);
+        } else if (vp_cpuset_empty(&vcpus)) {
                 put(&o, "", "vCPUs not pinned");
         } else {
-                put_cpus(&o, "", "vCPUs on ", &e->vcpu_cpus);
+                put_cpus(&o, "", "vCPUs on ", &vcpus);
         }
         if (!emulator_said) {
                 printf("\n%*s", VM_COL, "");
                 o.col = VM_COL;
-                if (vp_cpuset_empty(&e->emulator_cpus))
+                if (vp_cpuset_empty(&emu))
                         put(&o, "", "emulator not pinned");
-                else if (vp_cpuset_subset(&e->emulator_cpus, &e->held))
-                        put_cpus(&o, "", "emulator on its own ", &e->emulator_cpus);
+                else if (vp_cpuset_subset(&emu, &held))
+                        put_cpus(&o, "", "emulator on its own ", &emu);
                 else
                         put_cpus(&o, "",
                                  e->kind == VP_KIND_NONE ? "emulator on " : "emulator floats over ",
-                                 &e->emulator_cpus);
+                                 &emu);
         }
         end_line(&o);
 }

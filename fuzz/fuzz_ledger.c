@@ -42,10 +42,10 @@ static bool same_entry(const vp_ledger_entry *a, const vp_ledger_entry *b)
                 return false;
 #undef SAME_STR
         if (a->kind != b->kind || a->created != b->created || a->pid != b->pid ||
-            a->n_mem != b->n_mem || !vp_cpuset_equal(&a->held, &b->held) ||
-            !vp_cpuset_equal(&a->vcpu_cpus, &b->vcpu_cpus) ||
-            !vp_cpuset_equal(&a->emulator_cpus, &b->emulator_cpus) ||
-            !vp_cpuset_equal(&a->nodes, &b->nodes))
+            a->n_mem != b->n_mem || !vp_cpumask_same(&a->held, &b->held) ||
+            !vp_cpumask_same(&a->vcpu_cpus, &b->vcpu_cpus) ||
+            !vp_cpumask_same(&a->emulator_cpus, &b->emulator_cpus) ||
+            !vp_cpumask_same(&a->nodes, &b->nodes))
                 return false;
         for (size_t i = 0; i < a->n_mem; i++)
                 if (a->mem[i].node != b->mem[i].node || a->mem[i].kib != b->mem[i].kib)
@@ -81,8 +81,8 @@ static void same_ledger(const vp_ledger *l, const vp_ledger *back, const char *h
                         fz_fail("%s changed entry %zu (%s)", how, i, l->entries[i].name);
         for (size_t i = 0; i < l->n_prev; i++)
                 if (strcmp(l->prev[i].uuid, back->prev[i].uuid) ||
-                    !vp_cpuset_equal(&l->prev[i].held, &back->prev[i].held) ||
-                    !vp_cpuset_equal(&l->prev[i].emulator_cpus, &back->prev[i].emulator_cpus) ||
+                    !vp_cpumask_same(&l->prev[i].held, &back->prev[i].held) ||
+                    !vp_cpumask_same(&l->prev[i].emulator_cpus, &back->prev[i].emulator_cpus) ||
                     l->prev[i].released != back->prev[i].released)
                         fz_fail("%s changed previous %zu", how, i);
 }

@@ -339,8 +339,8 @@ bad:
 /* rundir/config.index when it is ours and private and its key still holds
  * (built from the names it lists, into key): its rules (borrowing *text,
  * which the caller frees after them), else NULL. */
-static rules_index *read_index(const char *path, const char *confdir, bool check_perms,
-                               vp_buf *key, char **text)
+static rules_index *read_index(const char *path, const char *confdir, bool check_perms, vp_buf *key,
+                               char **text)
 {
         size_t len, n, keylen;
         time_t newest;
@@ -429,8 +429,8 @@ int vp_config_load_for(const char *confdir, const char *rundir, bool check_perms
         /* the full load, and the key of what a scan finds for a new index */
         time_t newest = 0;
         key.len = 0;
-        bool keyed = confdir && rundir &&
-                     build_key(confdir, check_perms, &key, &newest, NULL, 0) == 0;
+        bool keyed =
+            confdir && rundir && build_key(confdir, check_perms, &key, &newest, NULL, 0) == 0;
         int r = vp_config_load(confdir, check_perms, cfg, diag);
         if (r == 0) {
                 *profile = vp_config_match(*cfg, name, metadata, matched_by);

@@ -1,6 +1,7 @@
 #include "cpuset.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 unsigned vp_cpuset_count(const vp_cpuset *s)
@@ -241,4 +242,96 @@ char *vp_cpuset_format(const vp_cpuset *s)
         char *buf = vp_xmalloc(len);
         vp_cpuset_fmt(s, buf, len);
         return buf;
+}
+
+void vp_cpumask_set(vp_cpumask *m, const vp_cpuset *s)
+{
+        int last = vp_cpuset_last(s);
+        unsigned n = last < 0 ? 0 : (unsigned)last / 64 + 1;
+        free(m->w);
+        m->w = n ? vp_xmalloc(n * sizeof(uint64_t)) : NULL;
+        m->n = n;
+        for (unsigned i = 0; i < n; i++)
+                m->w[i] = s->w[i];
+}
+
+vp_cpuset vp_cpumask_get(const vp_cpumask *m)
+{
+        vp_cpuset s = {{0}};
+        for (unsigned i = 0; i < m->n && i < VP_CPUSET_WORDS; i++)
+                s.w[i] = m->w[i];
+        return s;
+}
+
+void vp_cpumask_copy(vp_cpumask *dst, const vp_cpumask *src)
+{
+        dst->n = src->n;
+        dst->w = src->n ? vp_xmalloc(src->n * sizeof(uint64_t)) : NULL;
+        for (unsigned i = 0; i < src->n; i++)
+                dst->w[i] = src->w[i];
+}
+
+void vp_cpumask_free(vp_cpumask *m)
+{
+        free(m->w);
+        m->w = NULL;
+        m->n = 0;
+}
+
+unsigned vp_cpumask_count(const vp_cpumask *m)
+{
+        unsigned n = 0;
+        for (unsigned i = 0; i < m->n; i++)
+                n += (unsigned)__builtin_popcountll(m->w[i]);
+        return n;
+}
+
+bool vp_cpumask_test(const vp_cpumask *m, unsigned c)
+{
+        return c / 64 < m->n && (m->w[c / 64] >> (c % 64)) & 1;
+}
+
+bool vp_cpumask_equal(const vp_cpumask *m, const vp_cpuset *s)
+{
+        for (unsigned i = 0; i < VP_CPUSET_WORDS; i++)
+                if ((i < m->n ? m->w[i] : 0) != s->w[i])
+                        return false;
+        return true;
+}
+
+bool vp_cpumask_same(const vp_cpumask *a, const vp_cpumask *b)
+{
+        unsigned n = a->n > b->n ? a->n : b->n;
+        for (unsigned i = 0; i < n; i++)
+                if ((i < a->n ? a->w[i] : 0) != (i < b->n ? b->w[i] : 0))
+                        return false;
+        return true;
+}
+
+bool vp_cpumask_intersects(const vp_cpumask *m, const vp_cpuset *s)
+{
+        for (unsigned i = 0; i < m->n && i < VP_CPUSET_WORDS; i++)
+                if (m->w[i] & s->w[i])
+                        return true;
+        return false;
+}
+
+bool vp_cpumask_subset(const vp_cpumask *m, const vp_cpuset *s)
+{
+        for (unsigned i = 0; i < m->n; i++)
+                if (m->w[i] & ~(i < VP_CPUSET_WORDS ? s->w[i] : 0))
+                        return false;
+        return true;
+}
+
+void vp_cpumask_or_into(vp_cpuset *dst, const vp_cpumask *m)
+{
+        for (unsigned i = 0; i < m->n && i < VP_CPUSET_WORDS; i++)
+                dst->w[i] |= m->w[i];
+}
+
+const char *vp_cpumask_fmt(const vp_cpumask *m, char *buf, size_t len)
+{
+        vp_cpuset s = vp_cpumask_get(m);
+        return vp_cpuset_fmt(&s, buf, len);
 }

@@ -66,4 +66,39 @@ char *vp_cpuset_format(const vp_cpuset *s);
 /* Same into a caller buffer; returns buf (truncated output ends in "..."). */
 const char *vp_cpuset_fmt(const vp_cpuset *s, char *buf, size_t len);
 
+/* A set kept for long in numbers: its words up to the highest member only
+ * (w NULL and n 0 when empty). The ledger keeps four per entry; as full
+ * vp_cpusets they were 2 KiB an entry, and every page a hook touches fresh
+ * costs a page fault (docs/benchmarks.md). It owns w: copy with
+ * vp_cpumask_copy, release with vp_cpumask_free. Computations expand it
+ * (vp_cpumask_get) or read it in place with the helpers below. */
+typedef struct vp_cpumask {
+        uint64_t *w;
+        unsigned n;
+} vp_cpumask;
+
+/* Store s in m (what m held is freed). */
+void vp_cpumask_set(vp_cpumask *m, const vp_cpuset *s);
+/* m as a full set. */
+vp_cpuset vp_cpumask_get(const vp_cpumask *m);
+void vp_cpumask_copy(vp_cpumask *dst, const vp_cpumask *src);
+void vp_cpumask_free(vp_cpumask *m);
+static inline bool vp_cpumask_empty(const vp_cpumask *m)
+{
+        return m->n == 0;
+}
+bool vp_cpumask_test(const vp_cpumask *m, unsigned c);
+unsigned vp_cpumask_count(const vp_cpumask *m);
+/* m equals s */
+bool vp_cpumask_equal(const vp_cpumask *m, const vp_cpuset *s);
+/* a and b have the same members */
+bool vp_cpumask_same(const vp_cpumask *a, const vp_cpumask *b);
+bool vp_cpumask_intersects(const vp_cpumask *m, const vp_cpuset *s);
+/* every member of m is in s */
+bool vp_cpumask_subset(const vp_cpumask *m, const vp_cpuset *s);
+/* dst |= m */
+void vp_cpumask_or_into(vp_cpuset *dst, const vp_cpumask *m);
+/* vp_cpuset_fmt of m */
+const char *vp_cpumask_fmt(const vp_cpumask *m, char *buf, size_t len);
+
 #endif

@@ -195,7 +195,7 @@ int vp_release(const vp_paths *paths, const char *name, const char *uuid, vp_err
                 e = vp_ledger_find_name(&l, name);
         if (e) {
                 char *id = vp_xstrdup(e->uuid);
-                bool freed_cpus = !vp_cpuset_empty(&e->held);
+                bool freed_cpus = !vp_cpumask_empty(&e->held);
                 vp_ledger_remove(&l, id, (int64_t)time(NULL));
                 /* Only held CPUs change the pools. Config and topology serve
                  * just to widen floating VMs: if they cannot be read the entry

@@ -148,7 +148,7 @@ static void gather_config(const vp_paths *p, bool check_perms, vp_doctor_facts *
  * strictly unless a profile says otherwise. */
 static bool entry_bound(const char *rundir, const vp_ledger_entry *e)
 {
-        if (vp_cpuset_empty(&e->nodes))
+        if (vp_cpumask_empty(&e->nodes))
                 return false;
         _cleanup_free_ char *text = NULL;
         vp_error err = {{0}};

@@ -37,20 +37,19 @@ static void plan_for(const vp_ledger_entry *e, const vp_domain *recorded, const 
         p->profile = e->profile ? e->profile : "(ledger)";
         p->vcpus = recorded->vcpus_max;
         vp_tune_copy(&p->tune, &recorded->tune);
-        bool emu_isolated =
-            !vp_cpuset_empty(&e->emulator_cpus) && vp_cpuset_subset(&e->emulator_cpus, &e->held);
+        vp_cpuset held = vp_cpumask_get(&e->held), emu = vp_cpumask_get(&e->emulator_cpus);
+        bool emu_isolated = !vp_cpuset_empty(&emu) && vp_cpuset_subset(&emu, &held);
         if (e->kind == VP_KIND_SHARED) {
                 p->tune.vcpu_cpuset_set = true;
-                p->tune.vcpu_cpuset = e->vcpu_cpus;
+                p->tune.vcpu_cpuset = vp_cpumask_get(&e->vcpu_cpus);
                 p->tune.emulatorpin_set = true;
-                p->tune.emulatorpin = e->emulator_cpus;
-        } else if (e->kind == VP_KIND_DEDICATED && !emu_isolated &&
-                   !vp_cpuset_empty(&e->emulator_cpus)) {
+                p->tune.emulatorpin = emu;
+        } else if (e->kind == VP_KIND_DEDICATED && !emu_isolated && !vp_cpuset_empty(&emu)) {
                 p->tune.emulatorpin_set = true;
-                p->tune.emulatorpin = e->emulator_cpus;
+                p->tune.emulatorpin = emu;
                 for (size_t i = 0; i < live->n_iothreads; i++)
                         vp_pins_put(&p->tune.iothreadpin, &p->tune.n_iothreadpin,
-                                    live->iothread_ids[i], &e->emulator_cpus);
+                                    live->iothread_ids[i], &emu);
         }
 }
 
@@ -201,7 +200,8 @@ size_t vp_enforce_floating(const vp_paths *paths, const char *skip_uuid)
         size_t failed = 0;
         for (size_t i = 0; i < l.n; i++) {
                 const vp_ledger_entry *e = &l.entries[i];
-                bool emu_isolated = vp_cpuset_subset(&e->emulator_cpus, &e->held);
+                vp_cpuset held = vp_cpumask_get(&e->held);
+                bool emu_isolated = vp_cpumask_subset(&e->emulator_cpus, &held);
                 if ((skip_uuid && strcasecmp(e->uuid, skip_uuid) == 0) || e->kind == VP_KIND_NONE ||
                     (e->kind == VP_KIND_DEDICATED && emu_isolated) ||
                     !vp_ledger_entry_alive(e, paths->libvirt_rundir, paths->proc))

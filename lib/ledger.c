@@ -116,7 +116,18 @@ void vp_ledger_entry_free(vp_ledger_entry *e)
         free(e->state);
         free(e->mem);
         free(e->commit);
+        vp_cpumask_free(&e->held);
+        vp_cpumask_free(&e->vcpu_cpus);
+        vp_cpumask_free(&e->emulator_cpus);
+        vp_cpumask_free(&e->nodes);
         memset(e, 0, sizeof(*e));
+}
+
+static void prev_free(vp_ledger_prev *p)
+{
+        free(p->uuid);
+        vp_cpumask_free(&p->held);
+        vp_cpumask_free(&p->emulator_cpus);
 }
 
 void vp_ledger_free(vp_ledger *l)
@@ -127,7 +138,7 @@ void vp_ledger_free(vp_ledger *l)
                 vp_ledger_entry_free(&l->entries[i]);
         free(l->entries);
         for (size_t i = 0; i < l->n_prev; i++)
-                free(l->prev[i].uuid);
+                prev_free(&l->prev[i]);
         free(l->prev);
         free(l->kept);
         memset(l, 0, sizeof(*l));
@@ -219,13 +230,14 @@ void vp_ledger_put(vp_ledger *l, vp_ledger_entry *e)
 }
 
 /* Append (uuid, held, emulator) as the newest record, dropping an older
- * record of the same uuid and the oldest beyond the cap. Takes uuid. */
-static void prev_record(vp_ledger *l, char *uuid, const vp_cpuset *held, const vp_cpuset *emu,
+ * record of the same uuid and the oldest beyond the cap. Takes uuid and the
+ * two masks (left empty). */
+static void prev_record(vp_ledger *l, char *uuid, vp_cpumask *held, vp_cpumask *emu,
                         int64_t released)
 {
         for (size_t i = 0; i < l->n_prev;) {
                 if (uuid_eq(l->prev[i].uuid, uuid)) {
-                        free(l->prev[i].uuid);
+                        prev_free(&l->prev[i]);
                         memmove(&l->prev[i], &l->prev[i + 1],
                                 (l->n_prev - i - 1) * sizeof(*l->prev));
                         l->n_prev--;
@@ -236,7 +248,7 @@ static void prev_record(vp_ledger *l, char *uuid, const vp_cpuset *held, const v
         if (l->n_prev >= VP_LEDGER_PREVIOUS_MAX) {
                 size_t drop = l->n_prev - VP_LEDGER_PREVIOUS_MAX + 1;
                 for (size_t i = 0; i < drop; i++)
-                        free(l->prev[i].uuid);
+                        prev_free(&l->prev[i]);
                 memmove(&l->prev[0], &l->prev[drop], (l->n_prev - drop) * sizeof(*l->prev));
                 l->n_prev -= drop;
         }
@@ -247,6 +259,8 @@ static void prev_record(vp_ledger *l, char *uuid, const vp_cpuset *held, const v
             .emulator_cpus = *emu,
             .released = released,
         };
+        *held = (vp_cpumask){0};
+        *emu = (vp_cpumask){0};
 }
 
 static void remove_at(vp_ledger *l, size_t i, int64_t now)
@@ -296,7 +310,7 @@ void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out)
                 const vp_ledger_entry *e = &l->entries[i];
                 if (skip_uuid && uuid_eq(e->uuid, skip_uuid))
                         continue;
-                vp_cpuset_or(out, &e->held);
+                vp_cpumask_or_into(out, &e->held);
         }
 }
 
@@ -685,11 +699,11 @@ static int get_uuid(const load_ctx *c, char **out)
         return 0;
 }
 
-static int get_cpuset(const load_ctx *c, int k, vp_cpuset *out)
+static int get_cpuset(const load_ctx *c, int k, vp_cpumask *out)
 {
         const char *key = member_keys[k];
         json_object *v = c->v[k];
-        vp_cpuset_zero(out);
+        vp_cpumask_free(out);
         if (!c->has[k])
                 return missing(c, key);
         if (!json_object_is_type(v, json_type_string))
@@ -698,9 +712,11 @@ static int get_cpuset(const load_ctx *c, int k, vp_cpuset *out)
         if (!*s)
                 return 0;
         vp_error perr;
+        vp_cpuset set;
         if ((size_t)json_object_get_string_len(v) != strlen(s) ||
-            vp_cpuset_parse(out, s, VP_MAX_CPUS, &perr) < 0)
+            vp_cpuset_parse(&set, s, VP_MAX_CPUS, &perr) < 0)
                 return bad(c, key, v, "expected a cpuset like \"0-3,8\" or \"\"");
+        vp_cpumask_set(out, &set);
         return 0;
 }
 
@@ -1021,8 +1037,10 @@ static int check_entry(const char *path, const vp_ledger_entry *e, vp_error *err
         return 0;
 }
 
-static void put_cpuset(vp_buf *b, bool first, unsigned level, const char *key, const vp_cpuset *s)
+static void put_cpuset(vp_buf *b, bool first, unsigned level, const char *key, const vp_cpumask *m)
 {
+        vp_cpuset set = vp_cpumask_get(m);
+        const vp_cpuset *s = &set;
         vp_jbuf_key(b, first, level, key);
         /* a cpuset's text needs no escaping; most fit a small buffer, else
          * room for the worst case as vp_cpuset_format makes it */

@@ -36,11 +36,12 @@ typedef struct vp_ledger_entry {
         char *matched_by; /* may be NULL */
         char *state;      /* "prepared", "enforced" */
         vp_entry_kind kind;
-        vp_cpuset held;          /* CPUs no other VM may use (dedicated) */
-        vp_cpuset vcpu_cpus;     /* union of where its vCPUs may run */
-        vp_cpuset emulator_cpus; /* where emulator threads may run */
-        vp_cpuset nodes;         /* host nodes its memory is bound to */
-        vp_ledger_mem *mem;      /* committed memory per node, sorted by node */
+        /* compact (vp_cpumask): a ledger holds one entry per VM */
+        vp_cpumask held;          /* CPUs no other VM may use (dedicated) */
+        vp_cpumask vcpu_cpus;     /* union of where its vCPUs may run */
+        vp_cpumask emulator_cpus; /* where emulator threads may run */
+        vp_cpumask nodes;         /* host nodes its memory is bound to */
+        vp_ledger_mem *mem;       /* committed memory per node, sorted by node */
         size_t n_mem;
         int64_t created; /* epoch seconds of the prepare that made it */
         long pid;        /* QEMU pid once known, else 0 */
@@ -51,8 +52,8 @@ typedef struct vp_ledger_entry {
 
 typedef struct vp_ledger_prev {
         char *uuid;
-        vp_cpuset held;
-        vp_cpuset emulator_cpus;
+        vp_cpumask held;
+        vp_cpumask emulator_cpus;
         int64_t released;
 } vp_ledger_prev;
 

@@ -78,13 +78,13 @@ static void put_str(vp_buf *b, const char *s)
         vp_buf_add(b, s, n);
 }
 
-static void put_set(vp_buf *b, const vp_cpuset *s)
+/* A mask's words: the writer's masks end in a non-zero word (or have
+ * none), as vp_cpumask_set makes them. */
+static void put_set(vp_buf *b, const vp_cpumask *m)
 {
-        uint32_t n = VP_CPUSET_WORDS;
-        while (n > 0 && s->w[n - 1] == 0)
-                n--;
-        put_u32(b, n);
-        vp_buf_add(b, (const char *)s->w, n * sizeof(s->w[0]));
+        put_u32(b, m->n);
+        if (m->n)
+                vp_buf_add(b, (const char *)m->w, m->n * sizeof(m->w[0]));
 }
 
 int vp_ledger_cache_write(const char *path, const struct stat *json_st, const vp_ledger *l)
@@ -186,16 +186,19 @@ static char *get_str(cursor *c, bool nullable)
         return s;
 }
 
-static void get_set(cursor *c, vp_cpuset *s)
+/* A mask as put_set wrote it; a last word of zero is damage (no writer
+ * leaves one, and vp_cpumask_empty relies on it). */
+static void get_set(cursor *c, vp_cpumask *m)
 {
         uint32_t n = get_u32(c);
         if (n > VP_CPUSET_WORDS)
                 c->bad = true;
-        if (c->bad || !take(c, s->w, n * sizeof(s->w[0]))) {
-                vp_cpuset_zero(s);
+        if (c->bad || n == 0)
                 return;
-        }
-        memset(s->w + n, 0, (VP_CPUSET_WORDS - n) * sizeof(s->w[0]));
+        m->w = vp_xmalloc(n * sizeof(m->w[0]));
+        m->n = n;
+        if (!take(c, m->w, n * sizeof(m->w[0])) || m->w[n - 1] == 0)
+                c->bad = true;
 }
 
 static void get_entry(cursor *c, vp_ledger_entry *e)

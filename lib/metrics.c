@@ -57,15 +57,15 @@ static unsigned long long drift_files(const vp_status_row *r)
 }
 static unsigned long long vcpu_cpus(const vp_status_row *r)
 {
-        return vp_cpuset_count(&r->e.vcpu_cpus);
+        return vp_cpumask_count(&r->e.vcpu_cpus);
 }
 static unsigned long long held_cpus(const vp_status_row *r)
 {
-        return vp_cpuset_count(&r->e.held);
+        return vp_cpumask_count(&r->e.held);
 }
 static unsigned long long emulator_cpus(const vp_status_row *r)
 {
-        return vp_cpuset_count(&r->e.emulator_cpus);
+        return vp_cpumask_count(&r->e.emulator_cpus);
 }
 static unsigned long long check_failed(const vp_status_row *r)
 {

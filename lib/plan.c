@@ -370,15 +370,15 @@ static bool try_previous(ctx *c, const uint64_t *mem_share, vp_cpuset *chosen_no
 {
         const vp_ledger_prev *prev =
             c->in->dom->uuid ? vp_ledger_previous(c->in->ledger, c->in->dom->uuid) : NULL;
-        if (!prev || c->policy != VP_CPU_DEDICATED || vp_cpuset_empty(&prev->held))
+        if (!prev || c->policy != VP_CPU_DEDICATED || vp_cpumask_empty(&prev->held))
                 return false;
         vp_cpuset avail = c->dedicated_pool;
         vp_cpuset_andnot(&avail, &c->taken);
-        if (!vp_cpuset_subset(&prev->held, &avail))
+        if (!vp_cpumask_subset(&prev->held, &avail))
                 return false;
         vp_cpuset_zero(chosen_nodes);
         for (size_t i = 0; i < c->topo->n_nodes; i++)
-                if (vp_cpuset_intersects(&c->topo->nodes[i].cpus, &prev->held))
+                if (vp_cpumask_intersects(&prev->held, &c->topo->nodes[i].cpus))
                         vp_cpuset_set(chosen_nodes, c->topo->nodes[i].id);
         if (vp_cpuset_count(chosen_nodes) != c->n_nodes_wanted ||
             !vp_cpuset_subset(chosen_nodes, &c->candidates))
@@ -609,8 +609,8 @@ void vp_plan_pools(const vp_host_config *h, const vp_topology *t, const vp_ledge
                 const vp_ledger_entry *e = &l->entries[i];
                 if (e->kind != VP_KIND_NONE || (skip_uuid && strcasecmp(e->uuid, skip_uuid) == 0))
                         continue;
-                vp_cpuset_or(&out->pinned, &e->vcpu_cpus);
-                vp_cpuset_or(&out->pinned, &e->emulator_cpus);
+                vp_cpumask_or_into(&out->pinned, &e->vcpu_cpus);
+                vp_cpumask_or_into(&out->pinned, &e->emulator_cpus);
         }
         out->shared = h->shared_set ? h->shared_cpus : out->dedicated;
         vp_cpuset_and(&out->shared, &t->online);
@@ -673,12 +673,12 @@ static void place(ctx *c)
 
         if (try_previous(c, mem_share, &chosen)) {
                 const vp_ledger_prev *prev = vp_ledger_previous(c->in->ledger, d->uuid);
-                vp_cpuset allowed = prev->held;
+                vp_cpuset allowed = vp_cpumask_get(&prev->held);
                 c->n_share = N;
                 if (assign_cpus(c, share, &allowed, order, &emu_cpu)) {
                         done = true;
                         sb_printf(&why, "previous CPUs %s free again, reused",
-                                  vp_cpuset_fmt(&prev->held, a, sizeof(a)));
+                                  vp_cpumask_fmt(&prev->held, a, sizeof(a)));
                 }
         }
         if (!done) {
@@ -1116,28 +1116,29 @@ size_t vp_plan_refloat(vp_ledger *l, const vp_host_config *h, const vp_topology 
         size_t changed = 0;
         for (size_t i = 0; i < l->n; i++) {
                 vp_ledger_entry *e = &l->entries[i];
-                bool isolated_emu = vp_cpuset_subset(&e->emulator_cpus, &e->held) &&
-                                    !vp_cpuset_empty(&e->emulator_cpus);
+                vp_cpuset held = vp_cpumask_get(&e->held);
+                bool isolated_emu = vp_cpumask_subset(&e->emulator_cpus, &held) &&
+                                    !vp_cpumask_empty(&e->emulator_cpus);
                 if (e->kind == VP_KIND_NONE || (e->kind == VP_KIND_DEDICATED && isolated_emu))
                         continue;
-                vp_cpuset local, want;
-                nodes_cpus(t, &e->nodes, &local);
+                vp_cpuset local, want, nodes = vp_cpumask_get(&e->nodes);
+                nodes_cpus(t, &nodes, &local);
                 want = pools.shared;
                 if (!vp_cpuset_empty(&local))
                         vp_cpuset_and(&want, &local);
                 if (vp_cpuset_empty(&want))
                         want = pools.shared;
                 if (e->kind == VP_KIND_SHARED) {
-                        if (vp_cpuset_empty(&want) || vp_cpuset_equal(&want, &e->vcpu_cpus))
+                        if (vp_cpuset_empty(&want) || vp_cpumask_equal(&e->vcpu_cpus, &want))
                                 continue;
-                        e->vcpu_cpus = want;
-                        e->emulator_cpus = want;
+                        vp_cpumask_set(&e->vcpu_cpus, &want);
+                        vp_cpumask_set(&e->emulator_cpus, &want);
                 } else {
                         if (vp_cpuset_empty(&want))
-                                want = e->vcpu_cpus;
-                        if (vp_cpuset_equal(&want, &e->emulator_cpus))
+                                want = vp_cpumask_get(&e->vcpu_cpus);
+                        if (vp_cpumask_equal(&e->emulator_cpus, &want))
                                 continue;
-                        e->emulator_cpus = want;
+                        vp_cpumask_set(&e->emulator_cpus, &want);
                 }
                 changed++;
         }
@@ -1153,10 +1154,10 @@ void vp_plan_to_entry(const vp_plan *p, int64_t now, vp_ledger_entry *e)
         e->matched_by = p->matched_by ? vp_xstrdup(p->matched_by) : NULL;
         e->state = vp_xstrdup("prepared");
         e->kind = p->kind;
-        e->held = p->held;
-        e->vcpu_cpus = p->vcpu_cpus;
-        e->emulator_cpus = p->emulator_cpus;
-        e->nodes = p->host_nodes;
+        vp_cpumask_set(&e->held, &p->held);
+        vp_cpumask_set(&e->vcpu_cpus, &p->vcpu_cpus);
+        vp_cpumask_set(&e->emulator_cpus, &p->emulator_cpus);
+        vp_cpumask_set(&e->nodes, &p->host_nodes);
         if (p->n_node_mem) {
                 e->mem = vp_xmalloc(p->n_node_mem * sizeof(*e->mem));
                 memcpy(e->mem, p->node_mem, p->n_node_mem * sizeof(*e->mem));

@@ -66,10 +66,12 @@ json_object *vp_json_entry(const vp_ledger_entry *e, const char *state)
         json_object_object_add(o, "matched_by", str_or_null(e->matched_by));
         json_object_object_add(o, "state", json_object_new_string(state));
         json_object_object_add(o, "kind", json_object_new_string(vp_entry_kind_name(e->kind)));
-        json_object_object_add(o, "cpus", vp_json_cpuset(&e->vcpu_cpus));
-        json_object_object_add(o, "held", vp_json_cpuset(&e->held));
-        json_object_object_add(o, "emulator_cpus", vp_json_cpuset(&e->emulator_cpus));
-        json_object_object_add(o, "nodes", vp_json_id_array(&e->nodes));
+        vp_cpuset cpus = vp_cpumask_get(&e->vcpu_cpus), held = vp_cpumask_get(&e->held),
+                  emu = vp_cpumask_get(&e->emulator_cpus), nodes = vp_cpumask_get(&e->nodes);
+        json_object_object_add(o, "cpus", vp_json_cpuset(&cpus));
+        json_object_object_add(o, "held", vp_json_cpuset(&held));
+        json_object_object_add(o, "emulator_cpus", vp_json_cpuset(&emu));
+        json_object_object_add(o, "nodes", vp_json_id_array(&nodes));
         json_object_object_add(o, "memory_kib", json_object_new_int64((int64_t)mem));
         return o;
 }

@@ -149,9 +149,61 @@ static void test_ops(void)
         free(s);
 }
 
+/* vp_cpumask: what the ledger keeps; every read answers as the full set
+ * would, and it holds only the words up to its highest member. */
+static void test_mask(void)
+{
+        const char *texts[] = {"",         "0",      "1-3",  "63",       "64",
+                               "0-63,100", "0-4095", "4095", "2,700-701"};
+        for (size_t i = 0; i < VP_ARRAY_SIZE(texts); i++) {
+                vp_cpuset s = S(texts[i]), probe = S("3,64-65,700");
+                vp_cpumask m = {0}, c = {0};
+                vp_cpumask_set(&m, &s);
+                int last = vp_cpuset_last(&s);
+                is_int((int)m.n, last < 0 ? 0 : last / 64 + 1, "'%s': %u words", texts[i], m.n);
+                vp_cpuset back = vp_cpumask_get(&m);
+                ok(vp_cpuset_equal(&back, &s) && vp_cpumask_equal(&m, &s), "'%s': round trip",
+                   texts[i]);
+                ok(vp_cpumask_empty(&m) == vp_cpuset_empty(&s), "'%s': empty", texts[i]);
+                is_int((int)vp_cpumask_count(&m), (int)vp_cpuset_count(&s), "'%s': count",
+                       texts[i]);
+                ok(vp_cpumask_test(&m, 3) == vp_cpuset_test(&s, 3) &&
+                       vp_cpumask_test(&m, 4095) == vp_cpuset_test(&s, 4095) &&
+                       !vp_cpumask_test(&m, 5000),
+                   "'%s': test", texts[i]);
+                ok(vp_cpumask_intersects(&m, &probe) == vp_cpuset_intersects(&s, &probe) &&
+                       vp_cpumask_subset(&m, &probe) == vp_cpuset_subset(&s, &probe),
+                   "'%s': intersects, subset", texts[i]);
+                vp_cpuset acc = S("5"), want = S("5");
+                vp_cpuset_or(&want, &s);
+                vp_cpumask_or_into(&acc, &m);
+                ok(vp_cpuset_equal(&acc, &want), "'%s': or_into", texts[i]);
+                char a[64], b[64];
+                is_str(vp_cpumask_fmt(&m, a, sizeof(a)), vp_cpuset_fmt(&s, b, sizeof(b)),
+                       "'%s': fmt", texts[i]);
+                vp_cpumask_copy(&c, &m);
+                ok(vp_cpumask_same(&c, &m) && (c.n == 0 || c.w != m.w), "'%s': copy", texts[i]);
+                vp_cpuset other = S("9");
+                vp_cpumask_set(&c, &other);
+                ok(vp_cpumask_same(&c, &m) == vp_cpuset_equal(&s, &other), "'%s': same", texts[i]);
+                vp_cpumask_free(&c);
+                vp_cpumask_free(&m);
+                ok(m.w == NULL && m.n == 0, "'%s': freed and empty", texts[i]);
+        }
+        /* same looks at members, not at how many words were kept */
+        uint64_t words[2] = {0x6, 0};
+        vp_cpumask wide = {words, 2}, narrow = {0};
+        vp_cpuset s = S("1-2");
+        vp_cpumask_set(&narrow, &s);
+        ok(vp_cpumask_same(&wide, &narrow) && vp_cpumask_same(&narrow, &wide),
+           "same ignores trailing zero words");
+        vp_cpumask_free(&narrow);
+}
+
 int main(void)
 {
         test_parse_table();
         test_ops();
+        test_mask();
         return tap_done();
 }

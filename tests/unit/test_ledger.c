@@ -95,6 +95,31 @@ static vp_cpuset cs(const char *text)
         return s;
 }
 
+/* The ledger keeps compact masks: text as a new one, into one (freeing what
+ * it held), a CPU added, and a comparison with a one-word set. */
+static vp_cpumask cm(const char *text)
+{
+        vp_cpumask m = {0};
+        vp_cpuset s = cs(text);
+        vp_cpumask_set(&m, &s);
+        return m;
+}
+static void mset(vp_cpumask *m, const char *text)
+{
+        vp_cpuset s = cs(text);
+        vp_cpumask_set(m, &s);
+}
+static void madd(vp_cpumask *m, unsigned c)
+{
+        vp_cpuset s = vp_cpumask_get(m);
+        vp_cpuset_set(&s, c);
+        vp_cpumask_set(m, &s);
+}
+static bool meq(const vp_cpumask *m, uint64_t word0)
+{
+        return vp_cpumask_equal(m, &(vp_cpuset){{word0}});
+}
+
 static vp_ledger_entry mk(const char *name, const char *uuid, vp_entry_kind kind, const char *held,
                           int64_t created)
 {
@@ -105,10 +130,10 @@ static vp_ledger_entry mk(const char *name, const char *uuid, vp_entry_kind kind
             .matched_by = vp_xstrdup("name:db-*"),
             .state = vp_xstrdup("prepared"),
             .kind = kind,
-            .held = cs(held),
-            .vcpu_cpus = cs(held),
-            .emulator_cpus = cs("0-1"),
-            .nodes = cs("0"),
+            .held = cm(held),
+            .vcpu_cpus = cm(held),
+            .emulator_cpus = cm("0-1"),
+            .nodes = cm("0"),
             .created = created,
             .pid = 0,
         };
@@ -131,10 +156,10 @@ static bool entry_equal(const vp_ledger_entry *a, const vp_ledger_entry *b)
         if (!str_eq(a->name, b->name) || !str_eq(a->uuid, b->uuid) ||
             !str_eq(a->profile, b->profile) || !str_eq(a->matched_by, b->matched_by) ||
             !str_eq(a->state, b->state) || a->kind != b->kind ||
-            !vp_cpuset_equal(&a->held, &b->held) ||
-            !vp_cpuset_equal(&a->vcpu_cpus, &b->vcpu_cpus) ||
-            !vp_cpuset_equal(&a->emulator_cpus, &b->emulator_cpus) ||
-            !vp_cpuset_equal(&a->nodes, &b->nodes) || a->n_mem != b->n_mem ||
+            !vp_cpumask_same(&a->held, &b->held) ||
+            !vp_cpumask_same(&a->vcpu_cpus, &b->vcpu_cpus) ||
+            !vp_cpumask_same(&a->emulator_cpus, &b->emulator_cpus) ||
+            !vp_cpumask_same(&a->nodes, &b->nodes) || a->n_mem != b->n_mem ||
             a->created != b->created || a->pid != b->pid)
                 return false;
         for (size_t i = 0; i < a->n_mem; i++)
@@ -152,8 +177,8 @@ static bool ledger_equal(const vp_ledger *a, const vp_ledger *b)
                         return false;
         for (size_t i = 0; i < a->n_prev; i++)
                 if (!str_eq(a->prev[i].uuid, b->prev[i].uuid) ||
-                    !vp_cpuset_equal(&a->prev[i].held, &b->prev[i].held) ||
-                    !vp_cpuset_equal(&a->prev[i].emulator_cpus, &b->prev[i].emulator_cpus) ||
+                    !vp_cpumask_same(&a->prev[i].held, &b->prev[i].held) ||
+                    !vp_cpumask_same(&a->prev[i].emulator_cpus, &b->prev[i].emulator_cpus) ||
                     a->prev[i].released != b->prev[i].released)
                         return false;
         return true;
@@ -188,9 +213,9 @@ static void test_roundtrip(void)
         is_int(back.n + back.n_prev, 0, "... with nothing in it");
 
         vp_ledger_entry e = mk("db-1", U1, VP_KIND_DEDICATED, "2-5,8", NOW - 5);
-        e.vcpu_cpus = cs("2-5");
-        e.emulator_cpus = cs("8");
-        e.nodes = cs("0-1");
+        mset(&e.vcpu_cpus, "2-5");
+        mset(&e.emulator_cpus, "8");
+        mset(&e.nodes, "0-1");
         free(e.state);
         e.state = vp_xstrdup("enforced");
         add_mem(&e, 1, 5ULL << 40); /* beyond 32 bits */
@@ -205,8 +230,8 @@ static void test_roundtrip(void)
         free(f.profile);
         free(f.matched_by);
         f.profile = f.matched_by = NULL;
-        f.emulator_cpus = cs("");
-        f.nodes = cs("");
+        mset(&f.emulator_cpus, "");
+        mset(&f.nodes, "");
         vp_ledger_put(&l, &f);
         is_str(l.entries[1].uuid, U2, "put stores the uuid in lower case");
         ok(vp_ledger_find_uuid(&l, "AAAAAAAA-bbbb-CCCC-dddd-EEEEEEEEEEEE") == &l.entries[1],
@@ -216,7 +241,7 @@ static void test_roundtrip(void)
         ok(vp_ledger_find_uuid(&l, U3) == NULL, "find_uuid of an absent uuid");
 
         vp_ledger_entry g = mk("shared-1", U3, VP_KIND_SHARED, "", NOW);
-        g.vcpu_cpus = cs("0-63,100,4095");
+        mset(&g.vcpu_cpus, "0-63,100,4095");
         vp_ledger_put(&l, &g);
         is_int(l.entries[0].n_mem, 2, "memory kept per node");
         is_int(l.entries[0].mem[0].node, 0, "memory sorted by node");
@@ -288,7 +313,7 @@ static void test_roundtrip(void)
         ok(back.n == 1 && back.entries[0].profile == NULL && back.entries[0].pid == 0 &&
                back.n_prev == 0,
            "optional fields default");
-        ok(back.n == 1 && vp_cpuset_equal(&back.entries[0].vcpu_cpus, &(vp_cpuset){{0xb}}),
+        ok(back.n == 1 && meq(&back.entries[0].vcpu_cpus, 0xb),
            "libvirt cpuset syntax accepted on load");
         vp_ledger_free(&back);
 
@@ -359,9 +384,11 @@ static void test_save_text(void)
                 e.commit = i % 3 ? vp_xasprintf("%zu.000000001-%s", i, names[i]) : NULL;
                 if (i == 0) {
                         /* every other CPU: far beyond any small buffer */
+                        vp_cpuset every = {{0}};
                         for (unsigned c = 0; c < VP_MAX_CPUS; c += 2)
-                                vp_cpuset_set(&e.vcpu_cpus, c);
-                        e.held = cs("0-4095");
+                                vp_cpuset_set(&every, c);
+                        vp_cpumask_set(&e.vcpu_cpus, &every);
+                        mset(&e.held, "0-4095");
                         e.pid = INT_MAX;
                         e.created = INT64_MAX - 1;
                 }
@@ -470,8 +497,7 @@ static void test_put_replace(void)
         e = mk("db-1", "11111111-2222-3333-4444-555555555555", VP_KIND_DEDICATED, "6-7", NOW + 9);
         vp_ledger_put(&l, &e);
         is_int(l.n, 2, "put with the same uuid replaces");
-        ok(vp_cpuset_equal(&vp_ledger_find_uuid(&l, U1)->held, &(vp_cpuset){{0xc0}}),
-           "... with the new content");
+        ok(meq(&vp_ledger_find_uuid(&l, U1)->held, 0xc0), "... with the new content");
         e = mk("db-1-renamed", "11111111-2222-3333-4444-555555555555", VP_KIND_DEDICATED, "6", NOW);
         vp_ledger_put(&l, &e);
         is_int(l.n, 2, "rename (same uuid) replaces");
@@ -503,7 +529,7 @@ static void test_remove_previous(void)
         vp_error err = {{0}};
         vp_ledger l = {0}, back = {0};
         vp_ledger_entry e = mk("db-1", U1, VP_KIND_DEDICATED, "2-3", NOW);
-        e.emulator_cpus = cs("9");
+        mset(&e.emulator_cpus, "9");
         vp_ledger_put(&l, &e);
         ok(!vp_ledger_remove(&l, U2, NOW), "remove of an absent uuid is false");
         ok(vp_ledger_previous(&l, U1) == NULL, "no previous before removal");
@@ -511,8 +537,7 @@ static void test_remove_previous(void)
            "remove existing");
         is_int(l.n, 0, "entry gone");
         const vp_ledger_prev *p = vp_ledger_previous(&l, U1);
-        ok(p && vp_cpuset_equal(&p->held, &(vp_cpuset){{0xc}}) &&
-               vp_cpuset_equal(&p->emulator_cpus, &(vp_cpuset){{0x200}}) && p->released == NOW + 10,
+        ok(p && meq(&p->held, 0xc) && meq(&p->emulator_cpus, 0x200) && p->released == NOW + 10,
            "previous remembers held, emulator_cpus, released");
         ok(!vp_ledger_remove(&l, U1, NOW + 11), "second remove is false");
 
@@ -525,8 +550,7 @@ static void test_remove_previous(void)
         is_int(l.n_prev, 2, "a newer release replaces the older record of the same uuid");
         is_str(l.prev[1].uuid, U1, "... and becomes the newest");
         p = vp_ledger_previous(&l, "11111111-2222-3333-4444-555555555555");
-        ok(p && vp_cpuset_equal(&p->held, &(vp_cpuset){{0x30}}) && p->released == NOW + 13,
-           "... with the new CPUs");
+        ok(p && meq(&p->held, 0x30) && p->released == NOW + 13, "... with the new CPUs");
 
         /* the cap drops the oldest */
         for (unsigned i = 0; i < VP_LEDGER_PREVIOUS_MAX + 5; i++) {
@@ -710,8 +734,8 @@ static void test_reclaim(void)
                 char u[37];
                 snprintf(u, sizeof(u), "00000000-0000-0000-0000-%012zx", i);
                 vp_ledger_entry e = mk(cases[i].name, u, VP_KIND_DEDICATED, "", NOW - cases[i].age);
-                e.held = cs("0");
-                vp_cpuset_set(&e.held, (unsigned)i + 1);
+                mset(&e.held, "0");
+                madd(&e.held, (unsigned)i + 1);
                 e.pid = i >= first_rec ? recorded[i - first_rec] : 0;
                 vp_ledger_put(&l, &e);
                 is_int(vp_state_save(run, u, "{}", "<domain/>", &err), 0, "state for '%s'",
@@ -761,7 +785,7 @@ static void test_reclaim(void)
                 } else {
                         want_gone++;
                         ok(!present && listed && files && pv && pv->released == NOW &&
-                               vp_cpuset_test(&pv->held, (unsigned)i + 1),
+                               vp_cpumask_test(&pv->held, (unsigned)i + 1),
                            "'%s' reclaimed, state files kept until saved, previous recorded",
                            cases[i].name);
                 }
@@ -1147,7 +1171,7 @@ static void test_concurrent(void)
                         snprintf(name, sizeof(name), "vm-%02d", i);
                         snprintf(uuid, sizeof(uuid), "00000000-0000-0000-0000-%012d", i);
                         vp_ledger_entry e = mk(name, uuid, VP_KIND_DEDICATED, "", NOW);
-                        vp_cpuset_set(&e.held, (unsigned)cpu);
+                        madd(&e.held, (unsigned)cpu);
                         vp_ledger_put(&l, &e);
                         usleep(2000); /* widen the window a broken lock would show */
                         int r = vp_ledger_save(run, &l, &err);
@@ -1171,9 +1195,9 @@ static void test_concurrent(void)
         vp_cpuset_zero(&all);
         bool distinct = true;
         for (size_t i = 0; i < l.n; i++) {
-                distinct &= vp_cpuset_count(&l.entries[i].held) == 1 &&
-                            !vp_cpuset_intersects(&all, &l.entries[i].held);
-                vp_cpuset_or(&all, &l.entries[i].held);
+                distinct &= vp_cpumask_count(&l.entries[i].held) == 1 &&
+                            !vp_cpumask_intersects(&l.entries[i].held, &all);
+                vp_cpumask_or_into(&all, &l.entries[i].held);
         }
         ok(distinct, "every CPU distinct");
         char buf[32];
@@ -1193,9 +1217,11 @@ static void big_ledger(vp_ledger *l, unsigned gen)
                 snprintf(name, sizeof(name), "vm-%05u", i);
                 snprintf(uuid, sizeof(uuid), "%08x-0000-4000-8000-%012x", gen, i);
                 vp_ledger_entry e = mk(name, uuid, VP_KIND_DEDICATED, "", (int64_t)gen);
+                vp_cpuset v = {{0}};
                 for (unsigned c = (gen + i) % 7; c < 256; c += 3)
-                        vp_cpuset_set(&e.vcpu_cpus, c);
-                vp_cpuset_set(&e.held, (gen * 31 + i) % VP_MAX_CPUS);
+                        vp_cpuset_set(&v, c);
+                vp_cpumask_set(&e.vcpu_cpus, &v);
+                madd(&e.held, (gen * 31 + i) % VP_MAX_CPUS);
                 add_mem(&e, 0, (uint64_t)gen * 1024 + i);
                 add_mem(&e, 1, i);
                 e.pid = (long)gen;

@@ -115,9 +115,12 @@ static void test_format(void)
         s.config_valid = true;
         s.rows[0] = row("db-1", U1, "database", "drift", true);
         s.rows[0].e.kind = VP_KIND_DEDICATED;
-        vp_cpuset_parse(&s.rows[0].e.vcpu_cpus, "2-3", VP_MAX_CPUS, NULL);
-        vp_cpuset_parse(&s.rows[0].e.held, "2-3", VP_MAX_CPUS, NULL);
-        vp_cpuset_parse(&s.rows[0].e.emulator_cpus, "0-1,4", VP_MAX_CPUS, NULL);
+        vp_cpuset set;
+        vp_cpuset_parse(&set, "2-3", VP_MAX_CPUS, NULL);
+        vp_cpumask_set(&s.rows[0].e.vcpu_cpus, &set);
+        vp_cpumask_set(&s.rows[0].e.held, &set);
+        vp_cpuset_parse(&set, "0-1,4", VP_MAX_CPUS, NULL);
+        vp_cpumask_set(&s.rows[0].e.emulator_cpus, &set);
         s.rows[0].e.mem = vp_xcalloc(2, sizeof(vp_ledger_mem));
         s.rows[0].e.n_mem = 2;
         s.rows[0].e.mem[0] = (vp_ledger_mem){0, 1048576};

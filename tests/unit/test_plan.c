@@ -103,6 +103,13 @@ static const char *fmt(const vp_cpuset *s)
         return vp_cpuset_fmt(s, buf[k], sizeof(buf[k]));
 }
 
+/* a ledger entry's compact set, as fmt */
+static const char *mfmt(const vp_cpumask *m)
+{
+        vp_cpuset s = vp_cpumask_get(m);
+        return fmt(&s);
+}
+
 static const char *pin(const vp_plan *p, unsigned vcpu)
 {
         const vp_pin *x = vp_pins_find(p->tune.vcpupin, p->tune.n_vcpupin, vcpu);
@@ -659,21 +666,21 @@ static void test_refloat(void)
         is_int(vp_plan_refloat(&l, &h, t), 1,
                "refloat: the shared VM changes (db-1's emulator already floats off its CPU)");
         const vp_ledger_entry *w = vp_ledger_find_name(&l, "web");
-        is_str(fmt(&w->vcpu_cpus), "1-3", "refloat: floating VM narrowed off db-1's CPU");
-        is_str(fmt(&w->emulator_cpus), "1-3", "refloat: and its emulator");
+        is_str(mfmt(&w->vcpu_cpus), "1-3", "refloat: floating VM narrowed off db-1's CPU");
+        is_str(mfmt(&w->emulator_cpus), "1-3", "refloat: and its emulator");
         plan(&p, &b, &ded, &h, t, &l);
         commit(&l, &p);
         vp_plan_free(&p);
         vp_plan_refloat(&l, &h, t);
         w = vp_ledger_find_name(&l, "web");
-        is_str(fmt(&w->vcpu_cpus), "2-3", "refloat: narrowed again");
-        is_str(fmt(&vp_ledger_find_name(&l, "db-1")->emulator_cpus), "2-3",
+        is_str(mfmt(&w->vcpu_cpus), "2-3", "refloat: narrowed again");
+        is_str(mfmt(&vp_ledger_find_name(&l, "db-1")->emulator_cpus), "2-3",
                "refloat: a dedicated VM's shared emulator leaves db-2's CPU");
         is_int(vp_plan_refloat(&l, &h, t), 0, "refloat: idempotent");
         vp_ledger_remove(&l, U2, 10);
         vp_ledger_remove(&l, U3, 10);
         vp_plan_refloat(&l, &h, t);
-        is_str(fmt(&vp_ledger_find_name(&l, "web")->vcpu_cpus), "0-3",
+        is_str(mfmt(&vp_ledger_find_name(&l, "web")->vcpu_cpus), "0-3",
                "refloat: widened back when the dedicated VMs stop");
         vp_ledger_free(&l);
         synth_free(t);

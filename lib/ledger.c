@@ -321,6 +321,14 @@ void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out)
 #define LOCK_BUSY    '1'
 #define LOCK_PARTIAL '2'
 
+/* Write the flag; false when it could not be (on the file this process
+ * has just read and written: not seen in practice). Callers treat that as
+ * the flag left as it was: not done costs the next holder a scan. */
+static bool set_flag(int fd, char flag)
+{
+        return pwrite(fd, &flag, 1, 0) == 1;
+}
+
 /* A writer killed between open and rename leaves PATH.tmp.PID behind. Under
  * the lock no ledger writer can be running, and a dead PID cannot finish a
  * state write either, so such files are garbage. A live PID (or one we may
@@ -479,8 +487,7 @@ static int lock_and_sweep(const char *rundir, vp_ledger *l, vp_error *err)
          * turns only LOCK_BUSY into LOCK_DONE. */
         char flag = 0;
         bool done = pread(fd, &flag, 1, 0) == 1 && flag == LOCK_DONE;
-        char mark = done || l ? LOCK_BUSY : LOCK_PARTIAL;
-        if (pwrite(fd, &mark, 1, 0) != 1)
+        if (!set_flag(fd, done || l ? LOCK_BUSY : LOCK_PARTIAL))
                 done = false;
         sweep_rundir_tmp(rundir);
         _cleanup_closedir_ DIR *d = done ? NULL : opendir(domains);
@@ -502,8 +509,10 @@ static int lock_and_sweep(const char *rundir, vp_ledger *l, vp_error *err)
         if (d)
                 sweep_domains(d, true, r == 0 && l ? l->kept : NULL, l ? l->n_kept : 0, &left);
         /* temp files still there keep the next holder scanning */
-        if (left)
-                (void)pwrite(fd, (char[]){LOCK_PARTIAL}, 1, 0);
+        if (left) {
+                bool written = set_flag(fd, LOCK_PARTIAL);
+                (void)written;
+        }
         if (r < 0) {
                 vp_ledger_unlock(take_fd(&fd));
                 return r;
@@ -524,8 +533,10 @@ int vp_ledger_lock_load(const char *rundir, vp_ledger *l, vp_error *err)
 void vp_ledger_unlock_done(int fd)
 {
         char flag;
-        if (fd >= 0 && pread(fd, &flag, 1, 0) == 1 && flag == LOCK_BUSY)
-                (void)pwrite(fd, (char[]){LOCK_DONE}, 1, 0);
+        if (fd >= 0 && pread(fd, &flag, 1, 0) == 1 && flag == LOCK_BUSY) {
+                bool written = set_flag(fd, LOCK_DONE); /* not: busy stays */
+                (void)written;
+        }
         vp_ledger_unlock(fd);
 }
 void vp_ledger_unlock(int fd)

@@ -1264,17 +1264,86 @@ static int pidfile_state(const char *libvirt_rundir, const char *name, long *pid
         return r < 0 ? 1 : 0;
 }
 
-/* Where liveness looks: libvirt's run dir and procfs, opened once by a
- * reclaim (a stat relative to them walks one component, not the whole path:
- * reclaim makes two for each of a host's VMs), or -1: then by path. */
+/* Where liveness looks: libvirt's run dir and procfs. A reclaim lists the
+ * NAME.pid files of the run dir once (sorted in pidfiles[0..n_pidfiles),
+ * listed = 1: one getdents for all of a host's VMs, not a stat each) and
+ * opens procfs once (a stat relative to it walks one component, not the
+ * whole path), or the run dir too when it cannot be listed (listed = -1).
+ * Otherwise (listed = 0, fds -1) each look goes by path. */
 typedef struct alive_dirs {
         const char *libvirt_rundir, *procdir;
         int lv_fd, proc_fd;
+        int listed;
+        char **pidfiles;
+        size_t n_pidfiles;
 } alive_dirs;
+
+/* Each look by path (nothing listed, nothing open). */
+static alive_dirs by_path(const char *libvirt_rundir, const char *procdir)
+{
+        return (alive_dirs){
+            .libvirt_rundir = libvirt_rundir, .procdir = procdir, .lv_fd = -1, .proc_fd = -1};
+}
 
 static int open_dir(const char *path)
 {
         return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Fill d's pidfiles from a listing of the run dir; listed = 1 on success,
+ * also when the dir does not exist (no pid files, as a stat in it would
+ * say), -1 when it cannot be read: then stats decide, entry by entry. */
+static void list_pidfiles(alive_dirs *d)
+{
+        d->listed = -1;
+        DIR *dir = opendir(d->libvirt_rundir);
+        if (!dir) {
+                if (errno == ENOENT || errno == ENOTDIR)
+                        d->listed = 1;
+                return;
+        }
+        char **v = NULL;
+        size_t n = 0, cap = 0;
+        struct dirent *de;
+        while ((errno = 0, de = readdir(dir))) {
+                size_t len = strlen(de->d_name);
+                if (len <= 4 || strcmp(de->d_name + len - 4, ".pid") != 0)
+                        continue;
+                if (n == cap) {
+                        cap = cap ? 2 * cap : 64;
+                        v = vp_xrealloc(v, cap * sizeof(*v));
+                }
+                v[n++] = vp_xstrdup(de->d_name);
+        }
+        bool failed = errno != 0;
+        closedir(dir);
+        if (failed) {
+                for (size_t i = 0; i < n; i++)
+                        free(v[i]);
+                free(v);
+                return;
+        }
+        if (n > 1)
+                qsort(v, n, sizeof(*v), str_cmp);
+        d->pidfiles = v;
+        d->n_pidfiles = n;
+        d->listed = 1;
+}
+
+static void alive_dirs_close(alive_dirs *d)
+{
+        if (d->lv_fd >= 0)
+                close(d->lv_fd);
+        if (d->proc_fd >= 0)
+                close(d->proc_fd);
+        for (size_t i = 0; i < d->n_pidfiles; i++)
+                free(d->pidfiles[i]);
+        free(d->pidfiles);
 }
 
 /* Whether dir/name exists: a stat that fails for another reason than
@@ -1311,7 +1380,8 @@ bool vp_libvirt_alive(const char *libvirt_rundir, const char *procdir, const cha
         if (r != 0)
                 return r > 0;
         *pid = v;
-        return proc_alive(&(alive_dirs){libvirt_rundir, procdir, -1, -1}, v);
+        alive_dirs d = by_path(libvirt_rundir, procdir);
+        return proc_alive(&d, v);
 }
 
 /* The pids reclaim has looked up in procdir, so that entries naming the
@@ -1340,6 +1410,10 @@ static bool pidfile_present(const alive_dirs *d, const char *name)
                 return false;
         if (snprintf(file, sizeof(file), "%s.pid", name) >= (int)sizeof(file))
                 return true; /* too long for a file name: the full look decides */
+        if (d->listed > 0) {
+                const char *key = file;
+                return bsearch(&key, d->pidfiles, d->n_pidfiles, sizeof(char *), str_cmp);
+        }
         return present_in(d->lv_fd, d->libvirt_rundir, file);
 }
 
@@ -1362,7 +1436,8 @@ bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
 {
         pid_seen seen[2];
         size_t n = 0;
-        return entry_alive(e, &(alive_dirs){libvirt_rundir, procdir, -1, -1}, seen, &n);
+        alive_dirs d = by_path(libvirt_rundir, procdir);
+        return entry_alive(e, &d, seen, &n);
 }
 
 size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *procdir, int64_t now,
@@ -1371,7 +1446,7 @@ size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *p
         size_t n = 0, n_seen = 0;
         char **out = NULL;
         _cleanup_free_ pid_seen *seen = NULL;
-        alive_dirs d = {libvirt_rundir, procdir, -1, -1};
+        alive_dirs d = by_path(libvirt_rundir, procdir);
         for (size_t i = 0; i < l->n;) {
                 vp_ledger_entry *e = &l->entries[i];
                 /* stale means now - created > 60, written so it cannot overflow */
@@ -1382,7 +1457,9 @@ size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *p
                 /* up to two pids an entry: recorded and in the file */
                 if (!seen) {
                         seen = vp_xmalloc(2 * l->n * sizeof(*seen));
-                        d.lv_fd = open_dir(libvirt_rundir);
+                        list_pidfiles(&d);
+                        if (d.listed < 0)
+                                d.lv_fd = open_dir(libvirt_rundir);
                         d.proc_fd = open_dir(procdir);
                 }
                 if (entry_alive(e, &d, seen, &n_seen)) {
@@ -1403,10 +1480,7 @@ size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *p
                 }
                 n++;
         }
-        if (d.lv_fd >= 0)
-                close(d.lv_fd);
-        if (d.proc_fd >= 0)
-                close(d.proc_fd);
+        alive_dirs_close(&d);
         if (names)
                 *names = out;
         return n;

@@ -822,6 +822,54 @@ static void test_reclaim(void)
 #undef FILE_AT
 }
 
+/* A host's worth of VMs: reclaim lists libvirt's run dir once (more names
+ * than its first allocation), and keeps exactly those with a live pid file;
+ * without a run dir every stale entry goes, as a stat there would say. */
+static void test_reclaim_many(void)
+{
+        char *run = mkrun();
+        char *lv = vp_xasprintf("%s/lv", run), *proc = vp_xasprintf("%s/proc", run);
+        char *p = vp_xasprintf("%s/proc/777", run);
+        vp_mkdir_p(lv, 0755, NULL);
+        vp_mkdir_p(p, 0755, NULL);
+        free(p);
+        enum { N = 150 };
+        vp_ledger l = {0};
+        for (unsigned i = 0; i < N; i++) {
+                char name[16], u[37];
+                snprintf(name, sizeof(name), "vm%u", i);
+                snprintf(u, sizeof(u), "00000000-0000-0000-0000-%012x", i);
+                vp_ledger_entry e = mk(name, u, VP_KIND_SHARED, "", NOW - 3600);
+                /* pid files for the multiples of 3, the recorded pid for
+                 * half of them (the two-stat way) */
+                e.pid = i % 6 == 0 ? 777 : 0;
+                vp_ledger_put(&l, &e);
+                if (i % 3 == 0) {
+                        p = vp_xasprintf("%s/%s.pid", lv, name);
+                        write_text(p, "777\n");
+                        free(p);
+                }
+                /* other files libvirt keeps there */
+                p = vp_xasprintf("%s/%s.xml", lv, name);
+                write_text(p, "<domstatus/>");
+                free(p);
+        }
+        size_t n = vp_ledger_reclaim(&l, lv, proc, NOW, NULL);
+        bool right = l.n == N / 3;
+        for (size_t i = 0; i < l.n; i++)
+                right &= atoi(l.entries[i].name + 2) % 3 == 0;
+        is_int(n, N - N / 3, "reclaim of %d VMs drops those without a pid file", N);
+        ok(right, "... and keeps exactly the %d with one", N / 3);
+
+        char *gone = vp_xasprintf("%s/gone", run);
+        n = vp_ledger_reclaim(&l, gone, proc, NOW, NULL);
+        ok(n == N / 3 && l.n == 0, "no libvirt run dir: every stale entry goes (%zu)", n);
+        free(gone);
+        free(lv);
+        free(proc);
+        vp_ledger_free(&l);
+}
+
 static void corrupt_case_len(const char *run, const char *text, size_t len, const char *needle,
                              const char *what)
 {
@@ -1808,6 +1856,7 @@ int main(void)
         test_remove_previous();
         test_committed_held();
         test_reclaim();
+        test_reclaim_many();
         test_cache();
         test_corrupt();
         test_tmp_files();

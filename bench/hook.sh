@@ -35,7 +35,7 @@ for ((r = 0; r < rounds; r++)); do
 done
 
 echo "benchmark 1: hook prepare vs the process floor ($runs runs per case, $rounds rounds)"
-echo "hook: $H ($(file -b "$H" | grep -o 'statically linked\|dynamically linked'))"
+echo "hook: $build/hook/vmplace-hook ($(file -b "$H" | grep -o 'statically linked\|dynamically linked'); timed from a copy, see bench/lib.sh)"
 printf '%-20s %10s %8s %12s %9s\n' case median_us ratio instructions syscalls
 have_cg=0 have_st=0
 if [ "${BENCH_COUNTS:-1}" != 0 ]; then

@@ -88,11 +88,12 @@ PY
 # (removed on exit), the floor programs, the realistic host, H the hook, and
 # the five cases as "name|input|command" lines in the array cases.
 hook_cases_setup() {
-        H=$1/hook/vmplace-hook
         W=$(mktemp -d /tmp/vmplace-bench.XXXXXX)
         # the run dir on tmpfs, as /run/vmplace is in production (fsync is free there)
         R=$(mktemp -d /dev/shm/vmplace-bench.XXXXXX)
         trap 'rm -rf "$W" "$R"' EXIT
+        H=$W/vmplace-hook
+        install -m 0755 "$1/hook/vmplace-hook" "$H"
         floor_programs "$W"
         realistic_setup "$W" "$R" "$H" "$2"
         cases=(
@@ -106,11 +107,21 @@ hook_cases_setup() {
 
 # floor_programs DIR: DIR/floor (cc -O2, dynamically linked like most
 # programs) and DIR/floor-static, both doing nothing but reading stdin.
+# Every program timed runs from a copy made with install(1), as a package
+# install would make it, never from the file the linker wrote. The page
+# cache of a freshly linked file stays as the linker's writes left it, and
+# mapping it costs more: on the machine of docs/benchmarks.md (Linux 6.18,
+# ext4) a copy of the 36 MB static hook ran prepare 260 us faster than the
+# linker's file, floor-static 76 us; dropping the page cache and reading the
+# linker's file back gave the same gain, so a copy is what an installed and
+# rebooted host runs.
 floor_programs() {
         printf '#include <stdio.h>\nint main(void){char b[65536];while(fread(b,1,sizeof b,stdin)>0);return 0;}\n' \
                 >"$1/floor.c"
-        cc -O2 -o "$1/floor" "$1/floor.c"
-        cc -O2 -static -o "$1/floor-static" "$1/floor.c"
+        cc -O2 -o "$1/floor.linked" "$1/floor.c"
+        cc -O2 -static -o "$1/floor-static.linked" "$1/floor.c"
+        install -m 0755 "$1/floor.linked" "$1/floor"
+        install -m 0755 "$1/floor-static.linked" "$1/floor-static"
 }
 
 # median of the numbers on stdin

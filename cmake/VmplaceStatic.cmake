@@ -17,6 +17,39 @@
 # getaddrinfo, gethostby* or anything else that goes through NSS, so none of
 # those paths runs. Packagers who prefer shared libraries for security updates
 # turn VMPLACE_STATIC_HOOK off.
+#
+# libnuma's constructor reads /proc/self/status twice and lists sysfs on every
+# start: ~230 us of a hook call here, for the no-op and unmanaged calls that
+# never touch libnuma. The static programs link a copy of libnuma.a without
+# it (objcopy drops libnuma.o's .init_array), and lib/topology.c runs the
+# same initialiser, numa_init, before its first libnuma call. Only when the
+# archive defines numa_init as a global function, the one thing that relies
+# on; otherwise the archive is linked as it is and the constructor runs.
+set(VMPLACE_NUMA_LAZY_DIR "")
+if(VMPLACE_STATIC_HOOK)
+  find_library(VMPLACE_LIBNUMA_A NAMES libnuma.a)
+  if(VMPLACE_LIBNUMA_A AND CMAKE_NM AND CMAKE_OBJCOPY)
+    execute_process(COMMAND ${CMAKE_NM} -g --defined-only ${VMPLACE_LIBNUMA_A}
+                    OUTPUT_VARIABLE _numa_syms ERROR_QUIET)
+    if(_numa_syms MATCHES "[0-9a-f]+ T numa_init\n")
+      set(VMPLACE_NUMA_LAZY_DIR ${CMAKE_BINARY_DIR}/numa-lazy)
+      add_custom_command(
+        OUTPUT ${VMPLACE_NUMA_LAZY_DIR}/libnuma.a
+        COMMAND ${CMAKE_COMMAND} -E make_directory ${VMPLACE_NUMA_LAZY_DIR}
+        COMMAND ${CMAKE_OBJCOPY} --remove-section=.init_array ${VMPLACE_LIBNUMA_A}
+                ${VMPLACE_NUMA_LAZY_DIR}/libnuma.a
+        DEPENDS ${VMPLACE_LIBNUMA_A}
+        COMMENT "libnuma.a without its constructor (cmake/VmplaceStatic.cmake)")
+      add_custom_target(vmplace_numa_lazy DEPENDS ${VMPLACE_NUMA_LAZY_DIR}/libnuma.a)
+    endif()
+  endif()
+  if(VMPLACE_NUMA_LAZY_DIR)
+    message(STATUS "static programs: libnuma initialised on first use")
+  else()
+    message(STATUS "static programs: libnuma.a as it is (its constructor runs at start)")
+  endif()
+endif()
+
 function(vmplace_link_static target)
   if(NOT VMPLACE_STATIC_HOOK)
     return()
@@ -25,4 +58,9 @@ function(vmplace_link_static target)
   target_link_libraries(${target} PRIVATE ${XML2_STATIC_LIBRARIES} ${JSONC_STATIC_LIBRARIES}
                         ${NUMA_STATIC_LIBRARIES} ${INIH_STATIC_LIBRARIES} stdc++ pthread dl m)
   target_link_options(${target} PRIVATE -static)
+  if(VMPLACE_NUMA_LAZY_DIR)
+    # searched before the system's directories, so -lnuma finds the copy
+    target_link_directories(${target} BEFORE PRIVATE ${VMPLACE_NUMA_LAZY_DIR})
+    add_dependencies(${target} vmplace_numa_lazy)
+  endif()
 endfunction()

@@ -35,6 +35,24 @@ void numa_error(char *where)
         errno = e;
 }
 
+/* libnuma's initialiser. Its constructor reads /proc/self/status twice and
+ * lists /sys/devices/system/node and cpu on every start of a program that
+ * links it: ~230 us a hook call here, which the no-ops and the unmanaged
+ * prepares (most calls) never need. The static programs link a copy of
+ * libnuma.a without that constructor (cmake/VmplaceStatic.cmake), and
+ * numa_ready runs it before the first libnuma call instead. The shared
+ * library does not export it: there the weak reference stays NULL, and the
+ * loader has run the constructor. */
+extern void numa_init(void) __attribute__((weak));
+
+static void numa_ready(void)
+{
+        static bool done;
+        if (!done && numa_init)
+                numa_init();
+        done = true;
+}
+
 static void numa_bitmask_freep(struct bitmask **b)
 {
         if (*b)
@@ -443,7 +461,7 @@ int vp_topology_load(const char *sysfs_root, vp_topology **out, vp_error *err)
         if (sysfs_root) {
                 snprintf(source, sizeof(source), "%s/node", ld.sys);
                 r = load_nodes_sysfs(&ld, t);
-        } else if (numa_available() < 0) {
+        } else if (numa_ready(), numa_available() < 0) {
                 snprintf(source, sizeof(source), "/proc/meminfo");
                 r = load_single_node(&ld, t);
         } else {

@@ -4,8 +4,8 @@
  * /proc/PID/cgroup, lib/affinity.c task comm and status, lib/ledger.c
  * libvirt's NAME.pid, a cgroup2 mount's cgroup.controllers) get it through a
  * fake /proc and cgroup tree in the scratch dir; cgroup files read back by
- * vp_cgroup_verify through its io hook. Every parser sees every input: one
- * corpus serves all. */
+ * vp_cgroup_verify through its io hook; and the topology cache's text, made
+ * from them. Every parser sees every input: one corpus serves all. */
 #include <string.h>
 
 #include "affinity.h"
@@ -13,6 +13,7 @@
 #include "common.h"
 #include "ledger.h"
 #include "sysfs_parse.h"
+#include "topocache.h"
 
 /* v1 as libvirt makes it without systemd, v2 as under systemd (nested libvirt/) */
 #define V1_DOM "cg1/cpu,cpuacct/machine/qemu-1-vm.libvirt-qemu"
@@ -86,6 +87,22 @@ static void pure_parsers(const uint8_t *data, size_t size)
         int64_t btime;
         if (vp_proc_parse_btime(buf, size, &btime, &err) < 0)
                 fz_check_said("vp_proc_parse_btime", err.msg);
+        /* the topology cache (our file, built from these): what parses,
+         * formatted again under the same key, is the same text */
+        vp_topology *topo = NULL;
+        vp_topo_source src;
+        if (vp_topocache_parse(buf, size, "K", &topo, &src) == 0) {
+                _cleanup_free_ char *f = vp_topocache_format(topo, src, "K");
+                vp_topology *back = NULL;
+                vp_topo_source src2;
+                if (vp_topocache_parse(f, strlen(f), "K", &back, &src2) < 0 || src2 != src)
+                        fz_fail("topology cache formatted as '%.200s' does not read back", f);
+                _cleanup_free_ char *g = vp_topocache_format(back, src2, "K");
+                if (strcmp(f, g) != 0)
+                        fz_fail("topology cache changes on a round trip");
+                vp_topology_free(back);
+                vp_topology_free(topo);
+        }
 }
 
 static void check_found(const vp_cgroup *cg, const char *root)

@@ -108,7 +108,13 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
         d->on_error =
             d->profile->on_error != VP_ONERR_UNSET ? d->profile->on_error : d->cfg->host.on_error;
 
-        r = vp_topology_load(paths->sysfs, &d->topo, err);
+        /* the hook keeps the real host's fixed topology in the run dir (a
+         * sysfs-shaped tree of tests is read as it is each time) */
+        _cleanup_free_ char *topo_cache =
+            (flags & VP_DECIDE_COMMIT) && !paths->sysfs
+                ? vp_xasprintf("%s/%s", paths->rundir, VP_TOPOLOGY_CACHE_FILE)
+                : NULL;
+        r = vp_topology_load_cached(paths->sysfs, topo_cache, &d->topo, err);
         if (r < 0)
                 return r;
 

@@ -22,6 +22,7 @@
 #include "confindex.h"
 #include "jsonfile.h"
 #include "ledgercache.h"
+#include "topology.h"
 
 #define LEDGER_FILE      "ledger.json"
 #define LEDGER_LOCK      "ledger.lock"
@@ -344,9 +345,11 @@ static bool tmp_owner_dead(const char *pid_text)
 static const char *const state_exts[] = {"plan.json", "xml", "input.xml"};
 
 /* The files vp_write_file_atomic writes straight into the run dir: the
- * ledger and its cache, and the config index the hook writes before it takes the lock
- * (a writer killed there used to leave its temp file for good). */
-static const char *const rundir_files[] = {LEDGER_FILE, VP_LEDGER_CACHE_FILE, VP_CONFINDEX_FILE};
+ * ledger and its cache, and the config index and topology cache the hook
+ * writes before it takes the lock (a writer killed there used to leave its
+ * temp file for good). */
+static const char *const rundir_files[] = {LEDGER_FILE, VP_LEDGER_CACHE_FILE, VP_CONFINDEX_FILE,
+                                           VP_TOPOLOGY_CACHE_FILE};
 
 /* The PID text of name when it is KIND.tmp.PID for one of kinds[0..n),
  * else NULL: the temp names vp_write_file_atomic gives the rundir files
@@ -1412,7 +1415,8 @@ static bool pidfile_present(const alive_dirs *d, const char *name)
                 return true; /* too long for a file name: the full look decides */
         if (d->listed > 0) {
                 const char *key = file;
-                return bsearch(&key, d->pidfiles, d->n_pidfiles, sizeof(char *), str_cmp);
+                return d->n_pidfiles &&
+                       bsearch(&key, d->pidfiles, d->n_pidfiles, sizeof(char *), str_cmp);
         }
         return present_in(d->lv_fd, d->libvirt_rundir, file);
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "sysfs_parse.h"
+#include "topocache.h"
 
 /* libnuma reports some failures only by printing to stderr through these two
  * weak symbols, meant to be overridden. The hook's stderr ends up in libvirt's
@@ -205,6 +206,19 @@ static int list_nodes(loader *ld, unsigned **ids_out, size_t *n_out)
         return 0;
 }
 
+/* node's total and free memory from ROOT/devices/system/node/nodeN/meminfo. */
+static int memory_sysfs(loader *ld, vp_node *node)
+{
+        char path[PATH_MAX];
+        vp_error sub;
+        int r = mkpath(ld, path, "%s/node/node%u/meminfo", ld->sys, node->id);
+        if (r < 0 || (r = read_text(ld, path)) < 0)
+                return r;
+        r = vp_sysfs_parse_meminfo(ld->buf, ld->len, (int)node->id, &node->total_kib,
+                                   &node->free_kib, &sub);
+        return r < 0 ? parse_failed(ld, path, r, &sub) : 0;
+}
+
 static int load_nodes_sysfs(loader *ld, vp_topology *t)
 {
         _cleanup_free_ unsigned *ids = NULL;
@@ -228,13 +242,8 @@ static int load_nodes_sysfs(loader *ld, vp_topology *t)
                 if (r < 0)
                         return parse_failed(ld, path, r, &sub);
 
-                if ((r = mkpath(ld, path, "%s/node/node%u/meminfo", ld->sys, node->id)) < 0 ||
-                    (r = read_text(ld, path)) < 0)
+                if ((r = memory_sysfs(ld, node)) < 0)
                         return r;
-                r = vp_sysfs_parse_meminfo(ld->buf, ld->len, (int)node->id, &node->total_kib,
-                                           &node->free_kib, &sub);
-                if (r < 0)
-                        return parse_failed(ld, path, r, &sub);
 
                 if ((r = mkpath(ld, path, "%s/node/node%u/distance", ld->sys, node->id)) < 0 ||
                     (r = read_text(ld, path)) < 0)
@@ -255,6 +264,20 @@ static int numa_failed(loader *ld, int code, const char *call, unsigned a, int b
                 snprintf(what, sizeof(what), "%s(%u)", call, a);
         return vp_error_set(ld->err, code, "libnuma: %s failed%s%s", what,
                             numa_last_msg[0] ? ": " : "", numa_last_msg);
+}
+
+/* node's total and free memory through libnuma (which reads the node's
+ * meminfo itself: it needs no numa_ready first). */
+static int memory_libnuma(loader *ld, vp_node *node)
+{
+        long long free_b = -1;
+        numa_last_msg[0] = '\0';
+        long long total_b = numa_node_size64((int)node->id, &free_b);
+        if (total_b < 0 || free_b < 0)
+                return numa_failed(ld, -EIO, "numa_node_size64", node->id, -1);
+        node->total_kib = (uint64_t)total_b / 1024;
+        node->free_kib = (uint64_t)free_b / 1024;
+        return 0;
 }
 
 /* numa_nodes_ptr, not numa_all_nodes_ptr: the latter is this task's
@@ -302,13 +325,9 @@ static int load_nodes_libnuma(loader *ld, vp_topology *t)
                         }
                 }
 
-                long long free_b = -1;
-                numa_last_msg[0] = '\0';
-                long long total_b = numa_node_size64((int)node->id, &free_b);
-                if (total_b < 0 || free_b < 0)
-                        return numa_failed(ld, -EIO, "numa_node_size64", node->id, -1);
-                node->total_kib = (uint64_t)total_b / 1024;
-                node->free_kib = (uint64_t)free_b / 1024;
+                int r = memory_libnuma(ld, node);
+                if (r < 0)
+                        return r;
 
                 node->distance = vp_xcalloc(n, sizeof(*node->distance));
                 for (size_t j = 0; j < n; j++) {
@@ -324,19 +343,25 @@ static int load_nodes_libnuma(loader *ld, vp_topology *t)
 }
 
 /* A kernel without NUMA: one node 0 holding every online CPU and all memory. */
-static int load_single_node(loader *ld, vp_topology *t)
+static int memory_single(loader *ld, vp_node *node)
 {
         const char *path = "/proc/meminfo";
         vp_error sub;
         int r = read_file_to(ld, path, true);
         if (r < 0)
                 return r;
+        r = vp_sysfs_parse_meminfo(ld->buf, ld->len, -1, &node->total_kib, &node->free_kib, &sub);
+        return r < 0 ? parse_failed(ld, path, r, &sub) : 0;
+}
+
+static int load_single_node(loader *ld, vp_topology *t)
+{
         t->nodes = vp_xcalloc(1, sizeof(*t->nodes));
         t->n_nodes = 1;
         vp_node *node = &t->nodes[0];
-        r = vp_sysfs_parse_meminfo(ld->buf, ld->len, -1, &node->total_kib, &node->free_kib, &sub);
+        int r = memory_single(ld, node);
         if (r < 0)
-                return parse_failed(ld, path, r, &sub);
+                return r;
         node->id = 0;
         node->cpus = t->online;
         node->distance = vp_xcalloc(1, sizeof(*node->distance));
@@ -439,44 +464,160 @@ static int load_cpu_topology(loader *ld, vp_topology *t)
         return 0;
 }
 
-int vp_topology_load(const char *sysfs_root, vp_topology **out, vp_error *err)
+/* ld for the tree at sysfs_root (NULL: /sys); ld->buf is the caller's to free. */
+static int loader_init(loader *ld, const char *sysfs_root, vp_error *err)
 {
-        loader ld = {.err = err};
+        *ld = (loader){.err = err};
         const char *root = sysfs_root ? sysfs_root : "/sys";
         size_t rl = strlen(root);
         while (rl > 0 && root[rl - 1] == '/')
                 rl--;
-        *out = NULL;
         if (rl > PATH_MAX - 256)
                 return vp_error_set(err, -ENAMETOOLONG, "%s: path too long", root);
-        snprintf(ld.sys, sizeof(ld.sys), "%.*s/devices/system", (int)rl, root);
+        snprintf(ld->sys, sizeof(ld->sys), "%.*s/devices/system", (int)rl, root);
+        ld->buf = vp_xmalloc(SCRATCH_SIZE);
+        return 0;
+}
 
-        _cleanup_free_ char *buf = vp_xmalloc(SCRATCH_SIZE);
-        ld.buf = buf;
+/* The whole model from its source; *src says which. */
+static int load_all(loader *ld, const char *sysfs_root, vp_topology **out, vp_topo_source *src)
+{
         _cleanup_(topology_freep) vp_topology *t = vp_xcalloc(1, sizeof(*t));
-        int r = load_online(&ld, t);
+        int r = load_online(ld, t);
         if (r < 0)
                 return r;
         char source[PATH_MAX + 8];
         if (sysfs_root) {
-                snprintf(source, sizeof(source), "%s/node", ld.sys);
-                r = load_nodes_sysfs(&ld, t);
+                snprintf(source, sizeof(source), "%s/node", ld->sys);
+                *src = VP_TOPO_SYSFS;
+                r = load_nodes_sysfs(ld, t);
         } else if (numa_ready(), numa_available() < 0) {
                 snprintf(source, sizeof(source), "/proc/meminfo");
-                r = load_single_node(&ld, t);
+                *src = VP_TOPO_SINGLE;
+                r = load_single_node(ld, t);
         } else {
                 snprintf(source, sizeof(source), "libnuma");
-                r = load_nodes_libnuma(&ld, t);
+                *src = VP_TOPO_LIBNUMA;
+                r = load_nodes_libnuma(ld, t);
         }
         if (r < 0)
                 return r;
-        r = assign_nodes(&ld, t, source);
+        r = assign_nodes(ld, t, source);
         if (r < 0)
                 return r;
-        r = load_cpu_topology(&ld, t);
+        r = load_cpu_topology(ld, t);
         if (r < 0)
                 return r;
         *out = TAKE_PTR(t);
+        return 0;
+}
+
+int vp_topology_load(const char *sysfs_root, vp_topology **out, vp_error *err)
+{
+        loader ld;
+        vp_topo_source src;
+        *out = NULL;
+        int r = loader_init(&ld, sysfs_root, err);
+        if (r == 0)
+                r = load_all(&ld, sysfs_root, out, &src);
+        free(ld.buf);
+        return r;
+}
+
+/* ---- the cache ---- */
+
+/* Append "NAME CONTENTS" of file path to key (ENOENT: "NAME -"); -1 on any
+ * other failure. */
+static int key_file(loader *ld, vp_buf *key, const char *name, const char *path)
+{
+        vp_error sub;
+        vp_error *keep = ld->err;
+        ld->err = &sub;
+        int r = read_text(ld, path);
+        ld->err = keep;
+        if (r < 0 && r != -ENOENT)
+                return -1;
+        vp_buf_str(key, name);
+        vp_buf_str(key, " ");
+        vp_buf_add(key, r < 0 ? "-\n" : ld->buf, r < 0 ? 2 : ld->len);
+        return 0;
+}
+
+/* What the model's fixed part depends on: the tree it is read from, the
+ * online CPUs and nodes (hotplug, SMT switched on or off) and, for the real
+ * host, the boot (a run dir that outlives one). Returns 0 with key filled
+ * (a NUL-terminated string), or -1. */
+static int cache_key(loader *ld, const char *sysfs_root, vp_buf *key)
+{
+        char path[PATH_MAX];
+        key->len = 0;
+        vp_buf_str(key, "root ");
+        vp_buf_str(key, sysfs_root ? sysfs_root : "-");
+        vp_buf_str(key, "\n");
+        if (mkpath(ld, path, "%s/cpu/online", ld->sys) < 0 ||
+            key_file(ld, key, "cpu_online", path) < 0 ||
+            mkpath(ld, path, "%s/node/online", ld->sys) < 0 ||
+            key_file(ld, key, "node_online", path) < 0 ||
+            (!sysfs_root && key_file(ld, key, "boot", "/proc/sys/kernel/random/boot_id") < 0))
+                return -1;
+        vp_buf_add(key, "", 1);
+        return 0;
+}
+
+/* The memory sizes of t's nodes, from src. */
+static int load_memory(loader *ld, vp_topology *t, vp_topo_source src)
+{
+        for (size_t i = 0; i < t->n_nodes; i++) {
+                int r = src == VP_TOPO_LIBNUMA  ? memory_libnuma(ld, &t->nodes[i])
+                        : src == VP_TOPO_SINGLE ? memory_single(ld, &t->nodes[i])
+                                                : memory_sysfs(ld, &t->nodes[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* A cache of thousands of CPUs is a few hundred KiB; more is not ours. */
+#define CACHE_MAX (4u << 20)
+
+int vp_topology_load_cached(const char *sysfs_root, const char *cache_path, vp_topology **out,
+                            vp_error *err)
+{
+        *out = NULL;
+        if (!cache_path)
+                return vp_topology_load(sysfs_root, out, err);
+        loader ld;
+        int r = loader_init(&ld, sysfs_root, err);
+        if (r < 0)
+                return r;
+        vp_buf key = {0};
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        vp_topo_source src;
+        vp_topology *t = NULL;
+        bool keyed = cache_key(&ld, sysfs_root, &key) == 0;
+        if (keyed && vp_read_private(cache_path, CACHE_MAX, &text, &len) == 0 &&
+            vp_topocache_parse(text, len, key.s, &t, &src) == 0) {
+                r = load_memory(&ld, t, src);
+        } else {
+                r = load_all(&ld, sysfs_root, &t, &src);
+                /* written only when the key still holds after the load: a
+                 * CPU plugged meanwhile may have left the model half old */
+                vp_buf again = {0};
+                if (r == 0 && keyed && cache_key(&ld, sysfs_root, &again) == 0 &&
+                    strcmp(again.s, key.s) == 0) {
+                        _cleanup_free_ char *c = vp_topocache_format(t, src, key.s);
+                        vp_write_file_atomic(cache_path, c, strlen(c), 0600, NULL);
+                }
+                free(again.s);
+        }
+        free(key.s);
+        free(ld.buf);
+        if (r < 0) {
+                vp_topology_free(t);
+                return r;
+        }
+        *out = t;
         return 0;
 }
 

@@ -53,6 +53,20 @@ typedef struct vp_topology {
  * Returns 0 and *out (free with vp_topology_free), or -errno with *out NULL and
  * err naming the file or call that failed and why. */
 int vp_topology_load(const char *sysfs_root, vp_topology **out, vp_error *err);
+
+/* vp_topology_load through a cache at cache_path (NULL: none), for the hook:
+ * every prepare reads the topology, and a big host's is hundreds of sysfs
+ * files plus libnuma's initialisation (~14 ms for 448 CPUs). The model's
+ * fixed part is kept there (lib/topocache.h) under a key of the tree's root,
+ * the contents of cpu/online and node/online and, for the real host, the
+ * boot id; a load whose key matches reads only each node's memory sizes
+ * (from the same source as a full load). Any other cache (missing, foreign,
+ * corrupt, another key) means the full load, written back (0600, atomically)
+ * when the key still holds after it. A cache that cannot be written is only
+ * not written. Returns as vp_topology_load. */
+#define VP_TOPOLOGY_CACHE_FILE "topology.cache"
+int vp_topology_load_cached(const char *sysfs_root, const char *cache_path, vp_topology **out,
+                            vp_error *err);
 void vp_topology_free(vp_topology *t);
 
 /* Node by id, or NULL. */

@@ -3,7 +3,8 @@
 # in the static programs a no-op hook call and an unmanaged prepare read
 # nothing of libnuma's (its constructor read /proc/self/status twice and
 # listed sysfs on every start), a managed prepare still reads the real host
-# through libnuma and places, and topo_dump, linked the same way, gives the
+# through libnuma and places (and the later ones read its topology cache
+# instead), and topo_dump, linked the same way, gives the
 # same model through libnuma as from /sys (the QEMU test does the same on a
 # 2-node guest). A dynamic build keeps the constructor: its no-op reads them.
 . "$(dirname "$0")/lib.sh"
@@ -37,6 +38,15 @@ fi
 out=$(numa_opens lazy-1 prepare begin "$W/managed.xml")
 ok "$(case $out in "rc=0 0") echo 1 ;; "rc=0 "*) echo 0 ;; *) echo 1 ;; esac)" \
         "managed prepare reads the host through libnuma and succeeds ($out)"
+# the first prepare made the run dir, the second writes RUNDIR/topology.cache
+# (lib/topology.h), and from the third on the fixed topology comes from it:
+# only the nodes' memory is read, libnuma is not started
+is "$(numa_opens lazy-1 prepare begin "$W/managed.xml" | cut -d' ' -f1)" rc=0 "a second prepare"
+if file -L "$HOOK" | grep -q 'statically linked'; then
+        is "$(numa_opens lazy-1 prepare begin "$W/managed.xml")" "rc=0 0" \
+                "static hook, a third: topology from the cache, no libnuma start-up"
+fi
+ok "$(grep -q '^source libnuma$' "$W/run/topology.cache"; echo $?)" "... a cache of what libnuma read"
 # a shared VM floats over the CPUs of the nodes libnuma listed: all online here
 want=$(sed -n 's/^online //p' <(VMPLACE_SYSFS=/sys "$VMPLACE_BUILD/tests/topo_dump"))
 is "$(jget "$W/run/domains/$(uuidn 1).plan.json" 'j["vcpu_cpuset"]')" "$want" \

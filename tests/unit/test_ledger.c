@@ -1521,6 +1521,7 @@ static void test_lock_load(void)
         char *l_dead = vp_xasprintf("%s/ledger.json.tmp.%d", run, (int)dead);
         char *i_dead = vp_xasprintf("%s/config.index.tmp.%d", run, (int)dead);
         char *i_live = vp_xasprintf("%s/config.index.tmp.1", run);
+        char *tc_dead = vp_xasprintf("%s/topology.cache.tmp.%d", run, (int)dead);
         char *upper = vp_xasprintf("%s/domains/0F0F0F0F-0000-4000-8000-123456789ABC.xml", run);
         char *other = vp_xasprintf("%s/domains/%s.notes", run, U3);
         write_text(t_dead, "x");
@@ -1528,6 +1529,7 @@ static void test_lock_load(void)
         write_text(l_dead, "x");
         write_text(i_dead, "x");
         write_text(i_live, "x");
+        write_text(tc_dead, "x");
         write_text(upper, "x");
         write_text(other, "x");
 
@@ -1541,6 +1543,7 @@ static void test_lock_load(void)
         ok(!exists(upper), "... in upper case too");
         ok(!exists(t_dead) && !exists(l_dead), "temp files of a dead pid are swept");
         ok(!exists(i_dead), "... the config index's too (it is written outside the lock)");
+        ok(!exists(tc_dead), "... and the topology cache's (written outside it too)");
         ok(exists(t_live) && exists(i_live) && exists(other),
            "a live pid's temp files and other files stay");
         char *lk = vp_xasprintf("%s/ledger.lock", run);
@@ -1613,6 +1616,7 @@ static void test_lock_load(void)
         free(l_dead);
         free(i_dead);
         free(i_live);
+        free(tc_dead);
         free(upper);
         free(other);
 }

@@ -870,6 +870,65 @@ static void test_reclaim_many(void)
         vp_ledger_free(&l);
 }
 
+/* The real procfs: liveness by kill(pid, 0) (lib/ledger.c proc_alive), the
+ * same answers as a stat of /proc/PID: this process and a zombie child are
+ * alive, a reaped child is not. */
+static void test_reclaim_real_proc(void)
+{
+        char *run = mkrun();
+        char *lv = vp_xasprintf("%s/lv", run);
+        vp_mkdir_p(lv, 0755, NULL);
+        pid_t zombie = fork();
+        if (zombie == 0)
+                _exit(0);
+        pid_t reaped = fork();
+        if (reaped == 0)
+                _exit(0);
+        waitpid(reaped, NULL, 0);
+        /* a zombie once it has exited: wait for that without reaping it */
+        for (int i = 0; i < 5000; i++) {
+                siginfo_t si = {0};
+                if (waitid(P_PID, (id_t)zombie, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                    si.si_pid == zombie)
+                        break;
+                usleep(1000);
+        }
+        const struct {
+                const char *name;
+                long pid;
+                bool alive;
+        } cases[] = {{"self", (long)getpid(), true},
+                     {"zombie", (long)zombie, true},
+                     {"reaped", (long)reaped, false}};
+        vp_ledger l = {0};
+        for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
+                char u[37], text[32];
+                snprintf(u, sizeof(u), "00000000-0000-0000-0000-%012zx", i);
+                vp_ledger_entry e = mk(cases[i].name, u, VP_KIND_SHARED, "", NOW - 3600);
+                e.pid = i == 0 ? cases[i].pid : 0; /* recorded, and read from the file */
+                vp_ledger_put(&l, &e);
+                char *p = vp_xasprintf("%s/%s.pid", lv, cases[i].name);
+                snprintf(text, sizeof(text), "%ld\n", cases[i].pid);
+                write_text(p, text);
+                free(p);
+        }
+        bool right = true;
+        for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
+                bool a = vp_ledger_entry_alive(vp_ledger_find_name(&l, cases[i].name), lv, "/proc");
+                right &= a == cases[i].alive;
+                if (a != cases[i].alive)
+                        printf("#   %s (pid %ld): alive %d\n", cases[i].name, cases[i].pid, a);
+        }
+        ok(right, "/proc: this process and a zombie are alive, a reaped child is not");
+        size_t n = vp_ledger_reclaim(&l, lv, "/proc", NOW, NULL);
+        ok(n == 1 && !vp_ledger_find_name(&l, "reaped") && vp_ledger_find_name(&l, "zombie") &&
+               vp_ledger_find_name(&l, "self"),
+           "... and reclaim drops exactly the reaped one");
+        waitpid(zombie, NULL, 0);
+        free(lv);
+        vp_ledger_free(&l);
+}
+
 static void corrupt_case_len(const char *run, const char *text, size_t len, const char *needle,
                              const char *what)
 {
@@ -1861,6 +1920,7 @@ int main(void)
         test_committed_held();
         test_reclaim();
         test_reclaim_many();
+        test_reclaim_real_proc();
         test_cache();
         test_corrupt();
         test_tmp_files();

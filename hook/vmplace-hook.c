@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "decide.h"
 #include "enforce.h"
@@ -231,7 +232,9 @@ int main(int argc, char **argv)
         char *xml = NULL;
         size_t len = 0;
         vp_error err = {{0}};
-        int r = vp_read_stream(stdin, VP_DOMAIN_XML_MAX, &xml, &len, &err);
+        /* read(2) on the descriptor: stdio would add an fstat, a buffer
+         * and a read more for nothing */
+        int r = vp_read_fd(STDIN_FILENO, -1, VP_DOMAIN_XML_MAX, &xml, &len, &err);
         if (r < 0 && (prepare || migrate)) {
                 hook_err("vmplace: %s: reading the domain XML: %s", name, err.msg);
                 hook_log(LOG_ERR, "%s %s: reading the domain XML: %s", name, op, err.msg);

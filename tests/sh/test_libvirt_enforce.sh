@@ -188,6 +188,13 @@ is "$(cg $X cpu.shares) $(cg $X vcpu0/cpu.cfs_quota_us) $(cg $X vcpu1/cpu.cfs_qu
         "cpu.shares and vcpuN/cpu.cfs_quota_us are back to the profile's values"
 enforce --check $X
 is "$rc" 0 "--check after the repair: exit 0"
+# state and pid as recorded: a re-enforce rewrites no ledger
+before=$(stat -c '%i %Y.%y' "$LEDGER")
+enforce $X
+is "$rc $(stat -c '%i %Y.%y' "$LEDGER")" "0 $before" \
+        "vmplace-enforce of an enforced VM: exit 0, ledger.json not rewritten"
+is "$(jget "$LEDGER" '[(e["state"], e.get("pid")) for e in j["entries"] if e["uuid"]=="'"$UX"'"]')" \
+        "[[\"enforced\", $PX]]" "... and it still records state enforced and QEMU's pid"
 
 # 1b. drift in a cpuset file and in a vCPU thread's affinity
 cgw $X vcpu0/cpuset.cpus 0-1

@@ -175,8 +175,8 @@ int vp_enforce_domain(const vp_paths *paths, const char *name, const char *uuid,
                 /* the ledger records the state and QEMU's pid; a run that
                  * changes neither (a re-enforce, a reconnect) rewrites
                  * nothing */
-                bool same = e->pid == r->pid && e->state && r->state &&
-                            strcmp(e->state, r->state) == 0;
+                bool same =
+                    e->pid == r->pid && e->state && r->state && strcmp(e->state, r->state) == 0;
                 if (rc == 0 && !(flags & VP_ENFORCE_CHECK) && !same) {
                         free(e->state);
                         e->state = vp_xstrdup(r->state);

@@ -76,13 +76,13 @@ typedef struct cursor {
 } cursor;
 
 /* The next line's words (separated by single spaces); false at the end, for
- * an empty word or more than MAX_WORDS. */
+ * a NUL in the line, an empty word or more than MAX_WORDS. */
 static bool next_line(cursor *c)
 {
         if (c->p >= c->end)
                 return false;
         char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
-        if (!nl)
+        if (!nl || memchr(c->p, '\0', (size_t)(nl - c->p)))
                 return false;
         *nl = '\0';
         c->n = 0;

@@ -138,6 +138,17 @@ static void test_damaged(void)
                 vp_topology_free(x);
                 free(b.s);
         }
+        /* a NUL inside a line: "smt 1" NUL "x" */
+        const char *at = strstr(good, "smt 1\n");
+        vp_buf b = {0};
+        vp_buf_add(&b, good, (size_t)(at - good) + 5);
+        vp_buf_add(&b, "\0x", 2);
+        vp_buf_str(&b, at + 5);
+        vp_topology *x = NULL;
+        vp_topo_source src;
+        ok(vp_topocache_parse(b.s, b.len, "K", &x, &src) < 0 && !x,
+           "damaged cache refused: a NUL inside a line");
+        free(b.s);
         free(good);
         vp_topology_free(t);
 }

@@ -1439,11 +1439,6 @@ static void warn_ties(loader *L, const vp_profile *ps, const rlist *res, size_t 
 
 /* ---- loading ---- */
 
-static int name_cmp(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Profile names from profiles.d, sorted. Returns 0 (possibly none) or -errno. */
 static int list_profiles(loader *L, bool check, char ***names, size_t *n)
 {
@@ -1502,7 +1497,7 @@ static int list_profiles(loader *L, bool check, char ***names, size_t *n)
                 return -e;
         }
         if (*n)
-                qsort(*names, *n, sizeof(char *), name_cmp);
+                qsort(*names, *n, sizeof(char *), vp_strp_cmp);
         return 0;
 }
 

@@ -356,11 +356,6 @@ static rules_index *read_index(const char *path, const char *confdir, bool check
         return parse_profiles(*text + keylen + 3);
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Match on the index and load vmplace.ini and the chosen profile's include
  * chain. Returns 0 (decided), or -1 to fall back to the full load. */
 static int load_indexed(const char *confdir, bool check_perms, const rules_index *x,
@@ -385,7 +380,7 @@ static int load_indexed(const char *confdir, bool check_perms, const rules_index
                 }
         }
         if (n > 1)
-                qsort(chain, n, sizeof(char *), name_cmp);
+                qsort(chain, n, sizeof(char *), vp_strp_cmp);
         vp_diag d = {.errors_only = diag ? diag->errors_only : true};
         int r = vp_config_load_some(confdir, check_perms, chain, n, cfg, &d);
         free(chain);

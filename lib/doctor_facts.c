@@ -262,11 +262,6 @@ static void add_hook(vp_doctor_facts *f, const char *path)
         f->hooks[f->n_hooks++] = e;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void gather_hooks(const vp_paths *p, vp_doctor_facts *f)
 {
         _cleanup_free_ char *conf = vp_xstrdup(p->libvirt_confdir);
@@ -292,7 +287,7 @@ static void gather_hooks(const vp_paths *p, vp_doctor_facts *f)
         }
         /* libvirt runs them sorted by strcmp */
         if (n > 1)
-                qsort(names, n, sizeof(*names), cmp_str);
+                qsort(names, n, sizeof(*names), vp_strp_cmp);
         for (size_t i = 0; i < n; i++) {
                 add_hook(f, names[i]);
                 free(names[i]);

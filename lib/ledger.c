@@ -843,11 +843,6 @@ static int parse_prev(load_ctx *c, json_object *o, vp_ledger_prev *p)
         return 0;
 }
 
-static int ptr_strcmp(const void *a, const void *b)
-{
-        return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Whether two of the n strings at base + i * stride (char * members) are
  * equal: sorted pointers, neighbours compared, O(n log n). */
 static bool any_repeat(const void *base, size_t n, size_t stride)
@@ -855,7 +850,7 @@ static bool any_repeat(const void *base, size_t n, size_t stride)
         _cleanup_free_ const char **s = vp_xmalloc(n * sizeof(*s));
         for (size_t i = 0; i < n; i++)
                 s[i] = *(const char *const *)((const char *)base + i * stride);
-        qsort(s, n, sizeof(*s), ptr_strcmp);
+        qsort(s, n, sizeof(*s), vp_strp_cmp);
         for (size_t i = 1; i < n; i++)
                 if (strcmp(s[i - 1], s[i]) == 0)
                         return true;
@@ -1293,11 +1288,6 @@ static int open_dir(const char *path)
         return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-static int str_cmp(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Fill d's pidfiles from a listing of the run dir; listed = 1 on success,
  * also when the dir does not exist (no pid files, as a stat in it would
  * say), -1 when it cannot be read: then stats decide, entry by entry. */
@@ -1332,7 +1322,7 @@ static void list_pidfiles(alive_dirs *d)
                 return;
         }
         if (n > 1)
-                qsort(v, n, sizeof(*v), str_cmp);
+                qsort(v, n, sizeof(*v), vp_strp_cmp);
         d->pidfiles = v;
         d->n_pidfiles = n;
         d->listed = 1;
@@ -1422,7 +1412,7 @@ static bool pidfile_present(const alive_dirs *d, const char *name)
         if (d->listed > 0) {
                 const char *key = file;
                 return d->n_pidfiles &&
-                       bsearch(&key, d->pidfiles, d->n_pidfiles, sizeof(char *), str_cmp);
+                       bsearch(&key, d->pidfiles, d->n_pidfiles, sizeof(char *), vp_strp_cmp);
         }
         return present_in(d->lv_fd, d->libvirt_rundir, file);
 }

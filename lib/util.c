@@ -6,6 +6,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+int vp_strp_cmp(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int vp_error_set(vp_error *err, int code, const char *fmt, ...)
 {
         if (err) {

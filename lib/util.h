@@ -83,6 +83,10 @@ static inline void vp_buf_str(vp_buf *b, const char *s)
         vp_buf_add(b, s, strlen(s));
 }
 
+/* qsort/bsearch comparator for an array of char *: strcmp of the strings
+ * the elements point to. */
+int vp_strp_cmp(const void *a, const void *b);
+
 /* Strip leading and trailing whitespace in place; returns s advanced. */
 char *vp_strstrip(char *s);
 

@@ -165,6 +165,32 @@ static int enforce_op(const vp_paths *paths, const char *name, const char *op, c
                 vp_decision_free(&d);
                 rc = vp_enforce_domain(paths, name, uuid, 0, &r);
         }
+        /* The lock stayed held (-ETIMEDOUT, nothing read under it): whether
+         * the domain is managed at all comes from the ledger as last saved,
+         * read without the lock (saves replace the file whole). A domain
+         * without an entry is not stopped over vmplace's lock; one with an
+         * entry fails as below, by its profile's on_error. */
+        if (rc == -ETIMEDOUT && !r.uuid) {
+                vp_ledger l = {0};
+                vp_error lerr;
+                vp_ledger_entry *e = NULL;
+                bool loaded = vp_ledger_load(paths->rundir, &l, &lerr) == 0;
+                if (loaded) {
+                        e = uuid ? vp_ledger_find_uuid(&l, uuid) : NULL;
+                        if (!e)
+                                e = vp_ledger_find_name(&l, name);
+                }
+                bool unmanaged = loaded && !e;
+                if (e && e->profile)
+                        r.profile = vp_xstrdup(e->profile);
+                vp_ledger_free(&l);
+                if (unmanaged) {
+                        hook_log(LOG_WARNING, "%s %s: %s (not in the ledger: left alone)", name, op,
+                                 r.error);
+                        vp_enforce_result_free(&r);
+                        return 0;
+                }
+        }
         /* Unmanaged means no ledger entry (r.uuid unset). An entry whose QEMU,
          * cgroup or state file is missing fails with -ENOENT too: that is an
          * enforcement failure to report, not a domain to skip silently. */

@@ -449,6 +449,80 @@ static size_t sweep_domains(DIR *d, bool tmp, const uuid_text *idx, size_t n, si
         return gone;
 }
 
+/* How long lock_and_sweep waits for a lock someone else holds
+ * (vp_ledger_set_lock_wait_ms), and whether a wait of this process has
+ * already run out: a holder stuck that long is not waited for again, so a
+ * hook call that takes the lock several times (started, reconnect, the
+ * floating VMs after them) still waits at most one bound for it. */
+static unsigned lock_wait_ms = VP_LEDGER_LOCK_WAIT_MS;
+static bool lock_gave_up;
+
+void vp_ledger_set_lock_wait_ms(unsigned ms)
+{
+        lock_wait_ms = ms;
+        lock_gave_up = false;
+}
+
+static int64_t mono_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Sleep ns, resumed after a signal. */
+static void sleep_ns(int64_t ns)
+{
+        struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+/* The bound as the message says it: whole seconds when it is some. */
+static const char *wait_text(char *buf, size_t size)
+{
+        if (lock_wait_ms % 1000 == 0)
+                snprintf(buf, size, "%u s", lock_wait_ms / 1000);
+        else
+                snprintf(buf, size, "%u ms", lock_wait_ms);
+        return buf;
+}
+
+/* An exclusive flock on fd (the lock file path), waiting at most
+ * lock_wait_ms for a holder: retried with a backoff from 1 ms doubling up
+ * to 50 ms, never past the deadline. Uncontended, one flock(2) and nothing
+ * else: the clock is read only once the first try has failed. */
+static int lock_bounded(int fd, const char *path, vp_error *err)
+{
+        int64_t deadline = -1, backoff = 1000000; /* ns */
+        char bound[32];
+        for (;;) {
+                if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+                        return 0;
+                if (errno == EINTR)
+                        continue;
+                if (errno != EWOULDBLOCK)
+                        return vp_error_set(err, -errno, "%s: flock: %s", path, strerror(errno));
+                if (lock_gave_up)
+                        return vp_error_set(err, -ETIMEDOUT,
+                                            "%s: held by another vmplace process (already "
+                                            "waited %s for it, not waiting again)",
+                                            path, wait_text(bound, sizeof(bound)));
+                int64_t now = mono_ns();
+                if (deadline < 0)
+                        deadline = now + (int64_t)lock_wait_ms * 1000000;
+                if (now >= deadline) {
+                        lock_gave_up = true;
+                        return vp_error_set(err, -ETIMEDOUT,
+                                            "%s: held by another vmplace process for over %s "
+                                            "(giving up)",
+                                            path, wait_text(bound, sizeof(bound)));
+                }
+                sleep_ns(backoff < deadline - now ? backoff : deadline - now);
+                backoff = backoff * 2 < 50000000 ? backoff * 2 : 50000000;
+        }
+}
+
 /* Hand the fd out of a cleanup-annotated variable. */
 static int take_fd(int *fd)
 {
@@ -476,9 +550,9 @@ static int lock_and_sweep(const char *rundir, vp_ledger *l, vp_error *err)
         }
         if (fd < 0)
                 return vp_error_set(err, -errno, "%s: %s", path, strerror(errno));
-        while (flock(fd, LOCK_EX) < 0)
-                if (errno != EINTR)
-                        return vp_error_set(err, -errno, "%s: flock: %s", path, strerror(errno));
+        int locked = lock_bounded(fd, path, err);
+        if (locked < 0)
+                return locked;
         /* The lock file's first byte says whether domains/ needs its scan.
          * LOCK_DONE: the last holder ended with vp_ledger_unlock_done and had
          * found domains/ swept, so no temp file and no state file without an

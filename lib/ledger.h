@@ -71,20 +71,38 @@ typedef struct vp_ledger {
         size_t n_kept;
 } vp_ledger;
 
+/* How long taking the lock waits for another holder by default: libvirt's
+ * own wait for a domain job (VIR_JOB_WAIT_TIME, 30 s), so a hook never waits
+ * longer for this lock than libvirt waits for a job. */
+#define VP_LEDGER_LOCK_WAIT_MS 30000u
+
+/* Set how long vp_ledger_lock and vp_ledger_lock_load wait for a lock held
+ * by someone else (default VP_LEDGER_LOCK_WAIT_MS; 0: one try, no wait), for
+ * this process: for tests, and for a CLI that wants another bound. It also
+ * forgets an earlier timeout (after one, later locks of the process try once
+ * and do not wait again). */
+void vp_ledger_set_lock_wait_ms(unsigned ms);
+
 /* Create rundir (0700) and rundir/domains if missing, open rundir/ledger.lock
- * and take an exclusive flock (blocking). Returns the fd (>= 0) or -errno.
- * The fd is O_CLOEXEC. Once locked, leftover *.tmp.PID files of writers
- * whose PID is gone are removed (those under domains/ only when the last
- * holder did not end with vp_ledger_unlock_done). Existing directories keep
- * their mode. */
+ * and take an exclusive flock, waiting at most the bound
+ * (vp_ledger_set_lock_wait_ms) for another holder. Returns the fd (>= 0) or
+ * -errno: -ETIMEDOUT when the lock stayed held, err then one line naming
+ * the file, "RUNDIR/ledger.lock: held by another vmplace process for over
+ * 30 s (giving up)"; once that happened, later calls in the same process
+ * try once and fail at once the same way while the lock is held (a hook
+ * call that locks several times waits at most one bound in all). Without
+ * a holder it is one flock(2), no clock read. The fd is O_CLOEXEC. Once
+ * locked, leftover *.tmp.PID files of writers whose PID is gone are removed
+ * (those under domains/ only when the last holder did not end with
+ * vp_ledger_unlock_done). Existing directories keep their mode. */
 int vp_ledger_lock(const char *rundir, vp_error *err);
 /* vp_ledger_lock, vp_ledger_load into l and vp_state_sweep against it, with
  * one scan of rundir/domains for both sweeps instead of two (what a
  * committing hook call or a release starts with), and no scan when the last
  * holder ended with vp_ledger_unlock_done after a lock like this one. Returns the lock fd, or
  * -errno with the lock released (a ledger that does not load: load's error,
- * after only the temp files were swept). l is overwritten and is empty on
- * error. */
+ * after only the temp files were swept; -ETIMEDOUT as vp_ledger_lock's).
+ * l is overwritten and is empty on error. */
 int vp_ledger_lock_load(const char *rundir, vp_ledger *l, vp_error *err);
 /* Release the lock, leaving the next holder to scan domains/ (after an
  * error, or when this holder may have left files behind). */

@@ -1908,6 +1908,110 @@ static void test_lock_flag(void)
         free(t_kid);
 }
 
+static double elapsed_ms(const struct timespec *t0)
+{
+        struct timespec t1;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* A child that takes the ledger lock of run, says so on the returned
+ * pipe's read end (*ready), and releases it when the parent writes to
+ * *release (hold_ms == 0) or after hold_ms. */
+static pid_t hold_lock(const char *run, unsigned hold_ms, int *ready, int *release)
+{
+        int up[2], down[2];
+        if (pipe(up) < 0 || pipe(down) < 0) {
+                perror("pipe");
+                exit(1);
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+                close(up[0]);
+                close(down[1]);
+                vp_error e;
+                int fd = vp_ledger_lock(run, &e);
+                char c = fd >= 0 ? 'y' : 'n';
+                if (write(up[1], &c, 1) != 1)
+                        _exit(1);
+                if (hold_ms)
+                        usleep(hold_ms * 1000);
+                else if (read(down[0], &c, 1) < 0)
+                        _exit(1);
+                vp_ledger_unlock(fd);
+                _exit(0);
+        }
+        close(up[1]);
+        close(down[0]);
+        char c = 0;
+        if (read(up[0], &c, 1) != 1 || c != 'y') {
+                fprintf(stderr, "lock holder failed\n");
+                exit(1);
+        }
+        *ready = up[0];
+        *release = down[1];
+        return pid;
+}
+
+static void test_lock_wait(void)
+{
+        char *run = mkrun();
+        char *lk = vp_xasprintf("%s/ledger.lock", run);
+        vp_error err = {{0}};
+        vp_ledger l = {0};
+        int ready, release, st;
+
+        /* a holder that stays: -ETIMEDOUT after the bound, one line naming
+         * the file */
+        vp_ledger_set_lock_wait_ms(300);
+        pid_t kid = hold_lock(run, 0, &ready, &release);
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int fd = vp_ledger_lock(run, &err);
+        double ms = elapsed_ms(&t0);
+        is_int(fd, -ETIMEDOUT, "a lock held past the bound: -ETIMEDOUT");
+        like(err.msg, lk, "... the message names the lock file: %s", err.msg);
+        like(err.msg, "held by another vmplace process for over 300 ms (giving up)",
+             "... and says how long it waited");
+        ok(!strchr(err.msg, '\n'), "... on one line");
+        ok(ms >= 300 && ms < 10000, "... after at least the bound (%.0f ms)", ms);
+
+        /* once given up, the process does not wait again for that holder */
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        fd = vp_ledger_lock_load(run, &l, &err);
+        ms = elapsed_ms(&t0);
+        is_int(fd, -ETIMEDOUT, "lock_load while still held: -ETIMEDOUT too");
+        like(err.msg, "not waiting again", "... at once (%.0f ms)", ms);
+        ok(l.n == 0 && !l.swept, "... l empty");
+
+        /* released: the next lock takes it */
+        char c = 'x';
+        ok(write(release, &c, 1) == 1, "the holder lets go");
+        waitpid(kid, &st, 0);
+        ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "... and exits");
+        close(ready);
+        close(release);
+        fd = vp_ledger_lock(run, &err);
+        ok(fd >= 0, "after the release a lock succeeds: %s", fd < 0 ? err.msg : "");
+        vp_ledger_unlock(fd);
+
+        /* a holder that lets go within the bound is waited for (setting the
+         * bound forgets the earlier timeout) */
+        vp_ledger_set_lock_wait_ms(5000);
+        kid = hold_lock(run, 100, &ready, &release);
+        fd = vp_ledger_lock_load(run, &l, &err);
+        ok(fd >= 0, "a holder for ~100 ms is waited for: %s", fd < 0 ? err.msg : "");
+        vp_ledger_unlock_done(fd);
+        vp_ledger_free(&l);
+        waitpid(kid, &st, 0);
+        ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "... the holder exited");
+        close(ready);
+        close(release);
+
+        vp_ledger_set_lock_wait_ms(VP_LEDGER_LOCK_WAIT_MS);
+        free(lk);
+}
+
 int main(void)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1931,6 +2035,7 @@ int main(void)
         test_commit_token();
         test_lock_load();
         test_lock_flag();
+        test_lock_wait();
         rm_tmpdirs();
         return tap_done();
 }

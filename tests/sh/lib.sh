@@ -50,6 +50,21 @@ done_testing() {
         exit $?
 }
 
+# need COMMAND PACKAGE: a prerequisite scripts/install-deps.sh installs. A test
+# that lacks one fails naming the package, never skips: a skipped test is a
+# test that did not run, and a machine that differs shows only that way.
+need() {
+        command -v "$1" >/dev/null 2>&1 && return 0
+        ok 1 "$1 not found: install package $2 (scripts/install-deps.sh does)"
+        done_testing
+}
+# need_file PATH PACKAGE: the same for a file
+need_file() {
+        [ -e "$1" ] && return 0
+        ok 1 "$1 not found: install package $2 (scripts/install-deps.sh does)"
+        done_testing
+}
+
 # A fresh scratch tree: $W/{conf/profiles.d,run,lvrun,proc}; exports the
 # VMPLACE_* variables so the programs use it.
 scratch() {

@@ -8,7 +8,7 @@
 # same model through libnuma as from /sys (the QEMU test does the same on a
 # 2-node guest). A dynamic build keeps the constructor: its no-op reads them.
 . "$(dirname "$0")/lib.sh"
-command -v strace >/dev/null || { echo "1..0 # SKIP strace is not installed"; exit 0; }
+need strace strace
 scratch
 unset VMPLACE_SYSFS
 printf '[host]\n' >"$W/conf/vmplace.ini"

@@ -22,7 +22,9 @@
 #                     (the guest would see 4 single-thread cores)
 #   --qemu ARG        pass ARG to QEMU (repeatable)
 #
-# Uses KVM when /dev/kvm is usable, else TCG (a guest boots to /init in ~4 s).
+# Uses KVM when a trial boot shows it can run the guest (tests/qemu/accel.sh:
+# a writable /dev/kvm is not enough), else TCG (a guest boots to /init in ~4 s);
+# the one line saying which, and why not KVM, goes to stderr.
 # The kernel is linux-image-<version>-cloud-amd64, the version Debian's
 # linux-image-cloud-amd64 depends on, fetched with `apt-get download` (no
 # install) and cached as vmlinuz in $VMPLACE_QEMU_CACHE, else
@@ -110,7 +112,8 @@ fi
 kernel=$(get_kernel) || exit $?
 
 args=(-M q35 -smp "$smp" -nodefaults -display none -monitor none -serial stdio -no-reboot)
-if [ -w /dev/kvm ]; then
+accel=$("$(dirname "$0")/accel.sh" "$kernel" "$cache") || exit 3
+if [ "$accel" = kvm ]; then
         args+=(-accel kvm -cpu "${cpu:-host}")
 else
         args+=(-accel tcg -cpu "${cpu:-qemu64,vendor=GenuineIntel}")

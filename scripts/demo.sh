@@ -2,23 +2,32 @@
 # vmplace quickstart on a fresh Debian 12 machine, as root: installs the
 # dependencies, builds, starts a real libvirtd, installs the hook and a demo
 # profile, starts real QEMU VMs and shows what vmplace decided for them.
-# It installs into /etc/vmplace and /etc/libvirt/hooks/qemu.d (remove with
-# scripts/demo.sh --clean).
+# It installs into /etc/vmplace and /etc/libvirt/hooks/qemu.d; `demo.sh
+# --clean` removes the demo VMs and puts those directories (and /run/vmplace)
+# back as the first run found them.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 URI=qemu:///system
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
-clean() {
+# What the demo found in /etc/vmplace, /etc/libvirt/hooks and /run/vmplace
+# before it installed anything (scripts/hoststate.sh): --clean puts it back.
+hoststate=/var/lib/vmplace-demo/hoststate
+vms() {
+        local d
         for d in vmplace-demo-1 vmplace-demo-2; do
                 virsh -c $URI destroy $d >/dev/null 2>&1 || true
                 virsh -c $URI undefine $d >/dev/null 2>&1 || true
         done
-        rm -f /etc/libvirt/hooks/qemu.d/50-vmplace /etc/vmplace/profiles.d/demo.ini
-        pkill -HUP -x libvirtd 2>/dev/null || true
+        rm -f /tmp/vmplace-demo-1.xml /tmp/vmplace-demo-2.xml
 }
-if [ "${1:-}" = "--clean" ]; then clean; exit 0; fi
+if [ "${1:-}" = "--clean" ]; then
+        command -v virsh >/dev/null && vms
+        "$src/scripts/hoststate.sh" restore "$hoststate"
+        rmdir /var/lib/vmplace-demo 2>/dev/null || true
+        exit 0
+fi
 
 say "installing dependencies and building"
 "$src/scripts/install-deps.sh"
@@ -30,7 +39,8 @@ say "starting libvirtd"
 virsh -c $URI version | sed -n 1,4p
 
 say "installing the hook and a demo profile"
-clean
+vms
+"$src/scripts/hoststate.sh" save "$hoststate"
 mkdir -p /etc/libvirt/hooks/qemu.d /etc/vmplace/profiles.d
 ln -sf "$src/build/hook/vmplace-hook" /etc/libvirt/hooks/qemu.d/50-vmplace
 [ -e /etc/vmplace/vmplace.ini ] || printf '[host]\non_error = refuse\n' >/etc/vmplace/vmplace.ini

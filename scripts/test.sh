@@ -7,6 +7,15 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 "$src/scripts/install-deps.sh"
 
+# The suite depends on none of the host's /etc/vmplace, /etc/libvirt/hooks and
+# /run/vmplace (a demo run before it leaves its hook and profile there) and
+# leaves them as it found them: they are saved and cleared here, and put back
+# on exit. A run killed before its restore leaves the save, which the next
+# run keeps (it is the state found first) and restores at its end.
+hoststate=/var/lib/vmplace-test/hoststate
+"$src/scripts/hoststate.sh" save "$hoststate" --clear
+trap '"$src/scripts/hoststate.sh" restore "$hoststate"' EXIT
+
 echo "== build (RelWithDebInfo, with valgrind checks) =="
 BUILD_DIR=$src/build "$src/scripts/build.sh"
 echo "== build (Release: -O3, as a packager may build it; only the build) =="

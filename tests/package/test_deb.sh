@@ -2,16 +2,19 @@
 # The Debian package's life on a real host, as an admin lives it:
 #   test_deb.sh VMPLACE_DEB
 # lintian finds nothing unjustified; the package ships the SPEC section 1
-# paths, the hook link and conffiles; dpkg -i under a policy-rc.d that forbids
-# service actions leaves libvirtd alone (and the hook stays inert, which proves
+# paths, the hook link and the defaults of /etc/vmplace; a first install with
+# apt-get, non-interactive, over an admin's own vmplace.ini keeps that file;
+# under a policy-rc.d that forbids service actions it leaves libvirtd alone (and the hook stays inert, which proves
 # the reload is what wakes it); dpkg -i allowed reloads libvirtd (same pid) and
 # the next VM start is placed by the installed hook from /etc/vmplace, read
 # back from the cgroup files and the vCPU thread; a reinstall and an upgrade
-# keep an edited conffile and leave the running VM, its cgroup values and
+# keep an edited vmplace.ini, update an untouched example profile, keep a
+# removed one removed, and leave the running VM, its cgroup values and
 # libvirtd's pid alone; removal leaves the VM running and later starts work;
 # purge removes /etc/vmplace and /run/vmplace.
 #
-# Uses (and restores) the host's libvirtd, /etc/vmplace, /run/vmplace and
+# Uses the host's libvirtd; saves, clears and restores /etc/vmplace,
+# /etc/libvirt/hooks and /run/vmplace (scripts/hoststate.sh) and
 # /usr/sbin/policy-rc.d: run it as root on a test machine, not on a host
 # whose vmplace install matters (it purges the package). Not part of ctest:
 # scripts/test.sh runs it on the .deb it builds.
@@ -21,6 +24,7 @@ DEB=$(realpath "$DEB")
 W=$(mktemp -d /tmp/vmplace-deb.XXXXXX)
 V="virsh -q -c qemu:///system"
 QD=/etc/libvirt/hooks/qemu.d
+HOSTSTATE=/var/lib/vmplace-test/deb-hoststate
 POLICY=/usr/sbin/policy-rc.d
 tag=vpdeb$$
 LV_VMS="$tag-a $tag-b"
@@ -34,6 +38,7 @@ cleanup() {
         dpkg -P vmplace >/dev/null 2>&1
         rm -f "$POLICY"
         [ -e "$W/policy-rc.d.saved" ] && mv "$W/policy-rc.d.saved" "$POLICY"
+        "$VMPLACE_SRC/scripts/hoststate.sh" restore "$HOSTSTATE"
         rm -rf "$W"
 }
 trap cleanup EXIT
@@ -85,11 +90,9 @@ if dpkg -s vmplace >/dev/null 2>&1; then
         echo "Bail out! vmplace is installed already; this test installs and purges it"
         exit 1
 fi
-if [ -n "$(ls -A "$QD" 2>/dev/null)" ]; then
-        echo "Bail out! $QD is not empty ($(ls "$QD" | tr '\n' ' ')): the reload check needs it empty"
-        exit 1
-fi
 [ -e "$POLICY" ] && mv "$POLICY" "$W/policy-rc.d.saved"
+# the reload check needs qemu.d empty
+"$VMPLACE_SRC/scripts/hoststate.sh" save "$HOSTSTATE" --clear
 
 # ---- the package itself -------------------------------------------------------
 lint=$(lintian -EvIL +pedantic --show-overrides "$DEB" 2>&1)
@@ -100,25 +103,45 @@ files=$(dpkg-deb -c "$DEB" | awk '{ print $6 $7 $8 }')
 for f in ./usr/libexec/vmplace/vmplace-hook ./usr/sbin/vmplace-enforce ./usr/bin/vmplace \
         ./usr/share/man/man8/vmplace.8.gz ./usr/share/man/man8/vmplace-enforce.8.gz \
         ./usr/share/man/man8/vmplace-hook.8.gz ./usr/share/man/man5/vmplace.ini.5.gz \
-        ./usr/lib/tmpfiles.d/vmplace.conf ./etc/vmplace/vmplace.ini; do
+        ./usr/lib/tmpfiles.d/vmplace.conf ./usr/share/vmplace/conf/vmplace.ini; do
         grep -qxF "$f" <<<"$files"; ok $? "ships $f"
 done
 like "$files" "./etc/libvirt/hooks/qemu.d/50-vmplace->/usr/libexec/vmplace/vmplace-hook" \
         "the hook is linked as qemu.d/50-vmplace (not /etc/libvirt/hooks/qemu)"
 grep -q '^\./etc/libvirt/hooks/qemu$' <<<"$files"; ok $((!$?)) "does not take over hooks/qemu"
-conff=$(dpkg-deb -I "$DEB" conffiles)
-for p in vmplace.ini profiles.d/database.ini profiles.d/latency-critical.ini \
-        profiles.d/general-purpose.ini profiles.d/batch.ini profiles.d/noisy-neighbour.ini; do
-        grep -qxF "/etc/vmplace/$p" <<<"$conff"; ok $? "conffile /etc/vmplace/$p"
+# /etc/vmplace is the postinst's (an admin's file written before the first
+# install must not make dpkg stop at a conffile prompt): no dpkg conffile there
+is "$(dpkg-deb -I "$DEB" conffiles 2>/dev/null | grep -c '^/etc/vmplace/')" 0 \
+        "no dpkg conffile in /etc/vmplace"
+CONF_FILES="vmplace.ini profiles.d/database.ini profiles.d/latency-critical.ini
+        profiles.d/general-purpose.ini profiles.d/batch.ini profiles.d/noisy-neighbour.ini"
+for p in $CONF_FILES; do
+        grep -qxF "./usr/share/vmplace/conf/$p" <<<"$files"; ok $? "ships the default $p"
 done
 
-# ---- install while policy-rc.d forbids service actions -----------------------
+# ---- first install, as apt-get on a fleet runs it: non-interactive, no
+# terminal, over a vmplace.ini the admin wrote beforehand; policy-rc.d
+# forbids service actions ------------------------------------------------------
 lv_restart
 pid0=$(lvpid)
 printf '#!/bin/sh\nexit 101\n' >"$POLICY"
 chmod 755 "$POLICY"
-out=$(dpkg -i "$DEB" 2>&1)
-ok $? "dpkg -i (policy-rc.d forbids)"
+mkdir -p /etc/vmplace
+printf '[host]\non_error = refuse\n; written by the admin before the package (%s)\n' "$tag" \
+        >/etc/vmplace/vmplace.ini
+cp /etc/vmplace/vmplace.ini "$W/admin.ini"
+out=$(DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$DEB" \
+        </dev/null 2>&1)
+rc=$?; ok $rc "apt-get install over an admin's vmplace.ini, no terminal"; [ $rc = 0 ] || diag "$out"
+cmp -s /etc/vmplace/vmplace.ini "$W/admin.ini"; ok $? "the admin's vmplace.ini is kept as it was"
+cmp -s /etc/vmplace/vmplace.ini.dpkg-dist /usr/share/vmplace/conf/vmplace.ini
+ok $? "the packaged default is beside it as vmplace.ini.dpkg-dist"
+like "$out" "keeping your /etc/vmplace/vmplace.ini" "postinst says it kept the admin's file"
+for p in $CONF_FILES; do
+        [ "$p" = vmplace.ini ] && continue
+        cmp -s "/etc/vmplace/$p" "/usr/share/vmplace/conf/$p"; ok $? "/etc/vmplace/$p installed"
+done
+rm /etc/vmplace/vmplace.ini.dpkg-dist # read by the admin
 like "$out" "policy-rc.d forbids reloading libvirtd" "postinst says why it did not reload"
 is "$(readlink "$QD/50-vmplace")" /usr/libexec/vmplace/vmplace-hook "hook link installed"
 is "$(stat -c %a /run/vmplace 2>&1)" 700 "/run/vmplace exists, mode 0700"
@@ -145,7 +168,9 @@ out=$(dpkg -i "$DEB" 2>&1)
 rc=$?; ok $rc "dpkg -i again (allowed)"; [ $rc = 0 ] || diag "$out"
 is "$(grep -c "policy-rc.d forbids" <<<"$out")" 0 "no policy message"
 is "$(lvpid)" "$pid0" "libvirtd reloaded, not restarted (same pid)"
-is "$(tail -n1 /etc/vmplace/vmplace.ini)" "; edited by the admin ($tag)" "reinstall keeps the edited conffile"
+is "$(tail -n1 /etc/vmplace/vmplace.ini)" "; edited by the admin ($tag)" "reinstall keeps the edited vmplace.ini"
+is "$(ls /etc/vmplace /etc/vmplace/profiles.d | grep -c dpkg-)" 0 \
+        "the same default again: no new .dpkg-dist"
 $V start "$tag-a" >/dev/null; ok $? "the VM starts with the installed hook"
 shares=$(cg "$tag-a" cpu.shares)
 quota=$(cg "$tag-a" vcpu0/cpu.cfs_quota_us)
@@ -162,13 +187,21 @@ qemu_a=$(qpid "$tag-a")
 mkdir -p "$W/up"
 dpkg-deb -R "$DEB" "$W/up/root"
 sed -i 's/^Version: .*/&+test1/' "$W/up/root/DEBIAN/control"
+# the new version changes one example profile's default; the admin removed
+# another one, which must stay removed
+echo "; changed in the new version ($tag)" >>"$W/up/root/usr/share/vmplace/conf/profiles.d/batch.ini"
+rm /etc/vmplace/profiles.d/noisy-neighbour.ini
 newver=$(awk '$1 == "Version:" { print $2 }' "$W/up/root/DEBIAN/control")
 dpkg-deb -b "$W/up/root" "$W/up/vmplace-up.deb" >/dev/null
 out=$(dpkg -i "$W/up/vmplace-up.deb" 2>&1)
 rc=$?; ok $rc "upgrade to $newver"; [ $rc = 0 ] || diag "$out"
 is "$(dpkg-query -W -f '${Version}' vmplace)" "$newver" "the new version is installed"
-is "$(tail -n1 /etc/vmplace/vmplace.ini)" "; edited by the admin ($tag)" "upgrade keeps the edited conffile"
-is "$(ls /etc/vmplace | grep -c dpkg-)" 0 "no .dpkg-new/.dpkg-dist left"
+is "$(tail -n1 /etc/vmplace/vmplace.ini)" "; edited by the admin ($tag)" "upgrade keeps the edited vmplace.ini"
+is "$(ls /etc/vmplace /etc/vmplace/profiles.d | grep -c dpkg-)" 0 "no .dpkg-new/.dpkg-dist left"
+is "$(tail -n1 /etc/vmplace/profiles.d/batch.ini)" "; changed in the new version ($tag)" \
+        "an example profile the admin left alone follows the new default"
+[ ! -e /etc/vmplace/profiles.d/noisy-neighbour.ini ]
+ok $? "an example profile the admin removed stays removed"
 is "$(lvpid)" "$pid0" "upgrade does not restart libvirtd"
 is "$(qpid "$tag-a")" "$qemu_a" "the VM's QEMU kept running"
 is "$(cg "$tag-a" cpu.shares) $(cg "$tag-a" vcpu0/cpu.cfs_quota_us) $(vcpu0_affinity "$tag-a")" \
@@ -192,6 +225,7 @@ is "$(cg "$tag-b" cpu.shares)" 1024 "and vmplace no longer places it"
 dpkg -P vmplace >/dev/null 2>&1; ok $? "dpkg -P"
 [ ! -e /etc/vmplace ]; ok $? "/etc/vmplace removed (with the admin's profile)"
 [ ! -e /run/vmplace ]; ok $? "/run/vmplace removed"
+[ ! -e /var/lib/vmplace ]; ok $? "/var/lib/vmplace (the defaults' record) removed"
 dpkg -s vmplace >/dev/null 2>&1; ok $((!$?)) "no longer known to dpkg"
 is "$($V domstate "$tag-a") $($V domstate "$tag-b")" "running running" "both VMs still run"
 

@@ -1295,8 +1295,9 @@ int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_e
         /* Open, one read, close: a pid file is a few bytes, and one read of
          * a regular file returns all of it up to the count asked, so no
          * fstat for its size (reclaim reads one per domain). One byte more
-         * than PIDFILE_MAX tells a file too large. */
-        int fd = open(pidfile, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+         * than PIDFILE_MAX tells a file too large. O_NONBLOCK: a FIFO in
+         * its place reads as empty (not a pid) instead of waiting. */
+        int fd = open(pidfile, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
                 int e = errno;
                 if (e == ENOENT)

@@ -95,7 +95,8 @@ static int mkpath(loader *ld, char *out, const char *fmt, ...)
  * reading until 0 instead, for procfs. */
 static int read_file_to(loader *ld, const char *path, bool to_eof)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: a FIFO in a fake tree reads as empty, never waits */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0)
                 return vp_error_set(ld->err, -errno, "%s: %s", path, strerror(errno));
         size_t n = 0;

@@ -164,7 +164,8 @@ int vp_read_fd(int fd, long long size, size_t max, char **out, size_t *len, vp_e
 int vp_read_private(const char *path, size_t max, char **out, size_t *len)
 {
         *out = NULL;
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        _cleanup_close_ int fd =
+            open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
         struct stat st;
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
             (st.st_mode & 077) || (unsigned long long)st.st_size > max)
@@ -175,14 +176,20 @@ int vp_read_private(const char *path, size_t max, char **out, size_t *len)
 
 int vp_read_file(const char *path, size_t max, char **out, size_t *len, vp_error *err)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: opening a FIFO planted in place of a file (the run
+         * dir, libvirt's run dir, a fake tree) must not wait for a writer;
+         * every file vmplace reads this way, procfs, sysfs and cgroupfs
+         * ones included, is a regular file, and for those the flag changes
+         * nothing */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return vp_error_set(err, -errno, "%s: %s", path, strerror(errno));
         struct stat st;
         if (fstat(fd, &st) < 0)
                 return vp_error_set(err, -errno, "%s: %s", path, strerror(errno));
-        int r =
-            vp_read_fd(fd, S_ISREG(st.st_mode) ? (long long)st.st_size : -1, max, out, len, err);
+        if (!S_ISREG(st.st_mode))
+                return vp_error_set(err, -EINVAL, "%s: not a regular file", path);
+        int r = vp_read_fd(fd, (long long)st.st_size, max, out, len, err);
         if (r < 0)
                 return vp_error_set(err, r, "%s: %s", path,
                                     r == -EFBIG ? "file too large" : strerror(-r));

@@ -90,8 +90,9 @@ int vp_strp_cmp(const void *a, const void *b);
 /* Strip leading and trailing whitespace in place; returns s advanced. */
 char *vp_strstrip(char *s);
 
-/* Read a whole file (at most max bytes; -EFBIG beyond). Returns 0 and a
- * NUL-terminated malloc'd buffer, or -errno (err names the path). */
+/* Read a whole regular file (at most max bytes; -EFBIG beyond), opened
+ * without blocking: anything else (a FIFO, a device) is -EINVAL. Returns 0
+ * and a NUL-terminated malloc'd buffer, or -errno (err names the path). */
 int vp_read_file(const char *path, size_t max, char **out, size_t *len, vp_error *err);
 
 /* Read all of fd up to max bytes (-EFBIG beyond) into a NUL-terminated

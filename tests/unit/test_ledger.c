@@ -2012,6 +2012,42 @@ static void test_lock_wait(void)
         free(lk);
 }
 
+/* A FIFO planted in place of a run-dir file, or of libvirt's pid file, is
+ * refused at once by name: opened blocking, the read would wait for a writer
+ * forever (holding the ledger lock, and libvirt's job behind it). An alarm
+ * turns a regression into a failed test instead of a hang. */
+static void test_fifo(void)
+{
+        char *run = mkrun();
+        char *lv = mkrun();
+        vp_error err = {{0}};
+        vp_ledger l = {0};
+        alarm(20);
+        char *ledger = vp_xasprintf("%s/ledger.json", run);
+        ok(mkfifo(ledger, 0600) == 0, "a FIFO as ledger.json");
+        ok(vp_ledger_load(run, &l, &err) < 0, "loading it fails");
+        like(err.msg, "ledger.json: not a regular file", "... naming it: %s", err.msg);
+        vp_ledger_free(&l);
+
+        is_int(vp_state_save(run, U1, "{}", "<domain/>", &err), 0, "state files saved");
+        char *xml = vp_xasprintf("%s/domains/%s.xml", run, U1);
+        ok(unlink(xml) == 0 && mkfifo(xml, 0600) == 0, "a FIFO as domains/UUID.xml");
+        char *out = NULL;
+        is_int(vp_state_read(run, U1, "xml", &out, &err), -EINVAL, "reading it: -EINVAL");
+        like(err.msg, "not a regular file", "... %s", err.msg);
+        ok(out == NULL, "... nothing read");
+
+        char *pid = vp_xasprintf("%s/vm1.pid", lv);
+        ok(mkfifo(pid, 0600) == 0, "a FIFO as libvirt's vm1.pid");
+        long p = 0;
+        ok(vp_libvirt_pid(lv, "vm1", &p, &err) < 0, "no pid read from it");
+        like(err.msg, "vm1.pid", "... naming it: %s", err.msg);
+        alarm(0);
+        free(ledger);
+        free(xml);
+        free(pid);
+}
+
 int main(void)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -2036,6 +2072,7 @@ int main(void)
         test_lock_load();
         test_lock_flag();
         test_lock_wait();
+        test_fifo();
         rm_tmpdirs();
         return tap_done();
 }

@@ -25,7 +25,6 @@ vms() {
 if [ "${1:-}" = "--clean" ]; then
         command -v virsh >/dev/null && vms
         "$src/scripts/hoststate.sh" restore "$hoststate"
-        rmdir /var/lib/vmplace-demo 2>/dev/null || true
         exit 0
 fi
 

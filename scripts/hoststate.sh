@@ -12,8 +12,8 @@
 #       that what runs next depends on none of them.
 #   scripts/hoststate.sh restore DIR
 #       Put each path back as DIR recorded it (removing what was absent),
-#       tell libvirtd to re-read its hooks, and remove DIR. Without a save in
-#       DIR it does nothing.
+#       tell libvirtd to re-read its hooks, and remove DIR (and its parent,
+#       when that is left empty). Without a save in DIR it does nothing.
 #
 # Exit 0, 1 when a copy fails (the save is then left in DIR), 2 usage.
 set -euo pipefail
@@ -68,6 +68,7 @@ restore)
         done
         reload_libvirt
         rm -rf "$dir"
+        rmdir "$(dirname "$dir")" 2>/dev/null || true # when it held only this save
         ;;
 *) usage ;;
 esac

@@ -74,9 +74,10 @@ mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p $LV /etc/vmplace/profiles.d
 syslogd -O /tmp/syslog
 
-beg() { echo "@@VMPLACE-$1@@"; }
-end() { echo "@@VMPLACE-END-$1@@"; }
 now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+# each step's start, outside the sections: the timeline printed on failure
+beg() { echo "@@T $(now_ms) $1"; echo "@@VMPLACE-$1@@"; }
+end() { echo "@@VMPLACE-END-$1@@"; }
 
 beg env
 echo "kernel $(uname -r)"
@@ -154,10 +155,34 @@ domxml() { # domxml NAME UUID
 XML
 }
 
-hook() { # hook NAME OP SUBOP: libvirt's call, the domain XML on stdin
-        local t1 t2 rc
+# hook NAME OP SUBOP: libvirt's call, the domain XML on stdin. A call still
+# running after 60 s (libvirt's start job would still be waiting on it) is
+# shown with what it waits on -- its kernel stack, wait channel and system
+# call -- and killed, so that a hang is told apart from a slow machine.
+hook() {
+        local t1 t2 rc pid up st deadline
         t1=$(now_ms)
-        vmplace-hook "$1" "$2" "$3" - <"/tmp/$1.xml" >/tmp/hook.out 2>/tmp/hook.err
+        vmplace-hook "$1" "$2" "$3" - <"/tmp/$1.xml" >/tmp/hook.out 2>/tmp/hook.err &
+        pid=$!
+        # builtins only in the loop (a fork costs ~20 ms under TCG)
+        read -r up _ </proc/uptime
+        deadline=$((${up%.*} + 60))
+        while :; do
+                st=Z
+                read -r _ _ st _ </proc/$pid/stat 2>/dev/null
+                [ "$st" != Z ] || break
+                read -r up _ </proc/uptime
+                [ ${up%.*} -lt $deadline ] || break
+                usleep 20000
+        done
+        if [ "$st" != Z ]; then
+                echo "hung $(($(now_ms) - t1)) ms"
+                echo "wchan $(cat /proc/$pid/wchan 2>&1)"
+                echo "syscall $(cat /proc/$pid/syscall 2>&1)"
+                sed 's/^/kstack /' /proc/$pid/stack 2>&1
+                kill -9 $pid
+        fi
+        wait $pid
         rc=$?
         t2=$(now_ms)
         echo "rc $rc"
@@ -393,7 +418,7 @@ rc=0
 [ $rc -eq 0 ] || bail "initramfs not built (mkinitrd.sh exit $rc$([ $rc -eq 3 ] &&
         echo ': no static busybox could be had'): $(tr '\n' ' ' <"$work/mkinitrd.err")"
 t1=$(date +%s.%N)
-"$src/tests/qemu/boot.sh" --timeout 110 --node 0-1:512 --node 2-3:512 \
+"$src/tests/qemu/boot.sh" --timeout 240 --node 0-1:512 --node 2-3:512 \
         --smp 4,sockets=2,cores=1,threads=2 "$work/initrd.gz" >"$work/console.raw" \
         2>"$work/boot.err" || rc=$?
 t2=$(date +%s.%N)
@@ -607,6 +632,7 @@ check_dom vm2 systemd dedicated-sd 0 0-1 3 2048 "300000 200000" "40000 100000" "
         "25000 50000"
 is "$(field rundir mode)" drwx------ "VMPLACE_RUNDIR created 0700"
 is "$(section left | paste -sd' ' -)" "" "nothing left in the guest's cgroup tree"
+is "$(cat "$work"/sec/* 2>/dev/null | grep -c '^hung ')" 0 "every hook call returned within 60 s"
 
 t3=$(date +%s.%N)
 echo "# guest: $(field env kernel); $(field env controllers)"
@@ -620,9 +646,16 @@ echo "# syslog:"
 section syslog | sed 's/^/#   /'
 awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" \
         'BEGIN { printf "# initrd %.1f s, boot+run %.1f s, total %.1f s\n", b - a, c - b, d - a }'
+# which accelerator ran the guest, and why not KVM (tests/qemu/accel.sh)
+[ ! -s "$work/boot.err" ] || sed 's/^/# boot.sh: /' "$work/boot.err"
 if [ "$T_FAILED" -gt 0 ]; then
+        # each step's start in ms since the guest booted, and how long it
+        # took: the last one listed is where a guest that ran out of time was
+        echo "# steps (guest ms since boot, ms taken):"
+        awk '$1 == "@@T" { if (n) printf "#   %-24s %7d %6d\n", s, t, $2 - t; s = $3; t = $2; n++ }
+             END { if (n) printf "#   %-24s %7d (unfinished or last)\n", s, t }' "$work/console"
+        grep -h '^\(hung\|wchan\|syscall\|kstack\) ' "$work"/sec/* 2>/dev/null | sed 's/^/#   /'
         echo "# guest console:"
         sed 's/^/#   /' "$work/console"
-        [ ! -s "$work/boot.err" ] || sed 's/^/#   boot.sh: /' "$work/boot.err"
 fi
 done_testing

@@ -65,9 +65,11 @@ fi
 log=$(mktemp "$cache/accel-trial.XXXXXX")
 trap 'rm -f "$log"' EXIT
 rc=0
-timeout -k 5 20 "$qemu" -M q35 -accel kvm -cpu host -m 256 -smp 1 -nodefaults \
+# (in a group whose stderr is the log: bash's own "Aborted" report of an
+# aborting QEMU goes there too, not to the caller)
+{ timeout -k 5 20 "$qemu" -M q35 -accel kvm -cpu host -m 256 -smp 1 -nodefaults \
         -display none -monitor none -serial stdio -no-reboot -kernel "$kernel" \
-        -append "console=ttyS0 panic=-1" </dev/null >"$log" 2>&1 || rc=$?
+        -append "console=ttyS0 panic=-1" </dev/null; } >"$log" 2>&1 || rc=$?
 why=
 if grep -q 'Kernel panic' "$log"; then
         answer=kvm

@@ -161,7 +161,8 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
         }
         if (r == 0 && !d->plan.refusal)
                 r = vp_domain_format(d->dom, &d->xml_out, NULL, err);
-        if (r == 0 && before)
+        /* no rewritten XML when the rewrite refused: nothing to compare */
+        if (r == 0 && before && d->xml_out)
                 d->xml_diff = vp_linediff(before, d->xml_out, "domain.xml", "domain.xml (vmplace)");
         free(before);
         if (r == 0 && !d->plan.refusal && (flags & VP_DECIDE_COMMIT))

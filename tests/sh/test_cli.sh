@@ -117,6 +117,23 @@ like "$(cat "$W/err")" "domain 'nosuch' not found" "with a message"
 "$CLI" plan ../etc/passwd >/dev/null 2>&1; is $? 2 "plan refuses a path as a domain name"
 "$CLI" plan >/dev/null 2>&1; is $? 2 "plan without a domain exits 2"
 domxml db-2 "$(uuidn 2)" 9 512 | "$CLI" plan --xml - >/dev/null 2>&1; is $? 1 "plan of an unsatisfiable domain exits 1"
+# a plan the XML rewrite refuses (cells = auto, but a DIMM names guest cell 1)
+# has no rewritten XML to compare: plan crashed on it (SIGSEGV), the hook did not
+printf '[match]\nnames = dimm-*\n[guest_numa]\ncells = auto\n' >"$W/conf/profiles.d/dimm.ini"
+chmod 644 "$W/conf/profiles.d/dimm.ini"
+domxml dimm-1 "$(uuidn 9)" 2 512 |
+        sed "s|</devices>|<memory model='dimm'><target><size unit='KiB'>131072</size><node>1</node></target></memory></devices>|" \
+                >"$W/dimm.xml"
+out=$("$CLI" plan --xml "$W/dimm.xml" 2>&1); rc=$?
+is "$rc" 1 "plan refused by the XML rewrite exits 1 (not a crash)"
+like "$out" "refused     vmplace: dimm-1 (profile dimm):" "... and says why"
+"$CLI" plan --json --xml "$W/dimm.xml" >"$W/dimm.json" 2>"$W/err"; rc=$?
+is "$rc" 1 "plan --json of it exits 1"
+like "$(jget "$W/dimm.json" 'j["refusal"]')" "dimm-1 (profile dimm)" "... with the refusal in the JSON"
+"$HOOK" dimm-1 prepare begin - <"$W/dimm.xml" >/dev/null 2>"$W/err"; rc=$?
+is "$rc" 1 "the hook refuses it too"
+is "$(cat "$W/err")" "$(jget "$W/dimm.json" 'j["refusal"]')" "... with the same line"
+rm "$W/conf/profiles.d/dimm.ini"
 
 for i in 1 2; do domxml "db-$i" "$(uuidn $i)" 2 512 | "$HOOK" "db-$i" prepare begin -; done
 "$CLI" status --json >"$W/status.json"; rc=$?

@@ -5,6 +5,7 @@
  * streams on /dev/null and waited for, so none outlives it holding libvirt's
  * pipes. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +62,17 @@ static void hook_err(const char *fmt, ...)
                 fprintf(stderr, "%s\n", msg);
 }
 
+/* Write the rewritten XML for libvirt: true when all of it reached stdout
+ * (a full device or a reader gone shows at the flush, with errno set). */
+static bool print_xml(const char *xml)
+{
+        errno = 0;
+        bool ok = fputs(xml, stdout) >= 0 && fflush(stdout) == 0 && !ferror(stdout);
+        if (!ok && !errno)
+                errno = EIO;
+        return ok;
+}
+
 /* Decide for prepare (print = false) or migrate/restore (print = true). */
 static int decide_op(const vp_paths *paths, const char *name, const char *xml, size_t len,
                      bool print, const char *op)
@@ -91,8 +103,19 @@ static int decide_op(const vp_paths *paths, const char *name, const char *xml, s
         } else {
                 hook_log(LOG_INFO, "%s %s: profile %s (%s): %s", d.plan.domain, op, d.plan.profile,
                          d.plan.matched_by, d.plan.reason);
-                if (print && d.xml_out)
-                        fputs(d.xml_out, stdout);
+                if (print && d.xml_out && !print_xml(d.xml_out)) {
+                        /* libvirt gets no usable XML and fails the
+                         * migration: the committed placement goes too */
+                        int e = errno;
+                        vp_error rerr = {{0}};
+                        bool freed = vp_release(paths, name, d.plan.uuid, &rerr) >= 0;
+                        hook_err("vmplace: %s: cannot write the rewritten XML for libvirt: %s",
+                                 name, strerror(e));
+                        hook_log(LOG_ERR, "%s %s: cannot write the rewritten XML: %s (%s)", name,
+                                 op, strerror(e),
+                                 freed ? "placement released" : "placement NOT released");
+                        rc = 1;
+                }
         }
         vp_decision_free(&d);
         return rc;
@@ -267,6 +290,11 @@ int main(int argc, char **argv)
                 return 1;
         }
         int rc = 0;
+        /* a reader of the rewritten XML that went away is an error to
+         * report (and the placement to release), not a death by SIGPIPE
+         * after the commit */
+        if (migrate)
+                signal(SIGPIPE, SIG_IGN);
         if (prepare || migrate)
                 rc = decide_op(&paths, name, xml, len, migrate, op);
         else if (release)

@@ -72,6 +72,25 @@ is "$rc" 0 "restore exits 0"
 like "$out" "<vcpupin vcpu=\"0\" cpuset=\"1\"/>" "restore keeps db-2 on its CPUs"
 is "$(jget "$W/run/ledger.json" 'len(j["entries"])')" 2 "still two entries"
 
+# migrate whose XML does not reach libvirt (a full device, a reader gone):
+# exit 1 saying why, and the placement it committed is released again
+domxml db-5 "$(uuidn 5)" 1 512 >"$W/db5.xml"
+"$HOOK" db-5 migrate begin - <"$W/db5.xml" >/dev/full 2>"$W/err"; rc=$?
+is "$rc" 1 "migrate to a full stdout exits 1"
+like "$(cat "$W/err")" "vmplace: db-5: cannot write the rewritten XML for libvirt: No space left on device" \
+        "... saying why"
+is "$(jget "$W/run/ledger.json" 'len(j["entries"])')" 2 "... and keeps no placement for it"
+# a pipe whose reader is gone before the hook writes (python ignores SIGPIPE;
+# the hook gets SIGPIPE's default back, as under libvirt)
+rc=$(python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[2:], stdin=open(sys.argv[1]), stdout=w, stderr=subprocess.DEVNULL)
+print(p.returncode)' "$W/db5.xml" "$HOOK" db-5 migrate begin -)
+is "$rc" 1 "migrate to a closed pipe exits 1 (no death by SIGPIPE after the commit)"
+is "$(jget "$W/run/ledger.json" 'len(j["entries"])')" 2 "... and keeps no placement for it"
+
 # refusal: 3 more dedicated CPUs do not fit (2 left: 3,7 on node1)
 out=$(domxml db-3 "$(uuidn 4)" 3 512 | "$HOOK" db-3 prepare begin - 2>"$W/err"); rc=$?
 is "$rc" 1 "unsatisfiable prepare exits 1 (on_error=refuse)"

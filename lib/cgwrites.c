@@ -73,8 +73,13 @@ void vp_cgwrites_build(const vp_plan *plan, const vp_domain *dom, vp_cgroup_vers
         add_bandwidth(out, "emulator/", &t->q[VP_T_EMULATOR_PERIOD], &t->q[VP_T_EMULATOR_QUOTA], v);
         add_cpuset(out, "emulator/", t->emulatorpin_set ? &t->emulatorpin : dflt, mp);
 
-        unsigned nv = dom->vcpus_current ? dom->vcpus_current : plan->vcpus;
+        /* a group for each vCPU online at start, which need not be the
+         * first current ones (<vcpus> enabled='yes'); a domain without a
+         * size (a test's bare struct) counts as the plan's */
+        unsigned nv = dom->vcpus_max ? dom->vcpus_max : plan->vcpus;
         for (unsigned i = 0; i < nv; i++) {
+                if (dom->vcpus_max && !vp_domain_vcpu_online(dom, i))
+                        continue;
                 char dir[32];
                 snprintf(dir, sizeof(dir), "vcpu%u/", i);
                 add_bandwidth(out, dir, &t->q[VP_T_VCPU_PERIOD], &t->q[VP_T_VCPU_QUOTA], v);

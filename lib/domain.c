@@ -644,6 +644,40 @@ static int read_numatune(vp_domain *d, bool *mem_placement_attr, vp_error *err)
         return 0;
 }
 
+/* <vcpus><vcpu id='N' enabled='yes|no' .../></vcpus>: libvirt lets the
+ * vCPUs online at start be any current ones of the max (hotpluggable
+ * others), e.g. 0 and 2 of 3. */
+static int read_vcpus(vp_domain *d, vp_error *err)
+{
+        xmlNode *vcpus = vp_xml_child(d->root, "vcpus");
+        if (!vcpus)
+                return 0;
+        d->vcpu_enabled = vp_xcalloc(d->vcpus_max, sizeof(bool));
+        for (xmlNode *c = vcpus->children; c; c = c->next) {
+                if (!vp_xml_is(c, "vcpu"))
+                        continue;
+                unsigned id;
+                int r = read_id_attr(c, "id", "vcpus><vcpu", d->vcpus_max - 1, &id, err);
+                if (r < 0)
+                        return r;
+                _cleanup_xmlfree_ xmlChar *en = xmlGetNoNsProp(c, BAD_CAST "enabled");
+                if (en && strcmp((const char *)en, "yes") && strcmp((const char *)en, "no"))
+                        return vp_error_set(err, -EINVAL,
+                                            "<vcpus><vcpu id='%u'> enabled value '%s' is not yes "
+                                            "or no",
+                                            id, (const char *)en);
+                d->vcpu_enabled[id] = en && !strcmp((const char *)en, "yes");
+        }
+        return 0;
+}
+
+bool vp_domain_vcpu_online(const vp_domain *d, unsigned id)
+{
+        if (id >= d->vcpus_max)
+                return false;
+        return d->vcpu_enabled ? d->vcpu_enabled[id] : id < d->vcpus_current;
+}
+
 static int read_domstatus(vp_domain *d, xmlNode *status, vp_error *err)
 {
         _cleanup_xmlfree_ xmlChar *pid = xmlGetNoNsProp(status, BAD_CAST "pid");
@@ -683,6 +717,7 @@ void vp_domain_free(vp_domain *d)
         free(d->metadata_profile);
         free(d->iothread_ids);
         free(d->vcpu_tids);
+        free(d->vcpu_enabled);
         vp_tune_free(&d->tune);
         if (d->doc)
                 xmlFreeDoc(d->doc);
@@ -736,9 +771,9 @@ static int parse_domain(const char *xml, size_t len, vp_domain **out, vp_error *
 
         bool vcpu_pl_attr, mem_pl_attr;
         if ((r = read_identity(d, err)) < 0 || (r = read_vcpu(d, &vcpu_pl_attr, err)) < 0 ||
-            (r = read_memory(d, err)) < 0 || (r = read_iothreads(d, err)) < 0 ||
-            (r = read_cputune(d, err)) < 0 || (r = read_cells(d, err)) < 0 ||
-            (r = read_numatune(d, &mem_pl_attr, err)) < 0)
+            (r = read_vcpus(d, err)) < 0 || (r = read_memory(d, err)) < 0 ||
+            (r = read_iothreads(d, err)) < 0 || (r = read_cputune(d, err)) < 0 ||
+            (r = read_cells(d, err)) < 0 || (r = read_numatune(d, &mem_pl_attr, err)) < 0)
                 return r;
         read_metadata(d);
 

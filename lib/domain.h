@@ -23,6 +23,10 @@ typedef struct vp_domain {
         char *uuid;             /* NULL when the XML has none */
         unsigned vcpus_max;     /* <vcpu>N</vcpu> */
         unsigned vcpus_current; /* current= attribute, else vcpus_max */
+        /* From <vcpus><vcpu id enabled>, indexed by vCPU id (vcpus_max
+         * entries): which vCPUs QEMU starts with, which need not be
+         * 0..current-1. NULL without that element: vp_domain_vcpu_online. */
+        bool *vcpu_enabled;
         uint64_t memory_kib;    /* <memory>, converted from its unit */
         char *metadata_profile; /* <metadata><vmplace:profile> text, or NULL */
         unsigned *iothread_ids; /* sorted; from <iothreadids> or 1..<iothreads> */
@@ -49,6 +53,10 @@ int vp_domain_parse(const char *xml, size_t len, vp_domain **out, vp_error *err)
  * Returns 0, or the reading or parsing -errno with err prefixed by path. */
 int vp_domain_parse_file(const char *path, vp_domain **out, vp_error *err);
 void vp_domain_free(vp_domain *d);
+
+/* Whether vCPU id is online when the domain starts (has a thread and a
+ * vcpuN cgroup): enabled in <vcpus>, else id < vcpus_current. */
+bool vp_domain_vcpu_online(const vp_domain *d, unsigned id);
 
 /* libvirt memory units (b, bytes, KB, k, KiB, MB, M, MiB, GB, G, GiB, TB, T,
  * TiB, PB, P, PiB, EB, E, EiB) -> KiB, rounding up like libvirt. unit NULL =

@@ -98,6 +98,18 @@ int main(void)
         is_str(get(&w, "emulator/cpuset.mems"), "0-1", "restrictive binds through cpuset.mems");
         vp_cgwrites_free(&w);
 
+        /* vCPUs 0 and 2 online at start (<vcpus> enabled), not 0-1: libvirt
+         * makes vcpu0/ and vcpu2/, and a write to vcpu1/ would fail the start */
+        bool en[3] = {true, false, true};
+        d.vcpu_enabled = en;
+        vp_cgwrites_build(&p, &d, VP_CGROUP_V1, &w);
+        ok(get(&w, "vcpu0/cpuset.cpus") && get(&w, "vcpu2/cpuset.cpus"),
+           "enabled vCPUs 0 and 2 get their groups' writes");
+        ok(!get(&w, "vcpu1/cpuset.cpus") && !get(&w, "vcpu1/cpu.cfs_quota_us"),
+           "the disabled vCPU 1 gets none");
+        vp_cgwrites_free(&w);
+        d.vcpu_enabled = NULL;
+
         /* unmanaged plans write nothing */
         p.profile = NULL;
         vp_cgwrites_build(&p, &d, VP_CGROUP_V1, &w);

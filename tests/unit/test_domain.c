@@ -562,12 +562,49 @@ static void test_units(void)
         }
 }
 
+/* <vcpus>: the vCPUs online at start need not be 0..current-1 */
+static void test_vcpus_enabled(void)
+{
+        static const char xml[] =
+            "<domain type='kvm'><name>h</name><memory>1024</memory>"
+            "<vcpu placement='static' current='2'>3</vcpu>"
+            "<vcpus><vcpu id='0' enabled='yes' hotpluggable='no' order='1'/>"
+            "<vcpu id='1' enabled='no' hotpluggable='yes'/>"
+            "<vcpu id='2' enabled='yes' hotpluggable='yes' order='2'/></vcpus></domain>";
+        vp_domain *d = NULL;
+        vp_error e = {{0}};
+        is_int(vp_domain_parse(xml, sizeof(xml) - 1, &d, &e), 0, "<vcpus> parses: %s", e.msg);
+        if (d) {
+                ok(vp_domain_vcpu_online(d, 0) && !vp_domain_vcpu_online(d, 1) &&
+                       vp_domain_vcpu_online(d, 2) && !vp_domain_vcpu_online(d, 3),
+                   "vCPUs 0 and 2 online, 1 not (current=2 is not 0-1 here)");
+                vp_domain_free(d);
+        }
+        static const char plain[] = "<domain type='kvm'><name>h</name><memory>1024</memory>"
+                                    "<vcpu current='2'>3</vcpu></domain>";
+        d = NULL;
+        is_int(vp_domain_parse(plain, sizeof(plain) - 1, &d, &e), 0, "without <vcpus>");
+        if (d) {
+                ok(vp_domain_vcpu_online(d, 1) && !vp_domain_vcpu_online(d, 2),
+                   "... the first current vCPUs are online");
+                vp_domain_free(d);
+        }
+        static const char bad[] = "<domain type='kvm'><name>h</name><memory>1024</memory>"
+                                  "<vcpu current='2'>3</vcpu><vcpus><vcpu id='3' "
+                                  "enabled='yes'/></vcpus></domain>";
+        d = NULL;
+        ok(vp_domain_parse(bad, sizeof(bad) - 1, &d, &e) < 0, "a <vcpus> id past <vcpu> fails");
+        like(e.msg, "<vcpus><vcpu id> value '3' is out of range", "... saying so: %s", e.msg);
+        vp_domain_free(d);
+}
+
 int main(void)
 {
         test_full_tunables();
         test_tabs_comments();
         test_misc_corpus();
         test_domstatus();
+        test_vcpus_enabled();
         test_format();
         test_hostile();
         test_units();

@@ -103,6 +103,12 @@ static int decide_op(const vp_paths *paths, const char *name, const char *xml, s
         } else {
                 hook_log(LOG_INFO, "%s %s: profile %s (%s): %s", d.plan.domain, op, d.plan.profile,
                          d.plan.matched_by, d.plan.reason);
+                /* The VMs this commit narrowed (a dedicated VM took CPUs
+                 * they floated over) move off those CPUs now, before its
+                 * QEMU runs there: never two VMs on a dedicated CPU. */
+                if (d.refloated && vp_enforce_floating(paths, d.plan.uuid) > 0)
+                        hook_log(LOG_WARNING, "%s %s: some floating VMs could not be narrowed",
+                                 name, op);
                 if (print && d.xml_out && !print_xml(d.xml_out)) {
                         /* libvirt gets no usable XML and fails the
                          * migration: the committed placement goes too */

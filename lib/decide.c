@@ -68,7 +68,7 @@ static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t
         vp_plan_to_entry(p, (int64_t)time(NULL), &e);
         e.commit = TAKE_PTR(token);
         vp_ledger_put(&d->ledger, &e);
-        vp_plan_refloat(&d->ledger, &d->cfg->host, d->topo);
+        d->refloated = vp_plan_refloat(&d->ledger, &d->cfg->host, d->topo);
         r = vp_ledger_save(paths->rundir, &d->ledger, err);
         if (r < 0) {
                 /* A save that failed (a full disk) is a writer killed before

@@ -37,6 +37,7 @@ typedef struct vp_decision {
         char *xml_out;        /* the rewritten domain XML (NULL on refusal) */
         char *xml_diff;       /* with VP_DECIDE_DIFF */
         bool committed;
+        size_t refloated; /* floating VMs whose CPUs the commit narrowed or widened */
 } vp_decision;
 
 /* Run the flow on xml[0..len). Returns 0 when a decision was reached (check

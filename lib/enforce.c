@@ -37,8 +37,8 @@ static void plan_for(const vp_ledger_entry *e, const vp_domain *recorded, const 
         p->profile = e->profile ? e->profile : "(ledger)";
         p->vcpus = recorded->vcpus_max;
         vp_tune_copy(&p->tune, &recorded->tune);
-        vp_cpuset held = vp_cpumask_get(&e->held), emu = vp_cpumask_get(&e->emulator_cpus);
-        bool emu_isolated = !vp_cpuset_empty(&emu) && vp_cpuset_subset(&emu, &held);
+        vp_cpuset emu = vp_cpumask_get(&e->emulator_cpus);
+        bool emu_isolated = vp_ledger_entry_emu_isolated(e);
         if (e->kind == VP_KIND_SHARED) {
                 p->tune.vcpu_cpuset_set = true;
                 p->tune.vcpu_cpuset = vp_cpumask_get(&e->vcpu_cpus);
@@ -205,10 +205,8 @@ size_t vp_enforce_floating(const vp_paths *paths, const char *skip_uuid)
         size_t failed = 0;
         for (size_t i = 0; i < l.n; i++) {
                 const vp_ledger_entry *e = &l.entries[i];
-                vp_cpuset held = vp_cpumask_get(&e->held);
-                bool emu_isolated = vp_cpumask_subset(&e->emulator_cpus, &held);
                 if ((skip_uuid && strcasecmp(e->uuid, skip_uuid) == 0) || e->kind == VP_KIND_NONE ||
-                    (e->kind == VP_KIND_DEDICATED && emu_isolated) ||
+                    vp_ledger_entry_emu_isolated(e) ||
                     !vp_ledger_entry_alive(e, paths->libvirt_rundir, paths->proc))
                         continue;
                 vp_enforce_result r;

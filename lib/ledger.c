@@ -1506,6 +1506,15 @@ static bool entry_alive(const vp_ledger_entry *e, const alive_dirs *d, pid_seen 
         return st > 0 || (st == 0 && pid_alive(seen, n_seen, d, pid));
 }
 
+bool vp_ledger_entry_emu_isolated(const vp_ledger_entry *e)
+{
+        if (e->kind != VP_KIND_DEDICATED || vp_cpumask_empty(&e->emulator_cpus))
+                return false;
+        vp_cpuset held = vp_cpumask_get(&e->held), vcpus = vp_cpumask_get(&e->vcpu_cpus);
+        return vp_cpumask_subset(&e->emulator_cpus, &held) &&
+               !vp_cpumask_intersects(&e->emulator_cpus, &vcpus);
+}
+
 bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
                            const char *procdir)
 {

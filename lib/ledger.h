@@ -186,6 +186,13 @@ bool vp_libvirt_alive(const char *libvirt_rundir, const char *procdir, const cha
 bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
                            const char *procdir);
 
+/* Whether e is a dedicated VM whose emulator has CPUs of its own
+ * (emulator_policy = isolate): held by it, and none of its vCPUs'. Such an
+ * emulator never floats. A shared emulator that fell back to the VM's vCPU
+ * CPUs (no shared CPU was left) is not isolated: it floats again, narrowed
+ * and widened with the pool, and enforce writes it from the ledger. */
+bool vp_ledger_entry_emu_isolated(const vp_ledger_entry *e);
+
 /* Per-domain state files rundir/domains/UUID.plan.json and UUID.xml, each
  * replaced atomically, mode 0600; a NULL plan_json or xml leaves that file
  * alone. uuid must be a canonical UUID (else -EINVAL). */

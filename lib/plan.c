@@ -777,6 +777,40 @@ static void place(ctx *c)
         free(st);
 }
 
+/* Floating VMs (cpu_policy = shared) run on the shared pool, which shrinks
+ * as dedicated VMs take CPUs: a dedicated VM may not take its last CPUs
+ * while any floating VM is in the ledger (running or starting), or that VM
+ * would be left on CPUs this one holds exclusively. */
+static void keep_floating_room(ctx *c)
+{
+        vp_plan *p = c->plan;
+        vp_cpuset left = c->shared_pool;
+        vp_cpuset_andnot(&left, &p->held);
+        if (!vp_cpuset_empty(&left))
+                return;
+        const vp_ledger *l = c->in->ledger;
+        const char *uuid = c->in->dom->uuid;
+        strbuf names = {0};
+        size_t n = 0;
+        for (size_t i = 0; l && i < l->n; i++) {
+                const vp_ledger_entry *e = &l->entries[i];
+                if (e->kind != VP_KIND_SHARED || (uuid && strcasecmp(e->uuid, uuid) == 0))
+                        continue;
+                if (n < 3)
+                        sb_printf(&names, "%s%s", n ? ", " : "", e->name);
+                n++;
+        }
+        if (n > 3)
+                sb_printf(&names, " and %zu more", n - 3);
+        char a[256];
+        if (n)
+                refuse(c,
+                       "taking CPUs %s would leave no shared CPU for the floating VM%s %s "
+                       "(cpu_policy = shared)",
+                       vp_cpuset_fmt(&p->held, a, sizeof(a)), n > 1 ? "s" : "", names.s);
+        free(names.s);
+}
+
 /* n guest cells splitting vCPUs and memory like the host shares; when
  * share_node is given, cell k is bound (memnode) to host node share_node[k]. */
 static void set_cells_even(vp_plan *p, unsigned n, const unsigned *share_node, vp_mem_mode mode)
@@ -1040,6 +1074,8 @@ int vp_plan_compute(const vp_plan_input *in, vp_plan *p, vp_error *err)
 
         if (!p->refusal && wants_nodes(&c)) {
                 place(&c);
+                if (!p->refusal && c.policy == VP_CPU_DEDICATED)
+                        keep_floating_room(&c);
                 if (!p->refusal) {
                         /* Memory follows the chosen nodes unless the profile
                          * gave an explicit node list (already applied). */
@@ -1116,10 +1152,7 @@ size_t vp_plan_refloat(vp_ledger *l, const vp_host_config *h, const vp_topology 
         size_t changed = 0;
         for (size_t i = 0; i < l->n; i++) {
                 vp_ledger_entry *e = &l->entries[i];
-                vp_cpuset held = vp_cpumask_get(&e->held);
-                bool isolated_emu = vp_cpumask_subset(&e->emulator_cpus, &held) &&
-                                    !vp_cpumask_empty(&e->emulator_cpus);
-                if (e->kind == VP_KIND_NONE || (e->kind == VP_KIND_DEDICATED && isolated_emu))
+                if (e->kind == VP_KIND_NONE || vp_ledger_entry_emu_isolated(e))
                         continue;
                 vp_cpuset local, want, nodes = vp_cpumask_get(&e->nodes);
                 nodes_cpus(t, &nodes, &local);

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The promise at its edges (issue "Guarantee": a dedicated CPU belongs to one
+# VM), on the real libvirtd with real QEMU VMs, read back from the kernel
+# (cgroup files and each thread's Cpus_allowed_list). The dedicated pool is
+# two CPUs, 0-1, whatever the host has:
+#   1. Two dedicated 1-vCPU VMs with the default emulator_policy = share. The
+#      first's emulator floats over the shared pool, the other CPU; the second
+#      takes that CPU. The first's emulator must leave it, in the kernel, by
+#      the time the second runs (it falls back onto its own vCPU's CPU), and
+#      float over the freed CPU again when the second stops. It stayed on the
+#      second VM's CPU, with status --check and enforce --all content.
+#   2. A floating VM (cpu_policy = shared) with a dedicated VM beside it: a
+#      second dedicated VM would take the last shared CPU and leave the
+#      floating VM on a CPU it holds exclusively: refused with one line
+#      naming the floating VM; the floating VM keeps its CPU.
+. "$(dirname "$0")/lib.sh"
+scratch
+[ "$(nproc)" -ge 2 ] || { ok 1 "needs 2 CPUs, the host has $(nproc)"; done_testing; }
+tag=vpg$$
+LV_VMS="$tag-a $tag-b $tag-c $tag-s"
+libvirt_setup "guar-$tag"
+printf '[host]\ndedicated_cpus = 0-1\n' >"$W/conf/vmplace.ini"
+printf '[match]\nnames = %s-a, %s-b, %s-c\n[placement]\ncpu_policy = dedicated\n' \
+        "$tag" "$tag" "$tag" >"$W/conf/profiles.d/ded.ini"
+printf '[match]\nnames = %s-s\n[placement]\ncpu_policy = shared\n' "$tag" \
+        >"$W/conf/profiles.d/float.ini"
+chmod 644 "$W"/conf/vmplace.ini "$W"/conf/profiles.d/*.ini
+lv_reload
+for d in a b c s; do
+        "$VMPLACE_SRC/scripts/minivm-xml.sh" "$tag-$d" 1 >"$W/$d.xml"
+        $V define "$W/$d.xml" >/dev/null
+done
+
+cpus() { cat "$(cgdir "$1" cpuset)/$2/cpuset.cpus" 2>/dev/null; }
+aff() { # aff NAME COMM: Cpus_allowed_list of the domain's thread named COMM
+        local pid t
+        pid=$(qpid "$1")
+        for t in /proc/$pid/task/*; do
+                [ "$(cat "$t/comm")" = "$2" ] && awk '/Cpus_allowed_list/ {print $2}' "$t/status" && return
+        done
+}
+held() { jget "$W/run/ledger.json" "[e['held'] for e in j['entries'] if e['name'] == '$1'][0]"; }
+
+# ---- 1. two dedicated VMs, emulators shared ------------------------------------
+$V start "$tag-a" >/dev/null; ok $? "dedicated VM a starts"
+ha=$(held "$tag-a")
+hb=$((1 - ha))
+is "$(aff "$tag-a" "CPU 0/TCG")" "$ha" "a's vCPU runs on CPU $ha"
+is "$(cpus "$tag-a" emulator)" "$hb" "a's emulator floats over the shared pool, CPU $hb"
+$V start "$tag-b" >/dev/null; ok $? "dedicated VM b starts"
+is "$(held "$tag-b")" "$hb" "b holds CPU $hb"
+is "$(aff "$tag-b" "CPU 0/TCG")" "$hb" "b's vCPU runs there"
+is "$(cpus "$tag-a" emulator)" "$ha" "a's emulator group left CPU $hb (on a's own CPU $ha)"
+is "$(aff "$tag-a" qemu-system-x86)" "$ha" "... and so did a's main thread"
+"$ENFORCE" --check --all >/dev/null 2>&1; is $? 0 "enforce --check --all: kernel and plan agree"
+$V destroy "$tag-b" >/dev/null; ok $? "b stops"
+is "$(cpus "$tag-a" emulator)" "$hb" "a's emulator floats over the freed CPU $hb again"
+is "$(aff "$tag-a" qemu-system-x86)" "$hb" "... its main thread too"
+$V destroy "$tag-a" >/dev/null
+
+# ---- 2. a floating VM keeps a CPU ----------------------------------------------
+$V start "$tag-s" >/dev/null; ok $? "floating VM s starts"
+is "$(aff "$tag-s" "CPU 0/TCG")" "0-1" "s floats over 0-1"
+$V start "$tag-a" >/dev/null; ok $? "dedicated VM a starts beside it"
+ha=$(held "$tag-a")
+is "$(aff "$tag-s" "CPU 0/TCG")" "$((1 - ha))" "s narrowed off a's CPU $ha"
+$V start "$tag-c" >/dev/null 2>"$W/err"; rc=$?
+is "$rc" 1 "dedicated VM c, which would take the last shared CPU, is refused"
+like "$(cat "$W/err")" "would leave no shared CPU for the floating VM $tag-s" "... saying why"
+is "$($V domstate "$tag-c")" "shut off" "c does not run"
+is "$(aff "$tag-s" "CPU 0/TCG")" "$((1 - ha))" "s keeps its CPU"
+is "$(jget "$W/run/ledger.json" "sorted(e['name'] for e in j['entries'])")" \
+        "[\"$tag-a\", \"$tag-s\"]" "the ledger holds a and s only"
+done_testing

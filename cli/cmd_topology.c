@@ -23,7 +23,8 @@
 static const char help[] =
     "usage: vmplace topology [--json]\n"
     "The host as vmplace sees it: the CPU pools, then per NUMA node its memory (free,\n"
-    "total, committed to VMs) and a map of its CPUs: one column per core, one row per\n"
+    "total, committed to VMs, what it admits for a new VM) and a map of its CPUs: one column per "
+    "core, one row per\n"
     "SMT thread, one mark per CPU:\n"
     "  #        reserved for the host\n"
     "  a-z A-Z  held by a dedicated VM, named in the key under the node's map\n"
@@ -414,14 +415,17 @@ static void print_keys(const vp_node *n, const vp_ledger_entry **keys, size_t n_
 
 static void print_node(map *m, const vp_node *n)
 {
-        char a[64], b[64], c[64];
+        char a[64], b[64], c[64], d[64];
         wrap o = {.indent = 7};
         o.col = (size_t)printf("node%u  ", n->id);
         put_cpus(&o, "", "CPUs ", &n->cpus);
-        char mem[3 * 64 + 64];
-        snprintf(mem, sizeof(mem), "memory %s free of %s, %s committed to VMs",
+        char mem[4 * 64 + 64];
+        uint64_t committed = vp_ledger_committed_kib(m->l, n->id, NULL);
+        int64_t admits = vp_plan_node_admits_kib(n, m->h->reserved_memory_kib, committed);
+        snprintf(mem, sizeof(mem), "memory %s free of %s, %s committed to VMs, admits %s",
                  gib(n->free_kib, a, sizeof(a)), gib(n->total_kib, b, sizeof(b)),
-                 gib(vp_ledger_committed_kib(m->l, n->id, NULL), c, sizeof(c)));
+                 gib(committed, c, sizeof(c)),
+                 gib(admits > 0 ? (uint64_t)admits : 0, d, sizeof(d)));
         put(&o, "  ", mem);
         end_line(&o);
 
@@ -556,9 +560,11 @@ static json_object *node_json(const map *m, const vp_node *n)
         json_object_object_add(jn, "offline", vp_json_cpuset(&n->offline));
         json_object_object_add(jn, "total_kib", json_object_new_int64((int64_t)n->total_kib));
         json_object_object_add(jn, "free_kib", json_object_new_int64((int64_t)n->free_kib));
-        json_object_object_add(
-            jn, "committed_kib",
-            json_object_new_int64((int64_t)vp_ledger_committed_kib(m->l, n->id, NULL)));
+        uint64_t committed = vp_ledger_committed_kib(m->l, n->id, NULL);
+        json_object_object_add(jn, "committed_kib", json_object_new_int64((int64_t)committed));
+        json_object_object_add(jn, "admits_kib",
+                               json_object_new_int64(vp_plan_node_admits_kib(
+                                   n, m->h->reserved_memory_kib, committed)));
         json_object *d = json_object_new_array();
         for (size_t j = 0; j < t->n_nodes; j++)
                 json_object_array_add(d, json_object_new_int((int)n->distance[j]));

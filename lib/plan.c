@@ -255,13 +255,19 @@ static void nodes_cpus(const vp_topology *t, const vp_cpuset *nodes, vp_cpuset *
                         vp_cpuset_or(out, &t->nodes[i].cpus);
 }
 
-/* Memory a node can still admit for this domain: its free memory minus
- * reserved_memory minus what the ledger committed there to other VMs (may
- * be negative). */
+int64_t vp_plan_node_admits_kib(const vp_node *node, uint64_t reserved_kib, uint64_t committed_kib)
+{
+        int64_t by_commit =
+            (int64_t)node->total_kib - (int64_t)reserved_kib - (int64_t)committed_kib;
+        int64_t by_free = (int64_t)node->free_kib - (int64_t)reserved_kib;
+        return by_commit < by_free ? by_commit : by_free;
+}
+
 static int64_t node_avail_kib(const ctx *c, const vp_node *node)
 {
-        return (int64_t)node->free_kib - (int64_t)c->in->host->reserved_memory_kib -
-               (int64_t)vp_ledger_committed_kib(c->in->ledger, node->id, c->in->dom->uuid);
+        return vp_plan_node_admits_kib(
+            node, c->in->host->reserved_memory_kib,
+            vp_ledger_committed_kib(c->in->ledger, node->id, c->in->dom->uuid));
 }
 
 static void node_stats(const ctx *c, node_stat *st, size_t *n_st)

@@ -76,6 +76,14 @@ typedef struct vp_pools {
 void vp_plan_pools(const vp_host_config *host, const vp_topology *topo, const vp_ledger *ledger,
                    const char *skip_uuid, vp_pools *out);
 
+/* Memory node can still admit for a new VM (KiB, may be negative): its total
+ * minus reserved_memory minus what the ledger committed there, each VM
+ * counted once at its full size, capped by the node's free memory minus
+ * reserved_memory (memory taken outside vmplace: the host, unmanaged VMs).
+ * The free figure already lacks what running VMs touched: subtracting their
+ * commitments from it as well counted them twice. Pure. */
+int64_t vp_plan_node_admits_kib(const vp_node *node, uint64_t reserved_kib, uint64_t committed_kib);
+
 /* After dedicated VMs came or went: recompute where floating things run.
  * Every shared entry floats over the shared pool of its nodes (else the whole
  * pool); every dedicated entry whose emulator shares floats it over the

@@ -92,6 +92,7 @@ def node_cpus(which):
 online = set(expand(open(sysfs + "/devices/system/cpu/online").read().strip()))
 nodes = node_cpus(sysfs)
 reserved = set(expand(reserved_txt)) & online
+RESERVED_MEM = 0  # the vmplace.ini here sets no reserved_memory
 held = {}  # cpu -> entry name
 for e in ledger:
     for c in expand(e["held"]):
@@ -244,6 +245,10 @@ for n in j["nodes"]:
     want = sum(e["memory"].get(str(n["id"]), 0) for e in ledger)
     if n["committed_kib"] != want:
         check(False, f"--json node{n['id']} committed_kib {n['committed_kib']} is the ledger's {want}")
+    # each VM counted once: the total less the commitments, capped by free memory
+    admits = min(n["total_kib"] - RESERVED_MEM - want, n["free_kib"] - RESERVED_MEM)
+    if n.get("admits_kib") != admits:
+        check(False, f"--json node{n['id']} admits_kib {n.get('admits_kib')}, want {admits}")
     if set(expand(n["offline"])) != nodes[n["id"]] - online:
         check(False, f"--json node{n['id']} offline")
     for core in n["cores"]:
@@ -290,8 +295,8 @@ like "$(cat "$W/map.txt")" "  #a  0-1
 like "$(cat "$W/map.txt")" "  a4  2-3
   a3  6-7
   a db-1 2,6" "node1: db-1 holds a core; 4 VMs float on 3 (pin-1 pinned there), 3 on 7"
-like "$(cat "$W/map.txt")" "node1  CPUs 2-3,6-7  memory 28.0 GiB free of 32.0 GiB, 1.8 GiB committed to VMs" \
-        "node header: memory free, total and committed by the ledger's VMs"
+like "$(cat "$W/map.txt")" "node1  CPUs 2-3,6-7  memory 28.0 GiB free of 32.0 GiB, 1.8 GiB committed to VMs, admits 28.0 GiB" \
+        "node header: memory free, total, committed by the ledger's VMs, and what a new VM may have"
 like "$(cat "$W/map.txt")" "db-1                  dedicated  1         1.0 GiB  holds 2,6
                                                     emulator floats over 3,7" \
         "VM table: db-1 holds its core, its emulator floats"

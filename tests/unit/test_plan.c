@@ -22,7 +22,10 @@ static vp_topology *synth(unsigned nodes, unsigned cores, unsigned threads, uint
         t->smt = threads > 1;
         for (unsigned n = 0; n < nodes; n++) {
                 t->nodes[n].id = n;
-                t->nodes[n].total_kib = 2 * free_mib * 1024;
+                /* an idle host: all of a node's memory free until a test
+                 * says otherwise (admission counts commitments against the
+                 * total, the free figure only caps it) */
+                t->nodes[n].total_kib = free_mib * 1024;
                 t->nodes[n].free_kib = free_mib * 1024;
                 t->nodes[n].distance = vp_xcalloc(nodes, sizeof(unsigned));
                 for (unsigned m = 0; m < nodes; m++)
@@ -249,6 +252,50 @@ static void test_isolate_require_emulator(void)
         synth_free(t);
 }
 
+/* I7: memory admission counts each VM once. A running VM's touched memory
+ * is already missing from the node's free figure; subtracting its
+ * commitment from that again refused a 2 GiB VM with 7 GiB free ("0 MiB"). */
+static void test_memory_counted_once(void)
+{
+        vp_topology *t = synth(1, 4, 1, 16384);
+        vp_host_config h = mkhost();
+        vp_ledger l = {0};
+        vp_profile sh = mkprof("gp", VP_CPU_SHARED);
+        vp_domain big = mkdom("big", U1, 1, 7168);
+        vp_plan p;
+        is_int(plan(&p, &big, &sh, &h, t, &l), 0, "a 7 GiB VM computes");
+        ok(!p.refusal, "... and fits a 16 GiB node");
+        commit(&l, &p);
+        vp_plan_free(&p);
+        /* it runs and touched its 7 GiB; the host uses 2 GiB: 7 GiB free */
+        t->nodes[0].free_kib = 7168 * 1024;
+        vp_domain two = mkdom("two", U2, 1, 2048);
+        is_int(plan(&p, &two, &sh, &h, t, &l), 0, "a 2 GiB VM computes");
+        ok(!p.refusal, "a 2 GiB VM fits beside it, with 7 GiB free: %s",
+           p.refusal ? p.refusal : "admitted");
+        vp_plan_free(&p);
+        vp_domain eight = mkdom("eight", U2, 1, 8192);
+        is_int(plan(&p, &eight, &sh, &h, t, &l), 0, "an 8 GiB VM computes");
+        like(p.refusal, "(node0: 4 CPUs, 7168 MiB)", "8 GiB refused, the message says 7168 MiB");
+        vp_plan_free(&p);
+        /* not yet touched (it is starting): the commitment is what counts */
+        t->nodes[0].free_kib = 14336 * 1024;
+        vp_domain ten = mkdom("ten", U2, 1, 10240);
+        is_int(plan(&p, &ten, &sh, &h, t, &l), 0, "with the big VM not touching memory yet");
+        like(p.refusal, "(node0: 4 CPUs, 9216 MiB)",
+             "... 10 GiB refused: total minus its commitment, 9216 MiB");
+        vp_plan_free(&p);
+        /* memory taken outside vmplace caps the figure */
+        vp_ledger none = {0};
+        t->nodes[0].free_kib = 1024 * 1024;
+        is_int(plan(&p, &two, &sh, &h, t, &none), 0, "a host using all but 1 GiB");
+        like(p.refusal, "(node0: 4 CPUs, 1024 MiB)",
+             "... admits no 2 GiB VM: the free figure caps");
+        vp_plan_free(&p);
+        vp_ledger_free(&l);
+        synth_free(t);
+}
+
 static void test_memory_admission_and_reserved(void)
 {
         vp_topology *t = synth(2, 2, 1, 4096); /* node0: 0,1 node1: 2,3 */
@@ -277,8 +324,10 @@ static void test_memory_admission_and_reserved(void)
              "reserved_memory is subtracted on every node");
         vp_plan_free(&p);
 
-        /* committed memory of other VMs is subtracted */
+        /* committed memory of other VMs is subtracted, from the total: node0's
+         * 1800 MiB are all it has and all free (nothing touched yet) */
         h.reserved_memory_kib = 0;
+        t->nodes[0].total_kib = 1800 * 1024;
         vp_profile sh = mkprof("gp", VP_CPU_SHARED);
         vp_domain o = mkdom("other", U2, 1, 1500);
         is_int(plan(&p, &o, &sh, &h, t, &l), 0, "shared VM computes");
@@ -295,6 +344,7 @@ static void test_memory_admission_and_reserved(void)
         vp_ledger l2 = {0};
         h.reserved_cpus = cs("0-1");
         t->nodes[0].free_kib = t->nodes[1].free_kib = 4096 * 1024;
+        t->nodes[0].total_kib = 4096 * 1024;
         vp_domain e = mkdom("e", U3, 2, 512);
         is_int(plan(&p, &e, &pr, &h, t, &l2), 0, "reserved computes");
         is_str(fmt(&p.held), "2-3", "reserved CPUs 0-1 avoided");
@@ -691,6 +741,7 @@ int main(void)
         test_dedicated_prefer_spread_pack();
         test_isolate_require_emulator();
         test_memory_admission_and_reserved();
+        test_memory_counted_once();
         test_numa_nodes_and_guest_cells();
         test_shared_and_ledger();
         test_explicit_and_determinism();

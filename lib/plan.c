@@ -601,6 +601,39 @@ static void check_explicit(ctx *c)
         }
 }
 
+/* I2: a profile that leaves CPUs alone (cpu_policy = none) keeps the pins
+ * of the domain's own XML, so they answer to the same rules as the profile's
+ * keys: a <vcpupin> naming a dedicated VM's or a reserved CPU is refused
+ * like vcpupin.N would be, not admitted silently (placing policies replace
+ * those pins). What the profile set was checked under its own key. */
+static void check_domain_pins(ctx *c)
+{
+        const vp_tune *t = &c->plan->tune, *pt = &c->prof->tune;
+        char key[96];
+        if (t->vcpu_cpuset_set && !pt->vcpu_cpuset_set &&
+            !check_cpus(c, "the domain's <vcpu cpuset>", &t->vcpu_cpuset))
+                return;
+        if (t->emulatorpin_set && !pt->emulatorpin_set &&
+            !check_cpus(c, "the domain's <emulatorpin cpuset>", &t->emulatorpin))
+                return;
+        for (size_t i = 0; i < t->n_vcpupin; i++) {
+                unsigned id = t->vcpupin[i].id;
+                if (vp_pins_find(pt->vcpupin, pt->n_vcpupin, id))
+                        continue;
+                snprintf(key, sizeof(key), "the domain's <vcpupin vcpu='%u' cpuset>", id);
+                if (!check_cpus(c, key, &t->vcpupin[i].set))
+                        return;
+        }
+        for (size_t i = 0; i < t->n_iothreadpin; i++) {
+                unsigned id = t->iothreadpin[i].id;
+                if (vp_pins_find(pt->iothreadpin, pt->n_iothreadpin, id))
+                        continue;
+                snprintf(key, sizeof(key), "the domain's <iothreadpin iothread='%u' cpuset>", id);
+                if (!check_cpus(c, key, &t->iothreadpin[i].set))
+                        return;
+        }
+}
+
 void vp_plan_pools(const vp_host_config *h, const vp_topology *t, const vp_ledger *l,
                    const char *skip_uuid, vp_pools *out)
 {
@@ -1077,6 +1110,8 @@ int vp_plan_compute(const vp_plan_input *in, vp_plan *p, vp_error *err)
 
         apply_profile_values(&c);
         check_explicit(&c);
+        if (!p->refusal && c.policy == VP_CPU_NONE)
+                check_domain_pins(&c);
 
         if (!p->refusal && wants_nodes(&c)) {
                 place(&c);

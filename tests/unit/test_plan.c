@@ -296,6 +296,68 @@ static void test_memory_counted_once(void)
         synth_free(t);
 }
 
+/* I2: with cpu_policy = none the domain's own pins stay, so they answer to
+ * the rules of the profile's keys: not on a dedicated VM's or a reserved
+ * CPU. They were admitted silently. */
+static void test_domain_pins_checked(void)
+{
+        vp_topology *t = synth(1, 4, 1, 4096); /* cpus 0-3 */
+        vp_host_config h = mkhost();
+        h.reserved_cpus = cs("0");
+        vp_ledger l = {0};
+        vp_profile ded = mkprof("db", VP_CPU_DEDICATED);
+        vp_domain a = mkdom("a", U1, 1, 512);
+        vp_plan p;
+        is_int(plan(&p, &a, &ded, &h, t, &l), 0, "a dedicated VM computes");
+        char held[32];
+        snprintf(held, sizeof(held), "%s", fmt(&p.held));
+        commit(&l, &p);
+        vp_plan_free(&p);
+
+        vp_profile shares = mkprof("web", VP_CPU_UNSET); /* shares-only: CPUs left alone */
+        shares.tune.q[VP_T_SHARES] = (vp_opt_ll){true, 512};
+        vp_domain b = mkdom("b", U2, 2, 512);
+        vp_cpuset on_a = cs(held), free_cpu = cs("3"), reserved = cs("0");
+        if (!strcmp(held, "3"))
+                free_cpu = cs("2");
+        vp_pins_put(&b.tune.vcpupin, &b.tune.n_vcpupin, 0, &free_cpu);
+        vp_pins_put(&b.tune.vcpupin, &b.tune.n_vcpupin, 1, &on_a);
+        is_int(plan(&p, &b, &shares, &h, t, &l), 0, "pins onto a's CPU compute");
+        like(p.refusal, "the domain's <vcpupin vcpu='1' cpuset>", "refused, naming the element");
+        like(p.refusal, "are held by dedicated VMs", "... and why");
+        vp_plan_free(&p);
+        vp_tune_free(&b.tune);
+
+        vp_domain e = mkdom("e", U2, 1, 512);
+        e.tune.emulatorpin_set = true;
+        e.tune.emulatorpin = reserved;
+        is_int(plan(&p, &e, &shares, &h, t, &l), 0, "an emulatorpin on a reserved CPU computes");
+        like(p.refusal, "the domain's <emulatorpin cpuset> = 0: CPUs 0 are reserved for the host",
+             "refused: reserved_cpus");
+        vp_plan_free(&p);
+
+        vp_domain f = mkdom("f", U2, 1, 512);
+        f.tune.vcpu_cpuset_set = true;
+        f.tune.vcpu_cpuset = free_cpu;
+        is_int(plan(&p, &f, &shares, &h, t, &l), 0, "a <vcpu cpuset> on a free CPU computes");
+        ok(!p.refusal, "admitted: %s", p.refusal ? p.refusal : "yes");
+        vp_plan_free(&p);
+
+        /* the profile's own pin wins over the XML's, and it is what is checked */
+        vp_domain g = mkdom("g", U2, 1, 512);
+        vp_pins_put(&g.tune.vcpupin, &g.tune.n_vcpupin, 0, &on_a);
+        vp_profile pinned = shares;
+        vp_pin pp = {.id = 0, .set = free_cpu};
+        pinned.tune.vcpupin = &pp;
+        pinned.tune.n_vcpupin = 1;
+        is_int(plan(&p, &g, &pinned, &h, t, &l), 0, "a profile pin over an XML pin computes");
+        ok(!p.refusal, "admitted on the profile's CPU: %s", p.refusal ? p.refusal : "yes");
+        vp_plan_free(&p);
+        vp_tune_free(&g.tune);
+        vp_ledger_free(&l);
+        synth_free(t);
+}
+
 static void test_memory_admission_and_reserved(void)
 {
         vp_topology *t = synth(2, 2, 1, 4096); /* node0: 0,1 node1: 2,3 */
@@ -742,6 +804,7 @@ int main(void)
         test_isolate_require_emulator();
         test_memory_admission_and_reserved();
         test_memory_counted_once();
+        test_domain_pins_checked();
         test_numa_nodes_and_guest_cells();
         test_shared_and_ledger();
         test_explicit_and_determinism();

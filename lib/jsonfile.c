@@ -15,7 +15,7 @@ int vp_json_file_read(const char *path, size_t max, json_object **out, vp_error 
         *out = NULL;
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
-        int r = vp_read_file(path, max, &text, &len, err);
+        int r = vp_read_owned(path, max, &text, &len, err);
         if (r < 0)
                 return r;
         if (strlen(text) != len)

@@ -17,10 +17,12 @@ static inline void vp_json_putp(json_object **o)
 }
 #define _cleanup_json_ _cleanup_(vp_json_putp)
 
-/* Parse path (at most max bytes) as one strict JSON value. Returns 0 with
- * *out (the caller puts it), -ENOENT when the file is absent, -EBADMSG when
- * it is not JSON ("FILE: not valid JSON: REASON at byte N"), or another
- * -errno when it cannot be read; err names the file. */
+/* Parse path (at most max bytes), a file vmplace wrote for itself, as one
+ * strict JSON value. Returns 0 with *out (the caller puts it), -ENOENT when
+ * the file is absent, -EPERM when it is not owned by this euid or others may
+ * write it, -EINVAL when it is not a regular file, -EBADMSG when it is not
+ * JSON ("FILE: not valid JSON: REASON at byte N"), or another -errno when it
+ * cannot be read; err names the file. */
 int vp_json_file_read(const char *path, size_t max, json_object **out, vp_error *err);
 
 /* Write root, pretty and newline-terminated, to path atomically

@@ -550,6 +550,14 @@ static int lock_and_sweep(const char *rundir, vp_ledger *l, vp_error *err)
         }
         if (fd < 0)
                 return vp_error_set(err, -errno, "%s: %s", path, strerror(errno));
+        /* I4: a run dir someone else could write may hold anything: refused
+         * by name (its files are checked as they are read) */
+        struct stat rst;
+        if (stat(rundir, &rst) < 0)
+                return vp_error_set(err, -errno, "%s: %s", rundir, strerror(errno));
+        int owned = vp_check_owned(rundir, &rst, err);
+        if (owned < 0)
+                return owned;
         int locked = lock_bounded(fd, path, err);
         if (locked < 0)
                 return locked;
@@ -1624,7 +1632,7 @@ int vp_state_read(const char *rundir, const char *uuid, const char *ext, char **
                 return vp_error_set(err, -EINVAL, "invalid state file kind '%.32s'",
                                     ext ? ext : "");
         _cleanup_free_ char *p = state_path(rundir, uuid, ext);
-        return vp_read_file(p, STATE_MAX_BYTES, out, NULL, err);
+        return vp_read_owned(p, STATE_MAX_BYTES, out, NULL, err);
 }
 
 void vp_state_remove(const char *rundir, const char *uuid)

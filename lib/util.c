@@ -174,7 +174,18 @@ int vp_read_private(const char *path, size_t max, char **out, size_t *len)
         return vp_read_fd(fd, (long long)st.st_size, max, out, len, &err) < 0 ? -1 : 0;
 }
 
-int vp_read_file(const char *path, size_t max, char **out, size_t *len, vp_error *err)
+int vp_check_owned(const char *path, const struct stat *st, vp_error *err)
+{
+        if (st->st_uid != geteuid())
+                return vp_error_set(err, -EPERM, "%s: owned by uid %u, not %u: refused", path,
+                                    (unsigned)st->st_uid, (unsigned)geteuid());
+        if (st->st_mode & 022)
+                return vp_error_set(err, -EPERM, "%s: writable by group or others: refused", path);
+        return 0;
+}
+
+static int read_file(const char *path, size_t max, bool owned, char **out, size_t *len,
+                     vp_error *err)
 {
         /* O_NONBLOCK: opening a FIFO planted in place of a file (the run
          * dir, libvirt's run dir, a fake tree) must not wait for a writer;
@@ -189,11 +200,26 @@ int vp_read_file(const char *path, size_t max, char **out, size_t *len, vp_error
                 return vp_error_set(err, -errno, "%s: %s", path, strerror(errno));
         if (!S_ISREG(st.st_mode))
                 return vp_error_set(err, -EINVAL, "%s: not a regular file", path);
+        if (owned) {
+                int r = vp_check_owned(path, &st, err);
+                if (r < 0)
+                        return r;
+        }
         int r = vp_read_fd(fd, (long long)st.st_size, max, out, len, err);
         if (r < 0)
                 return vp_error_set(err, r, "%s: %s", path,
                                     r == -EFBIG ? "file too large" : strerror(-r));
         return 0;
+}
+
+int vp_read_file(const char *path, size_t max, char **out, size_t *len, vp_error *err)
+{
+        return read_file(path, max, false, out, len, err);
+}
+
+int vp_read_owned(const char *path, size_t max, char **out, size_t *len, vp_error *err)
+{
+        return read_file(path, max, true, out, len, err);
 }
 
 int vp_write_file_atomic(const char *path, const char *data, size_t len, unsigned mode,

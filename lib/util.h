@@ -95,6 +95,16 @@ char *vp_strstrip(char *s);
  * and a NUL-terminated malloc'd buffer, or -errno (err names the path). */
 int vp_read_file(const char *path, size_t max, char **out, size_t *len, vp_error *err);
 
+/* vp_read_file for a file vmplace wrote for itself and acts on (the run
+ * dir's ledger and state files): also owned by this euid and writable by
+ * neither group nor others, else -EPERM naming it (vp_check_owned). */
+int vp_read_owned(const char *path, size_t max, char **out, size_t *len, vp_error *err);
+
+/* 0 when st (of path) is owned by this euid and neither group nor others may
+ * write it; else -EPERM with err naming path and what is wrong. */
+struct stat;
+int vp_check_owned(const char *path, const struct stat *st, vp_error *err);
+
 /* Read all of fd up to max bytes (-EFBIG beyond) into a NUL-terminated
  * malloc'd buffer. size is the file's size when fd is a regular file
  * (st_size), or -1: then it is read until a read returns 0. For a regular

@@ -606,32 +606,35 @@ static void check_explicit(ctx *c)
  * keys: a <vcpupin> naming a dedicated VM's or a reserved CPU is refused
  * like vcpupin.N would be, not admitted silently (placing policies replace
  * those pins). What the profile set was checked under its own key. */
+static bool check_domain_pin_list(ctx *c, const vp_pin *pins, size_t n, const vp_pin *profile_pins,
+                                  size_t n_profile, const char *elem, const char *attr)
+{
+        char key[96];
+        for (size_t i = 0; i < n; i++) {
+                if (vp_pins_find(profile_pins, n_profile, pins[i].id))
+                        continue;
+                snprintf(key, sizeof(key), "the domain's <%s %s='%u' cpuset>", elem, attr,
+                         pins[i].id);
+                if (!check_cpus(c, key, &pins[i].set))
+                        return false;
+        }
+        return true;
+}
+
 static void check_domain_pins(ctx *c)
 {
         const vp_tune *t = &c->plan->tune, *pt = &c->prof->tune;
-        char key[96];
         if (t->vcpu_cpuset_set && !pt->vcpu_cpuset_set &&
             !check_cpus(c, "the domain's <vcpu cpuset>", &t->vcpu_cpuset))
                 return;
         if (t->emulatorpin_set && !pt->emulatorpin_set &&
             !check_cpus(c, "the domain's <emulatorpin cpuset>", &t->emulatorpin))
                 return;
-        for (size_t i = 0; i < t->n_vcpupin; i++) {
-                unsigned id = t->vcpupin[i].id;
-                if (vp_pins_find(pt->vcpupin, pt->n_vcpupin, id))
-                        continue;
-                snprintf(key, sizeof(key), "the domain's <vcpupin vcpu='%u' cpuset>", id);
-                if (!check_cpus(c, key, &t->vcpupin[i].set))
-                        return;
-        }
-        for (size_t i = 0; i < t->n_iothreadpin; i++) {
-                unsigned id = t->iothreadpin[i].id;
-                if (vp_pins_find(pt->iothreadpin, pt->n_iothreadpin, id))
-                        continue;
-                snprintf(key, sizeof(key), "the domain's <iothreadpin iothread='%u' cpuset>", id);
-                if (!check_cpus(c, key, &t->iothreadpin[i].set))
-                        return;
-        }
+        if (!check_domain_pin_list(c, t->vcpupin, t->n_vcpupin, pt->vcpupin, pt->n_vcpupin,
+                                   "vcpupin", "vcpu"))
+                return;
+        check_domain_pin_list(c, t->iothreadpin, t->n_iothreadpin, pt->iothreadpin,
+                              pt->n_iothreadpin, "iothreadpin", "iothread");
 }
 
 void vp_plan_pools(const vp_host_config *h, const vp_topology *t, const vp_ledger *l,

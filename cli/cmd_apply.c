@@ -198,9 +198,10 @@ static void apply_one(const vp_paths *p, const char *name, outcome *o)
         }
 
         vp_decision d;
-        int r = vp_decide(p, xml, len, VP_DECIDE_COMMIT | VP_DECIDE_REPLAN, &d, &err);
+        int r = vp_decide(p, xml, len, VP_DECIDE_COMMIT | VP_DECIDE_REPLAN | VP_DECIDE_RUNNING, &d,
+                          &err);
         if (r < 0) {
-                o->result = "error";
+                o->result = r == -ENOENT ? "not-running" : "error";
                 o->message = vp_xstrdup(err.msg);
         } else if (!d.profile) {
                 if (o->uuid) {

@@ -169,6 +169,53 @@ static int release_op(const vp_paths *paths, const char *name, const char *xml, 
         return 0; /* a stopped VM is gone either way; never fail here */
 }
 
+/* started, and the ledger has no entry for the domain (its run dir lost
+ * since prepare, a profile added since): plan it now, as prepare would have,
+ * so that no VM runs unplaced without a word (I5). Returns 2 when it was
+ * placed (enforce it), 0 when it is unmanaged, or left unplaced by
+ * on_error=warn or an error that kept it from planning, 1 when its
+ * profile's on_error=refuse stops it. Each outcome but the first is
+ * said in syslog. */
+static int replan_started(const vp_paths *paths, const char *name, const char *xml, size_t len)
+{
+        /* no QEMU of that name runs: nothing to place (nor to record) */
+        long pid;
+        if (!vp_libvirt_alive(paths->libvirt_rundir, paths->proc, name, &pid))
+                return 0;
+        vp_decision d;
+        vp_error err = {{0}};
+        int r = vp_decide(paths, xml, len, VP_DECIDE_COMMIT | VP_DECIDE_RUNNING, &d, &err);
+        int ret = 0;
+        if (r == -ENOENT && d.profile) {
+                vp_decision_free(&d); /* it stopped meanwhile: nothing to place */
+                return 0;
+        }
+        if (r == 0 && !d.profile) {
+                ret = 0; /* unmanaged: nothing to say */
+        } else if (r == 0 && !d.plan.refusal) {
+                hook_log(LOG_WARNING, "%s started: no plan was recorded: placed now: %s", name,
+                         d.plan.reason);
+                ret = 2;
+        } else {
+                const char *why = r < 0 ? err.msg : d.plan.refusal + strlen("vmplace: ");
+                /* prepare passed (or never ran) and QEMU runs: only a
+                 * refusal of the profile's stops it, never an error that
+                 * kept it from planning (an unreadable config) */
+                bool warn = r < 0 || d.on_error == VP_ONERR_WARN;
+                hook_log(warn ? LOG_WARNING : LOG_ERR,
+                         "%s started: no plan was recorded and placing it now failed: %s%s", name,
+                         why,
+                         warn ? " (on_error=warn: running unplaced)"
+                              : " (on_error=refuse: libvirt stops the VM)");
+                if (!warn)
+                        hook_err("vmplace: %s: no plan was recorded and placing it now failed: %s",
+                                 name, why);
+                ret = warn ? 0 : 1;
+        }
+        vp_decision_free(&d);
+        return ret;
+}
+
 /* started: enforce this domain, then (if dedicated) narrow floating VMs off
  * its CPUs.
  * reconnect/attach (never_fail): the same for a running VM libvirt found
@@ -182,7 +229,8 @@ static int enforce_op(const vp_paths *paths, const char *name, const char *op, c
         /* No entry, or state files of an interrupted update (-ESTALE): plan
          * again, keeping the CPUs the entry holds when they still fit. */
         if ((rc == -ENOENT || rc == -ESTALE) && never_fail) {
-                unsigned flags = VP_DECIDE_COMMIT | (rc == -ESTALE ? VP_DECIDE_REPLAN : 0);
+                unsigned flags =
+                    VP_DECIDE_COMMIT | VP_DECIDE_RUNNING | (rc == -ESTALE ? VP_DECIDE_REPLAN : 0);
                 vp_enforce_result_free(&r);
                 vp_decision d;
                 vp_error err = {{0}};
@@ -192,6 +240,12 @@ static int enforce_op(const vp_paths *paths, const char *name, const char *op, c
                         hook_log(LOG_WARNING, "%s %s: running unplaced: %s", name, op,
                                  d.plan.refusal + strlen("vmplace: "));
                 vp_decision_free(&d);
+                rc = vp_enforce_domain(paths, name, uuid, 0, &r);
+        } else if (rc == -ENOENT && !r.uuid) {
+                vp_enforce_result_free(&r);
+                int x = replan_started(paths, name, xml, len);
+                if (x != 2)
+                        return x;
                 rc = vp_enforce_domain(paths, name, uuid, 0, &r);
         }
         /* The lock stayed held (-ETIMEDOUT, nothing read under it): whether

@@ -130,6 +130,13 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
                 vp_ledger_reclaim(&d->ledger, paths->libvirt_rundir, paths->proc,
                                   (int64_t)time(NULL), NULL);
                 r = 0;
+                long pid;
+                if ((flags & VP_DECIDE_RUNNING) &&
+                    !vp_libvirt_alive(paths->libvirt_rundir, paths->proc, d->dom->name, &pid))
+                        r = vp_error_set(err, -ENOENT,
+                                         "%s is not running (it stopped while vmplace was "
+                                         "planning it): nothing recorded",
+                                         d->dom->name);
         } else {
                 r = vp_ledger_load(paths->rundir, &d->ledger, err);
         }

@@ -13,17 +13,24 @@
 #      second dedicated VM would take the last shared CPU and leave the
 #      floating VM on a CPU it holds exclusively: refused with one line
 #      naming the floating VM; the floating VM keeps its CPU.
+#   3. A VM whose profile leaves CPUs alone (shares only) and whose own XML
+#      pins its vCPU to a dedicated VM's CPU: refused like the same pin in a
+#      profile, naming the element. It was admitted and ran there.
+#   4. The run dir lost between a dedicated VM's prepare and its started (a
+#      started that finds no plan): the VM is placed then, its plan recorded
+#      and enforced, instead of running unrecorded, its CPU free for the next.
 . "$(dirname "$0")/lib.sh"
 scratch
 [ "$(nproc)" -ge 2 ] || { ok 1 "needs 2 CPUs, the host has $(nproc)"; done_testing; }
 tag=vpg$$
-LV_VMS="$tag-a $tag-b $tag-c $tag-s"
+LV_VMS="$tag-a $tag-b $tag-c $tag-s $tag-p"
 libvirt_setup "guar-$tag"
 printf '[host]\ndedicated_cpus = 0-1\n' >"$W/conf/vmplace.ini"
 printf '[match]\nnames = %s-a, %s-b, %s-c\n[placement]\ncpu_policy = dedicated\n' \
         "$tag" "$tag" "$tag" >"$W/conf/profiles.d/ded.ini"
 printf '[match]\nnames = %s-s\n[placement]\ncpu_policy = shared\n' "$tag" \
         >"$W/conf/profiles.d/float.ini"
+printf '[match]\nnames = %s-p\n[cputune]\nshares = 512\n' "$tag" >"$W/conf/profiles.d/web.ini"
 chmod 644 "$W"/conf/vmplace.ini "$W"/conf/profiles.d/*.ini
 lv_reload
 for d in a b c s; do
@@ -69,6 +76,35 @@ is "$rc" 1 "dedicated VM c, which would take the last shared CPU, is refused"
 like "$(cat "$W/err")" "would leave no shared CPU for the floating VM $tag-s" "... saying why"
 is "$($V domstate "$tag-c")" "shut off" "c does not run"
 is "$(aff "$tag-s" "CPU 0/TCG")" "$((1 - ha))" "s keeps its CPU"
+
+# ---- 3. the domain's own pins answer to the same rules ---------------------------
+"$VMPLACE_SRC/scripts/minivm-xml.sh" "$tag-p" 1 |
+        sed "s#<os>#<cputune><vcpupin vcpu='0' cpuset='$ha'/></cputune><os>#" >"$W/p.xml"
+$V define "$W/p.xml" >/dev/null
+$V start "$tag-p" >/dev/null 2>"$W/err"; rc=$?
+is "$rc" 1 "a shares-only VM whose XML pins its vCPU to a's CPU $ha is refused"
+like "$(cat "$W/err")" "the domain's <vcpupin vcpu='0' cpuset> = $ha: CPUs $ha are held by dedicated VMs" \
+        "... naming the element and why"
+is "$($V domstate "$tag-p")" "shut off" "it does not run"
 is "$(jget "$W/run/ledger.json" "sorted(e['name'] for e in j['entries'])")" \
         "[\"$tag-a\", \"$tag-s\"]" "the ledger holds a and s only"
+$V destroy "$tag-a" >/dev/null
+$V destroy "$tag-s" >/dev/null
+
+# ---- 4. a started that finds no plan ---------------------------------------------
+# the hook wrapper loses the run dir just before started, as a lost /run would
+cat >"$LV_HOOK" <<SH
+#!/bin/sh
+export VMPLACE_CONFDIR=$W/conf VMPLACE_RUNDIR=$W/run
+[ "\$2" = started ] && [ -e "$W/lose" ] && rm -rf "$W/run"
+exec $HOOK "\$@"
+SH
+touch "$W/lose"
+$V start "$tag-b" >/dev/null 2>"$W/err"; ok $? "b starts, its run dir lost before started"
+rm -f "$W/lose"
+is "$(jget "$W/run/ledger.json" "[e['name'] for e in j['entries']]")" "[\"$tag-b\"]" \
+        "started placed it anew: b is in the ledger"
+hb=$(held "$tag-b")
+is "$(aff "$tag-b" "CPU 0/TCG")" "$hb" "b's vCPU runs on the CPU it now holds ($hb)"
+"$ENFORCE" --check "$tag-b" >/dev/null 2>&1; is $? 0 "enforce --check b: kernel and plan agree"
 done_testing

@@ -144,6 +144,8 @@ lv_cleanup() {
                 $V undefine "$d" >/dev/null 2>&1
         done
         rm -f "$LV_HOOK"
+        # the hook directories this test made, when nothing else is in them
+        [ -z "$LV_MADE" ] || rmdir $LV_MADE 2>/dev/null
         lv_reload
         rm -rf "$W"
 }
@@ -154,6 +156,10 @@ libvirt_setup() {
         URI=qemu:///system
         V="virsh -q -c $URI"
         LV_HOOK=/etc/libvirt/hooks/qemu.d/40-vmplace-$1
+        # leave /etc as found: note the directories made here (deepest first)
+        LV_MADE=
+        [ -d /etc/libvirt/hooks/qemu.d ] || LV_MADE=/etc/libvirt/hooks/qemu.d
+        [ -d /etc/libvirt/hooks ] || LV_MADE="$LV_MADE /etc/libvirt/hooks"
         mkdir -p "${LV_HOOK%/*}"
         cat >"$LV_HOOK" <<SH
 #!/bin/sh

@@ -201,7 +201,7 @@ static void apply_one(const vp_paths *p, const char *name, outcome *o)
         int r = vp_decide(p, xml, len, VP_DECIDE_COMMIT | VP_DECIDE_REPLAN | VP_DECIDE_RUNNING, &d,
                           &err);
         if (r < 0) {
-                o->result = r == -ENOENT ? "not-running" : "error";
+                o->result = r == -ESRCH ? "not-running" : "error";
                 o->message = vp_xstrdup(err.msg);
         } else if (!d.profile) {
                 if (o->uuid) {

@@ -178,16 +178,12 @@ static int release_op(const vp_paths *paths, const char *name, const char *xml, 
  * said in syslog. */
 static int replan_started(const vp_paths *paths, const char *name, const char *xml, size_t len)
 {
-        /* no QEMU of that name runs: nothing to place (nor to record) */
-        long pid;
-        if (!vp_libvirt_alive(paths->libvirt_rundir, paths->proc, name, &pid))
-                return 0;
         vp_decision d;
         vp_error err = {{0}};
         int r = vp_decide(paths, xml, len, VP_DECIDE_COMMIT | VP_DECIDE_RUNNING, &d, &err);
         int ret = 0;
-        if (r == -ENOENT && d.profile) {
-                vp_decision_free(&d); /* it stopped meanwhile: nothing to place */
+        if (r == -ESRCH) {
+                vp_decision_free(&d); /* no QEMU of that name runs: nothing to place */
                 return 0;
         }
         if (r == 0 && !d.profile) {

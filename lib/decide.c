@@ -133,7 +133,7 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
                 long pid;
                 if ((flags & VP_DECIDE_RUNNING) &&
                     !vp_libvirt_alive(paths->libvirt_rundir, paths->proc, d->dom->name, &pid))
-                        r = vp_error_set(err, -ENOENT,
+                        r = vp_error_set(err, -ESRCH,
                                          "%s is not running (it stopped while vmplace was "
                                          "planning it): nothing recorded",
                                          d->dom->name);

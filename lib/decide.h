@@ -22,10 +22,10 @@ enum {
          * record before planning, so a running VM keeps its CPUs when they
          * still fit the profile instead of moving for no reason. */
         VP_DECIDE_REPLAN = 1u << 3,
-        /* apply, sync, started, reconnect: the domain must be running, and
-         * that is checked again under the lock (I6: it may have stopped,
-         * and its entry been released, since the caller looked); -ENOENT
-         * when it is not, with nothing committed. */
+        /* apply, and the hook's re-plans at started and reconnect: the
+         * domain must be running, checked under the lock (I6: it may have
+         * stopped, and its entry been released, since the caller looked);
+         * -ESRCH when it is not, with nothing committed. */
         VP_DECIDE_RUNNING = 1u << 4,
 };
 

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "fileio.h"
 #include "decide.h"
 #include "enforce.h"
 #include "planjson.h"

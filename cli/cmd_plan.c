@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "fileio.h"
 #include "cgwrites.h"
 #include "cli.h"
 #include "decide.h"

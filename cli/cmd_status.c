@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "cgroup.h"
+#include "fileio.h"
 #include "cli.h"
 #include "metrics.h"
 #include "planjson.h"

@@ -54,8 +54,9 @@ function(vmplace_link_static target)
   if(NOT VMPLACE_STATIC_HOOK)
     return()
   endif()
-  # the static archives need their own dependencies (ICU is C++)
-  target_link_libraries(${target} PRIVATE ${XML2_STATIC_LIBRARIES} ${JSONC_STATIC_LIBRARIES}
+  # the static archives need their own dependencies (ICU is C++), after
+  # vmplace's own layers on the link line
+  target_link_libraries(${target} PRIVATE vmplace_ops vmplace_io vmplace_model ${XML2_STATIC_LIBRARIES} ${JSONC_STATIC_LIBRARIES}
                         ${NUMA_STATIC_LIBRARIES} ${INIH_STATIC_LIBRARIES} stdc++ pthread dl m)
   target_link_options(${target} PRIVATE -static)
   if(VMPLACE_NUMA_LAZY_DIR)

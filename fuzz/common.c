@@ -1,4 +1,5 @@
 #include "common.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <ftw.h>

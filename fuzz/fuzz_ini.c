@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "fileio.h"
 #include "config.h"
 #include "confindex.h"
 #include "plan.h"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "fileio.h"
 #include "jsonfile.h"
 #include "config.h"
 #include "ledger.h"

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "decide.h"
+#include "fileio.h"
 #include "enforce.h"
 #include "planjson.h"
 #include "paths.h"

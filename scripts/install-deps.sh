@@ -5,7 +5,7 @@
 # (as root). Idempotent: already-installed packages are skipped quickly.
 set -euo pipefail
 
-BUILD_PKGS=(build-essential cmake pkg-config libxml2-dev libnuma-dev libinih-dev libjson-c-dev
+BUILD_PKGS=(build-essential binutils cmake pkg-config libxml2-dev libnuma-dev libinih-dev libjson-c-dev
             libvirt-dev libicu-dev liblzma-dev zlib1g-dev)
 RUNTIME_PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
               numactl virtinst libxml2-utils busybox-static cpio valgrind)

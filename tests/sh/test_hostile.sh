@@ -262,7 +262,7 @@ declare -A WRONG=([reserved_cpus]=0-x [dedicated_cpus]=99999 [shared_cpus]=3-1
         [include]=../../etc/passwd [description]=SKIP [vcpus]=a [emulatorpin]=1-0
         [cpu_policy]=greedy [thread_policy]=never [emulator_policy]=float [mode]=strictly
         [nodeset]=1025 [memnode.mode]=none)
-cfg=$VMPLACE_SRC/lib/config.c
+cfg=$VMPLACE_SRC/lib/io/config.c
 keys=$(sed -n '/^} keydefs\[\] = {/,/^};/p' "$cfg" | sed -n 's/^ *{S_\([A-Z_]*\), "\([a-z_]*\)".*/\1 \2/p')
 idkeys=$(sed -n '/^} iddefs\[\] = {/,/^};/p' "$cfg" |
         sed -n 's/^ *{S_\([A-Z_]*\), "\([a-z_.]*\)", "\([a-z_.]*\)".*/\1 \2 \3/p')

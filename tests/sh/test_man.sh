@@ -41,7 +41,7 @@ fi
 # written N on both sides.
 M5=$VMPLACE_SRC/man/vmplace.ini.5
 mk() { python3 "$VMPLACE_SRC/tests/sh/mankeys.py" "$@"; }
-mk code "$VMPLACE_SRC/lib/config.c" | sort >"$W/code"
+mk code "$VMPLACE_SRC/lib/io/config.c" | sort >"$W/code"
 mk keys "$M5" >"$W/doc"
 cut -f1,2 "$W/doc" | sort >"$W/dockeys"
 ok "$([ "$(wc -l <"$W/code")" -ge 30 ]; echo $?)" "lib/config.c's key tables read ($(wc -l <"$W/code") keys)"

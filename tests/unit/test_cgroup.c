@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 
 #include "affinity.h"
+#include "fileio.h"
 #include "cgroup.h"
 #include "tap.h"
 

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "affinity.h"
+#include "fileio.h"
 #include "cgroup.h"
 #include "cgwrites.h"
 #include "domain.h"

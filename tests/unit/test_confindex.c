@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "confindex.h"
+#include "fileio.h"
 #include "tap.h"
 #include "tree.h"
 

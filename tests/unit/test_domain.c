@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "rewrite.h"
+#include "fileio.h"
 #include "tap.h"
 
 static const char *data_dir(void)

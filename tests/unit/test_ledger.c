@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "ledger.h"
+#include "fileio.h"
 #include "ledgercache.h"
 #include "tap.h"
 

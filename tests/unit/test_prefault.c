@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "prefault.h"
+#include "fileio.h"
 #include "tap.h"
 
 #if defined(__has_include)

@@ -13,6 +13,7 @@
 #include <libxml/parser.h>
 
 #include "rewrite.h"
+#include "fileio.h"
 #include "tap.h"
 
 static const char *data_dir(void)

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "running.h"
+#include "fileio.h"
 #include "tap.h"
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sdunit.h"
+#include "fileio.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/vmplace-sdunit.XXXXXX";

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "fileio.h"
 #include "topocache.h"
 #include "topology.h"
 

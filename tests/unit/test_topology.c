@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sysfs_parse.h"
+#include "fileio.h"
 #include "tap.h"
 #include "topology.h"
 

@@ -28,4 +28,8 @@ typedef struct vp_running {
 int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *err);
 void vp_running_free(vp_running *r, size_t n);
 
+/* vp_domain_parse on the file at path (at most VP_DOMAIN_XML_MAX bytes).
+ * Returns 0, or the reading or parsing -errno with err prefixed by path. */
+int vp_domain_parse_file(const char *path, vp_domain **out, vp_error *err);
+
 #endif

@@ -20,6 +20,7 @@
  * and bad syntax itself (so every such line is reported, not only the first),
  * and hands inih a blank line in their place. */
 #include "config.h"
+#include "fileio.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -1,4 +1,5 @@
 #include "topology.h"
+#include "fileio.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,5 @@
 #include "prefault.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <malloc.h>

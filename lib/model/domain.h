@@ -49,9 +49,6 @@ typedef struct vp_domain {
  * problem in one line ("domain XML line 3: ..."; "domain XML has no <name>";
  * "<vcpu> value 'x' is not a number"). */
 int vp_domain_parse(const char *xml, size_t len, vp_domain **out, vp_error *err);
-/* vp_domain_parse on the file at path (at most VP_DOMAIN_XML_MAX bytes).
- * Returns 0, or the reading or parsing -errno with err prefixed by path. */
-int vp_domain_parse_file(const char *path, vp_domain **out, vp_error *err);
 void vp_domain_free(vp_domain *d);
 
 /* Whether vCPU id is online when the domain starts (has a thread and a

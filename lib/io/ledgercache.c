@@ -19,6 +19,7 @@
  * neither make it read out of bounds nor hand out a ledger that the JSON
  * loader could not have. */
 #include "ledgercache.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <limits.h>

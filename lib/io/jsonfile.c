@@ -1,4 +1,5 @@
 #include "jsonfile.h"
+#include "fileio.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -812,17 +812,3 @@ int vp_domain_parse(const char *xml, size_t len, vp_domain **out, vp_error *err)
                                 *p = ' ';
         return r;
 }
-
-int vp_domain_parse_file(const char *path, vp_domain **out, vp_error *err)
-{
-        _cleanup_free_ char *xml = NULL;
-        size_t len = 0;
-        int r = vp_read_file(path, VP_DOMAIN_XML_MAX, &xml, &len, err);
-        if (r < 0)
-                return r;
-        vp_error perr = {{0}};
-        r = vp_domain_parse(xml, len, out, &perr);
-        if (r < 0)
-                return vp_error_set(err, r, "%s: %s", path, perr.msg);
-        return 0;
-}

@@ -7,6 +7,7 @@
 #include "affinity.h"
 #include "domain.h"
 #include "plan.h"
+#include "running.h"
 #include "sdunit.h"
 
 void vp_enforce_result_free(vp_enforce_result *r)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "ledger.h"
 
 static int by_name(const void *a, const void *b)
@@ -75,4 +76,18 @@ void vp_running_free(vp_running *r, size_t n)
                 free(r[i].error);
         }
         free(r);
+}
+
+int vp_domain_parse_file(const char *path, vp_domain **out, vp_error *err)
+{
+        _cleanup_free_ char *xml = NULL;
+        size_t len = 0;
+        int r = vp_read_file(path, VP_DOMAIN_XML_MAX, &xml, &len, err);
+        if (r < 0)
+                return r;
+        vp_error perr = {{0}};
+        r = vp_domain_parse(xml, len, out, &perr);
+        if (r < 0)
+                return vp_error_set(err, r, "%s: %s", path, perr.msg);
+        return 0;
 }

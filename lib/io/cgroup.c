@@ -1,4 +1,5 @@
 #include "cgroup.h"
+#include "fileio.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -5,6 +5,7 @@
  * NAME.tmp.PID files of killed writers are never read and are swept under
  * the lock once their PID is gone. */
 #include "ledger.h"
+#include "fileio.h"
 
 #include <dirent.h>
 #include <errno.h>

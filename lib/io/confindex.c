@@ -1,4 +1,5 @@
 #include "confindex.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -10,10 +10,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "decide.h"
-#include "linediff.h"
+#include "op.h"
 #include "planjson.h"
-#include "rewrite.h"
 
 static const char help[] =
     "usage: vmplace sync [--json] [--dry-run] [-c URI] (DOMAIN... | --all)\n"
@@ -30,19 +28,6 @@ static const char help[] =
     "Exit 1 when a domain was not found, is transient, is refused, or libvirt\n"
     "rejected the new definition.\n";
 
-typedef struct sync_out {
-        const char *result; /* defined, unchanged, would-define, unmanaged, refused, error */
-        char *profile, *message, *diff;
-        unsigned launch_only;
-} sync_out;
-
-static void sync_out_free(sync_out *s)
-{
-        free(s->profile);
-        free(s->message);
-        free(s->diff);
-}
-
 /* libvirt's last error as one line (its own messages name the domain). */
 static char *lv_error(const char *what)
 {
@@ -50,23 +35,8 @@ static char *lv_error(const char *what)
         return vp_xasprintf("%s: %s", what, e && e->message ? e->message : "unknown libvirt error");
 }
 
-/* Whether the rewrite changes what the definition says. Compared on the
- * parsed placement items, not the text: libvirt reformats what it stores. */
-static int placement_differs(const char *old_xml, const char *new_xml, bool *differs, vp_error *err)
-{
-        vp_domain *a = NULL, *b = NULL;
-        int r = vp_domain_parse(old_xml, strlen(old_xml), &a, err);
-        if (r == 0)
-                r = vp_domain_parse(new_xml, strlen(new_xml), &b, err);
-        if (r == 0)
-                *differs = !vp_tune_equal(&a->tune, &b->tune);
-        vp_domain_free(a);
-        vp_domain_free(b);
-        return r;
-}
-
 static void sync_one(const vp_paths *p, virConnectPtr conn, virDomainPtr dom, bool dry_run,
-                     sync_out *o)
+                     vp_op_result *o)
 {
         if (virDomainIsPersistent(dom) != 1) {
                 o->result = "error";
@@ -81,49 +51,30 @@ static void sync_one(const vp_paths *p, virConnectPtr conn, virDomainPtr dom, bo
                 o->message = lv_error("reading the definition");
                 return;
         }
-        vp_decision d;
-        vp_error err = {{0}};
-        int r = vp_decide(p, xml, strlen(xml), VP_DECIDE_REPLAN | VP_DECIDE_DIFF, &d, &err);
-        bool differs = false;
-        if (r < 0) {
-                o->result = "error";
-                o->message = vp_xstrdup(err.msg);
-        } else if (!d.profile) {
-                o->result = "unmanaged";
-                o->message = vp_xstrdup("no profile matches: nothing to write");
-        } else if (d.plan.refusal) {
-                o->result = "refused";
-                o->profile = vp_xstrdup(d.plan.profile);
-                o->message = vp_xasprintf("%s; the definition was not changed", d.plan.refusal);
-        } else if (placement_differs(xml, d.xml_out, &differs, &err) < 0) {
-                o->result = "error";
-                o->message = vp_xstrdup(err.msg);
+        vp_op_sync_plan(p, xml, o);
+        free(xml);
+        if (o->result)
+                return; /* unmanaged, refused or an error */
+        if (!o->differs) {
+                o->result = "unchanged";
+                free(TAKE_PTR(o->xml_diff)); /* nothing to show */
+        } else if (dry_run) {
+                o->result = "would-define";
         } else {
-                o->profile = vp_xstrdup(d.plan.profile);
-                o->launch_only = d.plan.launch_only;
-                if (!differs) {
-                        o->result = "unchanged";
-                } else if (dry_run) {
-                        o->result = "would-define";
-                        o->diff = TAKE_PTR(d.xml_diff);
+                virDomainPtr nd =
+                    virDomainDefineXMLFlags(conn, o->xml_out, VIR_DOMAIN_DEFINE_VALIDATE);
+                if (!nd) {
+                        o->result = "error";
+                        o->message = lv_error("libvirt refused the new definition");
+                        free(TAKE_PTR(o->xml_diff));
                 } else {
-                        virDomainPtr nd =
-                            virDomainDefineXMLFlags(conn, d.xml_out, VIR_DOMAIN_DEFINE_VALIDATE);
-                        if (!nd) {
-                                o->result = "error";
-                                o->message = lv_error("libvirt refused the new definition");
-                        } else {
-                                o->result = "defined";
-                                o->diff = TAKE_PTR(d.xml_diff);
-                                virDomainFree(nd);
-                        }
+                        o->result = "defined";
+                        virDomainFree(nd);
                 }
         }
-        vp_decision_free(&d);
-        free(xml);
 }
 
-static json_object *sync_json(const char *name, const sync_out *o)
+static json_object *sync_json(const char *name, const vp_op_result *o)
 {
         json_object *j = json_object_new_object();
         cli_json_str(j, "name", name);
@@ -131,11 +82,11 @@ static json_object *sync_json(const char *name, const sync_out *o)
         cli_json_str(j, "profile", o->profile);
         cli_json_str(j, "message", o->message);
         json_object_object_add(j, "launch_only", vp_json_launch_only(o->launch_only));
-        cli_json_str(j, "diff", o->diff);
+        cli_json_str(j, "diff", o->xml_diff);
         return j;
 }
 
-static void sync_print(const char *name, const sync_out *o, bool dry_run)
+static void sync_print(const char *name, const vp_op_result *o, bool dry_run)
 {
         printf("%s: %s", name, o->result);
         if (o->profile)
@@ -147,8 +98,8 @@ static void sync_print(const char *name, const sync_out *o, bool dry_run)
         }
         if (strcmp(o->result, "defined") == 0 && o->launch_only)
                 printf("  launch-only parts now in the definition act when the VM next starts\n");
-        if (dry_run && o->diff)
-                fputs(o->diff, stdout);
+        if (dry_run && o->xml_diff)
+                fputs(o->xml_diff, stdout);
 }
 
 /* libvirt's default handler prints every error on stderr; ours are one line
@@ -159,7 +110,7 @@ static void quiet(void *opaque, virErrorPtr e)
         (void)e;
 }
 
-static bool sync_failed(const sync_out *o)
+static bool sync_failed(const vp_op_result *o)
 {
         return strcmp(o->result, "error") == 0 || strcmp(o->result, "refused") == 0;
 }
@@ -221,7 +172,7 @@ int cmd_sync(const vp_paths *p, int argc, char **argv)
         int rc = EXIT_OK;
         json_object *arr = json ? json_object_new_array() : NULL;
         for (int i = 0; i < nd; i++) {
-                sync_out o = {0};
+                vp_op_result o = {0};
                 const char *name;
                 if (!all) {
                         name = names[i];
@@ -241,7 +192,7 @@ int cmd_sync(const vp_paths *p, int argc, char **argv)
                         json_object_array_add(arr, sync_json(name, &o));
                 else if (!(all && strcmp(o.result, "unmanaged") == 0))
                         sync_print(name, &o, dry_run);
-                sync_out_free(&o);
+                vp_op_result_free(&o);
                 if (doms[i])
                         virDomainFree(doms[i]);
         }

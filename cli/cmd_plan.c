@@ -81,7 +81,7 @@ static void print_human(const vp_decision *d, vp_cgroup_version v)
                 printf(" (act at QEMU launch: persist with `vmplace sync %s`)\n", p->domain);
         }
         vp_cgwrites w;
-        vp_cgwrites_build(p, d->dom, v, &w);
+        vp_plan_cgwrites(p, d->dom, v, &w);
         printf("\ncgroup writes (v%d, relative to the domain's cgroup):\n", (int)v);
         if (!w.n)
                 printf("  (none)\n");

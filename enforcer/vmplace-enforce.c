@@ -46,7 +46,7 @@ static void print_human(const vp_enforce_result *r, bool check)
         }
         printf("%s: %s (pid %ld, cgroup v%d, %zu files)\n", name,
                r->drift.n ? "drift" : (check ? "matches its plan" : "enforced"), r->pid,
-               (int)r->version, r->writes);
+               (int)r->version, r->writes.n);
         for (size_t i = 0; i < r->drift.n; i++)
                 printf("  %-36s want %-12s have %s\n", r->drift.d[i].file, r->drift.d[i].want,
                        r->drift.d[i].have);

@@ -125,7 +125,7 @@ static void plan(const uint8_t *data, size_t size)
         } else {
                 for (vp_cgroup_version v = VP_CGROUP_V1; v <= VP_CGROUP_V2; v++) {
                         vp_cgwrites w;
-                        vp_cgwrites_build(&p, dom, v, &w);
+                        vp_plan_cgwrites(&p, dom, v, &w);
                         vp_cgwrites_free(&w);
                 }
                 _cleanup_free_ char *before = NULL;

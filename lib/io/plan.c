@@ -1222,6 +1222,33 @@ size_t vp_plan_refloat(vp_ledger *l, const vp_host_config *h, const vp_topology 
         return changed;
 }
 
+void vp_plan_cgwrites(const vp_plan *p, const vp_domain *dom, vp_cgroup_version v, vp_cgwrites *out)
+{
+        if (!p->profile || p->refusal) {
+                memset(out, 0, sizeof(*out));
+                return;
+        }
+        vp_cgwrites_build(&p->tune, p->vcpus, dom, v, out);
+}
+
+void vp_plan_float_tune(vp_tune *t, const vp_ledger_entry *e, const vp_domain *live)
+{
+        vp_cpuset emu = vp_cpumask_get(&e->emulator_cpus);
+        if (e->kind == VP_KIND_SHARED) {
+                t->vcpu_cpuset_set = true;
+                t->vcpu_cpuset = vp_cpumask_get(&e->vcpu_cpus);
+                t->emulatorpin_set = true;
+                t->emulatorpin = emu;
+        } else if (e->kind == VP_KIND_DEDICATED && !vp_ledger_entry_emu_isolated(e) &&
+                   !vp_cpuset_empty(&emu)) {
+                t->emulatorpin_set = true;
+                t->emulatorpin = emu;
+                for (size_t i = 0; i < live->n_iothreads; i++)
+                        vp_pins_put(&t->iothreadpin, &t->n_iothreadpin, live->iothread_ids[i],
+                                    &emu);
+        }
+}
+
 void vp_plan_to_entry(const vp_plan *p, int64_t now, vp_ledger_entry *e)
 {
         memset(e, 0, sizeof(*e));

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "cgwrites.h"
 #include "config.h"
 #include "domain.h"
 #include "ledger.h"
@@ -92,6 +93,21 @@ int64_t vp_plan_node_admits_kib(const vp_node *node, uint64_t reserved_kib, uint
  * Pure; returns how many entries changed. Enforcing the new sets on running
  * VMs is the enforcer's job. */
 size_t vp_plan_refloat(vp_ledger *l, const vp_host_config *host, const vp_topology *topo);
+
+/* The cgroup writes of the plan (vp_cgwrites_build of its tune) for a
+ * domain dom on a host with cgroup version v; none for an unmanaged or
+ * refused plan. Never fails. */
+void vp_plan_cgwrites(const vp_plan *plan, const vp_domain *dom, vp_cgroup_version v,
+                      vp_cgwrites *out);
+
+/* The placement a running VM is held to now: t, its plan's placement (the
+ * recorded rewrite's items), with the floating sets the ledger entry e holds
+ * now overlaid (vp_plan_refloat moves them as dedicated VMs come and go,
+ * after the plan was recorded): a shared VM's vCPUs and emulator float over
+ * e's sets; a dedicated VM's shared emulator, and its I/O threads (those live
+ * has), over e's emulator set. An isolated emulator (its own CPUs) keeps
+ * its pin. The one place the floating rule meets the cgroup writes. */
+void vp_plan_float_tune(vp_tune *t, const vp_ledger_entry *e, const vp_domain *live);
 
 /* The ledger entry recording this plan (state "prepared", created = now). */
 void vp_plan_to_entry(const vp_plan *plan, int64_t now, vp_ledger_entry *e);

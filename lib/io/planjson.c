@@ -155,9 +155,9 @@ json_object *vp_plan_to_json(const vp_plan *p, const vp_domain *dom, vp_cgroup_v
         json_object_object_add(o, "launch_only", vp_json_launch_only(p->launch_only));
 
         json_object *cg = json_object_new_array();
-        if (!p->refusal) {
+        {
                 vp_cgwrites w;
-                vp_cgwrites_build(p, dom, v, &w);
+                vp_plan_cgwrites(p, dom, v, &w);
                 for (size_t i = 0; i < w.n; i++) {
                         json_object *e = json_object_new_object();
                         json_object_object_add(e, "file", json_object_new_string(w.w[i].file));

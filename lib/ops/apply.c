@@ -9,46 +9,13 @@
 #include <errno.h>
 
 #include "fileio.h"
-#include "planjson.h"
 
-/* The "cgroup" write list of a recorded plan (RUNDIR/domains/UUID.plan.json)
- * as a JSON array; NULL when there is none. */
-static json_object *recorded_writes(const vp_paths *p, const char *uuid)
+/* The value w writes to file, or NULL. */
+static const char *write_value(const vp_cgwrites *w, const char *file)
 {
-        _cleanup_free_ char *text = NULL;
-        vp_error err;
-        if (!uuid || vp_state_read(p->rundir, uuid, "plan.json", &text, &err) < 0)
-                return NULL;
-        json_object *root = json_tokener_parse(text), *cg = NULL;
-        if (root && json_object_object_get_ex(root, "cgroup", &cg) &&
-            json_object_is_type(cg, json_type_array))
-                json_object_get(cg);
-        else
-                cg = NULL;
-        json_object_put(root);
-        return cg;
-}
-
-/* KEY's value in a {file, value} object of a plan's "cgroup" list when it is
- * a string, else NULL: plan.json is a file under /run that a crash or an
- * admin can leave damaged. */
-static const char *str_field(json_object *w, const char *key)
-{
-        json_object *v;
-        if (!json_object_object_get_ex(w, key, &v) || !json_object_is_type(v, json_type_string))
-                return NULL;
-        return json_object_get_string(v);
-}
-
-static const char *write_value(json_object *list, const char *file)
-{
-        size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
-        for (size_t i = 0; i < n; i++) {
-                json_object *w = json_object_array_get_idx(list, i);
-                const char *f = str_field(w, "file"), *v = str_field(w, "value");
-                if (f && v && strcmp(f, file) == 0)
-                        return v;
-        }
+        for (size_t i = 0; i < w->n; i++)
+                if (strcmp(w->w[i].file, file) == 0)
+                        return w->w[i].value;
         return NULL;
 }
 
@@ -59,30 +26,21 @@ static void add_change(vp_op_result *o, const char *file, const char *before, co
             vp_xstrdup(file), vp_xstrdup(before ? before : "-"), vp_xstrdup(after ? after : "-")};
 }
 
-/* Files whose planned value changed, appeared or left the plan. A file that
- * left keeps its value in the kernel until the VM restarts, as with libvirt
- * when an element is removed from a running domain's XML. Entries that are
- * not {file: string, value: string} are skipped. */
-static void diff_writes(vp_op_result *o, json_object *before, json_object *after)
+/* Files whose value changed, appeared or left between the placement as it
+ * ran before (the check of the old plan) and as it runs now (the writes
+ * enforce made). A file that left keeps its value in the kernel until the
+ * VM restarts, as with libvirt when an element is removed from a running
+ * domain's XML. */
+static void diff_writes(vp_op_result *o, const vp_cgwrites *before, const vp_cgwrites *after)
 {
-        size_t na =
-            json_object_is_type(after, json_type_array) ? json_object_array_length(after) : 0;
-        size_t nb =
-            json_object_is_type(before, json_type_array) ? json_object_array_length(before) : 0;
-        for (size_t i = 0; i < na; i++) {
-                const char *file = str_field(json_object_array_get_idx(after, i), "file");
-                const char *a = file ? write_value(after, file) : NULL;
-                if (!a)
-                        continue;
-                const char *b = write_value(before, file);
-                if (!b || strcmp(a, b) != 0)
-                        add_change(o, file, b, a);
+        for (size_t i = 0; i < after->n; i++) {
+                const char *b = write_value(before, after->w[i].file);
+                if (!b || strcmp(after->w[i].value, b) != 0)
+                        add_change(o, after->w[i].file, b, after->w[i].value);
         }
-        for (size_t i = 0; i < nb; i++) {
-                const char *file = str_field(json_object_array_get_idx(before, i), "file");
-                if (file && write_value(before, file) && !write_value(after, file))
-                        add_change(o, file, write_value(before, file), "(left as is)");
-        }
+        for (size_t i = 0; i < before->n; i++)
+                if (!write_value(after, before->w[i].file))
+                        add_change(o, before->w[i].file, before->w[i].value, "(left as is)");
 }
 
 static vp_ledger_entry *find_entry(vp_ledger *l, const char *name, const char *uuid)
@@ -117,7 +75,7 @@ void vp_op_apply(const vp_paths *p, const char *name, vp_op_result *o)
         vp_error err = {{0}};
         /* Where the domain is now, and whether it drifted, before re-planning. */
         vp_ledger l = {0};
-        json_object *before = NULL;
+        vp_cgwrites before = {0};
         vp_entry_kind kind_before = VP_KIND_NONE;
         if (vp_ledger_load(p->rundir, &l, &err) == 0) {
                 vp_ledger_entry *e = find_entry(&l, name, NULL);
@@ -127,12 +85,13 @@ void vp_op_apply(const vp_paths *p, const char *name, vp_op_result *o)
                         o->nodes_before = vp_cpumask_get(&e->nodes);
                         kind_before = e->kind;
                         o->uuid = vp_xstrdup(e->uuid);
-                        before = recorded_writes(p, e->uuid);
                         vp_enforce_result chk = {0};
                         if (vp_enforce_entry(p, e, VP_ENFORCE_CHECK, &chk) == 0) {
                                 o->repaired = chk.drift;
                                 chk.drift = (vp_drifts){0};
                         }
+                        before = chk.writes;
+                        chk.writes = (vp_cgwrites){0};
                         vp_enforce_result_free(&chk);
                 }
         }
@@ -144,7 +103,7 @@ void vp_op_apply(const vp_paths *p, const char *name, vp_op_result *o)
                 o->result = br == -ENOENT ? "not-running" : "error";
                 o->message = vp_xstrdup(err.msg);
                 vp_drifts_free(&o->repaired);
-                json_object_put(before);
+                vp_cgwrites_free(&before);
                 return;
         }
 
@@ -185,11 +144,12 @@ void vp_op_apply(const vp_paths *p, const char *name, vp_op_result *o)
                 free(o->uuid);
                 o->uuid = vp_xstrdup(d.plan.uuid);
                 o->launch_only = d.plan.launch_only;
-                json_object *after = recorded_writes(p, d.plan.uuid);
-                diff_writes(o, before, after);
-                json_object_put(after);
                 vp_enforce_result er;
                 int e = vp_enforce_domain(p, name, d.plan.uuid, 0, &er);
+                /* nothing to compare with when enforcement stopped before
+                 * it knew its writes (no QEMU, no cgroup) */
+                if (er.writes.n)
+                        diff_writes(o, &before, &er.writes);
                 /* the ledger's view after commit: floating sets may have moved */
                 vp_ledger l2 = {0};
                 if (vp_ledger_load(p->rundir, &l2, &err) == 0) {
@@ -215,7 +175,7 @@ void vp_op_apply(const vp_paths *p, const char *name, vp_op_result *o)
                     !vp_cpuset_equal(&o->cpus_before, &o->cpus_after))
                         vp_enforce_floating(p, d.plan.uuid);
         }
-        json_object_put(before);
+        vp_cgwrites_free(&before);
         vp_decision_free(&d);
 }
 

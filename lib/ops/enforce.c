@@ -17,6 +17,7 @@ void vp_enforce_result_free(vp_enforce_result *r)
         free(r->profile);
         free(r->error);
         vp_drifts_free(&r->drift);
+        vp_cgwrites_free(&r->writes);
         memset(r, 0, sizeof(*r));
 }
 
@@ -26,32 +27,6 @@ static int fail(vp_enforce_result *r, int code, const vp_error *err)
         r->error = vp_xstrdup(err->msg);
         r->state = NULL;
         return code;
-}
-
-/* The plan to enforce: the recorded rewrite's placement items, with the
- * floating sets the ledger holds now (it narrows and widens them as
- * dedicated VMs come and go, after the XML was recorded). */
-static void plan_for(const vp_ledger_entry *e, const vp_domain *recorded, const vp_domain *live,
-                     vp_plan *p)
-{
-        memset(p, 0, sizeof(*p));
-        p->profile = e->profile ? e->profile : "(ledger)";
-        p->vcpus = recorded->vcpus_max;
-        vp_tune_copy(&p->tune, &recorded->tune);
-        vp_cpuset emu = vp_cpumask_get(&e->emulator_cpus);
-        bool emu_isolated = vp_ledger_entry_emu_isolated(e);
-        if (e->kind == VP_KIND_SHARED) {
-                p->tune.vcpu_cpuset_set = true;
-                p->tune.vcpu_cpuset = vp_cpumask_get(&e->vcpu_cpus);
-                p->tune.emulatorpin_set = true;
-                p->tune.emulatorpin = emu;
-        } else if (e->kind == VP_KIND_DEDICATED && !emu_isolated && !vp_cpuset_empty(&emu)) {
-                p->tune.emulatorpin_set = true;
-                p->tune.emulatorpin = emu;
-                for (size_t i = 0; i < live->n_iothreads; i++)
-                        vp_pins_put(&p->tune.iothreadpin, &p->tune.n_iothreadpin,
-                                    live->iothread_ids[i], &emu);
-        }
 }
 
 /* On a systemd host the scope's own cpu.weight / cpu.shares belong to
@@ -110,20 +85,23 @@ int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned f
         }
         r->version = cg.version;
 
-        vp_plan plan;
-        plan_for(e, recorded, live, &plan);
-        vp_cgwrites w;
-        vp_cgwrites_build(&plan, live, cg.version, &w);
-        r->writes = w.n;
+        /* the recorded XML is the plan's placement as prepare wrote it */
+        vp_tune tune;
+        vp_tune_init(&tune);
+        vp_tune_copy(&tune, &recorded->tune);
+        vp_plan_float_tune(&tune, e, live);
+        vp_cgwrites *w = &r->writes;
+        vp_cgwrites_build(&tune, recorded->vcpus_max, live, cg.version, w);
+        vp_tune_free(&tune);
         vp_threads th = {0};
         rc = vp_threads_list(paths->proc, r->pid, live->vcpu_tids, live->n_vcpu_tids, &th, &err);
         if (rc == 0 && !(flags & VP_ENFORCE_CHECK)) {
-                rc = vp_cgroup_apply(&cg, &w, NULL, &err);
+                rc = vp_cgroup_apply(&cg, w, NULL, &err);
                 if (rc == 0)
-                        rc = own_scope_files(&cg, &w, &err);
+                        rc = own_scope_files(&cg, w, &err);
                 /* pin threads even after a refused write: what can take should */
                 vp_error aerr = {{0}};
-                int ra = vp_affinity_apply(&th, &w, &aerr);
+                int ra = vp_affinity_apply(&th, w, &aerr);
                 if (rc == 0 && ra < 0) {
                         rc = ra;
                         err = aerr;
@@ -131,12 +109,10 @@ int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned f
         }
         if (rc == 0 || !(flags & VP_ENFORCE_CHECK)) {
                 vp_error verr;
-                vp_cgroup_verify(&cg, &w, NULL, &r->drift, &verr);
-                vp_affinity_verify(paths->proc, r->pid, &th, &w, &r->drift, &verr);
+                vp_cgroup_verify(&cg, w, NULL, &r->drift, &verr);
+                vp_affinity_verify(paths->proc, r->pid, &th, w, &r->drift, &verr);
         }
         vp_threads_free(&th);
-        vp_cgwrites_free(&w);
-        vp_tune_free(&plan.tune);
         vp_cgroup_free(&cg);
         vp_domain_free(live);
         vp_domain_free(recorded);

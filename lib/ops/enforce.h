@@ -21,7 +21,7 @@ typedef struct vp_enforce_result {
         vp_entry_kind kind; /* the entry's: only a dedicated VM's start moves floating VMs */
         long pid;
         vp_cgroup_version version;
-        size_t writes;     /* cgroup files in the plan */
+        vp_cgwrites writes; /* the cgroup files of the plan as it runs now (written or checked) */
         vp_drifts drift;   /* what does not read back as planned */
         char *error;       /* one line when the domain could not be enforced */
         const char *state; /* "enforced", "drift", or NULL on error */

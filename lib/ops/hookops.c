@@ -220,7 +220,7 @@ static void enforce_op(const vp_paths *p, const vp_hook_call *c, bool never_fail
                 }
         } else {
                 vp_op_log(s, LOG_INFO, "%s %s: enforced (%zu cgroup files, pid %ld, cgroup v%d)",
-                          name, op, r.writes, r.pid, (int)r.version);
+                          name, op, r.writes.n, r.pid, (int)r.version);
         }
         /* only CPUs a dedicated VM holds narrow the floating VMs */
         bool dedicated = r.kind == VP_KIND_DEDICATED;

@@ -749,7 +749,7 @@ static void run_layout(bool systemd)
         t->nodeset_set = true;
         t->nodeset = cs(V.mem);
         vp_cgwrites wa;
-        vp_cgwrites_build(&plan, dom, cg.version, &wa);
+        vp_plan_cgwrites(&plan, dom, cg.version, &wa);
         printf("# plan A: %zu writes\n", wa.n);
         is_int(enforce(&cg, &th, &wa, pid, "plan A"), 0, "%s: plan A reads back, no drift", lname);
         char *f;
@@ -826,7 +826,7 @@ static void run_layout(bool systemd)
         t->nodeset_set = true;
         t->nodeset = cs(V.nodes_all);
         vp_cgwrites wb;
-        vp_cgwrites_build(&plan, dom, cg.version, &wb);
+        vp_plan_cgwrites(&plan, dom, cg.version, &wb);
         r = vp_cgroup_apply(&cg, &wb, NULL, &e);
         is_int(r, 0, "plan B: cgroup widened (%s)", r ? e.msg : "");
         vp_drifts d = {0};

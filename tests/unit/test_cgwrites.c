@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cgwrites.h"
+#include "plan.h"
 #include "tap.h"
 
 static const char *get(const vp_cgwrites *w, const char *file)
@@ -59,7 +60,7 @@ int main(void)
         t->n_memnodes = 1;
 
         vp_cgwrites w;
-        vp_cgwrites_build(&p, &d, VP_CGROUP_V1, &w);
+        vp_cgwrites_build(&p.tune, p.vcpus, &d, VP_CGROUP_V1, &w);
         is_str(get(&w, "cpu.shares"), "2048", "v1 shares");
         is_str(get(&w, "cpu.cfs_period_us"), "200000", "v1 global period at the domain level");
         is_str(get(&w, "cpu.cfs_quota_us"), "-1", "v1 negative quota written as -1");
@@ -78,7 +79,7 @@ int main(void)
         is_str(w.w[0].file, "cpu.shares", "domain-level files come first");
         vp_cgwrites_free(&w);
 
-        vp_cgwrites_build(&p, &d, VP_CGROUP_V2, &w);
+        vp_cgwrites_build(&p.tune, p.vcpus, &d, VP_CGROUP_V2, &w);
         is_str(get(&w, "cpu.weight"), "2048", "v2 weight passes shares through (libvirt)");
         ok(!get(&w, "cpu.shares"), "no cpu.shares on v2");
         is_str(get(&w, "cpu.max"), "max 200000", "v2 unlimited global quota");
@@ -90,11 +91,11 @@ int main(void)
 
         /* preferred / interleave bind no cpuset.mems */
         t->mem_mode = VP_MEM_PREFERRED;
-        vp_cgwrites_build(&p, &d, VP_CGROUP_V1, &w);
+        vp_cgwrites_build(&p.tune, p.vcpus, &d, VP_CGROUP_V1, &w);
         ok(!get(&w, "vcpu0/cpuset.mems"), "preferred: no cpuset.mems (QEMU mempolicy)");
         vp_cgwrites_free(&w);
         t->mem_mode = VP_MEM_RESTRICTIVE;
-        vp_cgwrites_build(&p, &d, VP_CGROUP_V1, &w);
+        vp_cgwrites_build(&p.tune, p.vcpus, &d, VP_CGROUP_V1, &w);
         is_str(get(&w, "emulator/cpuset.mems"), "0-1", "restrictive binds through cpuset.mems");
         vp_cgwrites_free(&w);
 
@@ -102,7 +103,7 @@ int main(void)
          * makes vcpu0/ and vcpu2/, and a write to vcpu1/ would fail the start */
         bool en[3] = {true, false, true};
         d.vcpu_enabled = en;
-        vp_cgwrites_build(&p, &d, VP_CGROUP_V1, &w);
+        vp_cgwrites_build(&p.tune, p.vcpus, &d, VP_CGROUP_V1, &w);
         ok(get(&w, "vcpu0/cpuset.cpus") && get(&w, "vcpu2/cpuset.cpus"),
            "enabled vCPUs 0 and 2 get their groups' writes");
         ok(!get(&w, "vcpu1/cpuset.cpus") && !get(&w, "vcpu1/cpu.cfs_quota_us"),
@@ -112,7 +113,7 @@ int main(void)
 
         /* unmanaged plans write nothing */
         p.profile = NULL;
-        vp_cgwrites_build(&p, &d, VP_CGROUP_V1, &w);
+        vp_plan_cgwrites(&p, &d, VP_CGROUP_V1, &w);
         is_int(w.n, 0, "unmanaged: no writes");
         vp_cgwrites_free(&w);
         return tap_done();

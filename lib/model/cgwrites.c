@@ -42,13 +42,10 @@ static void add_cpuset(vp_cgwrites *w, const char *dir, const vp_cpuset *cpus,
                 add(w, vp_xasprintf("%scpuset.mems", dir), vp_cpuset_format(mems));
 }
 
-void vp_cgwrites_build(const vp_plan *plan, const vp_domain *dom, vp_cgroup_version v,
+void vp_cgwrites_build(const vp_tune *t, unsigned vcpus, const vp_domain *dom, vp_cgroup_version v,
                        vp_cgwrites *out)
 {
         memset(out, 0, sizeof(*out));
-        const vp_tune *t = &plan->tune;
-        if (!plan->profile)
-                return;
 
         if (t->q[VP_T_SHARES].set)
                 add(out, vp_xstrdup(v == VP_CGROUP_V1 ? "cpu.shares" : "cpu.weight"),
@@ -74,9 +71,8 @@ void vp_cgwrites_build(const vp_plan *plan, const vp_domain *dom, vp_cgroup_vers
         add_cpuset(out, "emulator/", t->emulatorpin_set ? &t->emulatorpin : dflt, mp);
 
         /* a group for each vCPU online at start, which need not be the
-         * first current ones (<vcpus> enabled='yes'); a domain without a
-         * size (a test's bare struct) counts as the plan's */
-        unsigned nv = dom->vcpus_max ? dom->vcpus_max : plan->vcpus;
+         * first current ones (<vcpus> enabled='yes') */
+        unsigned nv = dom->vcpus_max ? dom->vcpus_max : vcpus;
         for (unsigned i = 0; i < nv; i++) {
                 if (dom->vcpus_max && !vp_domain_vcpu_online(dom, i))
                         continue;

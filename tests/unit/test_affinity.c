@@ -371,7 +371,15 @@ static void test_real_threads(void)
         char g[32];
         int r = vp_threads_list("/proc", getpid(), NULL, 0, &t, &e);
         is_int(r, 0, "real /proc: own threads listed (%s)", r ? e.msg : "");
-        is_int(t.n, VP_ARRAY_SIZE(th) + 1, "the main thread and the %zu named ones",
+        /* (a sanitizer runtime may have threads of its own: count ours) */
+        size_t ours = 0;
+        for (size_t i = 0; i < t.n; i++) {
+                bool mine = t.t[i].tid == self;
+                for (size_t k = 0; k < VP_ARRAY_SIZE(th); k++)
+                        mine |= t.t[i].tid == th[k].tid;
+                ours += mine;
+        }
+        is_int(ours, VP_ARRAY_SIZE(th) + 1, "the main thread and the %zu named ones listed",
                VP_ARRAY_SIZE(th));
         is_str(group_of(&t, self, g, sizeof(g)), "emulator", "main thread: emulator");
         is_str(group_of(&t, th[V0].tid, g, sizeof(g)), "vcpu0", "'CPU 0/TCG': vcpu0");
@@ -470,20 +478,28 @@ static void test_real_threads(void)
         vp_cgwrites_free(&wm);
         free(mems);
 
-        /* a thread that exits between listing and pinning is skipped by both */
+        /* a thread that exits between listing and pinning is skipped by both:
+         * wait until the kernel has dropped it (a joined thread's task can
+         * linger a moment), then ask for CPUs it does not have */
         named_stop(&th[V1]);
-        /* the kernel drops the tid once the thread is joined */
+        char *task = vp_xasprintf("/proc/self/task/%ld", th[V1].tid);
+        struct stat st;
+        for (int i = 0; i < 1000 && stat(task, &st) == 0; i++)
+                usleep(1000);
+        ok(stat(task, &st) < 0, "vcpu1's thread is gone from /proc");
+        free(task);
+        vp_cgwrites_free(&w);
+        add(&w, "vcpu1/cpuset.cpus", c1 >= 0 ? s0 : "4000");
+        add(&w, "vcpu1/cpuset.mems", "63");
         r = vp_affinity_apply(&t, &w, &e);
         is_int(r, 0, "an exited vcpu1 thread is skipped (%s)", r ? e.msg : "");
         r = vp_affinity_verify("/proc", getpid(), &t, &w, &d, &e);
-        bool names_v1 = false;
-        for (size_t i = 0; i < d.n; i++)
-                names_v1 |= strncmp(d.d[i].file, "vcpu1 ", 6) == 0;
-        ok(!names_v1, "verify skips it too");
+        is_int(d.n, 0, "verify skips it too (no drift though it matches nothing)");
         vp_drifts_free(&d);
         vp_cgwrites_free(&w);
 
         /* errors: every thread is tried, the first failure reported */
+        char *v0_before = kernel_cpus(th[V0].tid);
         add(&w, "vcpu0/cpuset.cpus", "4000");
         add(&w, "iothread2/cpuset.cpus", "4001");
         r = vp_affinity_apply(&t, &w, &e);
@@ -493,7 +509,8 @@ static void test_real_threads(void)
                                th[V0].tid);
         is_str(e.msg, m, "the first failure, and how many more");
         free(m);
-        IS_KERNEL(th[V0].tid, s0, "vcpu0 keeps its affinity after the failure");
+        IS_KERNEL(th[V0].tid, v0_before, "vcpu0 keeps its affinity after the failure");
+        free(v0_before);
         vp_cgwrites_free(&w);
         add(&w, "vcpu0/cpuset.cpus", "1-x");
         r = vp_affinity_apply(&t, &w, &e);

@@ -24,6 +24,7 @@
 # 2 usage, 3 the image or the package could not be built.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
+. "$src/tests/qemu/guestlib.sh"
 here=$src/tests/lab
 deb= keep=0 timeout=1800 if_cached=0
 cache=${VMPLACE_LAB_CACHE:-/var/cache/vmplace-lab}
@@ -80,14 +81,12 @@ install -m 0755 "$here/run-in-guest.sh" "$share/run-in-guest.sh"
 mkfs.ext4 -q -F -L lab-share -d "$share" "$work/share.img" 256M >/dev/null
 qemu-img create -q -f qcow2 -b "$img/base.raw" -F raw "$work/run.qcow2"
 
-# 4 vCPUs: 2 sockets of one core with 2 threads, one socket per node. TCG's
-# default CPU models are AMD-family, for which QEMU presents no SMT threads:
-# an Intel vendor gives the guest real sibling pairs (0-1, 2-3).
+# 4 vCPUs: 2 sockets of one core with 2 threads, one socket per node, so
+# the CPU model must show SMT (qemu_cpu says how).
 # KVM only where a trial boot shows it can run a -cpu host guest: a writable
 # /dev/kvm is not enough (tests/qemu/accel.sh says why in one line when not).
 accel=$("$src/tests/qemu/accel.sh" "$img/vmlinuz" "$cache") || { echo "lab: FAIL: accel.sh"; exit 3; }
-cpu=qemu64,vendor=GenuineIntel
-[ "$accel" = tcg ] || cpu=host
+cpu=$(qemu_cpu "$accel")
 echo "lab: booting the lab guest ($accel; serial log $work/serial.log)"
 timeout -k 10 "$timeout" qemu-system-x86_64 -M q35 -accel "$accel" -cpu "$cpu" \
 	-m 2048 -smp 4,sockets=2,cores=1,threads=2 \

@@ -33,6 +33,7 @@
 # missing and we are root. Exit: QEMU's status (0 when the guest powered off),
 # 124 on timeout, 3 when the kernel or QEMU cannot be had.
 set -euo pipefail
+. "$(dirname "$0")/guestlib.sh"
 
 die() {
         echo "boot.sh: $*" >&2
@@ -113,11 +114,8 @@ kernel=$(get_kernel) || exit $?
 
 args=(-M q35 -smp "$smp" -nodefaults -display none -monitor none -serial stdio -no-reboot)
 accel=$("$(dirname "$0")/accel.sh" "$kernel" "$cache") || exit 3
-if [ "$accel" = kvm ]; then
-        args+=(-accel kvm -cpu "${cpu:-host}")
-else
-        args+=(-accel tcg -cpu "${cpu:-qemu64,vendor=GenuineIntel}")
-fi
+[ "$accel" = kvm ] || accel=tcg
+args+=(-accel "$accel" -cpu "${cpu:-$(qemu_cpu "$accel")}")
 total=0 id=0
 for n in "${nodes[@]}"; do
         cpus=${n%%:*} mib=${n#*:}

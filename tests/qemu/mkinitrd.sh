@@ -8,7 +8,9 @@
 # `ldd` lists at the same path, and an /init that mounts /proc, /sys, /dev
 # (devtmpfs) and cgroup2 at /sys/fs/cgroup (all v2 controllers enabled in the
 # root's subtree_control, as far as the kernel lets), then runs SCRIPT with
-# busybox sh, prints "VMPLACE-GUEST-EXIT <status>" and powers off. Boot it with
+# busybox sh, prints "VMPLACE-GUEST-EXIT <status>" and powers off. The helpers
+# the QEMU tests share (guestlib.sh, next to this script) are at
+# /lib/vmplace/guestlib.sh for SCRIPT to source. Boot it with
 # tests/qemu/boot.sh. Everything SCRIPT prints goes to the serial console,
 # i.e. boot.sh's stdout.
 #
@@ -78,6 +80,8 @@ root=$(mktemp -d "${TMPDIR:-/tmp}/vmplace-initrd.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc}
 cp "$bb" "$root/bin/busybox"
+mkdir -p "$root/lib/vmplace"
+cp "$(dirname "$0")/guestlib.sh" "$root/lib/vmplace/guestlib.sh"
 
 # copy SRC to DEST inside the initramfs, following symlinks
 put() {

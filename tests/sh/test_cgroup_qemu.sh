@@ -15,6 +15,7 @@
 set -euo pipefail
 
 src=${VMPLACE_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$src/tests/qemu/guestlib.sh"
 build=${VMPLACE_BUILD:?VMPLACE_BUILD must name the build directory}
 bin=$build/tests/test_cgroup_real
 [ -x "$bin" ] || {
@@ -26,18 +27,19 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/vmplace-cgroup-qemu.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 cat >"$work/init.sh" <<'EOF'
-echo "@@VMPLACE-env@@"
+. /lib/vmplace/guestlib.sh
+sec_begin env
 echo "controllers $(cat /sys/fs/cgroup/cgroup.controllers)"
 echo "subtree $(cat /sys/fs/cgroup/cgroup.subtree_control)"
 echo "cpus $(cat /sys/fs/cgroup/cpuset.cpus.effective) mems $(cat /sys/fs/cgroup/cpuset.mems.effective)"
-echo "@@VMPLACE-END-env@@"
-echo "@@VMPLACE-tap@@"
+sec_end env
+sec_begin tap
 test_cgroup_real
 echo "rc $?"
-echo "@@VMPLACE-END-tap@@"
-echo "@@VMPLACE-left@@"
+sec_end tap
+sec_begin left
 find /sys/fs/cgroup -name '*vptest*' -o -name machine -o -name machine.slice
-echo "@@VMPLACE-END-left@@"
+sec_end left
 EOF
 
 rc=0
@@ -46,33 +48,13 @@ rc=0
         echo "not ok - initramfs not built (mkinitrd.sh exit $rc)"
         exit 1
 }
-"$src/tests/qemu/boot.sh" --timeout 240 --node 0-1:512 --node 2-3:512 \
-        --smp 4,sockets=2,cores=1,threads=2 "$work/initrd.gz" >"$work/console.raw" || rc=$?
-tr -d '\r' <"$work/console.raw" | grep -Ev '^\[ *[0-9]+\.[0-9]+\] ' >"$work/console" || true
+qemu_boot_2node "$work/initrd.gz" >"$work/console.raw" || rc=$?
+qemu_console "$work/console.raw" "$work/console"
 [ $rc -ne 3 ] || {
         echo "not ok - no kernel, busybox or QEMU could be installed: the check did not run"
         exit 1
 }
 
-n=0 failed=0
-check() { # check DESCRIPTION COMMAND...
-        local what=$1
-        shift
-        n=$((n + 1))
-        if "$@"; then
-                echo "ok $n - $what"
-        else
-                echo "not ok $n - $what"
-                failed=$((failed + 1))
-        fi
-}
-section() {
-        awk -v s="@@VMPLACE-$1@@" -v e="@@VMPLACE-END-$1@@" \
-                '$0 == e { f = 0 } f { print } $0 == s { f = 1 }' "$work/console"
-}
-# not grep -q: it would stop reading early, and under pipefail the SIGPIPE
-# awk then gets fails the check at random
-has() { section "$1" | grep -E "$2" >/dev/null; }
 count() { section tap | grep -Ec "$1" || true; }
 
 oks=$(count '^ok [0-9]+ ')
@@ -102,7 +84,6 @@ section env | sed 's/^/#   /'
 section tap | grep -E '^#' | sed 's/^/#   /'
 echo "1..$n"
 if [ $failed -gt 0 ]; then
-        echo "# $failed of $n checks failed; guest console:"
-        sed 's/^/#   /' "$work/console"
+        qemu_failed_console
         exit 1
 fi

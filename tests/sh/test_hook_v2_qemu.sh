@@ -40,6 +40,7 @@
 set -o pipefail
 
 src=$VMPLACE_SRC
+. "$src/tests/qemu/guestlib.sh"
 t0=$(date +%s.%N)
 
 bail() { # a check that cannot run is a failure, never a skip
@@ -65,6 +66,7 @@ fi
 
 # ---------------------------------------------------------------- the guest
 cat >"$work/init.sh" <<'GUEST'
+. /lib/vmplace/guestlib.sh
 umask 022
 CG=/sys/fs/cgroup
 LV=/run/libvirt/qemu
@@ -76,8 +78,8 @@ syslogd -O /tmp/syslog
 
 now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 # each step's start, outside the sections: the timeline printed on failure
-beg() { echo "@@T $(now_ms) $1"; echo "@@VMPLACE-$1@@"; }
-end() { echo "@@VMPLACE-END-$1@@"; }
+beg() { echo "@@T $(now_ms) $1"; sec_begin "$1"; }
+end() { sec_end "$1"; }
 
 beg env
 echo "kernel $(uname -r)"
@@ -418,24 +420,15 @@ rc=0
 [ $rc -eq 0 ] || bail "initramfs not built (mkinitrd.sh exit $rc$([ $rc -eq 3 ] &&
         echo ': no static busybox could be had'): $(tr '\n' ' ' <"$work/mkinitrd.err")"
 t1=$(date +%s.%N)
-"$src/tests/qemu/boot.sh" --timeout 240 --node 0-1:512 --node 2-3:512 \
-        --smp 4,sockets=2,cores=1,threads=2 "$work/initrd.gz" >"$work/console.raw" \
-        2>"$work/boot.err" || rc=$?
+qemu_boot_2node "$work/initrd.gz" >"$work/console.raw" 2>"$work/boot.err" || rc=$?
 t2=$(date +%s.%N)
 [ $rc -ne 3 ] || bail "no kernel or QEMU could be had (boot.sh exit 3): $(tr '\n' ' ' <"$work/boot.err")"
-# serial lines end in CRLF; kernel messages ("[    1.23] ...") may interleave
-tr -d '\r' <"$work/console.raw" | grep -Ev '^\[ *[0-9]+\.[0-9]+\] ' >"$work/console" || true
+qemu_console "$work/console.raw" "$work/console"
 
 # ---------------------------------------------------------------- this side
-# each @@VMPLACE-NAME@@ section into $work/sec/NAME, once (forks are slow here)
-mkdir "$work/sec"
-awk -v dir="$work/sec" '
-        f != "" && $0 == "@@VMPLACE-END-" name "@@" { close(f); f = ""; next }
-        f != "" { print > f; next }
-        /^@@VMPLACE-.*@@$/ && !/^@@VMPLACE-END-/ {
-                name = substr($0, 11, length($0) - 12); f = dir "/" name; printf "" > f }' \
-        "$work/console"
-section() { cat "$work/sec/$1" 2>/dev/null; }
+# each section into $work/sec/NAME, once (forks are slow here); section
+# reads those
+qemu_split_sections
 # the rest of the first line of SECTION whose first field is KEY (and second KEY2)
 field() { # field SECTION KEY [KEY2]
         [ -f "$work/sec/$1" ] || return 0
@@ -644,8 +637,7 @@ for d in vm1 vm2; do
 done
 echo "# syslog:"
 section syslog | sed 's/^/#   /'
-awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" \
-        'BEGIN { printf "# initrd %.1f s, boot+run %.1f s, total %.1f s\n", b - a, c - b, d - a }'
+qemu_times "$t0" "$t1" "$t2" "$t3"
 # which accelerator ran the guest, and why not KVM (tests/qemu/accel.sh)
 [ ! -s "$work/boot.err" ] || sed 's/^/# boot.sh: /' "$work/boot.err"
 if [ "$T_FAILED" -gt 0 ]; then

@@ -9,6 +9,7 @@
 set -euo pipefail
 
 src=${VMPLACE_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$src/tests/qemu/guestlib.sh"
 build=${VMPLACE_BUILD:?VMPLACE_BUILD must name the build directory}
 topo_dump=$build/tests/topo_dump
 [ -x "$topo_dump" ] || {
@@ -21,53 +22,32 @@ trap 'rm -rf "$work"' EXIT
 t0=$(date +%s.%N)
 
 cat >"$work/init.sh" <<'EOF'
+. /lib/vmplace/guestlib.sh
 for src in libnuma sysfs; do
-        echo "@@VMPLACE-$src@@"
+        sec_begin $src
         if [ $src = libnuma ]; then topo_dump --libnuma; else VMPLACE_SYSFS=/sys topo_dump; fi
         echo "rc $?"
-        echo "@@VMPLACE-END-$src@@"
+        sec_end $src
 done
-echo "@@VMPLACE-raw@@"
+sec_begin raw
 for c in /sys/devices/system/cpu/cpu[0-9]*; do
         echo "${c##*/} siblings $(cat $c/topology/thread_siblings_list) core $(cat $c/topology/core_id) package $(cat $c/topology/physical_package_id)"
 done
 for n in /sys/devices/system/node/node[0-9]*; do
         echo "${n##*/} cpulist $(cat $n/cpulist) distance $(cat $n/distance)"
 done
-echo "@@VMPLACE-END-raw@@"
+sec_end raw
 EOF
 
 rc=0
 "$src/tests/qemu/mkinitrd.sh" "$work/initrd.gz" "$work/init.sh" "$topo_dump" || rc=$?
 [ $rc -eq 0 ] || exit $rc
 t1=$(date +%s.%N)
-"$src/tests/qemu/boot.sh" --timeout 240 --node 0-1:512 --node 2-3:512 \
-        --smp 4,sockets=2,cores=1,threads=2 "$work/initrd.gz" >"$work/console.raw" || rc=$?
+qemu_boot_2node "$work/initrd.gz" >"$work/console.raw" || rc=$?
 t2=$(date +%s.%N)
-# serial lines end in CRLF; kernel messages ("[    1.23] ...") may interleave
-tr -d '\r' <"$work/console.raw" | grep -Ev '^\[ *[0-9]+\.[0-9]+\] ' >"$work/console" || true
+qemu_console "$work/console.raw" "$work/console"
 [ $rc -ne 3 ] || { echo "not ok - no kernel, busybox or QEMU could be installed: the check did not run" ; exit 1; }
 
-n=0 failed=0
-check() { # check DESCRIPTION COMMAND...
-        local what=$1
-        shift
-        n=$((n + 1))
-        if "$@"; then
-                echo "ok $n - $what"
-        else
-                echo "not ok $n - $what"
-                failed=$((failed + 1))
-        fi
-}
-section() {
-        awk -v s="@@VMPLACE-$1@@" -v e="@@VMPLACE-END-$1@@" \
-                '$0 == e { f = 0 } f { print } $0 == s { f = 1 }' "$work/console"
-}
-has() { # has SECTION REGEX: some line of the section matches
-        # not grep -q: it can exit before the feeder, which dies of SIGPIPE under pipefail
-        section "$1" | grep -E "$2" >/dev/null
-}
 free_close() { # the two sources' free memory per node within 5% (+1 MiB)
         paste <(section libnuma | awk '$1 == "node" { print $8 }') \
                 <(section sysfs | awk '$1 == "node" { print $8 }') |
@@ -105,14 +85,12 @@ check "libnuma and sysfs give the same model" same_model
 check "free memory agrees within 5%" free_close
 
 t3=$(date +%s.%N)
-awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" \
-        'BEGIN { printf "# initrd %.1f s, boot+run %.1f s, total %.1f s\n", b - a, c - b, d - a }'
+qemu_times "$t0" "$t1" "$t2" "$t3"
 echo "# guest:"
 section raw | sed 's/^/#   /'
 echo "1..$n"
 if [ $failed -gt 0 ]; then
-        echo "# $failed of $n checks failed; guest console:"
-        sed 's/^/#   /' "$work/console"
+        qemu_failed_console
         echo "# raw console, last 40 lines (kernel messages included):"
         tr -d '\r' <"$work/console.raw" | tail -n 40 | sed 's/^/#   /'
         exit 1

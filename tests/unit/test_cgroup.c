@@ -4,15 +4,11 @@
  * libvirt's nested libvirt/ dir), where each plan file lands, writing and
  * reading back regular files, errors that name the path, and the write
  * ordering against a model of the kernel's v1 cpuset and CFS rules (random
- * valid transitions must all succeed). Thread classification and affinity
- * readback on a fake /proc, affinity itself on this process's own thread. */
+ * valid transitions must all succeed). (Threads and their affinity are
+ * affinity.c's: test_affinity.c.) */
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
-#include "affinity.h"
 #include "fileio.h"
 #include "cgroup.h"
 #include "tap.h"
@@ -807,181 +803,6 @@ static void test_apply_order_cases(void)
         vp_cgwrites_free(&w);
 }
 
-/* --- threads --------------------------------------------------------------- */
-
-static void test_threads_fake(void)
-{
-        fresh();
-        static const struct {
-                const char *tid, *comm;
-        } th[] = {{"100", "qemu-system-x86"}, {"101", "CPU 0/KVM"}, {"102", "CPU 1/KVM"},
-                  {"103", "IO iothread1"},    {"104", "call_rcu"},  {"105", "IO mon_iothread"},
-                  {"106", "CPU 12/TCG"},      {"107", "worker"}};
-        for (size_t i = 0; i < VP_ARRAY_SIZE(th); i++) {
-                char f[128];
-                snprintf(f, sizeof(f), "proc/100/task/%s/comm", th[i].tid);
-                char *c = vp_xasprintf("%s\n", th[i].comm);
-                put(f, c);
-                free(c);
-                snprintf(f, sizeof(f), "proc/100/task/%s/status", th[i].tid);
-                put(f, "Name:\tx\nCpus_allowed:\t3\nCpus_allowed_list:\t0-1\n"
-                       "Mems_allowed_list:\t0\n");
-        }
-        char *proc = procroot();
-        vp_threads t;
-        vp_error e;
-        int r = vp_threads_list(proc, 100, NULL, 0, &t, &e);
-        is_int(r, 0, "threads by name (%s)", r ? e.msg : "");
-        is_int(t.n, 8, "every task listed");
-        char g[32];
-        char got[512] = "";
-        for (size_t i = 0; i < t.n; i++) {
-                size_t l = strlen(got);
-                snprintf(got + l, sizeof(got) - l, "%s%ld=%s", i ? " " : "", t.t[i].tid,
-                         vp_thread_group(&t.t[i], g, sizeof(g)));
-        }
-        is_str(got,
-               "100=emulator 101=vcpu0 102=vcpu1 103=iothread1 104=emulator 105=emulator "
-               "106=vcpu12 107=emulator",
-               "classified by comm: CPU N/KVM|TCG, IO iothreadN, the rest emulator");
-        vp_threads_free(&t);
-
-        unsigned tids[] = {102, 101};
-        r = vp_threads_list(proc, 100, tids, 2, &t, &e);
-        got[0] = '\0';
-        for (size_t i = 0; i < t.n; i++) {
-                size_t l = strlen(got);
-                snprintf(got + l, sizeof(got) - l, "%s%ld=%s", i ? " " : "", t.t[i].tid,
-                         vp_thread_group(&t.t[i], g, sizeof(g)));
-        }
-        is_str(got,
-               "100=emulator 101=vcpu1 102=vcpu0 103=iothread1 104=emulator 105=emulator "
-               "106=emulator 107=emulator",
-               "status TIDs win over names; other CPU threads are then emulator");
-
-        vp_cgwrites w = {0};
-        add(&w, "vcpu0/cpuset.cpus", "1");
-        add(&w, "vcpu0/cpuset.mems", "0");
-        add(&w, "emulator/cpuset.cpus", "0-1");
-        add(&w, "iothread1/cpuset.mems", "1");
-        vp_drifts d = {0};
-        r = vp_affinity_verify(proc, 100, &t, &w, &d, &e);
-        is_int(d.n, 2, "affinity drift: vcpu0's CPUs, iothread1's nodes");
-        if (d.n == 2) {
-                is_str(d.d[0].file, "vcpu0 tid 102 Cpus_allowed_list", "drift names group and tid");
-                is_str(d.d[0].want, "1", "want");
-                is_str(d.d[0].have, "0-1", "have");
-                is_str(d.d[1].file, "iothread1 tid 103 Mems_allowed_list", "mems drift");
-        }
-        vp_drifts_free(&d);
-        vp_cgwrites_free(&w);
-        vp_threads_free(&t);
-
-        unsigned partial[] = {0, 101, 0};
-        r = vp_threads_list(proc, 100, partial, 3, &t, &e);
-        got[0] = '\0';
-        for (size_t i = 0; i < t.n; i++) {
-                size_t l = strlen(got);
-                snprintf(got + l, sizeof(got) - l, "%s%ld=%s", i ? " " : "", t.t[i].tid,
-                         vp_thread_group(&t.t[i], g, sizeof(g)));
-        }
-        is_str(got,
-               "100=emulator 101=vcpu1 102=emulator 103=iothread1 104=emulator 105=emulator "
-               "106=emulator 107=emulator",
-               "status gives vCPU 1 only: 'CPU 0/KVM' is vcpu0 by name, 'CPU 1/KVM' not vcpu1 "
-               "twice, 'CPU 12' beyond the domain's vCPUs not one");
-        vp_threads_free(&t);
-
-        unsigned stale[] = {101, 999};
-        r = vp_threads_list(proc, 100, stale, 2, &t, &e);
-        is_int(r, -ESRCH, "a status TID that is no thread: -ESRCH");
-        like(e.msg, "vCPU 1 thread 999 (from the domain status) is not a thread of QEMU pid 100",
-             "message");
-        r = vp_threads_list(proc, 555, NULL, 0, &t, &e);
-        is_int(r, -ESRCH, "pid gone: -ESRCH");
-        like(e.msg, "/555/task", "message names the dir");
-        free(proc);
-}
-
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static long helper_tid;
-static bool stop;
-
-static void *helper(void *arg)
-{
-        (void)arg;
-        pthread_setname_np(pthread_self(), "CPU 0/TCG");
-        pthread_mutex_lock(&mu);
-        helper_tid = syscall(SYS_gettid);
-        pthread_cond_broadcast(&cv);
-        while (!stop)
-                pthread_cond_wait(&cv, &mu);
-        pthread_mutex_unlock(&mu);
-        return NULL;
-}
-
-static void test_affinity_self(void)
-{
-        /* pin one of our own threads: the real syscall and the real /proc */
-        cpu_set_t all;
-        if (sched_getaffinity(0, sizeof(all), &all) < 0) {
-                ok(0, "sched_getaffinity");
-                return;
-        }
-        int first = -1;
-        for (int c = 0; c < CPU_SETSIZE && first < 0; c++)
-                if (CPU_ISSET(c, &all))
-                        first = c;
-        pthread_t th;
-        pthread_create(&th, NULL, helper, NULL);
-        pthread_mutex_lock(&mu);
-        while (!helper_tid)
-                pthread_cond_wait(&cv, &mu);
-        pthread_mutex_unlock(&mu);
-
-        vp_threads t;
-        vp_error e;
-        int r = vp_threads_list("/proc", getpid(), NULL, 0, &t, &e);
-        is_int(r, 0, "own threads listed (%s)", r ? e.msg : "");
-        bool found = false;
-        for (size_t i = 0; i < t.n; i++)
-                found |= t.t[i].tid == helper_tid && t.t[i].kind == VP_THREAD_VCPU && !t.t[i].id;
-        ok(found, "helper named 'CPU 0/TCG' is vcpu0");
-
-        vp_cgwrites w = {0};
-        char one[16];
-        snprintf(one, sizeof(one), "%d", first);
-        add(&w, "vcpu0/cpuset.cpus", one);
-        r = vp_affinity_apply(&t, &w, &e);
-        is_int(r, 0, "vcpu0 pinned to CPU %s (%s)", one, r ? e.msg : "");
-        vp_drifts d = {0};
-        vp_affinity_verify("/proc", getpid(), &t, &w, &d, &e);
-        is_int(d.n, 0, "Cpus_allowed_list reads back %s", one);
-        vp_drifts_free(&d);
-        cpu_set_t got;
-        ok(sched_getaffinity((pid_t)helper_tid, sizeof(got), &got) == 0 && CPU_COUNT(&got) == 1 &&
-               CPU_ISSET(first, &got),
-           "sched_getaffinity agrees");
-        ok(sched_getaffinity(0, sizeof(got), &got) == 0 && CPU_EQUAL(&got, &all),
-           "the emulator (main) thread untouched: no emulator entry");
-        vp_cgwrites_free(&w);
-
-        add(&w, "vcpu0/cpuset.cpus", "4000");
-        r = vp_affinity_apply(&t, &w, &e);
-        is_int(r, -EINVAL, "a CPU that does not exist: -EINVAL");
-        like(e.msg, "cannot pin vcpu0 thread", "message names group and thread");
-        like(e.msg, "to CPUs '4000': Invalid argument", "message quotes the value");
-        vp_cgwrites_free(&w);
-        vp_threads_free(&t);
-
-        pthread_mutex_lock(&mu);
-        stop = true;
-        pthread_cond_broadcast(&cv);
-        pthread_mutex_unlock(&mu);
-        pthread_join(th, NULL);
-}
-
 int main(void)
 {
         test_v1_plain();
@@ -992,8 +813,6 @@ int main(void)
         test_apply_files();
         test_apply_order_cases();
         test_apply_order_model();
-        test_threads_fake();
-        test_affinity_self();
         if (tmp) {
                 rm_rf(tmp);
                 free(tmp);

@@ -1,6 +1,7 @@
-/* `status --prometheus`: UTF-8 checking, label escaping, the exposition
- * text for hand-made status rows (parsed back line by line), and the drift
- * counter's transitions and persistence in a scratch RUNDIR. */
+/* `status --prometheus`: label escaping, the exposition text for hand-made
+ * status rows (parsed back line by line), and the drift counter's
+ * transitions and persistence in a scratch RUNDIR. (UTF-8 checking is
+ * util.c's: test_util.c.) */
 #include <errno.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -12,37 +13,6 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
         (void)st, (void)flag, (void)f;
         return remove(p);
-}
-
-static void test_utf8(void)
-{
-        struct {
-                const char *s;
-                size_t len;
-        } cases[] = {
-            {"a", 1},
-            {"\xC3\xA9", 2},         /* é */
-            {"\xE6\x95\xB0", 3},     /* 数 */
-            {"\xF0\x9F\x98\x80", 4}, /* U+1F600 */
-            {"\xF4\x8F\xBF\xBF", 4}, /* U+10FFFF */
-            {"", 0},                 /* end */
-            {"\x80", 0},             /* stray continuation */
-            {"\xC3", 0},             /* truncated at the end */
-            {"\xC3"
-             "a",
-             0},                     /* truncated mid-string */
-            {"\xC0\xAF", 0},         /* overlong '/' */
-            {"\xE0\x80\xAF", 0},     /* overlong, 3 bytes */
-            {"\xED\xA0\x80", 0},     /* surrogate U+D800 */
-            {"\xF4\x90\x80\x80", 0}, /* U+110000 */
-            {"\xFF", 0},             /* never in UTF-8 */
-        };
-        for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++)
-                is_int(vp_utf8_len(cases[i].s), cases[i].len, "vp_utf8_len case %zu", i);
-        ok(vp_utf8_valid("db-\xE6\x95\xB0\xE6\x8D\xAE-01"), "CJK name is valid UTF-8");
-        ok(vp_utf8_valid(""), "empty string is valid UTF-8");
-        ok(!vp_utf8_valid("db-\xFF-01"), "a 0xFF byte is not");
-        ok(!vp_utf8_valid("db-\xE6\x95"), "a cut sequence at the end is not");
 }
 
 static void test_escape(void)
@@ -284,7 +254,6 @@ static void test_counter(void)
 
 int main(void)
 {
-        test_utf8();
         test_escape();
         test_format();
         test_counter();

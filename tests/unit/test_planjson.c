@@ -221,10 +221,9 @@ static void test_full(void)
         is_str(str(o, "reason"), p.reason, "reason");
         ok(has(o, "refusal") && get(o, "refusal") == NULL, "refusal: null");
 
-        /* the cgroup list is exactly vp_cgwrites_build's, in its order:
-         * `vmplace apply` diffs a live re-plan against it */
+        /* the cgroup list is exactly the plan's writes, in their order */
         vp_cgwrites w;
-        vp_cgwrites_build(&p, &d, VP_CGROUP_V2, &w);
+        vp_plan_cgwrites(&p, &d, VP_CGROUP_V2, &w);
         json_object *cg = get(o, "cgroup");
         ok(cg && json_object_is_type(cg, json_type_array), "cgroup is an array");
         size_t n = cg ? json_object_array_length(cg) : 0;

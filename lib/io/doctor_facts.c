@@ -13,7 +13,7 @@
 #include "fileio.h"
 #include "ledger.h"
 #include "sysfs_parse.h"
-#include "topology.h"
+#include "topoload.h"
 
 #define SMALL_FILE (64 * 1024)
 

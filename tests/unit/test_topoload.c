@@ -1,7 +1,6 @@
 /* Reading the topology (lib/io/topoload.c): the model from the fake trees in
- * tests/data/topo, the sysfs line parsers at their edges, load errors naming
- * their file, libnuma kept off stderr, libnuma vs /sys agreeing on this
- * host, and the load through the topology
+ * tests/data/topo, load errors naming their file, libnuma kept off stderr,
+ * libnuma vs /sys agreeing on this host, and the load through the topology
  * cache (written, answered from while its key holds with fresh memory sizes,
  * loaded afresh when the online CPUs change, any damaged or foreign cache
  * taken for none; the real host gives the same model cached as not). */
@@ -13,7 +12,6 @@
 #include <string.h>
 
 #include "fileio.h"
-#include "sysfs_parse.h"
 #include "tap.h"
 #include "topocache.h"
 #include "topoload.h"
@@ -172,163 +170,6 @@ static void test_4node_offline(void)
         is_int(t->nodes[3].distance[0], 17, "offline: distance 3->0");
         ok(t->smt, "offline: SMT");
         vp_topology_free(t);
-}
-
-/* ---------- parsers */
-
-static void test_parse_cpulist(void)
-{
-        static const struct {
-                const char *in;
-                int len; /* -1: strlen */
-                int r;
-                const char *want; /* set, or message substring on error */
-        } cases[] = {
-            {"", -1, 0, ""},
-            {"\n", -1, 0, ""},
-            {"0\n", -1, 0, "0"},
-            {"0-3,8-11\n", -1, 0, "0-3,8-11"},
-            {"1,5", -1, 0, "1,5"},
-            {"4095", -1, 0, "4095"},
-            {"0-12", 3, 0, "0-1"},
-            {"4096\n", -1, -ERANGE, "number above 4095"},
-            {"99999999999999999999999", -1, -ERANGE, "number above"},
-            {"0-", -1, -EINVAL, "expected a number at offset 2"},
-            {"0-\n", -1, -EINVAL, "expected a number"},
-            {"-1", -1, -EINVAL, "expected a number at offset 0"},
-            {"3-1", -1, -EINVAL, "range 3-1 is reversed"},
-            {"0,,1", -1, -EINVAL, "expected a number at offset 2"},
-            {"0,", -1, -EINVAL, "ends with ','"},
-            {"0,\n", -1, -EINVAL, "expected a number at offset 2"},
-            {"0 1", -1, -EINVAL, "unexpected character at offset 2"},
-            {"0-3\nx", -1, -EINVAL, "unexpected character"},
-            {"0\0001", 3, -EINVAL, "invalid CPU list '0?1'"},
-            {"garbage", -1, -EINVAL, "invalid CPU list 'garbage'"},
-        };
-        for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
-                vp_cpuset s;
-                vp_error err = {{0}};
-                size_t len = cases[i].len < 0 ? strlen(cases[i].in) : (size_t)cases[i].len;
-                int r = vp_sysfs_parse_cpulist(cases[i].in, len, &s, &err);
-                is_int(r, cases[i].r, "cpulist case %zu", i);
-                if (r == 0 && cases[i].r == 0)
-                        is_str(fmt(&s), cases[i].want, "cpulist case %zu value", i);
-                else if (r < 0)
-                        like(err.msg, cases[i].want, "cpulist case %zu message", i);
-        }
-}
-
-static void test_parse_meminfo(void)
-{
-        uint64_t total = 0, free_ = 0;
-        vp_error err = {{0}};
-        const char *node1 = "Node 1 MemTotal:       32768000 kB\n"
-                            "Node 1 MemFree:        1000 kB\n"
-                            "Node 1 HugePages_Total:     0\n";
-        is_int(vp_sysfs_parse_meminfo(node1, strlen(node1), 1, &total, &free_, &err), 0,
-               "meminfo: node 1");
-        is_int(total, 32768000, "meminfo: total");
-        is_int(free_, 1000, "meminfo: free");
-
-        const char *proc = "MemTotal:       16314652 kB\nMemFree:          987654 kB\n"
-                           "MemAvailable:   12000000 kB\nHugePages_Total:       0\n";
-        is_int(vp_sysfs_parse_meminfo(proc, strlen(proc), -1, &total, &free_, &err), 0,
-               "meminfo: /proc/meminfo");
-        is_int(total, 16314652, "meminfo: /proc total");
-        is_int(free_, 987654, "meminfo: /proc free");
-
-        /* no trailing newline, truncated in the middle of the last line */
-        const char *cut = "Node 0 MemTotal: 100 kB\nNode 0 MemFree: 50 kB";
-        is_int(vp_sysfs_parse_meminfo(cut, strlen(cut), 0, &total, &free_, &err), 0,
-               "meminfo: no final newline");
-        is_int(vp_sysfs_parse_meminfo(cut, strlen(cut) - 3, 0, &total, &free_, &err), -EINVAL,
-               "meminfo: cut before the unit");
-        like(err.msg, "bad MemFree line 'Node 0 MemFree: 50': expected 'NUMBER kB'",
-             "meminfo: cut message");
-
-        static const struct {
-                const char *in;
-                int node;
-                int r;
-                const char *msg;
-        } bad[] = {
-            {"", 0, -EINVAL, "no MemTotal line"},
-            {"\x01\x02garbage\xff\n", 0, -EINVAL, "no MemTotal line"},
-            {"Node 0 MemTotal: 100 kB\n", 0, -EINVAL, "no MemFree line"},
-            {"Node 0 MemTotal: 100 kB\nNode 1 MemFree: 5 kB\n", 0, -EINVAL,
-             "MemFree line 'Node 1 MemFree: 5 kB' is for node 1, not 0"},
-            {"Node 0 MemTotal: 100 kB\nNode 0 MemTotal: 100 kB\n", 0, -EINVAL,
-             "more than one MemTotal line"},
-            {"Node 0 MemTotal: 100\nNode 0 MemFree: 5 kB\n", 0, -EINVAL, "bad MemTotal line"},
-            {"Node 0 MemTotal: 100 MB\n", 0, -EINVAL, "expected 'NUMBER kB'"},
-            {"Node 0 MemTotal: kB\n", 0, -EINVAL, "bad MemTotal line"},
-            {"Node 0 MemTotal: -5 kB\n", 0, -EINVAL, "bad MemTotal line"},
-            {"Node 0 MemTotal: 100 kB trailing\n", 0, -EINVAL, "bad MemTotal line"},
-            {"Node 0 MemTotal: 100kBx\n", 0, -EINVAL, "bad MemTotal line"},
-            {"Node 0 MemTotal: 99999999999999999999 kB\n", 0, -ERANGE, "out of range"},
-            {"Node 0 MemTotal: 18014398509481984 kB\n", 0, -ERANGE, "out of range"},
-            {"Node 0 MemTotal: 10 kB\nNode 0 MemFree: 20 kB\n", 0, -EINVAL,
-             "MemFree 20 kB exceeds MemTotal 10 kB"},
-            {"Node 0 MemTotal: 10 kB\nNode 0 MemFree: 5 kB\n", -1, -EINVAL, "no MemTotal line"},
-        };
-        for (size_t i = 0; i < VP_ARRAY_SIZE(bad); i++) {
-                int r = vp_sysfs_parse_meminfo(bad[i].in, strlen(bad[i].in), bad[i].node, &total,
-                                               &free_, &err);
-                is_int(r, bad[i].r, "meminfo bad case %zu", i);
-                like(err.msg, bad[i].msg, "meminfo bad case %zu message", i);
-        }
-}
-
-static void test_parse_distance(void)
-{
-        unsigned d[4] = {0};
-        vp_error err = {{0}};
-        is_int(vp_sysfs_parse_distance("10 20\n", 6, d, 2, &err), 0, "distance: two");
-        is_int(d[1], 20, "distance: value");
-        is_int(vp_sysfs_parse_distance("  10\t21 \n\n", 10, d, 2, &err), 0, "distance: blanks");
-        is_int(d[1], 21, "distance: value after tab");
-        is_int(vp_sysfs_parse_distance("10 20", 5, d, 2, &err), 0, "distance: no newline");
-
-        static const struct {
-                const char *in;
-                size_t n;
-                int r;
-                const char *msg;
-        } bad[] = {
-            {"10\n", 2, -EINVAL, "1 values, expected 2"},
-            {"", 1, -EINVAL, "0 values, expected 1"},
-            {"10 20 30\n", 2, -EINVAL, "more than 2 values"},
-            {"10 x\n", 2, -EINVAL, "expected a number at offset 3"},
-            {"10,20\n", 2, -EINVAL, "expected a number at offset 2"},
-            {"10 20\n5\n", 2, -EINVAL, "text after the first line"},
-            {"10 2000000\n", 2, -ERANGE, "value above 1000000"},
-            {"10 -20\n", 2, -EINVAL, "expected a number"},
-        };
-        for (size_t i = 0; i < VP_ARRAY_SIZE(bad); i++) {
-                int r = vp_sysfs_parse_distance(bad[i].in, strlen(bad[i].in), d, bad[i].n, &err);
-                is_int(r, bad[i].r, "distance bad case %zu", i);
-                like(err.msg, bad[i].msg, "distance bad case %zu message", i);
-        }
-}
-
-static void test_parse_int(void)
-{
-        int v = 0;
-        vp_error err = {{0}};
-        is_int(vp_sysfs_parse_int("12\n", 3, &v, &err), 0, "int: 12");
-        is_int(v, 12, "int: value 12");
-        is_int(vp_sysfs_parse_int("-1\n", 3, &v, &err), 0, "int: -1");
-        is_int(v, -1, "int: value -1");
-        is_int(vp_sysfs_parse_int("2147483647", 10, &v, &err), 0, "int: INT_MAX");
-        is_int(vp_sysfs_parse_int("-2147483648", 11, &v, &err), 0, "int: INT_MIN");
-        is_int(v, INT_MIN, "int: value INT_MIN");
-        is_int(vp_sysfs_parse_int("2147483648", 10, &v, &err), -ERANGE, "int: INT_MAX + 1");
-        is_int(vp_sysfs_parse_int("", 0, &v, &err), -EINVAL, "int: empty");
-        is_int(vp_sysfs_parse_int("-", 1, &v, &err), -EINVAL, "int: lone minus");
-        is_int(vp_sysfs_parse_int("1x\n", 3, &v, &err), -EINVAL, "int: trailing garbage");
-        like(err.msg, "invalid number '1x'", "int: message");
-        is_int(vp_sysfs_parse_int("12", 1, &v, &err), 0, "int: length bounds the read");
-        is_int(v, 1, "int: value within length");
 }
 
 /* ---------- load errors, on small trees written here */
@@ -745,10 +586,6 @@ int main(void)
         test_8node_smt();
         test_8node_448();
         test_4node_offline();
-        test_parse_cpulist();
-        test_parse_meminfo();
-        test_parse_distance();
-        test_parse_int();
         test_load_errors();
         test_numa_warn_silenced();
         test_agreement();

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "doctor.h"
+#include "doctor_facts.h"
 #include "fileio.h"
 #include "ledger.h"
 #include "sysfs_parse.h"

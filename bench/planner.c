@@ -29,7 +29,7 @@
 #include "domain.h"
 #include "ledger.h"
 #include "plan.h"
-#include "topology.h"
+#include "topoload.h"
 
 #define CORES_PER_NODE   28
 #define MEM_PER_NODE_KIB (256ull * 1024 * 1024)

@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "doctor.h"
+#include "doctor_facts.h"
 
 static const char help[] =
     "usage: vmplace doctor [--json]\n"

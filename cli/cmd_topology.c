@@ -12,7 +12,7 @@
 #include "ledger.h"
 #include "plan.h"
 #include "planjson.h"
-#include "topology.h"
+#include "topoload.h"
 
 #define MAP_WIDTH  100
 #define GRID_GROUP 10 /* a blank after every this many cores */

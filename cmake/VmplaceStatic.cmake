@@ -21,8 +21,8 @@
 # libnuma's constructor reads /proc/self/status twice and lists sysfs on every
 # start: ~230 us of a hook call here, for the no-op and unmanaged calls that
 # never touch libnuma. The static programs link a copy of libnuma.a without
-# it (objcopy drops libnuma.o's .init_array), and lib/topology.c runs the
-# same initialiser, numa_init, before its first libnuma call. Only when the
+# it (objcopy drops libnuma.o's .init_array), and lib/io/topoload.c runs
+# the same initialiser, numa_init, before its first libnuma call. Only when the
 # archive defines numa_init as a global function, the one thing that relies
 # on; otherwise the archive is linked as it is and the constructor runs.
 set(VMPLACE_NUMA_LAZY_DIR "")

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
-#include "topology.h"
+#include "topoload.h"
 
 static char *dir;
 

@@ -13,7 +13,7 @@
 #include "config.h"
 #include "confindex.h"
 #include "plan.h"
-#include "topology.h"
+#include "topoload.h"
 
 static const char *const names[] = {"base", "database", "general", "analytics", "web", "p5"};
 #define N_PROFILES VP_ARRAY_SIZE(names)

@@ -1,9 +1,10 @@
 /* vmplace doctor (SPEC section 5): host settings that quietly undo
  * placement. vp_doctor_evaluate is pure: it turns facts about the host into
  * checks, each with a status, what was seen and what to do about it.
- * vp_doctor_gather (doctor_facts.c) is the only I/O: it reads those facts
+ * vp_doctor_gather (doctor_facts.h) is the only I/O: it reads those facts
  * from procfs, sysfs, the config, the ledger, libvirt's hook directory and
- * the libvirt daemon's start time. */
+ * the libvirt daemon's start time. The rules stay in lib/io only for what
+ * they include: vp_config (config.h) and the planner's pools (plan.h). */
 #ifndef VMPLACE_DOCTOR_H
 #define VMPLACE_DOCTOR_H
 
@@ -13,7 +14,6 @@
 
 #include "config.h"
 #include "cpuset.h"
-#include "paths.h"
 
 typedef enum vp_check_status {
         VP_CHECK_OK = 0,
@@ -115,14 +115,5 @@ void vp_doctor_facts_free(vp_doctor_facts *f);
  * pool-cpus, isolcpus-shared, isolcpus-reserved, isolcpus-dedicated,
  * hook-installed, hook-loaded. Pure. */
 void vp_doctor_evaluate(const vp_doctor_facts *f, vp_checks *out);
-
-/* Read the facts of this host (or of the fake trees the paths name): PROC
- * for sys/kernel/numa_balancing, cmdline, stat and the daemons' PID/comm and
- * PID/stat; SYSFS (else /sys) for kernel/mm/ksm and devices/system/cpu; the
- * topology for the node count; the config under confdir (check_perms as
- * the programs do); the ledger and its plan files under rundir; the hooks
- * next to libvirt_confdir (dirname(libvirt_confdir)/hooks). Problems become
- * the *_error fields; nothing fails. f must be initialised. */
-void vp_doctor_gather(const vp_paths *p, bool check_perms, vp_doctor_facts *f);
 
 #endif

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "doctor.h"
+#include "doctor_facts.h"
 #include "fileio.h"
 #include "ledger.h"
 #include "sysfs_parse.h"
-#include "topology.h"
+#include "topoload.h"
 
 #define SMALL_FILE (64 * 1024)
 

@@ -23,7 +23,7 @@
 #include "confindex.h"
 #include "jsonfile.h"
 #include "ledgercache.h"
-#include "topology.h"
+#include "topoload.h"
 
 #define LEDGER_FILE      "ledger.json"
 #define LEDGER_LOCK      "ledger.lock"

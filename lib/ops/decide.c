@@ -11,6 +11,7 @@
 #include "linediff.h"
 #include "planjson.h"
 #include "rewrite.h"
+#include "topoload.h"
 
 /* Load the configuration and choose the profile for name/metadata (through
  * the config index in rundir when it is given: lib/confindex.h); report the

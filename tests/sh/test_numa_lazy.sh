@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# libnuma initialised on first use (cmake/VmplaceStatic.cmake, lib/topology.c):
+# libnuma initialised on first use (cmake/VmplaceStatic.cmake, lib/io/topoload.c):
 # in the static programs a no-op hook call and an unmanaged prepare read
 # nothing of libnuma's (its constructor read /proc/self/status twice and
 # listed sysfs on every start), a managed prepare still reads the real host
@@ -39,7 +39,7 @@ out=$(numa_opens lazy-1 prepare begin "$W/managed.xml")
 ok "$(case $out in "rc=0 0") echo 1 ;; "rc=0 "*) echo 0 ;; *) echo 1 ;; esac)" \
         "managed prepare reads the host through libnuma and succeeds ($out)"
 # the first prepare made the run dir, the second writes RUNDIR/topology.cache
-# (lib/topology.h), and from the third on the fixed topology comes from it:
+# (lib/io/topoload.h), and from the third on the fixed topology comes from it:
 # only the nodes' memory is read, libnuma is not started
 is "$(numa_opens lazy-1 prepare begin "$W/managed.xml" | cut -d' ' -f1)" rc=0 "a second prepare"
 if file -L "$HOOK" | grep -q 'statically linked'; then

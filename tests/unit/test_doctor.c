@@ -1,10 +1,10 @@
 /* vmplace doctor's evaluator: one table per rule, each row a set of facts
  * and the status, detail and fix they must give (every status reached, the
- * exact CPUs named); plus the /proc parsers the facts come through. */
+ * exact CPUs named). The /proc parsers the facts come through are
+ * test_sysfs_parse's. */
 #include <errno.h>
 
 #include "doctor.h"
-#include "sysfs_parse.h"
 #include "tap.h"
 
 static vp_cpuset S(const char *text)
@@ -550,69 +550,6 @@ static void test_hook_loaded(void)
         vp_doctor_facts_free(&f);
 }
 
-static void test_parsers(void)
-{
-        static const struct {
-                const char *cmdline;
-                int rc;
-                const char *isolated, *nohz;
-        } rows[] = {
-            {"BOOT_IMAGE=/vmlinuz root=/dev/sda1 quiet\n", 0, "", ""},
-            {"quiet isolcpus=2-7 nohz_full=2-7 rcu_nocbs=2-7\n", 0, "2-7", "2-7"},
-            {"isolcpus=domain,managed_irq,4-7", 0, "4-7", ""},
-            {"isolcpus=managed_irq,4-7", 0, "", ""},
-            {"isolcpus=nohz,domain,1,3", 0, "1,3", "1,3"},
-            {"isolcpus=2 isolcpus=5-6", 0, "5-6", ""},
-            {"\"isolcpus=3\" nohz_full=\"1-2\"", 0, "3", "1-2"},
-            {"quiet -- isolcpus=1", 0, "", ""},
-            {"isolcpus=1-", -EINVAL, NULL, NULL},
-            {"nohz_full=99999", -ERANGE, NULL, NULL},
-        };
-        for (size_t i = 0; i < VP_ARRAY_SIZE(rows); i++) {
-                /* the row as a test name, without its newline */
-                char name[80];
-                snprintf(name, sizeof(name), "%.*s", (int)strcspn(rows[i].cmdline, "\n"),
-                         rows[i].cmdline);
-                vp_cpuset iso = S("0"), nohz = S("0");
-                vp_error err = {{0}};
-                int r = vp_proc_parse_cmdline_isolation(rows[i].cmdline, strlen(rows[i].cmdline),
-                                                        &iso, &nohz, &err);
-                is_int(r, rows[i].rc, "cmdline '%s': rc", name);
-                if (r < 0) {
-                        like(err.msg, "kernel parameter '", "cmdline '%s': error names the word",
-                             name);
-                        continue;
-                }
-                char a[64], b[64];
-                is_str(vp_cpuset_fmt(&iso, a, sizeof(a)), rows[i].isolated,
-                       "cmdline '%s': isolated", name);
-                is_str(vp_cpuset_fmt(&nohz, b, sizeof(b)), rows[i].nohz, "cmdline '%s': nohz_full",
-                       name);
-        }
-
-        /* comm with blanks and ')' as the kernel writes it */
-        const char *stat = "4242 (lib virt) d) S 1 4242 4242 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 "
-                           "18 0 123456 1000000 500 18446744073709551615\n";
-        uint64_t ticks = 0;
-        vp_error err = {{0}};
-        is_int(vp_proc_parse_stat_starttime(stat, strlen(stat), &ticks, &err), 0, "stat parses");
-        is_int(ticks, 123456, "starttime is field 22");
-        const char *short_stat = "1 (x) S 0 1 1 0";
-        is_int(vp_proc_parse_stat_starttime(short_stat, strlen(short_stat), &ticks, &err), -EINVAL,
-               "a short stat line is refused");
-        like(err.msg, "only 7 fields", "saying how many fields");
-        is_int(vp_proc_parse_stat_starttime("no paren", 8, &ticks, &err), -EINVAL,
-               "no ')' is refused");
-
-        const char *pstat = "cpu  1 2 3\nintr 5\nctxt 9\nbtime 1700000000\nprocesses 7\n";
-        int64_t bt = 0;
-        is_int(vp_proc_parse_btime(pstat, strlen(pstat), &bt, &err), 0, "btime parses");
-        is_int(bt, 1700000000, "btime value");
-        is_int(vp_proc_parse_btime("cpu 1\n", 6, &bt, &err), -EINVAL, "no btime line");
-        is_int(vp_proc_parse_btime("btime x\n", 8, &bt, &err), -EINVAL, "bad btime");
-        like(err.msg, "bad btime line 'btime x'", "quoting the line");
-}
-
 int main(void)
 {
         test_healthy();
@@ -623,6 +560,5 @@ int main(void)
         test_isolcpus();
         test_hook_installed();
         test_hook_loaded();
-        test_parsers();
         return tap_done();
 }

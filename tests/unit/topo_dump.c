@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "topology.h"
+#include "topoload.h"
 
 static void dump(const vp_topology *t)
 {

@@ -1,5 +1,4 @@
-#include "topology.h"
-#include "fileio.h"
+#include "topoload.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "sysfs_parse.h"
 #include "topocache.h"
 
@@ -147,16 +147,7 @@ static int load_online(loader *ld, vp_topology *t)
         if (vp_cpuset_empty(&t->online))
                 return vp_error_set(ld->err, -EINVAL, "%s: no CPU online", path);
 
-        t->n_cpus = (unsigned)vp_cpuset_last(&t->online) + 1;
-        t->cpus = vp_xcalloc(t->n_cpus, sizeof(*t->cpus));
-        for (unsigned c = 0; c < t->n_cpus; c++) {
-                vp_cpu *cpu = &t->cpus[c];
-                cpu->online = vp_cpuset_test(&t->online, c);
-                cpu->node = -1;
-                cpu->core_id = -1;
-                cpu->package_id = -1;
-                vp_cpuset_set(&cpu->siblings, c);
-        }
+        vp_topology_init_cpus(t);
         return 0;
 }
 
@@ -371,27 +362,6 @@ static int load_single_node(loader *ld, vp_topology *t)
         return 0;
 }
 
-/* Keep only online CPUs in the nodes (the rest in offline) and record each
- * CPU's node. */
-static int assign_nodes(loader *ld, vp_topology *t, const char *source)
-{
-        for (size_t i = 0; i < t->n_nodes; i++) {
-                vp_node *node = &t->nodes[i];
-                node->offline = node->cpus;
-                vp_cpuset_andnot(&node->offline, &t->online);
-                vp_cpuset_and(&node->cpus, &t->online);
-                for (int c = vp_cpuset_next(&node->cpus, 0); c >= 0;
-                     c = vp_cpuset_next(&node->cpus, (unsigned)c + 1)) {
-                        if (t->cpus[c].node >= 0)
-                                return vp_error_set(ld->err, -EINVAL,
-                                                    "%s: CPU %d is in node%d and node%u", source, c,
-                                                    t->cpus[c].node, node->id);
-                        t->cpus[c].node = (int)node->id;
-                }
-        }
-        return 0;
-}
-
 /* Read ROOT/devices/system/cpu/cpuC/topology/NAME; path gets its name. */
 static int read_topology(loader *ld, int c, const char *name, char *path)
 {
@@ -447,21 +417,7 @@ static int load_cpu_topology(loader *ld, vp_topology *t)
                             (r = read_topology_int(ld, c, "physical_package_id", &pkg)) < 0)
                                 return r;
                 }
-                /* An offline thread is not a sibling; a CPU already given
-                 * to another core (inconsistent lists) stays there. */
-                vp_cpuset_and(&sib, &t->online);
-                vp_cpuset_andnot(&sib, &done);
-                vp_cpuset_set(&sib, (unsigned)c);
-                for (int s = vp_cpuset_next(&sib, 0); s >= 0;
-                     s = vp_cpuset_next(&sib, (unsigned)s + 1)) {
-                        vp_cpu *cpu = &t->cpus[s];
-                        cpu->siblings = sib;
-                        cpu->core_id = core;
-                        cpu->package_id = pkg;
-                }
-                vp_cpuset_or(&done, &sib);
-                if (vp_cpuset_count(&sib) > 1)
-                        t->smt = true;
+                vp_topology_set_core(t, (unsigned)c, &sib, core, pkg, &done);
         }
         return 0;
 }
@@ -504,7 +460,7 @@ static int load_all(loader *ld, const char *sysfs_root, vp_topology **out, vp_to
         }
         if (r < 0)
                 return r;
-        r = assign_nodes(ld, t, source);
+        r = vp_topology_assign_nodes(t, source, ld->err);
         if (r < 0)
                 return r;
         r = load_cpu_topology(ld, t);
@@ -621,57 +577,4 @@ int vp_topology_load_cached(const char *sysfs_root, const char *cache_path, vp_t
         }
         *out = t;
         return 0;
-}
-
-void vp_topology_free(vp_topology *t)
-{
-        if (!t)
-                return;
-        for (size_t i = 0; i < t->n_nodes; i++)
-                free(t->nodes[i].distance);
-        free(t->nodes);
-        free(t->cpus);
-        free(t);
-}
-
-int vp_topology_node_index(const vp_topology *t, unsigned id)
-{
-        size_t lo = 0, hi = t->n_nodes;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (t->nodes[mid].id == id)
-                        return (int)mid;
-                if (t->nodes[mid].id < id)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return -1;
-}
-
-const vp_node *vp_topology_node(const vp_topology *t, unsigned id)
-{
-        int i = vp_topology_node_index(t, id);
-        return i < 0 ? NULL : &t->nodes[i];
-}
-
-void vp_topology_nodeset(const vp_topology *t, vp_cpuset *out)
-{
-        vp_cpuset_zero(out);
-        for (size_t i = 0; i < t->n_nodes; i++)
-                vp_cpuset_set(out, t->nodes[i].id);
-}
-
-void vp_topology_core_of(const vp_topology *t, unsigned cpu, vp_cpuset *out)
-{
-        vp_cpuset_zero(out);
-        if (cpu < t->n_cpus) {
-                *out = t->cpus[cpu].siblings;
-                const vp_node *n = t->cpus[cpu].node >= 0
-                                       ? vp_topology_node(t, (unsigned)t->cpus[cpu].node)
-                                       : NULL;
-                if (n)
-                        vp_cpuset_and(out, &n->cpus);
-        }
-        vp_cpuset_set(out, cpu);
 }

@@ -1,6 +1,8 @@
 /* The host model: NUMA nodes with their CPUs, memory and distances, and each
- * CPU's core and SMT siblings. Read through libnuma (+ sysfs for siblings) in
- * production or from a sysfs-shaped tree (SPEC section 6). */
+ * CPU's core and SMT siblings, with the lookups over it and the steps that
+ * assemble it from what was read. Pure: lib/io/topoload.h reads it through
+ * libnuma (+ sysfs for siblings) in production or from a sysfs-shaped tree
+ * (SPEC section 6). */
 #ifndef VMPLACE_TOPOLOGY_H
 #define VMPLACE_TOPOLOGY_H
 
@@ -41,32 +43,7 @@ typedef struct vp_topology {
         bool smt; /* some core has more than one online thread */
 } vp_topology;
 
-/* sysfs_root NULL: nodes, their CPUs, memory and distances from libnuma
- * (every node with a sysfs directory, not only those this task's cpuset
- * allows), the online set and each CPU's siblings, core and package from
- * /sys/devices/system/cpu; on a kernel without NUMA, one node 0 with every
- * online CPU and /proc/meminfo's MemTotal/MemFree. Else everything from the
- * sysfs-shaped tree under sysfs_root (SPEC section 6). Both give the same
- * model on the same host (free memory aside, which moves). libnuma's own
- * warnings are kept off stderr (this module overrides numa_warn/numa_error)
- * and end up in err when a libnuma call fails.
- * Returns 0 and *out (free with vp_topology_free), or -errno with *out NULL and
- * err naming the file or call that failed and why. */
-int vp_topology_load(const char *sysfs_root, vp_topology **out, vp_error *err);
-
-/* vp_topology_load through a cache at cache_path (NULL: none), for the hook:
- * every prepare reads the topology, and a big host's is hundreds of sysfs
- * files plus libnuma's initialisation (~14 ms for 448 CPUs). The model's
- * fixed part is kept there (lib/topocache.h) under a key of the tree's root,
- * the contents of cpu/online and node/online and, for the real host, the
- * boot id; a load whose key matches reads only each node's memory sizes
- * (from the same source as a full load). Any other cache (missing, foreign,
- * corrupt, another key) means the full load, written back (0600, atomically)
- * when the key still holds after it. A cache that cannot be written is only
- * not written. Returns as vp_topology_load. */
-#define VP_TOPOLOGY_CACHE_FILE "topology.cache"
-int vp_topology_load_cached(const char *sysfs_root, const char *cache_path, vp_topology **out,
-                            vp_error *err);
+/* Free t and what it holds; NULL is a no-op. */
 void vp_topology_free(vp_topology *t);
 
 /* Node by id, or NULL. */
@@ -78,5 +55,29 @@ void vp_topology_nodeset(const vp_topology *t, vp_cpuset *out);
 /* The physical core of cpu as placement sees it: its online SMT siblings on
  * the same node, always including cpu itself. */
 void vp_topology_core_of(const vp_topology *t, unsigned cpu, vp_cpuset *out);
+
+/* ---- assembling a model (the reader's steps, pure) ---- */
+
+/* Size t for t->online (not empty): n_cpus is its highest CPU + 1 and
+ * cpus[] (allocated here, t->cpus must be NULL) holds every CPU below it,
+ * online or not, with no node, core or package (-1) and itself as its only
+ * sibling. */
+void vp_topology_init_cpus(vp_topology *t);
+
+/* Split each node's CPUs into the online ones (kept in cpus) and the rest
+ * (moved to offline), and give each online CPU its node. Needs
+ * vp_topology_init_cpus first. Returns 0, or -EINVAL when a CPU is in two
+ * nodes, err saying "SOURCE: CPU C is in nodeA and nodeB" (source names
+ * where the nodes were read). */
+int vp_topology_assign_nodes(vp_topology *t, const char *source, vp_error *err);
+
+/* Make online CPU cpu one core with its siblings (thread_siblings_list),
+ * core_id and package_id: the siblings that are online and not yet in done
+ * (given to a core already: inconsistent lists leave a CPU where it was
+ * first put), always cpu itself. Each gets that set as its siblings and the
+ * two ids; they are added to done, and a core of more than one thread sets
+ * t->smt. */
+void vp_topology_set_core(vp_topology *t, unsigned cpu, const vp_cpuset *siblings, int core_id,
+                          int package_id, vp_cpuset *done);
 
 #endif

@@ -12,6 +12,8 @@
 #include "fileio.h"
 #include "decide.h"
 #include "enforce.h"
+#include "ledgerstore.h"
+#include "liveness.h"
 #include "planjson.h"
 #include "running.h"
 

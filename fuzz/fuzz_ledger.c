@@ -15,6 +15,8 @@
 #include "config.h"
 #include "ledger.h"
 #include "ledgercache.h"
+#include "ledgerstore.h"
+#include "liveness.h"
 #include "metrics.h"
 #include "plan.h"
 #include "status.h"

@@ -11,7 +11,7 @@
 #include "affinity.h"
 #include "cgroup.h"
 #include "common.h"
-#include "ledger.h"
+#include "liveness.h"
 #include "sysfs_parse.h"
 #include "topocache.h"
 

@@ -15,6 +15,7 @@
 #include "decide.h"
 #include "fileio.h"
 #include "enforce.h"
+#include "ledgerstore.h"
 #include "planjson.h"
 #include "paths.h"
 #include "prefault.h"

@@ -12,6 +12,8 @@
 #include "doctor.h"
 #include "fileio.h"
 #include "ledger.h"
+#include "ledgerstore.h"
+#include "liveness.h"
 #include "sysfs_parse.h"
 #include "topology.h"
 

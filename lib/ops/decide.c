@@ -8,7 +8,9 @@
 #include "cgroup.h"
 #include "cgwrites.h"
 #include "confindex.h"
+#include "ledgerstore.h"
 #include "linediff.h"
+#include "liveness.h"
 #include "planjson.h"
 #include "rewrite.h"
 

@@ -18,6 +18,8 @@
 #include "ledger.h"
 #include "fileio.h"
 #include "ledgercache.h"
+#include "ledgerstore.h"
+#include "liveness.h"
 #include "tap.h"
 
 /* Under valgrind everything is ~50x slower: the concurrency and crash

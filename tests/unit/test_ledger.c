@@ -1,6 +1,6 @@
 /* The ledger model (lib/model/ledger.c): uuids and kind names, ordering,
  * put/remove/previous, the accounting helpers and which stale entries
- * reclaim drops. No file is touched. */
+ * reclaim drops (vp_ledger_drop_stale). No file is touched. */
 #include <string.h>
 
 #include "ledger.h"
@@ -142,6 +142,61 @@ static void test_committed_held(void)
         ok(vp_cpuset_empty(&h), "empty ledger holds nothing");
 }
 
+/* Reclaim's rule without its I/O: only entries older than
+ * VP_LEDGER_STALE_SECONDS are asked about, in order, and those the callback
+ * calls dead go, recorded in previous. */
+typedef struct asked {
+        char names[8][16];
+        size_t n;
+} asked;
+
+static bool alive_if_a(const vp_ledger_entry *e, void *ctx)
+{
+        asked *a = ctx;
+        snprintf(a->names[a->n++], sizeof(a->names[0]), "%s", e->name);
+        return e->name[0] == 'a';
+}
+
+static void test_drop_stale(void)
+{
+        vp_ledger l = {0};
+        const struct {
+                const char *name, *uuid;
+                int64_t age;
+        } cases[] = {
+            {"a-old", U1, 3600},
+            {"b-old", U2, 61},
+            {"c-young", U3, 60},
+            {"d-old", "00000000-0000-0000-0000-000000000001", 3600},
+            {"e-future", "00000000-0000-0000-0000-000000000002", -10},
+        };
+        for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
+                vp_ledger_entry e =
+                    mk(cases[i].name, cases[i].uuid, VP_KIND_DEDICATED, "1", NOW - cases[i].age);
+                vp_ledger_put(&l, &e);
+        }
+        asked a = {0};
+        char **names = NULL;
+        size_t n = vp_ledger_drop_stale(&l, NOW, alive_if_a, &a, &names);
+        ok(a.n == 3 && !strcmp(a.names[0], "a-old") && !strcmp(a.names[1], "b-old") &&
+               !strcmp(a.names[2], "d-old"),
+           "only the entries older than %d s are asked about, in order", VP_LEDGER_STALE_SECONDS);
+        ok(n == 2 && names && !strcmp(names[0], "b-old") && !strcmp(names[1], "d-old"),
+           "the dead ones go, named");
+        ok(l.n == 3 && vp_ledger_find_name(&l, "a-old") && vp_ledger_find_name(&l, "c-young") &&
+               vp_ledger_find_name(&l, "e-future"),
+           "the live and the young stay");
+        const vp_ledger_prev *p = vp_ledger_previous(&l, U2);
+        ok(p && p->released == NOW && meq(&p->held, 0x2), "a dropped entry is in previous");
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        a.n = 0;
+        n = vp_ledger_drop_stale(&l, NOW, alive_if_a, &a, &names);
+        ok(n == 0 && names == NULL && a.n == 1, "again: nothing goes, names NULL");
+        vp_ledger_free(&l);
+}
+
 int main(void)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -149,6 +204,7 @@ int main(void)
         test_put_replace();
         test_remove_previous();
         test_committed_held();
+        test_drop_stale();
         rm_tmpdirs();
         return tap_done();
 }

@@ -364,6 +364,16 @@ static void corrupt_case_len(const char *run, const char *text, size_t len, cons
         like(err.msg, path, "%s: message names the file", what);
         ok(!strchr(err.msg, '\n'), "%s: one line", what);
         ok(l.n == 0 && l.entries == NULL && l.prev == NULL, "%s: ledger left empty", what);
+        /* the codec alone, on a copy without the NUL the file reader adds:
+         * the same answer, the file named as given */
+        char *copy = vp_xmalloc(len ? len : 1);
+        memcpy(copy, text, len);
+        vp_error perr = {{0}};
+        is_int(vp_ledger_json_parse(path, copy, len, &l, &perr), -EBADMSG,
+               "%s: parsed from memory, -EBADMSG", what);
+        is_str(perr.msg, err.msg, "%s: ... the same message", what);
+        ok(l.n == 0 && l.entries == NULL && l.prev == NULL, "%s: ... ledger left empty", what);
+        free(copy);
         free(path);
 }
 
@@ -494,6 +504,55 @@ static void test_corrupt(void)
                      "newline in value");
 }
 
+/* The codec without the store: render to a buffer, parse that back (not
+ * NUL-terminated), and a refusal that leaves the buffer as it was. */
+static void test_memory(void)
+{
+        vp_ledger l = {0}, back = {0};
+        vp_error err = {{0}};
+        vp_ledger_entry e = mk("db-1", U1, VP_KIND_DEDICATED, "2-5", NOW);
+        add_mem(&e, 1, 1024);
+        e.commit = vp_xstrdup("1.000000001-1");
+        vp_ledger_put(&l, &e);
+        e = mk("web", U2, VP_KIND_SHARED, "", NOW);
+        vp_ledger_put(&l, &e);
+        ok(vp_ledger_remove(&l, U2, NOW + 1), "remove one (a previous record)");
+
+        vp_buf b = {0};
+        vp_buf_str(&b, "x");
+        is_int(vp_ledger_json_render("mem.json", &l, &b, &err), 0, "render: %s", err.msg);
+        ok(b.len > 1 && b.s[0] == 'x' && b.s[1] == '{' && b.s[b.len - 1] == '\n',
+           "... appended to what the buffer held, newline-terminated");
+        char *text = vp_xmalloc(b.len - 1);
+        memcpy(text, b.s + 1, b.len - 1);
+        is_int(vp_ledger_json_parse("mem.json", text, b.len - 1, &back, &err), 0,
+               "parse it back from memory: %s", err.msg);
+        ok(ledger_equal(&l, &back), "... equal");
+        is_str(back.n ? back.entries[0].commit : NULL, "1.000000001-1", "... the token kept");
+        vp_ledger_free(&back);
+        free(text);
+
+        /* an entry that could not be loaded back: refused, buffer unchanged */
+        vp_ledger bad = {0};
+        e = mk("x", U3, VP_KIND_SHARED, "", NOW);
+        free(e.state);
+        e.state = NULL;
+        vp_ledger_put(&bad, &e);
+        size_t len = b.len;
+        is_int(vp_ledger_json_render("mem.json", &bad, &b, &err), -EINVAL, "no state: -EINVAL");
+        like(err.msg, "mem.json: refusing to save entry 'x'", "... naming the file and entry");
+        is_int(b.len, len, "... nothing appended");
+        vp_ledger_free(&bad);
+        free(b.s);
+
+        static const char trail[] = "{\"version\":1,\"entries\":[]}x";
+        is_int(vp_ledger_json_parse("mem.json", trail, sizeof(trail) - 2, &back, &err), 0,
+               "only len bytes are read");
+        ok(back.n == 0 && back.n_prev == 0, "... an empty ledger");
+        vp_ledger_free(&back);
+        vp_ledger_free(&l);
+}
+
 int main(void)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -502,6 +561,7 @@ int main(void)
         test_sorted();
         test_previous_file();
         test_corrupt();
+        test_memory();
         rm_tmpdirs();
         return tap_done();
 }

@@ -13,7 +13,7 @@
 #include "ledgerstore.h"
 #include "tap.h"
 
-/* ledger.cache (lib/ledgercache.h): written with every save of a normal
+/* ledger.cache (lib/io/ledgercache.h): written with every save of a normal
  * ledger, believed only for the ledger.json it was written for, and only
  * when it is intact and ours. */
 static void test_cache(void)

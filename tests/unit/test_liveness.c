@@ -247,7 +247,7 @@ static void test_reclaim_many(void)
         vp_ledger_free(&l);
 }
 
-/* The real procfs: liveness by kill(pid, 0) (lib/ledger.c proc_alive), the
+/* The real procfs: liveness by kill(pid, 0) (lib/io/liveness.c proc_alive), the
  * same answers as a stat of /proc/PID: this process and a zombie child are
  * alive, a reaped child is not. */
 static void test_reclaim_real_proc(void)

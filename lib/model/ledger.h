@@ -24,6 +24,8 @@ typedef enum vp_entry_kind {
         VP_KIND_SHARED,   /* floats over the shared pool */
         VP_KIND_DEDICATED,
 } vp_entry_kind;
+/* k's name as the ledger file spells it, "invalid" for a value out of the
+ * enum. */
 const char *vp_entry_kind_name(vp_entry_kind k);
 
 typedef struct vp_ledger_mem {
@@ -77,6 +79,7 @@ typedef struct vp_ledger {
  * -EINVAL for any other text. */
 int vp_entry_kind_from_name(const char *s, vp_entry_kind *out);
 
+/* Frees what l owns (not l itself; NULL allowed) and empties it. */
 void vp_ledger_free(vp_ledger *l);
 /* Whether l is what vp_ledger_load returns for the file vp_ledger_save
  * writes of it: entries sorted by name then uuid, no name or uuid twice,
@@ -88,7 +91,8 @@ bool vp_ledger_normal(const vp_ledger *l);
 void vp_ledger_entry_free(vp_ledger_entry *e);
 
 /* UUIDs compare case-insensitively everywhere; put, load and the state file
- * names use the lower-case form. */
+ * names use the lower-case form. The entry with this uuid (or name, compared
+ * exactly), or NULL when none has it or the key is NULL. */
 vp_ledger_entry *vp_ledger_find_uuid(vp_ledger *l, const char *uuid);
 vp_ledger_entry *vp_ledger_find_name(vp_ledger *l, const char *name);
 /* Insert e (taking ownership of its strings and arrays, and zeroing *e),
@@ -101,6 +105,7 @@ void vp_ledger_put(vp_ledger *l, vp_ledger_entry *e);
  * prev (newest last, capped at VP_LEDGER_PREVIOUS_MAX, an older record of
  * the same uuid replaced). Returns true when an entry was removed. */
 bool vp_ledger_remove(vp_ledger *l, const char *uuid, int64_t now);
+/* The newest record of uuid in prev, or NULL. */
 const vp_ledger_prev *vp_ledger_previous(const vp_ledger *l, const char *uuid);
 
 /* Memory committed on node by all entries except the one with skip_uuid

@@ -6,7 +6,7 @@
 #include <strings.h>
 
 #include "cli.h"
-#include "ledger.h"
+#include "ledgerstore.h"
 #include "op.h"
 #include "planjson.h"
 #include "running.h"

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "config.h"
 #include "ledger.h"
+#include "ledgerstore.h"
 #include "plan.h"
 #include "planjson.h"
 #include "topoload.h"

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "enforce.h"
+#include "ledgerstore.h"
+#include "liveness.h"
 #include "paths.h"
 #include "planjson.h"
 

@@ -1,6 +1,7 @@
 /* The JSON state under VMPLACE_RUNDIR that a crash or a full disk could
- * leave corrupted: ledger.json (lib/ledger.c over lib/jsonfile.c) and the
- * metrics drift state (lib/metrics.c). Input: the ledger, optionally followed
+ * leave corrupted: ledger.json (lib/io/ledgerstore.c over
+ * lib/model/ledgerjson.c and lib/model/jsontext.c) and the metrics drift state
+ * (lib/ops/metrics.c). Input: the ledger, optionally followed
  * by a "\n%%\n" line and the metrics state. What loads must save, and load
  * back equal; the saved text (written by hand, not by json-c) must be
  * json-c's own printing of it, and the binary cache written with it must
@@ -15,6 +16,8 @@
 #include "config.h"
 #include "ledger.h"
 #include "ledgercache.h"
+#include "ledgerstore.h"
+#include "liveness.h"
 #include "metrics.h"
 #include "plan.h"
 #include "status.h"
@@ -54,7 +57,7 @@ static bool same_entry(const vp_ledger_entry *a, const vp_ledger_entry *b)
         return true;
 }
 
-/* The ledger writer promises json-c's bytes (jsonfile.h): reprinting the
+/* The ledger writer promises json-c's bytes (jsontext.h): reprinting the
  * saved file with json-c must give the file. */
 static void check_text(const char *copy)
 {
@@ -88,7 +91,7 @@ static void same_ledger(const vp_ledger *l, const vp_ledger *back, const char *h
                         fz_fail("%s changed previous %zu", how, i);
 }
 
-/* The input as a ledger cache's payload (lib/ledgercache.c): whatever
+/* The input as a ledger cache's payload (lib/io/ledgercache.c): whatever
  * parses is a ledger the JSON loader could have given, so it saves and
  * loads back equal. */
 static void cache_bytes(const uint8_t *data, size_t size, const char *copy)

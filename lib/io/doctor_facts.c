@@ -12,6 +12,8 @@
 #include "doctor_facts.h"
 #include "fileio.h"
 #include "ledger.h"
+#include "ledgerstore.h"
+#include "liveness.h"
 #include "sysfs_parse.h"
 #include "topoload.h"
 

@@ -8,14 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jsontext.h"
 #include "util.h"
-
-static inline void vp_json_putp(json_object **o)
-{
-        if (*o)
-                json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(vp_json_putp)
 
 /* Parse path (at most max bytes), a file vmplace wrote for itself, as one
  * strict JSON value. Returns 0 with *out (the caller puts it), -ENOENT when
@@ -28,33 +22,5 @@ int vp_json_file_read(const char *path, size_t max, json_object **out, vp_error 
 /* Write root, pretty and newline-terminated, to path atomically
  * (vp_write_file_atomic) with mode for a new file. Returns 0 or -errno. */
 int vp_json_file_write(const char *path, json_object *root, unsigned mode, vp_error *err);
-
-/* JSON text written by hand into a growing buffer, for files written on
- * every hook call (the ledger): building, printing and freeing a json-c tree
- * for them cost several times the text itself. The helpers below produce
- * exactly the bytes json-c's printer does with JSON_C_TO_STRING_PRETTY |
- * JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE (what
- * vp_json_file_write writes), so files look the same whichever wrote them.
- * The buffer is util.h's vp_buf. */
-/* Decimal, as json-c prints an int64. */
-void vp_jbuf_put_i64(vp_buf *b, int64_t v);
-/* s as a quoted JSON string, escaped as json-c escapes with
- * JSON_C_TO_STRING_NOSLASHESCAPE: '"' and '\\' and the control characters
- * below 0x20 (\b \f \n \r \t by name, the others as \u00xx); '/', DEL
- * and every byte >= 0x80 as they are. A domain name is text the hook did not
- * choose: valid UTF-8 stays as it is, which is valid JSON; invalid UTF-8
- * (which json-c's reader accepts, and which no \u escape could spell) is
- * kept byte for byte, so what loaded saves and loads back the same. */
-void vp_jbuf_put_str(vp_buf *b, const char *s);
-/* The pretty layout: the separator before a member at nesting level
- * (",\n" after the first, "\n" before it) plus its indentation, and a
- * member's key, which must need no escaping (the callers' keys are fixed
- * ASCII words). */
-void vp_jbuf_next(vp_buf *b, bool first, unsigned level);
-void vp_jbuf_key(vp_buf *b, bool first, unsigned level, const char *key);
-/* Close an object or array whose members were at level + 1: "\n", the
- * indentation of level and c ('}' or ']'); json-c writes an empty one as
- * "{\n" INDENT "}" too. */
-void vp_jbuf_close(vp_buf *b, unsigned level, char c);
 
 #endif

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "ledger.h"
+#include "liveness.h"
 
 static int by_name(const void *a, const void *b)
 {

@@ -6,6 +6,8 @@
 
 #include "affinity.h"
 #include "domain.h"
+#include "ledgerstore.h"
+#include "liveness.h"
 #include "plan.h"
 #include "running.h"
 #include "sdunit.h"

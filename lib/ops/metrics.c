@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "jsonfile.h"
+#include "ledgerstore.h"
 
 #define METRICS_STATE     "metrics.state"
 #define METRICS_VERSION   1

@@ -7,6 +7,8 @@
 
 #include "decide.h"
 #include "enforce.h"
+#include "ledgerstore.h"
+#include "liveness.h"
 #include "op.h"
 
 /* Format one line and hand it to the sink's log (at prio) or say. */

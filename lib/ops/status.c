@@ -6,6 +6,8 @@
 
 #include "config.h"
 #include "enforce.h"
+#include "ledgerstore.h"
+#include "liveness.h"
 #include "running.h"
 
 const char *const vp_status_states[VP_STATUS_N_STATES] = {"prepared", "enforced", "drift",

@@ -186,7 +186,7 @@ row() {
         # re-save leaves the JSON's bytes as they were; the JSON is compared.
         # ledger.lock's byte says whether its last holder finished (a refused
         # operation leaves it busy, so the next holder scans domains/:
-        # test_ledger's test_lock_flag)
+        # test_ledgerstore's test_lock_flag)
         diffs=$(changed "$IO/before" "$IO/after" | grep -Ev '/ledger\.(cache|lock)$')
         if [ -n "$allow" ]; then diffs=$(printf '%s\n' "$diffs" | grep -Ev -- "$allow"); fi
         [ -z "$diffs" ] || bad+=" unexpected changes: $(echo $diffs);"

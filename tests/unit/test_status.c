@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "fileio.h"
+#include "ledgerstore.h"
 #include "status.h"
 #include "tap.h"
 #include "tree.h"

@@ -1,10 +1,10 @@
-/* JSON text written by hand (vp_buf, lib/jsonfile.c): every byte escaped as
+/* JSON text written by hand (vp_buf, lib/model/jsontext.c): every byte escaped as
  * json-c escapes it, hostile strings read back by json-c's strict reader as
  * the same bytes, numbers and the pretty layout as json-c prints them. */
 #include <limits.h>
 #include <string.h>
 
-#include "jsonfile.h"
+#include "jsontext.h"
 #include "tap.h"
 
 #define PRINT_FLAGS                                                                                \

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
+#include "configfile.h"
 #include "topology.h"
 
 static char *dir;

@@ -10,7 +10,8 @@
 
 #include "common.h"
 #include "fileio.h"
-#include "config.h"
+#include "configfile.h"
+#include "confmatch.h"
 #include "confindex.h"
 #include "plan.h"
 #include "topology.h"

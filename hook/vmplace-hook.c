@@ -12,6 +12,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "configfile.h"
 #include "decide.h"
 #include "fileio.h"
 #include "enforce.h"

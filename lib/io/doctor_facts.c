@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "doctor.h"
+#include "configfile.h"
 #include "fileio.h"
 #include "ledger.h"
 #include "sysfs_parse.h"

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "configfile.h"
+#include "confmatch.h"
 #include "tap.h"
 #include "tree.h"
 

@@ -6,6 +6,7 @@
 #define VMPLACE_CONFCHECK_H
 
 #include "confload.h"
+#include "conftable.h"
 
 /* Apply vmplace.ini's entries (L->host) to h (defaults already set),
  * reporting rejected values (marked skip and bad), then check between its

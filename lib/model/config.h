@@ -42,6 +42,20 @@ typedef enum vp_nodeset_kind {
         VP_NODESET_LIST,
 } vp_nodeset_kind;
 
+/* The sections of the files ([host] in vmplace.ini, the others in
+ * profiles); their names are in conftable.h. */
+typedef enum vp_conf_sect {
+        VP_SECT_NONE = 0, /* before the first [section] */
+        VP_SECT_HOST,
+        VP_SECT_MATCH,
+        VP_SECT_PROFILE,
+        VP_SECT_CPUTUNE,
+        VP_SECT_PLACEMENT,
+        VP_SECT_NUMATUNE,
+        VP_SECT_GUEST_NUMA,
+        VP_SECT__COUNT,
+} vp_conf_sect;
+
 /* Names indexed by the enums (index 0, UNSET, is NULL): the words the
  * config accepts. */
 extern const char *const vp_on_error_names[VP_ONERR_WARN + 1];

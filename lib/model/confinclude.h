@@ -5,6 +5,7 @@
 #define VMPLACE_CONFINCLUDE_H
 
 #include "confload.h"
+#include "conftable.h"
 
 /* Resolve the include chain of every profile file of L: res[i] (L->n_files
  * of them, zeroed) gets profile i's effective entries, its own first. Cycles

@@ -148,7 +148,8 @@ void vp_rlist_push(vp_conf_rlist *r, const vp_conf_entry *e)
         r->e[r->n++] = e;
 }
 
-const vp_conf_entry *vp_rlist_find(const vp_conf_rlist *r, const vp_conf_key *row, unsigned id)
+const vp_conf_entry *vp_rlist_find(const vp_conf_rlist *r, const struct vp_conf_key *row,
+                                   unsigned id)
 {
         for (size_t i = 0; i < r->n; i++)
                 if (r->e[i]->row == row && r->e[i]->id == id)

@@ -12,14 +12,15 @@
 #include <sys/types.h>
 
 #include "config.h"
-#include "conftable.h"
+
+struct vp_conf_key; /* a row of the key table (conftable.h) */
 
 struct vp_conf_file;
 
 /* One `key = value` line as read. */
 typedef struct vp_conf_entry {
         vp_conf_sect sect;
-        const vp_conf_key *row;
+        const struct vp_conf_key *row;
         unsigned id; /* an id key's N */
         char *key;
         char *value;
@@ -93,6 +94,7 @@ typedef struct vp_conf_rlist {
 
 void vp_rlist_push(vp_conf_rlist *r, const vp_conf_entry *e);
 /* The entry of row (with id) in r, or NULL. */
-const vp_conf_entry *vp_rlist_find(const vp_conf_rlist *r, const vp_conf_key *row, unsigned id);
+const vp_conf_entry *vp_rlist_find(const vp_conf_rlist *r, const struct vp_conf_key *row,
+                                   unsigned id);
 
 #endif

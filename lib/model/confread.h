@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "confload.h"
+#include "conftable.h"
 
 /* Read buf[0..len) (the bytes of f->path) into f->e, reporting problems to
  * L. is_host: the file is vmplace.ini (only [host]), else a profile. Keys are

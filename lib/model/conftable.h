@@ -10,19 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"
 #include "util.h"
-
-typedef enum vp_conf_sect {
-        VP_SECT_NONE = 0, /* before the first [section] */
-        VP_SECT_HOST,
-        VP_SECT_MATCH,
-        VP_SECT_PROFILE,
-        VP_SECT_CPUTUNE,
-        VP_SECT_PLACEMENT,
-        VP_SECT_NUMATUNE,
-        VP_SECT_GUEST_NUMA,
-        VP_SECT__COUNT,
-} vp_conf_sect;
 
 /* "host", "match", ...; NULL for NONE. */
 const char *vp_conf_sect_name(vp_conf_sect s);

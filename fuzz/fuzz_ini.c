@@ -1,4 +1,4 @@
-/* The configuration loader (lib/config.c over inih): a whole confdir per
+/* The configuration loader (lib/io/configfile.c and lib/model/conf*.c over inih): a whole confdir per
  * input. The input is split at "\n%%\n" lines: the first piece is
  * vmplace.ini, the next ones profiles.d/{base,database,general,analytics,
  * web,p5}.ini, so includes (chains, cycles, missing targets),

@@ -353,7 +353,10 @@ static int set_cell_memory(const vp_conf_ctx *c, const char *v, void *dst, vp_er
 #define QUOTA       RANGE(QUOTA_MIN, QUOTA_MAX)
 
 /* Sorted by (section, name): vp_conf_key_lookup bisects (the config is read
- * on every hook call). A setter row has offset 0. */
+ * on every hook call). A setter row has offset 0. tests/sh/mankeys.py and
+ * test_hostile.sh read these two tables from this file: keep each row
+ * starting `{VP_SECT_X, "name", NULL,` (here) or `{VP_SECT_X, "name.",
+ * "suffix",` (idkeys), one row per line start. */
 static const vp_conf_key keys[] = {
     {VP_SECT_HOST, "dedicated_cpus", NULL, parse_cpuset, H(dedicated_cpus), HSET(dedicated_set),
      .hi = VP_MAX_CPUS},

@@ -25,7 +25,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "config.h"
+#include "configfile.h"
+#include "confmatch.h"
 #include "domain.h"
 #include "ledger.h"
 #include "plan.h"

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "config.h"
+#include "configfile.h"
 #include "ledger.h"
 #include "ledgerstore.h"
 #include "plan.h"

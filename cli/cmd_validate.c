@@ -2,7 +2,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "config.h"
+#include "configfile.h"
 
 static const char help[] =
     "usage: vmplace validate\n"

@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "config.h"
+#include "configfile.h"
 #include "planjson.h"
 
 static const char usage_text[] =

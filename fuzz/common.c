@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
+#include "configfile.h"
 #include "topoload.h"
 
 static char *dir;

@@ -11,6 +11,7 @@
 #include "cgwrites.h"
 #include "common.h"
 #include "config.h"
+#include "confmatch.h"
 #include "linediff.h"
 #include "planjson.h"
 #include "plan.h"

@@ -1,4 +1,4 @@
-/* The configuration loader (lib/config.c over inih): a whole confdir per
+/* The configuration loader (lib/io/configfile.c and lib/model/conf*.c over inih): a whole confdir per
  * input. The input is split at "\n%%\n" lines: the first piece is
  * vmplace.ini, the next ones profiles.d/{base,database,general,analytics,
  * web,p5}.ini, so includes (chains, cycles, missing targets),
@@ -10,7 +10,8 @@
 
 #include "common.h"
 #include "fileio.h"
-#include "config.h"
+#include "configfile.h"
+#include "confmatch.h"
 #include "confindex.h"
 #include "plan.h"
 #include "topoload.h"

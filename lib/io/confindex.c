@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "configfile.h"
+#include "confmatch.h"
 #include "util.h"
 
 #define INDEX_MAGIC "vmplace-config-index 1\n"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "configfile.h"
 #include "doctor_facts.h"
 #include "fileio.h"
 #include "ledger.h"

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "configfile.h"
+
 void vp_op_prepare(const vp_paths *p, const vp_hook_call *c, bool migrate, const vp_op_sink *s,
                    vp_op_result *r)
 {

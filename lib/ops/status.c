@@ -4,7 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "configfile.h"
+#include "confmatch.h"
 #include "enforce.h"
 #include "ledgerstore.h"
 #include "liveness.h"

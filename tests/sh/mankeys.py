@@ -8,7 +8,7 @@
       for id keys it is the id range. DEFAULT is the literal of
       "Default: X." (one word). Empty fields are "-" (a shell's read with
       IFS=tab would merge two tabs).
-  mankeys.py code CONFIG_C one line per key of lib/config.c's tables:
+  mankeys.py code CONFTABLE_C one line per key of lib/model/conftable.c's tables:
                            SECTION<TAB>KEY
   mankeys.py ops MAN8      the "OP SUBOP" tags of the OPERATIONS section
 """
@@ -85,10 +85,10 @@ def keys(path):
 
 def code(path):
     src = open(path, encoding="utf-8").read()
-    for table in ("keydefs", "iddefs"):
-        body = src[src.index(table + "[] = {"):]
+    for table in ("keys", "idkeys"):
+        body = src[src.index("vp_conf_key " + table + "[] = {"):]
         body = body[: body.index("\n};")]
-        for m in re.finditer(r'\{S_([A-Z_]+), "([a-z_.]+)"(?:, "([a-z_.]*)")?', body):
+        for m in re.finditer(r'\{VP_SECT_([A-Z_]+), "([a-z_.]+)"(?:, "([a-z_.]*)")?', body):
             sect, name, suffix = m.group(1).lower(), m.group(2), m.group(3)
             print("%s\t%s" % (sect, name + "N" + suffix if suffix is not None else name))
 

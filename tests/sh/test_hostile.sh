@@ -243,7 +243,7 @@ SETUP=s_unkkey row "INI unknown key" 1 1 "$F/db\.ini:4: .*frobnicate" "" cli val
 s_dpkg() { printf '\x00\x01garbage' >"$W/$F/db.ini.dpkg-old"; }
 SETUP=s_dpkg row "INI garbage in a non-.ini file is ignored" 0 0 "" "" cli validate
 
-# every key of lib/config.c's tables, each numeric one out of range on both
+# every key of lib/model/conftable.c's tables, each numeric one out of range on both
 # sides; a key with no entry here fails the test, so new keys get rows
 declare -A LOW=([priority]=-2147483649 [shares]=1 [global_period]=999 [vcpu_period]=999
         [emulator_period]=999 [iothread_period]=999 [global_quota]=999 [vcpu_quota]=0
@@ -262,12 +262,13 @@ declare -A WRONG=([reserved_cpus]=0-x [dedicated_cpus]=99999 [shared_cpus]=3-1
         [include]=../../etc/passwd [description]=SKIP [vcpus]=a [emulatorpin]=1-0
         [cpu_policy]=greedy [thread_policy]=never [emulator_policy]=float [mode]=strictly
         [nodeset]=1025 [memnode.mode]=none)
-cfg=$VMPLACE_SRC/lib/io/config.c
-keys=$(sed -n '/^} keydefs\[\] = {/,/^};/p' "$cfg" | sed -n 's/^ *{S_\([A-Z_]*\), "\([a-z_]*\)".*/\1 \2/p')
-idkeys=$(sed -n '/^} iddefs\[\] = {/,/^};/p' "$cfg" |
-        sed -n 's/^ *{S_\([A-Z_]*\), "\([a-z_.]*\)", "\([a-z_.]*\)".*/\1 \2 \3/p')
+cfg=$VMPLACE_SRC/lib/model/conftable.c
+keys=$(sed -n '/^static const vp_conf_key keys\[\] = {/,/^};/p' "$cfg" |
+        sed -n 's/^ *{VP_SECT_\([A-Z_]*\), "\([a-z_]*\)", NULL,.*/\1 \2/p')
+idkeys=$(sed -n '/^static const vp_conf_key idkeys\[\] = {/,/^};/p' "$cfg" |
+        sed -n 's/^ *{VP_SECT_\([A-Z_]*\), "\([a-z_.]*\)", "\([a-z_.]*\)".*/\1 \2 \3/p')
 ok $([ "$(echo "$keys" | wc -l)" -ge 30 ] && [ "$(echo "$idkeys" | wc -l)" -ge 6 ]; echo $?) \
-        "the key tables of lib/config.c were read ($(echo "$keys" | wc -l) keys, $(echo "$idkeys" | wc -l) id keys)"
+        "the key tables of lib/model/conftable.c were read ($(echo "$keys" | wc -l) keys, $(echo "$idkeys" | wc -l) id keys)"
 keyrow() { # keyrow SECTION KEY TABLE-KEY VALUE SIDE
         local sect=${1,,} key=$2 v=$4 file=$F/db.ini line=4
         [ "$v" = SKIP ] && return
@@ -290,7 +291,7 @@ while read -r sect key; do
         elif [ -n "${WRONG[$k]+x}" ]; then
                 keyrow "$sect" "$key" "$k" "${WRONG[$k]}" "invalid"
         else
-                ok 1 "key [$sect] $key of lib/config.c has no hostile value in this test"
+                ok 1 "key [$sect] $key of lib/model/conftable.c has no hostile value in this test"
         fi
 done <<<"$keys"
 while read -r sect pre suf; do
@@ -306,7 +307,7 @@ while read -r sect pre suf; do
                 .memory | .cpus | "") keyrow "$sect" "${pre}0$suf" "$k" "${HIGH[$k]}" "value above its range" ;;
                 esac
         else
-                ok 1 "id key [$sect] $pre*$suf of lib/config.c has no hostile value in this test"
+                ok 1 "id key [$sect] $pre*$suf of lib/model/conftable.c has no hostile value in this test"
         fi
 done <<<"$idkeys"
 

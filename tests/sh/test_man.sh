@@ -35,16 +35,16 @@ if command -v man >/dev/null; then
         done
 fi
 
-# ---- vmplace.ini(5) against lib/config.c ----------------------------------
-# The keys come from the parser's own tables (keydefs, iddefs) and from the
+# ---- vmplace.ini(5) against lib/model/conftable.c ------------------------
+# The keys come from the parser's own tables (keys, idkeys) and from the
 # man page's entries (a .TP tag "key = VALUES" under .SS [section]); ids are
 # written N on both sides.
 M5=$VMPLACE_SRC/man/vmplace.ini.5
 mk() { python3 "$VMPLACE_SRC/tests/sh/mankeys.py" "$@"; }
-mk code "$VMPLACE_SRC/lib/io/config.c" | sort >"$W/code"
+mk code "$VMPLACE_SRC/lib/model/conftable.c" | sort >"$W/code"
 mk keys "$M5" >"$W/doc"
 cut -f1,2 "$W/doc" | sort >"$W/dockeys"
-ok "$([ "$(wc -l <"$W/code")" -ge 30 ]; echo $?)" "lib/config.c's key tables read ($(wc -l <"$W/code") keys)"
+ok "$([ "$(wc -l <"$W/code")" -ge 30 ]; echo $?)" "lib/model/conftable.c's key tables read ($(wc -l <"$W/code") keys)"
 is "$(comm -23 "$W/code" "$W/dockeys" | tr '\t\n' '  ')" "" "every key of the parser is in vmplace.ini.5 under its section"
 is "$(comm -13 "$W/code" "$W/dockeys" | tr '\t\n' '  ')" "" "vmplace.ini.5 documents no key the parser does not know"
 

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "confindex.h"
+#include "configfile.h"
+#include "confmatch.h"
 #include "fileio.h"
 #include "tap.h"
 #include "tree.h"

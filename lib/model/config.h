@@ -1,6 +1,8 @@
-/* vmplace.ini and profiles.d/NAME.ini (SPEC section 3), read with inih.
- * Loading validates everything (ranges, syntax, includes, permissions) and
- * collects every problem as "FILE:LINE: message" (LINE 0 = the whole file). */
+/* The configuration model (SPEC section 3): what vmplace.ini and
+ * profiles.d/NAME.ini say, as values, with their defaults, names and frees.
+ * Reading the files is lib/io/configfile.h; the key table conftable.h;
+ * checks between keys confcheck.h; choosing a profile confmatch.h. Problems
+ * are collected as "FILE:LINE: message" (LINE 0 = the whole file) in vp_diag. */
 #ifndef VMPLACE_CONFIG_H
 #define VMPLACE_CONFIG_H
 
@@ -39,6 +41,28 @@ typedef enum vp_nodeset_kind {
         VP_NODESET_AUTO,
         VP_NODESET_LIST,
 } vp_nodeset_kind;
+
+/* The sections of the files ([host] in vmplace.ini, the others in
+ * profiles); their names are in conftable.h. */
+typedef enum vp_conf_sect {
+        VP_SECT_NONE = 0, /* before the first [section] */
+        VP_SECT_HOST,
+        VP_SECT_MATCH,
+        VP_SECT_PROFILE,
+        VP_SECT_CPUTUNE,
+        VP_SECT_PLACEMENT,
+        VP_SECT_NUMATUNE,
+        VP_SECT_GUEST_NUMA,
+        VP_SECT__COUNT,
+} vp_conf_sect;
+
+/* Names indexed by the enums (index 0, UNSET, is NULL): the words the
+ * config accepts. */
+extern const char *const vp_on_error_names[VP_ONERR_WARN + 1];
+extern const char *const vp_strategy_names[VP_STRAT_PACK + 1];
+extern const char *const vp_cpu_policy_names[VP_CPU_DEDICATED + 1];
+extern const char *const vp_thread_policy_names[VP_THREAD_REQUIRE + 1];
+extern const char *const vp_emu_policy_names[VP_EMU_ISOLATE + 1];
 
 /* Names for messages and JSON ("refuse", "spread", "dedicated", ...). */
 const char *vp_on_error_name(vp_on_error v);
@@ -122,25 +146,8 @@ void vp_diag_free(vp_diag *d);
 void vp_diag_add_error(vp_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vp_diag_add_warning(vp_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Load confdir/vmplace.ini (missing file = all defaults) and every
- * confdir/profiles.d/NAME.ini (missing dir = no profiles), resolve include
- * chains, validate. When check_perms, a file or profiles.d writable by group
- * or others, or not owned by root, is an error (the programs pass true; unit
- * tests on trees they own as non-root may pass false).
- * Returns 0 when the config is valid (*out set), -EINVAL when diag->n_errors > 0
- * (*out NULL), or another -errno for I/O failure (also recorded in diag). */
-int vp_config_load(const char *confdir, bool check_perms, vp_config **out, vp_diag *diag);
+/* Free c and all it owns; NULL is fine. */
 void vp_config_free(vp_config *c);
-
-/* Like vp_config_load, but reads vmplace.ini and only the named profiles
- * (sorted by strcmp, unique; every profile their include chains name must be
- * among them) and skips what needs the others: profiles.d is not listed and
- * default_profile is not looked up. The result (c->partial set) is what a full
- * load gives for those profiles; it is for a configuration a full load found
- * valid and whose files have not changed since (lib/confindex.c). Returns as
- * vp_config_load; -EINVAL too for a name list that is not sorted and valid. */
-int vp_config_load_some(const char *confdir, bool check_perms, const char *const *names, size_t n,
-                        vp_config **out, vp_diag *diag);
 
 /* Whether fname (a directory entry of profiles.d) is a profile file the
  * loader reads: NAME.ini with a valid NAME, not hidden. *base_len gets
@@ -149,31 +156,25 @@ bool vp_config_profile_file(const char *fname, size_t *base_len);
 
 const vp_profile *vp_config_profile(const vp_config *c, const char *name);
 
-/* What matching reads of a profile (lib/confindex.c keeps just this). */
-typedef struct vp_match_rule {
-        const char *name; /* the profile's */
-        char *const *names;
-        size_t n_names;
-        const char *metadata; /* may be NULL */
-        int priority;         /* 0 when not set */
-        const char *include;  /* not used by matching: the include chain */
-} vp_match_rule;
-void vp_config_rule(const vp_profile *p, vp_match_rule *r);
-/* Index of the rule of profile name in rules[0..n) (sorted), or -1. */
-ssize_t vp_match_rule_find(const vp_match_rule *rules, size_t n, const char *name);
-/* vp_config_match over rules[0..n) (sorted by name, unique) and the host's
- * default_profile (may be NULL). Returns the chosen rule's index, or -1 when
- * unmanaged (also when default_profile names no rule); *matched_by as
- * vp_config_match. */
-ssize_t vp_match_rules(const vp_match_rule *rules, size_t n, const char *default_profile,
-                       const char *domain_name, const char *metadata, char **matched_by);
+/* Whether s is a profile name: [A-Za-z0-9_.-]+, not starting with '.'. */
+bool vp_config_name_valid(const char *s);
 
-/* Choose the profile for a domain (SPEC 3.2 order): metadata match, then the
- * highest-priority name glob (ties: lexically first profile name), then
- * host.default_profile. metadata may be NULL. Returns NULL when unmanaged.
- * *matched_by (if non-NULL) receives a malloc'd "metadata", "name:GLOB" or
- * "default", or NULL. */
-const vp_profile *vp_config_match(const vp_config *c, const char *domain_name, const char *metadata,
-                                  char **matched_by);
+/* The index of the element named name in base[0..n), elements of size sz
+ * sorted by strcmp of the char * at offset off; -1 when absent. */
+ssize_t vp_config_find_name(const void *base, size_t n, size_t sz, size_t off, const char *name);
+
+/* p's match priority: 0 when not set. */
+int vp_profile_priority(const vp_profile *p);
+
+/* A vp_host_config with its defaults (on_error refuse, strategy spread). */
+void vp_host_config_init(vp_host_config *h);
+/* Free what h and p own and zero them. */
+void vp_host_config_free(vp_host_config *h);
+void vp_profile_free(vp_profile *p);
+
+/* Append s (taken) to the string array *arr of *n elements. */
+void vp_strv_push(char ***arr, size_t *n, char *s);
+/* Free the n strings of v and v. */
+void vp_strv_free(char **v, size_t n);
 
 #endif

@@ -306,6 +306,25 @@ static void test_isolated(void)
         is_cg("iso-1", "emulator/cpuset.cpus", emu, "its emulator on its own CPU");
         is_cg("iso-1", "vcpu0/cpuset.cpus", vcpu, "its vCPU on another");
 
+        /* an entry whose isolated emulator set says more than the plan
+         * (held 0-3, emulator all but the vCPU's): the pin is the plan's */
+        scratch_ledger(&S, &l);
+        e = vp_ledger_find_uuid(&l, U_ISO);
+        if (e) {
+                vp_cpuset all, rest, v = vp_cpumask_get(&e->vcpu_cpus);
+                vp_cpuset_parse(&all, "0-3", VP_MAX_CPUS, NULL);
+                rest = all;
+                vp_cpuset_andnot(&rest, &v);
+                vp_cpumask_set(&e->held, &all);
+                vp_cpumask_set(&e->emulator_cpus, &rest);
+        }
+        ok(e && vp_ledger_entry_emu_isolated(e), "still isolated");
+        rc = e ? vp_enforce_entry(&S.paths, e, VP_ENFORCE_CHECK, &r) : -1;
+        is_int(rc, 0, "vp_enforce_entry CHECK of it");
+        is_str(written(&r, "emulator/cpuset.cpus"), emu, "the emulator's pin is the plan's");
+        vp_enforce_result_free(&r);
+        vp_ledger_free(&l);
+
         /* floating VMs re-enforced: web-1 narrowed, iso-1 not touched */
         scratch_cg_put(&S, "iso-1", "emulator/cpuset.cpus", "0-63\n");
         size_t failed = vp_enforce_floating(&S.paths, NULL);

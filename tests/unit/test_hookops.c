@@ -6,9 +6,9 @@
  * at LOG_ERR without that prefix, ending " (start refused)"; on_error = warn
  * lets the start go on; a decision that fails refuses too. migrate hands back
  * the XML and prepare_undo releases what it committed. started enforces,
- * places a domain the ledger lost, and fails by on_error when enforcement
- * fails; reconnect never fails; release frees the CPUs and widens the
- * floating VMs. */
+ * places a domain the ledger lost (stopping it by on_error when it does not
+ * fit), and fails by on_error when enforcement fails; reconnect never fails; release frees the CPUs
+ * and widens the floating VMs. */
 #include <errno.h>
 #include <syslog.h>
 
@@ -30,6 +30,7 @@
 #define P_SOFT 4305L
 #define P_OFF  4306L
 #define P_LOST 4307L
+#define P_BIG  4308L
 
 static scratch S;
 
@@ -377,6 +378,25 @@ static void test_unlisted(void)
         vp_op_result_free(&r);
         cap_reset(&C);
         is_ledger("ded-1 soft-1 web-1", "soft-1 recorded again");
+
+        /* ... and one that does not fit then: on_error = refuse stops it */
+        vp_hook_call big = call("ded-big", "started", U_BIG, 3);
+        scratch_start(&S, "ded-big", big.xml, 3, P_BIG);
+        vp_op_started(&S.paths, &big, &SINK, &r);
+        is_int(r.status, 1, "started, no plan, no room, on_error = refuse: status 1");
+        const char *l = one_log(LOG_ERR);
+        like(l,
+             "ded-big started: no plan was recorded and placing it now failed: ded-big (profile ",
+             "logged at LOG_ERR with the refusal, without its prefix");
+        ok(ends_with(l, " (on_error=refuse: libvirt stops the VM)"), "saying libvirt stops it");
+        is_int(C.n_say, 1, "one line said");
+        like(C.n_say ? C.say[0] : NULL,
+             "vmplace: ded-big: no plan was recorded and placing it now failed: ded-big (profile ",
+             "vmplace: NAME: ...");
+        vp_op_result_free(&r);
+        cap_reset(&C);
+        scratch_stop(&S, "ded-big", P_BIG);
+        is_ledger("ded-1 soft-1 web-1", "nothing recorded for it");
 
         /* reconnect re-plans a VM the ledger lost too */
         vp_hook_call lost = call("web-lost", "reconnect", U_LOST, 1);

@@ -1,0 +1,266 @@
+/* decide.c on a scratch host (scratch.h): the deciding flow the hook and
+ * `vmplace plan` share, and vp_release. An unmanaged domain loads nothing
+ * and records nothing; a dedicated plan committed writes its ledger entry
+ * and state files (read back: the commit token ties them); a refusal leaves
+ * the ledger as it was; VP_DECIDE_REPLAN keeps a running VM on its CPUs
+ * where a fresh plan moves it; VP_DECIDE_RUNNING refuses (-ESRCH, nothing
+ * committed) a domain that does not run; a dedicated VM narrows the floating
+ * VM it takes CPUs from, and its release widens it again. */
+#include <errno.h>
+
+#include "decide.h"
+#include "scratch.h"
+#include "tap.h"
+
+#define U_WEB  "11111111-0000-4000-8000-000000000001"
+#define U_DED1 "11111111-0000-4000-8000-000000000002"
+#define U_DED2 "11111111-0000-4000-8000-000000000003"
+#define U_BIG  "11111111-0000-4000-8000-000000000004"
+#define U_OFF  "11111111-0000-4000-8000-000000000005"
+
+static scratch S;
+
+/* vp_decide on a domain made by scratch_domxml; the caller frees d. */
+static int decide(const char *name, const char *uuid, unsigned vcpus, unsigned flags,
+                  vp_decision *d, vp_error *err)
+{
+        char *xml = scratch_domxml(name, uuid, vcpus, 256);
+        int r = vp_decide(&S.paths, xml, strlen(xml), flags, d, err);
+        free(xml);
+        return r;
+}
+
+/* ledger.json as text ("" when absent) */
+static char *ledger_text(void)
+{
+        char *t = scratch_read(&S, "run/ledger.json");
+        return t ? t : vp_xstrdup("");
+}
+
+/* One field of NAME's ledger entry as text: "held", "vcpus", "emu",
+ * "state", "kind", "commit"; NULL when there is no entry. */
+static char *field(const char *name, const char *what)
+{
+        vp_ledger l = {0};
+        scratch_ledger(&S, &l);
+        vp_ledger_entry *e = vp_ledger_find_name(&l, name);
+        char *v = NULL;
+        if (e && !strcmp(what, "held"))
+                v = scratch_mask(&e->held);
+        else if (e && !strcmp(what, "vcpus"))
+                v = scratch_mask(&e->vcpu_cpus);
+        else if (e && !strcmp(what, "emu"))
+                v = scratch_mask(&e->emulator_cpus);
+        else if (e && !strcmp(what, "state"))
+                v = vp_xstrdup(e->state);
+        else if (e && !strcmp(what, "kind"))
+                v = vp_xstrdup(vp_entry_kind_name(e->kind));
+        else if (e && !strcmp(what, "commit"))
+                v = e->commit ? vp_xstrdup(e->commit) : NULL;
+        vp_ledger_free(&l);
+        return v;
+}
+
+#define is_field(name, what, want, ...)                                                            \
+        do {                                                                                       \
+                char *_v = field(name, what);                                                      \
+                is_str(_v, want, __VA_ARGS__);                                                     \
+                free(_v);                                                                          \
+        } while (0)
+
+static void setup(void)
+{
+        scratch_init(&S, "decide", "1node-4cpu");
+        scratch_profile(&S, "ded",
+                        "[match]\nnames = ded-*\n[cputune]\nshares = 2048\n[placement]\n"
+                        "cpu_policy = dedicated\n");
+        scratch_profile(&S, "web",
+                        "[match]\nnames = web-*\n[cputune]\nshares = 512\n[placement]\n"
+                        "cpu_policy = shared\n");
+}
+
+static void test_unmanaged(void)
+{
+        vp_decision d;
+        vp_error err = {{0}};
+        int r = decide("other-1", U_OFF, 2, VP_DECIDE_COMMIT, &d, &err);
+        is_int(r, 0, "unmanaged: decided (%s)", r ? err.msg : "");
+        ok(d.profile == NULL, "no profile");
+        ok(d.topo == NULL && !d.planned, "the fast path loads no topology and plans nothing");
+        ok(d.xml_out == NULL && !d.committed, "no XML, nothing committed");
+        vp_decision_free(&d);
+        ok(!scratch_exists(&S, "run/ledger.json"), "no ledger written");
+}
+
+static void test_commit(void)
+{
+        vp_decision d;
+        vp_error err = {{0}};
+        char *xml = scratch_domxml("ded-1", U_DED1, 2, 256);
+        int r = vp_decide(&S.paths, xml, strlen(xml), VP_DECIDE_COMMIT, &d, &err);
+        is_int(r, 0, "ded-1: decided (%s)", r ? err.msg : "");
+        is_str(d.profile ? d.profile->name : NULL, "ded", "profile ded");
+        is_str(d.matched_by, "name:ded-*", "matched by name");
+        ok(d.plan.refusal == NULL, "no refusal (%s)", d.plan.refusal ? d.plan.refusal : "");
+        ok(d.committed, "committed");
+        is_int(d.refloated, 0, "no floating VM to narrow");
+        like(d.xml_out, "<vcpupin vcpu=\"1\" cpuset=\"1\"/>", "the rewritten XML pins vCPU 1");
+
+        is_field("ded-1", "held", "0-1", "ledger: two dedicated CPUs held");
+        is_field("ded-1", "vcpus", "0-1", "ledger: the vCPUs on them");
+        is_field("ded-1", "emu", "2-3", "ledger: the emulator shares the rest");
+        is_field("ded-1", "state", "prepared", "ledger: state prepared");
+        is_field("ded-1", "kind", "dedicated", "ledger: kind dedicated");
+
+        char *rec = scratch_read(&S, "run/domains/" U_DED1 ".xml");
+        char *want = d.xml_out ? vp_xstrdup(d.xml_out) : NULL;
+        is_str(rec, want ? vp_strstrip(want) : NULL, "state: the rewritten XML recorded");
+        free(rec);
+        free(want);
+        char *in = scratch_read(&S, "run/domains/" U_DED1 ".input.xml");
+        char *xin = vp_xstrdup(xml);
+        is_str(in, vp_strstrip(xin), "state: the XML as libvirt gave it (apply's baseline)");
+        free(in);
+        free(xin);
+        char *plan = scratch_read(&S, "run/domains/" U_DED1 ".plan.json");
+        char *token = field("ded-1", "commit");
+        ok(token != NULL, "the entry carries a commit token");
+        like(plan, token ? token : "(none)", "plan.json carries the same token");
+        free(plan);
+        free(token);
+        vp_ledger l = {0};
+        scratch_ledger(&S, &l);
+        vp_ledger_entry *e = vp_ledger_find_uuid(&l, U_DED1);
+        vp_error cerr = {{0}};
+        is_int(e ? vp_state_check(S.run, e, &cerr) : -1, 0, "vp_state_check: of this commit (%s)",
+               cerr.msg);
+        vp_ledger_free(&l);
+        vp_decision_free(&d);
+        free(xml);
+}
+
+static void test_refusal(void)
+{
+        char *before = ledger_text();
+        vp_decision d;
+        vp_error err = {{0}};
+        int r = decide("ded-big", U_BIG, 3, VP_DECIDE_COMMIT, &d, &err);
+        is_int(r, 0, "3 more dedicated CPUs: a decision (%s)", r ? err.msg : "");
+        like(d.plan.refusal,
+             "vmplace: ded-big (profile ded): ", "a refusal naming domain and profile");
+        ok(!d.committed && d.xml_out == NULL, "nothing committed, no XML");
+        vp_decision_free(&d);
+        char *after = ledger_text();
+        is_str(after, before, "the ledger unchanged");
+        ok(!scratch_exists(&S, "run/domains/" U_BIG ".plan.json"), "no state files");
+        free(before);
+        free(after);
+}
+
+static void test_running(void)
+{
+        char *before = ledger_text();
+        vp_decision d;
+        vp_error err = {{0}};
+        int r = decide("ded-2", U_DED2, 1, VP_DECIDE_COMMIT | VP_DECIDE_RUNNING, &d, &err);
+        is_int(r, -ESRCH, "VP_DECIDE_RUNNING, no pid file: -ESRCH");
+        is_str(err.msg,
+               "ded-2 is not running (it stopped while vmplace was planning it): nothing "
+               "recorded",
+               "saying it stopped");
+        ok(!d.committed, "not committed");
+        vp_decision_free(&d);
+        char *after = ledger_text();
+        is_str(after, before, "the ledger unchanged");
+        free(before);
+        free(after);
+        ok(!scratch_exists(&S, "run/domains/" U_DED2 ".plan.json"), "no state files");
+}
+
+static void test_replan(void)
+{
+        /* ded-2 gets CPU 2 next to ded-1 (0-1); ded-1 goes; a fresh plan
+         * of ded-2 would take the first free CPU again, a re-plan of the
+         * running ded-2 keeps CPU 2 */
+        vp_decision d;
+        vp_error err = {{0}};
+        int r = decide("ded-2", U_DED2, 1, VP_DECIDE_COMMIT, &d, &err);
+        is_int(r, 0, "ded-2 committed (%s)", r ? err.msg : "");
+        vp_decision_free(&d);
+        is_field("ded-2", "held", "2", "ded-2 holds CPU 2");
+        is_int(vp_release(&S.paths, "ded-1", NULL, &err), 1, "ded-1 released");
+
+        char *xml = scratch_domxml("ded-2", U_DED2, 1, 256);
+        scratch_start(&S, "ded-2", xml, 1, 4100);
+        free(xml);
+        r = decide("ded-2", U_DED2, 1, 0, &d, &err);
+        char *fresh =
+            r == 0 && !d.plan.refusal ? vp_cpuset_format(&d.plan.held) : vp_xstrdup("(no plan)");
+        vp_decision_free(&d);
+        ok(strcmp(fresh, "2") != 0, "a fresh plan moves ded-2 (to %s)", fresh);
+        free(fresh);
+
+        r = decide("ded-2", U_DED2, 1, VP_DECIDE_COMMIT | VP_DECIDE_REPLAN | VP_DECIDE_RUNNING, &d,
+                   &err);
+        is_int(r, 0, "re-plan of the running ded-2 (%s)", r ? err.msg : "");
+        ok(d.committed, "committed");
+        char *held = vp_cpuset_format(&d.plan.held);
+        is_str(held, "2", "the plan keeps its CPU");
+        free(held);
+        vp_decision_free(&d);
+        is_field("ded-2", "held", "2", "and so does the ledger");
+        vp_ledger l = {0};
+        scratch_ledger(&S, &l);
+        is_int(l.n, 1, "one entry: the re-plan replaced ded-2's own");
+        vp_ledger_free(&l);
+}
+
+static void test_float(void)
+{
+        /* web-1 floats over what ded-2 (CPU 2) leaves */
+        vp_decision d;
+        vp_error err = {{0}};
+        int r = decide("web-1", U_WEB, 2, VP_DECIDE_COMMIT, &d, &err);
+        is_int(r, 0, "web-1 committed (%s)", r ? err.msg : "");
+        vp_decision_free(&d);
+        is_field("web-1", "vcpus", "0-1,3", "web-1 floats over the CPUs no dedicated VM holds");
+        is_field("web-1", "held", "", "and holds none");
+
+        r = decide("ded-1", U_DED1, 2, VP_DECIDE_COMMIT, &d, &err);
+        is_int(r, 0, "ded-1 committed again (%s)", r ? err.msg : "");
+        is_int(d.refloated, 2, "two floating sets narrowed: web-1's and ded-2's emulator");
+        char *held = vp_cpuset_format(&d.plan.held);
+        is_str(held, "0-1", "ded-1 takes its previous CPUs back");
+        free(held);
+        vp_decision_free(&d);
+        is_field("web-1", "vcpus", "3", "web-1's vCPUs narrowed in the ledger");
+        is_field("web-1", "emu", "3", "and its emulator");
+
+        /* release: by name, held CPUs freed, floating VMs widened */
+        r = vp_release(&S.paths, "ded-1", NULL, &err);
+        is_int(r, 1, "releasing ded-1 frees held CPUs: 1");
+        is_field("ded-1", "held", NULL, "ded-1 has no entry");
+        ok(!scratch_exists(&S, "run/domains/" U_DED1 ".xml") &&
+               !scratch_exists(&S, "run/domains/" U_DED1 ".plan.json"),
+           "its state files are gone");
+        is_field("web-1", "vcpus", "0-1,3", "web-1 widened again");
+        is_field("web-1", "emu", "0-1,3", "its emulator too");
+        r = vp_release(&S.paths, "ded-1", U_DED1, &err);
+        is_int(r, 0, "releasing it again: nothing to remove, 0");
+        r = vp_release(&S.paths, "web-1", U_WEB, &err);
+        is_int(r, 0, "releasing the floating web-1: it held no CPUs, 0");
+        is_field("web-1", "vcpus", NULL, "but its entry is gone");
+}
+
+int main(void)
+{
+        setup();
+        test_unmanaged();
+        test_commit();
+        test_refusal();
+        test_running();
+        test_replan();
+        test_float();
+        scratch_free(&S);
+        return tap_done();
+}

@@ -20,6 +20,8 @@
 #include "cpuset.h"
 #include "fileio.h"
 #include "ledger.h"
+#include "ledgerstore.h"
+#include "liveness.h"
 #include "paths.h"
 #include "tree.h"
 

@@ -337,14 +337,12 @@ static int real_write(void *ctx, const char *path, const char *value)
 
 static const vp_cgroup_io real_io = {.read = real_read, .write = real_write, .ctx = NULL};
 
-enum { K_OTHER = 0, K_CPUS, K_MEMS };
-
 typedef struct item {
         const vp_cgwrite *w;
         char *path;
         char *dir; /* the group: path without its last component */
         unsigned depth;
-        int kind;
+        vp_cgwrite_kind kind;
         bool want_ok; /* value parsed as a cpuset */
         vp_cpuset want;
         bool cur_ok; /* current content read and parsed */
@@ -360,28 +358,6 @@ typedef struct op {
         size_t idx;
         bool done;
 } op;
-
-static int kind_of(const char *file)
-{
-        const char *base = strrchr(file, '/');
-        base = base ? base + 1 : file;
-        if (!strcmp(base, "cpuset.cpus"))
-                return K_CPUS;
-        if (!strcmp(base, "cpuset.mems"))
-                return K_MEMS;
-        return K_OTHER;
-}
-
-/* A cpuset file's text: "0-3,8\n", or empty for a v1 group never set. */
-static bool parse_set(const char *text, vp_cpuset *s)
-{
-        _cleanup_free_ char *t = vp_xstrdup(text);
-        char *p = vp_strstrip(t);
-        vp_cpuset_zero(s);
-        if (!*p)
-                return true;
-        return vp_cpuset_parse(s, p, VP_MAX_CPUS, NULL) == 0;
-}
 
 static int op_cmp(const void *a, const void *b)
 {
@@ -550,12 +526,12 @@ int vp_cgroup_apply(const vp_cgroup *cg, const vp_cgwrites *w, const vp_cgroup_i
                 *strrchr(it->dir, '/') = '\0';
                 for (const char *p = it->path; *p; p++)
                         it->depth += *p == '/';
-                it->kind = kind_of(it->w->file);
-                if (it->kind != K_OTHER) {
-                        it->want_ok = parse_set(it->w->value, &it->want);
+                it->kind = vp_cgwrite_kind_of(it->w->file);
+                if (it->kind != VP_CGW_OTHER) {
+                        it->want_ok = vp_cgwrite_parse_set(it->w->value, &it->want);
                         _cleanup_free_ char *cur = NULL;
                         if (io->read(io->ctx, it->path, &cur) == 0)
-                                it->cur_ok = parse_set(cur, &it->cur);
+                                it->cur_ok = vp_cgwrite_parse_set(cur, &it->cur);
                 }
         }
 
@@ -564,7 +540,7 @@ int vp_cgroup_apply(const vp_cgroup *cg, const vp_cgwrites *w, const vp_cgroup_i
                 if (!it->path)
                         continue;
                 int phase = 2;
-                if (it->kind != K_OTHER && it->want_ok) {
+                if (it->kind != VP_CGW_OTHER && it->want_ok) {
                         if (it->cur_ok && vp_cpuset_subset(&it->cur, &it->want)) {
                                 phase = 0;
                         } else {
@@ -617,40 +593,6 @@ int vp_cgroup_apply(const vp_cgroup *cg, const vp_cgwrites *w, const vp_cgroup_i
 
 /* --- verify --------------------------------------------------------------- */
 
-void vp_drifts_add(vp_drifts *d, const char *file, const char *want, const char *have)
-{
-        d->d = vp_xrealloc(d->d, (d->n + 1) * sizeof(*d->d));
-        d->d[d->n++] = (vp_drift){
-            .file = vp_xstrdup(file), .want = vp_xstrdup(want), .have = vp_xstrdup(have)};
-}
-
-void vp_drifts_free(vp_drifts *d)
-{
-        for (size_t i = 0; i < d->n; i++) {
-                free(d->d[i].file);
-                free(d->d[i].want);
-                free(d->d[i].have);
-        }
-        free(d->d);
-        d->d = NULL;
-        d->n = 0;
-}
-
-/* Trimmed, runs of blanks collapsed to one space, in place. */
-static char *collapse(char *s)
-{
-        s = vp_strstrip(s);
-        char *o = s;
-        for (char *p = s; *p; p++) {
-                bool sp = *p == ' ' || *p == '\t' || *p == '\n';
-                if (sp && o > s && o[-1] == ' ')
-                        continue;
-                *o++ = sp ? ' ' : *p;
-        }
-        *o = '\0';
-        return s;
-}
-
 int vp_cgroup_verify(const vp_cgroup *cg, const vp_cgwrites *w, const vp_cgroup_io *io,
                      vp_drifts *out, vp_error *err)
 {
@@ -669,17 +611,8 @@ int vp_cgroup_verify(const vp_cgroup *cg, const vp_cgwrites *w, const vp_cgroup_
                         vp_drifts_add(out, x->file, x->value, h);
                         continue;
                 }
-                _cleanup_free_ char *wantc = vp_xstrdup(x->value);
-                const char *want = collapse(wantc);
-                const char *have = collapse(raw);
-                bool same;
-                vp_cpuset a, b;
-                if (kind_of(x->file) != K_OTHER && parse_set(want, &a) && parse_set(have, &b))
-                        same = vp_cpuset_equal(&a, &b);
-                else
-                        same = !strcmp(want, have);
-                if (!same)
-                        vp_drifts_add(out, x->file, x->value, have);
+                if (!vp_drift_same(x->file, x->value, raw))
+                        vp_drifts_add(out, x->file, x->value, vp_drift_collapse(raw));
         }
         return 0;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "cgwrites.h"
+#include "drift.h"
 #include "util.h"
 
 /* The controllers vmplace writes. */
@@ -86,22 +87,6 @@ typedef struct vp_cgroup_io {
  * reason" (+ how many others failed). io NULL = the real filesystem. */
 int vp_cgroup_apply(const vp_cgroup *cg, const vp_cgwrites *w, const vp_cgroup_io *io,
                     vp_error *err);
-
-/* One intended value that did not take. */
-typedef struct vp_drift {
-        char *file; /* plan file name ("vcpu0/cpuset.cpus"), or a thread
-                     * ("vcpu0 tid 1234 Cpus_allowed_list") */
-        char *want;
-        char *have; /* as read (trimmed); "(unreadable: REASON)" when it cannot be read */
-} vp_drift;
-
-typedef struct vp_drifts {
-        vp_drift *d;
-        size_t n;
-} vp_drifts;
-
-void vp_drifts_add(vp_drifts *d, const char *file, const char *want, const char *have);
-void vp_drifts_free(vp_drifts *d);
 
 /* Read back every file of w and append to out each one whose content differs
  * from the value (cpusets compared as sets, other values with blanks

@@ -102,3 +102,24 @@ void vp_cgwrites_free(vp_cgwrites *w)
         w->w = NULL;
         w->n = 0;
 }
+
+vp_cgwrite_kind vp_cgwrite_kind_of(const char *file)
+{
+        const char *base = strrchr(file, '/');
+        base = base ? base + 1 : file;
+        if (!strcmp(base, "cpuset.cpus"))
+                return VP_CGW_CPUS;
+        if (!strcmp(base, "cpuset.mems"))
+                return VP_CGW_MEMS;
+        return VP_CGW_OTHER;
+}
+
+bool vp_cgwrite_parse_set(const char *text, vp_cpuset *s)
+{
+        _cleanup_free_ char *t = vp_xstrdup(text);
+        char *p = vp_strstrip(t);
+        vp_cpuset_zero(s);
+        if (!*p)
+                return true;
+        return vp_cpuset_parse(s, p, VP_MAX_CPUS, NULL) == 0;
+}

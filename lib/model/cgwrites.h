@@ -6,6 +6,7 @@
 #ifndef VMPLACE_CGWRITES_H
 #define VMPLACE_CGWRITES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "domain.h"
@@ -31,5 +32,17 @@ typedef struct vp_cgwrites {
 void vp_cgwrites_build(const vp_tune *t, unsigned vcpus, const vp_domain *dom, vp_cgroup_version v,
                        vp_cgwrites *out);
 void vp_cgwrites_free(vp_cgwrites *w);
+
+/* What a cgroup file holds, by its name (the last path component). */
+typedef enum vp_cgwrite_kind {
+        VP_CGW_OTHER = 0,
+        VP_CGW_CPUS, /* cpuset.cpus */
+        VP_CGW_MEMS, /* cpuset.mems */
+} vp_cgwrite_kind;
+vp_cgwrite_kind vp_cgwrite_kind_of(const char *file);
+
+/* A cpuset file's text ("0-3,8\n", or empty for a v1 group never set) as a
+ * set. Returns false when it does not parse. */
+bool vp_cgwrite_parse_set(const char *text, vp_cpuset *s);
 
 #endif

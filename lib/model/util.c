@@ -84,6 +84,28 @@ void vp_buf_add(vp_buf *b, const char *p, size_t n)
         b->s[b->len] = '\0';
 }
 
+void vp_buf_printf(vp_buf *b, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(NULL, 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        vp_buf_reserve(b, (size_t)n);
+        va_start(ap, fmt);
+        vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        b->len += (size_t)n;
+}
+
+char *vp_buf_take(vp_buf *b)
+{
+        char *s = b->s ? b->s : vp_xstrdup("");
+        *b = (vp_buf){0};
+        return s;
+}
+
 char *vp_strstrip(char *s)
 {
         while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')

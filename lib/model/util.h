@@ -59,6 +59,10 @@ typedef struct vp_buf {
 void vp_buf_reserve(vp_buf *b, size_t n);
 /* Append n bytes of p. */
 void vp_buf_add(vp_buf *b, const char *p, size_t n);
+/* Append printf-formatted text. */
+void vp_buf_printf(vp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hand out b's text (malloc'd; "" when nothing was added) and empty b. */
+char *vp_buf_take(vp_buf *b);
 static inline void vp_buf_str(vp_buf *b, const char *s)
 {
         vp_buf_add(b, s, strlen(s));

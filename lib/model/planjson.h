@@ -5,8 +5,8 @@
 
 #include <json-c/json.h>
 
-#include "cgroup.h"
 #include "cgwrites.h"
+#include "drift.h"
 #include "plan.h"
 
 /* Call once at program start, before any JSON object: makes json-c use its

@@ -35,12 +35,12 @@ static json_object *outcome_json(const char *name, const vp_op_result *o)
         cli_json_str(j, "reason", o->reason);
         cli_json_str(j, "message", o->message);
         json_object *b = json_object_new_object(), *a = json_object_new_object();
-        json_object_object_add(b, "cpus", vp_json_cpuset(&o->cpus_before));
-        json_object_object_add(b, "emulator_cpus", vp_json_cpuset(&o->emu_before));
-        json_object_object_add(b, "nodes", vp_json_id_array(&o->nodes_before));
-        json_object_object_add(a, "cpus", vp_json_cpuset(&o->cpus_after));
-        json_object_object_add(a, "emulator_cpus", vp_json_cpuset(&o->emu_after));
-        json_object_object_add(a, "nodes", vp_json_id_array(&o->nodes_after));
+        json_object_object_add(b, "cpus", vp_json_cpuset(&o->before->cpus));
+        json_object_object_add(b, "emulator_cpus", vp_json_cpuset(&o->before->emulator));
+        json_object_object_add(b, "nodes", vp_json_id_array(&o->before->nodes));
+        json_object_object_add(a, "cpus", vp_json_cpuset(&o->after->cpus));
+        json_object_object_add(a, "emulator_cpus", vp_json_cpuset(&o->after->emulator));
+        json_object_object_add(a, "nodes", vp_json_id_array(&o->after->nodes));
         json_object_object_add(j, "before", b);
         json_object_object_add(j, "after", a);
         json_object *ch = json_object_new_array();
@@ -77,9 +77,9 @@ static void outcome_print(const char *name, const vp_op_result *o)
                 cli_wrap(o->reason, 13);
         }
         static const char *const what[] = {"cpus", "emulator", "nodes"};
-        const vp_cpuset *sets[][2] = {{&o->cpus_before, &o->cpus_after},
-                                      {&o->emu_before, &o->emu_after},
-                                      {&o->nodes_before, &o->nodes_after}};
+        const vp_cpuset *sets[][2] = {{&o->before->cpus, &o->after->cpus},
+                                      {&o->before->emulator, &o->after->emulator},
+                                      {&o->before->nodes, &o->after->nodes}};
         for (size_t i = 0; i < 3; i++)
                 if (!vp_cpuset_equal(sets[i][0], sets[i][1]))
                         printf("  %-8s %s -> %s\n", what[i],

@@ -72,6 +72,8 @@ static int baseline_xml(const vp_paths *p, const char *name, const char *uuid, c
 void vp_op_apply(const vp_paths *p, const char *name, vp_op_result *o)
 {
         memset(o, 0, sizeof(*o));
+        o->before = vp_xcalloc(1, sizeof(*o->before));
+        o->after = vp_xcalloc(1, sizeof(*o->after));
         vp_error err = {{0}};
         /* Where the domain is now, and whether it drifted, before re-planning. */
         vp_ledger l = {0};
@@ -80,9 +82,9 @@ void vp_op_apply(const vp_paths *p, const char *name, vp_op_result *o)
         if (vp_ledger_load(p->rundir, &l, &err) == 0) {
                 vp_ledger_entry *e = find_entry(&l, name, NULL);
                 if (e) {
-                        o->cpus_before = vp_cpumask_get(&e->vcpu_cpus);
-                        o->emu_before = vp_cpumask_get(&e->emulator_cpus);
-                        o->nodes_before = vp_cpumask_get(&e->nodes);
+                        o->before->cpus = vp_cpumask_get(&e->vcpu_cpus);
+                        o->before->emulator = vp_cpumask_get(&e->emulator_cpus);
+                        o->before->nodes = vp_cpumask_get(&e->nodes);
                         kind_before = e->kind;
                         o->uuid = vp_xstrdup(e->uuid);
                         vp_enforce_result chk = {0};
@@ -155,9 +157,9 @@ void vp_op_apply(const vp_paths *p, const char *name, vp_op_result *o)
                 if (vp_ledger_load(p->rundir, &l2, &err) == 0) {
                         vp_ledger_entry *ne = find_entry(&l2, name, d.plan.uuid);
                         if (ne) {
-                                o->cpus_after = vp_cpumask_get(&ne->vcpu_cpus);
-                                o->emu_after = vp_cpumask_get(&ne->emulator_cpus);
-                                o->nodes_after = vp_cpumask_get(&ne->nodes);
+                                o->after->cpus = vp_cpumask_get(&ne->vcpu_cpus);
+                                o->after->emulator = vp_cpumask_get(&ne->emulator_cpus);
+                                o->after->nodes = vp_cpumask_get(&ne->nodes);
                         }
                 }
                 vp_ledger_free(&l2);
@@ -172,7 +174,7 @@ void vp_op_apply(const vp_paths *p, const char *name, vp_op_result *o)
                 vp_enforce_result_free(&er);
                 /* a dedicated VM that moved narrows or widens the floating ones */
                 if ((kind_before == VP_KIND_DEDICATED || d.plan.kind == VP_KIND_DEDICATED) &&
-                    !vp_cpuset_equal(&o->cpus_before, &o->cpus_after))
+                    !vp_cpuset_equal(&o->before->cpus, &o->after->cpus))
                         vp_enforce_floating(p, d.plan.uuid);
         }
         vp_cgwrites_free(&before);

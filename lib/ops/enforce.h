@@ -22,9 +22,9 @@ typedef struct vp_enforce_result {
         long pid;
         vp_cgroup_version version;
         vp_cgwrites writes; /* the cgroup files of the plan as it runs now (written or checked) */
-        vp_drifts drift;   /* what does not read back as planned */
-        char *error;       /* one line when the domain could not be enforced */
-        const char *state; /* "enforced", "drift", or NULL on error */
+        vp_drifts drift;    /* what does not read back as planned */
+        char *error;        /* one line when the domain could not be enforced */
+        const char *state;  /* "enforced", "drift", or NULL on error */
 } vp_enforce_result;
 
 void vp_enforce_result_free(vp_enforce_result *r);

@@ -12,6 +12,8 @@ void vp_op_result_free(vp_op_result *r)
         free(r->uuid);
         free(r->xml_out);
         free(r->xml_diff);
+        free(r->before);
+        free(r->after);
         for (size_t i = 0; i < r->n_changes; i++) {
                 free(r->changes[i].file);
                 free(r->changes[i].before);

@@ -34,6 +34,11 @@ typedef struct vp_op_change {
         char *file, *before, *after;
 } vp_op_change;
 
+/* Where a domain runs: its ledger entry's sets. */
+typedef struct vp_op_where {
+        vp_cpuset cpus, emulator, nodes;
+} vp_op_where;
+
 /* What an operation did. status is what the hook exits with (0: libvirt goes
  * on, 1: libvirt refuses the start or stops the domain); result, message and
  * the rest are what `vmplace apply` and `vmplace sync` print. Fields an
@@ -50,7 +55,9 @@ typedef struct vp_op_result {
         char *xml_diff; /* sync: what the rewrite changes */
         bool differs;   /* sync: the rewrite changes the placement items */
         unsigned launch_only;
-        vp_cpuset cpus_before, cpus_after, emu_before, emu_after, nodes_before, nodes_after;
+        /* apply: where the domain's vCPUs, emulator and memory were and are
+         * (NULL for the other operations: they are kilobytes each) */
+        struct vp_op_where *before, *after;
         vp_op_change *changes;
         size_t n_changes;
         vp_drifts repaired; /* apply: drift found before applying */

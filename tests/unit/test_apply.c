@@ -95,7 +95,7 @@ static void test_applied(void)
         is_str(r.matched_by, "name:web-*", "matched_by");
         is_str(r.uuid, U_WEB, "uuid");
         ok(r.reason != NULL, "with the planner's reason");
-        ok(vp_cpuset_equal(&r.cpus_before, &r.cpus_after), "same CPUs before and after");
+        ok(vp_cpuset_equal(&r.before->cpus, &r.after->cpus), "same CPUs before and after");
         vp_op_result_free(&r);
 
         web_profile("1024");

@@ -4,9 +4,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/xmlerror.h>
-
+#include "xmlparse.h"
 #include "xmlutil.h"
 
 /* Upper bound on <vcpu>: above every QEMU machine type's maximum (q35: 4096), low enough
@@ -71,92 +69,6 @@ int vp_domain_scale_kib(uint64_t value, const char *unit, uint64_t *kib)
                 return -ERANGE;
         uint64_t bytes = value * scale;
         *kib = bytes / 1024 + (bytes % 1024 ? 1 : 0);
-        return 0;
-}
-
-/* ---- libxml2 parsing with errors captured, never printed -------------------------------- */
-
-typedef struct parse_state {
-        bool doctype;
-        bool have_error;
-        int line;
-        char msg[400];
-} parse_state;
-
-#if LIBXML_VERSION >= 21200
-static void capture_error(void *data, const xmlError *e)
-#else
-static void capture_error(void *data, xmlErrorPtr e)
-#endif
-{
-        xmlParserCtxtPtr ctxt = data;
-        parse_state *st = ctxt ? ctxt->_private : NULL;
-        if (!st || !e || e->level < XML_ERR_ERROR || st->have_error)
-                return;
-        st->have_error = true;
-        st->line = e->line;
-        /* One line: libxml2 messages end in a newline and some carry a second line. */
-        size_t n = 0;
-        for (const char *p = e->message ? e->message : "parse error"; *p && n + 1 < sizeof(st->msg);
-             p++) {
-                char ch = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
-                if (ch == ' ' && (n == 0 || st->msg[n - 1] == ' '))
-                        continue;
-                st->msg[n++] = ch;
-        }
-        while (n > 0 && st->msg[n - 1] == ' ')
-                n--;
-        st->msg[n] = '\0';
-}
-
-/* SAX hook called at "<!DOCTYPE": stop before the internal subset (entity declarations)
- * is even read, so nothing in it can be expanded or fetched. */
-static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
-{
-        (void)name;
-        (void)ext;
-        (void)sys;
-        xmlParserCtxtPtr ctxt = ctx;
-        parse_state *st = ctxt->_private;
-        st->doctype = true;
-        xmlStopParser(ctxt);
-}
-
-static void free_parser_ctxt(xmlParserCtxtPtr *c)
-{
-        if (*c)
-                xmlFreeParserCtxt(*c);
-}
-
-static int parse_xml(const char *xml, size_t len, xmlDoc **out, vp_error *err)
-{
-        parse_state st = {0};
-        vp_xml_quiet quiet;
-        vp_xml_quiet_begin(&quiet);
-        _cleanup_(free_parser_ctxt) xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-        if (!ctxt) {
-                vp_xml_quiet_end(&quiet);
-                return vp_error_set(err, -ENOMEM, "domain XML: out of memory");
-        }
-        ctxt->_private = &st;
-        ctxt->sax->serror = capture_error;
-        ctxt->sax->internalSubset = refuse_doctype;
-        xmlDoc *doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL, XML_PARSE_NONET);
-        vp_xml_quiet_end(&quiet);
-        if (st.doctype || (doc && (doc->intSubset || doc->extSubset))) {
-                if (doc)
-                        xmlFreeDoc(doc);
-                return vp_error_set(err, -EINVAL, "domain XML has a DOCTYPE: refused");
-        }
-        if (!doc || st.have_error || !ctxt->wellFormed) {
-                if (doc)
-                        xmlFreeDoc(doc);
-                if (st.have_error)
-                        return vp_error_set(err, -EINVAL, "domain XML line %d: %s", st.line,
-                                            st.msg);
-                return vp_error_set(err, -EINVAL, "domain XML: not well-formed");
-        }
-        *out = doc;
         return 0;
 }
 
@@ -729,16 +641,6 @@ static void domain_freep(vp_domain **d)
         vp_domain_free(*d);
 }
 
-static bool starts_with_decl(const char *xml, size_t len)
-{
-        if (len >= 3 && !memcmp(xml, "\xEF\xBB\xBF", 3)) {
-                xml += 3;
-                len -= 3;
-        }
-        return len > 6 && !memcmp(xml, "<?xml", 5) &&
-               (xml[5] == ' ' || xml[5] == '\t' || xml[5] == '\r' || xml[5] == '\n');
-}
-
 static int parse_domain(const char *xml, size_t len, vp_domain **out, vp_error *err)
 {
         if (len > VP_DOMAIN_XML_MAX)
@@ -750,10 +652,10 @@ static int parse_domain(const char *xml, size_t len, vp_domain **out, vp_error *
 
         _cleanup_(domain_freep) vp_domain *d = vp_xcalloc(1, sizeof(*d));
         vp_tune_init(&d->tune);
-        int r = parse_xml(xml, len, &d->doc, err);
+        int r = vp_xml_parse(xml, len, "domain XML", &d->doc, err);
         if (r < 0)
                 return r;
-        d->had_xml_decl = starts_with_decl(xml, len);
+        d->had_xml_decl = vp_xml_starts_with_decl(xml, len);
 
         xmlNode *top = xmlDocGetRootElement(d->doc);
         xmlNode *status = NULL;

@@ -1,443 +1,18 @@
 #include "rewrite.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <string.h>
 
 #include <libxml/tree.h>
 #include <libxml/xmlsave.h>
 
+#include "xmledit.h"
 #include "xmlutil.h"
 
-/* Everything here edits the tree libxml2 parsed, node by node, so what the rewrite does not
- * own keeps its bytes (modulo libxml2's attribute quoting and empty-element form). New
+/* Everything here edits the tree libxml2 parsed, node by node (xmledit.h), so what the rewrite
+ * does not own keeps its bytes (modulo libxml2's attribute quoting and empty-element form). New
  * elements get whitespace text nodes copied from their siblings' layout instead of a global
  * re-indent. */
-
-typedef struct rw {
-        vp_domain *dom;
-        xmlDoc *doc;
-        bool compact;       /* the document has no line breaks between elements */
-        char unit[32];      /* one indentation step */
-        char root_ind[128]; /* indentation of the <domain> line */
-} rw;
-
-#define IND_MAX 256
-
-/* ---- whitespace -------------------------------------------------------------------------- */
-
-static bool is_blank(const xmlChar *s)
-{
-        for (; s && *s; s++)
-                if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-                        return false;
-        return true;
-}
-
-/* When n starts a line, the blanks in front of it. */
-static bool line_indent(const xmlNode *n, char *buf, size_t len)
-{
-        const xmlNode *p = n->prev;
-        if (!p || p->type != XML_TEXT_NODE || !p->content)
-                return false;
-        const char *nl = strrchr((const char *)p->content, '\n');
-        if (!nl)
-                return false;
-        nl++;
-        size_t k = strspn(nl, " \t");
-        if (nl[k] || k >= len)
-                return false;
-        memcpy(buf, nl, k);
-        buf[k] = '\0';
-        return true;
-}
-
-static void own_indent(const rw *w, const xmlNode *n, char *buf, size_t len)
-{
-        if (n == w->dom->root) {
-                snprintf(buf, len, "%s", w->root_ind);
-                return;
-        }
-        if (line_indent(n, buf, len))
-                return;
-        int depth = 0;
-        for (const xmlNode *p = n; p && p != w->dom->root; p = p->parent)
-                depth++;
-        snprintf(buf, len, "%s", w->root_ind);
-        for (int i = 0; i < depth; i++)
-                strncat(buf, w->unit, len - strlen(buf) - 1);
-}
-
-/* The indentation children of parent use: copied from an existing child, else the parent's
- * plus one step. */
-static void child_indent(const rw *w, const xmlNode *parent, char *buf, size_t len)
-{
-        for (const xmlNode *c = parent->children; c; c = c->next)
-                if ((c->type == XML_ELEMENT_NODE || c->type == XML_COMMENT_NODE) &&
-                    line_indent(c, buf, len))
-                        return;
-        own_indent(w, parent, buf, len);
-        strncat(buf, w->unit, len - strlen(buf) - 1);
-}
-
-static xmlNode *newline_text(rw *w, const char *indent)
-{
-        char buf[IND_MAX + 2];
-        snprintf(buf, sizeof(buf), "\n%s", indent);
-        return xmlNewDocText(w->doc, BAD_CAST buf);
-}
-
-static void detect_layout(rw *w)
-{
-        xmlNode *root = w->dom->root;
-        w->root_ind[0] = '\0';
-        if (root != xmlDocGetRootElement(w->doc))
-                line_indent(root, w->root_ind, sizeof(w->root_ind));
-        w->compact = true;
-        snprintf(w->unit, sizeof(w->unit), "  ");
-        char ind[IND_MAX];
-        for (xmlNode *c = root->children; c; c = c->next) {
-                if ((c->type != XML_ELEMENT_NODE && c->type != XML_COMMENT_NODE) ||
-                    !line_indent(c, ind, sizeof(ind)))
-                        continue;
-                w->compact = false;
-                size_t rl = strlen(w->root_ind);
-                if (!strncmp(ind, w->root_ind, rl) && strlen(ind + rl) < sizeof(w->unit))
-                        snprintf(w->unit, sizeof(w->unit), "%s", ind + rl);
-                break;
-        }
-}
-
-/* ---- tree edits -------------------------------------------------------------------------- */
-
-static bool has_element_child(const xmlNode *n)
-{
-        for (const xmlNode *c = n->children; c; c = c->next)
-                if (c->type == XML_ELEMENT_NODE)
-                        return true;
-        return false;
-}
-
-/* Unlink and free n together with the line break and indentation in front of it. */
-static void remove_node(xmlNode *n)
-{
-        xmlNode *p = n->prev;
-        if (p && p->type == XML_TEXT_NODE && is_blank(p->content)) {
-                xmlUnlinkNode(p);
-                xmlFreeNode(p);
-        }
-        xmlUnlinkNode(n);
-        xmlFreeNode(n);
-}
-
-/* An element with only blank text left: drop the text so it prints as <x/>. */
-static void tidy_empty(xmlNode *n)
-{
-        for (xmlNode *c = n->children; c; c = c->next)
-                if (c->type != XML_TEXT_NODE || !is_blank(c->content))
-                        return;
-        while (n->children) {
-                xmlNode *c = n->children;
-                xmlUnlinkNode(c);
-                xmlFreeNode(c);
-        }
-}
-
-/* Insert node as a child of parent right after element `after` (NULL: before the first
- * element child), with a line break and indentation like its siblings. */
-static void insert_child(rw *w, xmlNode *parent, xmlNode *after, xmlNode *node)
-{
-        char ci[IND_MAX], pi[IND_MAX];
-        child_indent(w, parent, ci, sizeof(ci));
-        own_indent(w, parent, pi, sizeof(pi));
-        if (after) {
-                xmlAddNextSibling(after, node);
-                if (!w->compact)
-                        xmlAddPrevSibling(node, newline_text(w, ci));
-                return;
-        }
-        xmlNode *first = NULL;
-        for (xmlNode *c = parent->children; c && !first; c = c->next)
-                if (c->type == XML_ELEMENT_NODE)
-                        first = c;
-        if (first) {
-                xmlAddPrevSibling(first, node);
-                if (!w->compact)
-                        xmlAddNextSibling(node, newline_text(w, ci));
-                return;
-        }
-        if (!parent->children) {
-                if (!w->compact)
-                        xmlAddChild(parent, newline_text(w, ci));
-                xmlAddChild(parent, node);
-                if (!w->compact)
-                        xmlAddChild(parent, newline_text(w, pi));
-                return;
-        }
-        /* Only text and comments inside: go after them, before the closing tag's line. */
-        xmlNode *last = parent->last;
-        if (last->type == XML_TEXT_NODE && is_blank(last->content)) {
-                xmlAddPrevSibling(last, node);
-                if (!w->compact)
-                        xmlAddPrevSibling(node, newline_text(w, ci));
-        } else {
-                xmlAddChild(parent, node);
-                if (!w->compact) {
-                        xmlAddPrevSibling(node, newline_text(w, ci));
-                        xmlAddNextSibling(node, newline_text(w, pi));
-                }
-        }
-}
-
-/* Ordering of an element among its siblings as libvirt's formatter writes them: a rank and,
- * for repeated elements, a numeric key. */
-typedef struct rank {
-        int r;
-        unsigned key;
-} rank;
-typedef rank (*rank_fn)(const xmlNode *n);
-
-static int rank_cmp(rank a, rank b)
-{
-        if (a.r != b.r)
-                return a.r < b.r ? -1 : 1;
-        return a.key < b.key ? -1 : a.key > b.key;
-}
-
-static unsigned key_attr(const xmlNode *n, const char *attr)
-{
-        _cleanup_xmlfree_ xmlChar *v = xmlGetNoNsProp(n, BAD_CAST attr);
-        uint64_t u;
-        if (!v || vp_parse_u64((const char *)v, &u) < 0 || u > UINT_MAX)
-                return 0;
-        return (unsigned)u;
-}
-
-static int table_rank(const xmlNode *n, const char *const *names, int count)
-{
-        if (n->ns)
-                return count;
-        for (int i = 0; i < count; i++)
-                if (!strcmp((const char *)n->name, names[i]))
-                        return i;
-        return count;
-}
-
-/* virDomainDefFormatInternal() order (libvirt 9.x); namespaced extensions come last. */
-static const char *const domain_order[] = {
-    "name",
-    "uuid",
-    "genid",
-    "title",
-    "description",
-    "metadata",
-    "maxMemory",
-    "memory",
-    "currentMemory",
-    "blkiotune",
-    "memtune",
-    "memoryBacking",
-    "vcpu",
-    "vcpus",
-    "iothreads",
-    "iothreadids",
-    "defaultiothread",
-    "cputune",
-    "numatune",
-    "resource",
-    "sysinfo",
-    "bootloader",
-    "bootloader_args",
-    "os",
-    "idmap",
-    "features",
-    "cpu",
-    "clock",
-    "on_poweroff",
-    "on_reboot",
-    "on_crash",
-    "on_lockfailure",
-    "pm",
-    "perf",
-    "devices",
-    "seclabel",
-    "keywrap",
-    "launchSecurity",
-};
-
-static rank rank_domain(const xmlNode *n)
-{
-        return (rank){table_rank(n, domain_order, (int)VP_ARRAY_SIZE(domain_order)), 0};
-}
-
-/* virDomainCputuneDefFormat() order; everything else (vcpusched, cachetune, ...) after. */
-static const char *const cputune_order[] = {
-    "shares",         "period",          "quota",          "global_period",
-    "global_quota",   "emulator_period", "emulator_quota", "iothread_period",
-    "iothread_quota", "vcpupin",         "emulatorpin",    "iothreadpin",
-};
-
-static rank rank_cputune(const xmlNode *n)
-{
-        rank k = {table_rank(n, cputune_order, (int)VP_ARRAY_SIZE(cputune_order)), 0};
-        if (vp_xml_is(n, "vcpupin"))
-                k.key = key_attr(n, "vcpu");
-        else if (vp_xml_is(n, "iothreadpin"))
-                k.key = key_attr(n, "iothread");
-        return k;
-}
-
-static rank rank_numatune(const xmlNode *n)
-{
-        if (vp_xml_is(n, "memory"))
-                return (rank){0, 0};
-        if (vp_xml_is(n, "memnode"))
-                return (rank){1, key_attr(n, "cellid")};
-        return (rank){2, 0};
-}
-
-/* <numa> is formatted after the model, topology, features... of <cpu>. */
-static rank rank_cpu(const xmlNode *n)
-{
-        return (rank){vp_xml_is(n, "numa") ? 1 : 0, 0};
-}
-
-static rank rank_numa(const xmlNode *n)
-{
-        if (vp_xml_is(n, "cell"))
-                return (rank){0, key_attr(n, "id")};
-        return (rank){vp_xml_is(n, "interconnects") ? 1 : 2, 0};
-}
-
-/* Insert node among parent's element children at the gap that leaves the fewest siblings out
- * of order relative to it: the libvirt position in a libvirt-ordered document, and a sensible
- * one in a hand-shuffled one. */
-static void insert_ranked(rw *w, xmlNode *parent, xmlNode *node, rank_fn rf)
-{
-        rank nr = rf(node);
-        int cost = 0;
-        for (xmlNode *c = parent->children; c; c = c->next)
-                if (c->type == XML_ELEMENT_NODE && rank_cmp(rf(c), nr) < 0)
-                        cost++;
-        int best = cost;
-        xmlNode *best_after = NULL;
-        for (xmlNode *c = parent->children; c; c = c->next) {
-                if (c->type != XML_ELEMENT_NODE)
-                        continue;
-                int d = rank_cmp(rf(c), nr);
-                cost += d > 0 ? 1 : d < 0 ? -1 : 0;
-                if (cost <= best) {
-                        best = cost;
-                        best_after = c;
-                }
-        }
-        insert_child(w, parent, best_after, node);
-}
-
-static xmlNode *new_element(rw *w, const char *name)
-{
-        return xmlNewDocNode(w->doc, NULL, BAD_CAST name, NULL);
-}
-
-static xmlNode *ensure_child(rw *w, xmlNode *parent, const char *name, rank_fn rf)
-{
-        xmlNode *c = vp_xml_child(parent, name);
-        if (c)
-                return c;
-        c = new_element(w, name);
-        insert_ranked(w, parent, c, rf);
-        return c;
-}
-
-static void set_attr(xmlNode *n, const char *name, const char *value)
-{
-        xmlSetProp(n, BAD_CAST name, BAD_CAST value);
-}
-
-static void set_attr_uint(xmlNode *n, const char *name, unsigned long long v)
-{
-        char buf[32];
-        snprintf(buf, sizeof(buf), "%llu", v);
-        set_attr(n, name, buf);
-}
-
-/* Move attribute `name` in front of the first of `before` (NULL-terminated) present, so new
- * attributes land where libvirt writes them. */
-static void move_attr_before(xmlNode *n, const char *name, const char *const *before)
-{
-        xmlAttr *a = xmlHasNsProp(n, BAD_CAST name, NULL);
-        if (!a)
-                return;
-        xmlAttr *target = NULL;
-        for (xmlAttr *p = n->properties; p && !target; p = p->next) {
-                if (p == a)
-                        return; /* already in front of all of them */
-                for (int i = 0; before[i]; i++)
-                        if (!p->ns && !strcmp((const char *)p->name, before[i]))
-                                target = p;
-        }
-        if (!target)
-                return;
-        /* unlink a */
-        if (a->prev)
-                a->prev->next = a->next;
-        else
-                n->properties = a->next;
-        if (a->next)
-                a->next->prev = a->prev;
-        /* relink before target */
-        a->next = target;
-        a->prev = target->prev;
-        if (target->prev)
-                target->prev->next = a;
-        else
-                n->properties = a;
-        target->prev = a;
-}
-
-static bool attr_equals(const xmlNode *n, const char *name, const char *value)
-{
-        _cleanup_xmlfree_ xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
-        return v && !strcmp((const char *)v, value);
-}
-
-/* Write a cpuset attribute unless the element already says the same set (in any spelling). */
-static void sync_cpuset_attr(xmlNode *n, const char *name, const vp_cpuset *want)
-{
-        _cleanup_xmlfree_ xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
-        vp_cpuset have;
-        if (v && vp_cpuset_parse(&have, (const char *)v, VP_MAX_CPUS, NULL) == 0 &&
-            vp_cpuset_equal(&have, want))
-                return;
-        _cleanup_free_ char *s = vp_cpuset_format(want);
-        set_attr(n, name, s);
-}
-
-/* Remove every child element `name` of parent except the first, which is returned. */
-static xmlNode *only_first(xmlNode *parent, const char *name)
-{
-        xmlNode *first = NULL, *next;
-        for (xmlNode *c = parent ? parent->children : NULL; c; c = next) {
-                next = c->next;
-                if (!vp_xml_is(c, name))
-                        continue;
-                if (!first)
-                        first = c;
-                else
-                        remove_node(c);
-        }
-        return first;
-}
-
-static void remove_all(xmlNode *parent, const char *name)
-{
-        xmlNode *next;
-        for (xmlNode *c = parent ? parent->children : NULL; c; c = next) {
-                next = c->next;
-                if (vp_xml_is(c, name))
-                        remove_node(c);
-        }
-}
 
 /* ---- validation of the wanted tune against the domain ------------------------------------ */
 
@@ -591,27 +166,39 @@ typedef struct containers {
         xmlNode *cputune, *numatune;
 } containers;
 
-static xmlNode *cputune(rw *w, containers *c)
+/* Write a cpuset attribute unless the element already says the same set (in any spelling). */
+static void sync_cpuset_attr(xmlNode *n, const char *name, const vp_cpuset *want)
+{
+        _cleanup_xmlfree_ xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
+        vp_cpuset have;
+        if (v && vp_cpuset_parse(&have, (const char *)v, VP_MAX_CPUS, NULL) == 0 &&
+            vp_cpuset_equal(&have, want))
+                return;
+        _cleanup_free_ char *s = vp_cpuset_format(want);
+        vp_xml_set_attr(n, name, s);
+}
+
+static xmlNode *cputune(vp_xmledit *w, containers *c)
 {
         if (!c->cputune)
-                c->cputune = ensure_child(w, w->dom->root, "cputune", rank_domain);
+                c->cputune = vp_xml_ensure_child(w, w->root, "cputune", vp_xml_rank_domain);
         return c->cputune;
 }
 
-static xmlNode *numatune(rw *w, containers *c)
+static xmlNode *numatune(vp_xmledit *w, containers *c)
 {
         if (!c->numatune)
-                c->numatune = ensure_child(w, w->dom->root, "numatune", rank_domain);
+                c->numatune = vp_xml_ensure_child(w, w->root, "numatune", vp_xml_rank_domain);
         return c->numatune;
 }
 
-static void sync_scalar(rw *w, containers *c, int i, const vp_opt_ll *want)
+static void sync_scalar(vp_xmledit *w, containers *c, int i, const vp_opt_ll *want)
 {
         const char *name = vp_tune_scalar_xml_names[i];
-        xmlNode *n = only_first(c->cputune, name);
+        xmlNode *n = vp_xml_only_first(c->cputune, name);
         if (!want->set) {
                 if (n)
-                        remove_node(n);
+                        vp_xml_remove_node(n);
                 return;
         }
         char buf[32];
@@ -623,13 +210,13 @@ static void sync_scalar(rw *w, containers *c, int i, const vp_opt_ll *want)
                         xmlNodeSetContent(n, BAD_CAST buf);
                 return;
         }
-        n = new_element(w, name);
+        n = vp_xml_new_element(w, name);
         xmlNodeAddContent(n, BAD_CAST buf);
-        insert_ranked(w, cputune(w, c), n, rank_cputune);
+        vp_xml_insert_ranked(w, cputune(w, c), n, vp_xml_rank_cputune);
 }
 
-static void sync_pins(rw *w, containers *c, const char *elem, const char *key, const vp_pin *pins,
-                      size_t n)
+static void sync_pins(vp_xmledit *w, containers *c, const char *elem, const char *key,
+                      const vp_pin *pins, size_t n)
 {
         _cleanup_free_ bool *done = vp_xcalloc(n ? n : 1, sizeof(bool));
         xmlNode *next;
@@ -644,7 +231,7 @@ static void sync_pins(rw *w, containers *c, const char *elem, const char *key, c
                         for (i = 0; i < n && pins[i].id != id; i++)
                                 ;
                 if (i == n || done[i]) {
-                        remove_node(e);
+                        vp_xml_remove_node(e);
                         continue;
                 }
                 sync_cpuset_attr(e, "cpuset", &pins[i].set);
@@ -653,30 +240,30 @@ static void sync_pins(rw *w, containers *c, const char *elem, const char *key, c
         for (size_t i = 0; i < n; i++) {
                 if (done[i])
                         continue;
-                xmlNode *e = new_element(w, elem);
-                set_attr_uint(e, key, pins[i].id);
+                xmlNode *e = vp_xml_new_element(w, elem);
+                vp_xml_set_attr_uint(e, key, pins[i].id);
                 _cleanup_free_ char *s = vp_cpuset_format(&pins[i].set);
-                set_attr(e, "cpuset", s);
-                insert_ranked(w, cputune(w, c), e, rank_cputune);
+                vp_xml_set_attr(e, "cpuset", s);
+                vp_xml_insert_ranked(w, cputune(w, c), e, vp_xml_rank_cputune);
         }
 }
 
-static void sync_emulatorpin(rw *w, containers *c, const vp_tune *t)
+static void sync_emulatorpin(vp_xmledit *w, containers *c, const vp_tune *t)
 {
-        xmlNode *n = only_first(c->cputune, "emulatorpin");
+        xmlNode *n = vp_xml_only_first(c->cputune, "emulatorpin");
         if (!t->emulatorpin_set) {
                 if (n)
-                        remove_node(n);
+                        vp_xml_remove_node(n);
                 return;
         }
         if (n) {
                 sync_cpuset_attr(n, "cpuset", &t->emulatorpin);
                 return;
         }
-        n = new_element(w, "emulatorpin");
+        n = vp_xml_new_element(w, "emulatorpin");
         _cleanup_free_ char *s = vp_cpuset_format(&t->emulatorpin);
-        set_attr(n, "cpuset", s);
-        insert_ranked(w, cputune(w, c), n, rank_cputune);
+        vp_xml_set_attr(n, "cpuset", s);
+        vp_xml_insert_ranked(w, cputune(w, c), n, vp_xml_rank_cputune);
 }
 
 static void sync_mode_attr(xmlNode *n, vp_mem_mode mode)
@@ -684,22 +271,22 @@ static void sync_mode_attr(xmlNode *n, vp_mem_mode mode)
         const char *name = vp_mem_mode_name(mode);
         if (!name)
                 xmlUnsetProp(n, BAD_CAST "mode");
-        else if (!attr_equals(n, "mode", name))
-                set_attr(n, "mode", name);
+        else if (!vp_xml_attr_equals(n, "mode", name))
+                vp_xml_set_attr(n, "mode", name);
 }
 
 /* Returns true when it dropped placement='auto'. */
-static bool sync_numatune_memory(rw *w, containers *c, const vp_tune *t)
+static bool sync_numatune_memory(vp_xmledit *w, containers *c, const vp_tune *t)
 {
-        xmlNode *mem = only_first(c->numatune, "memory");
+        xmlNode *mem = vp_xml_only_first(c->numatune, "memory");
         if (!t->mem_mode && !t->nodeset_set) {
                 if (mem)
-                        remove_node(mem);
+                        vp_xml_remove_node(mem);
                 return false;
         }
         if (!mem) {
-                mem = new_element(w, "memory");
-                insert_ranked(w, numatune(w, c), mem, rank_numatune);
+                mem = vp_xml_new_element(w, "memory");
+                vp_xml_insert_ranked(w, numatune(w, c), mem, vp_xml_rank_numatune);
         }
         sync_mode_attr(mem, t->mem_mode);
         if (!t->nodeset_set) {
@@ -707,14 +294,14 @@ static bool sync_numatune_memory(rw *w, containers *c, const vp_tune *t)
                 return false;
         }
         sync_cpuset_attr(mem, "nodeset", &t->nodeset);
-        if (attr_equals(mem, "placement", "auto")) {
+        if (vp_xml_attr_equals(mem, "placement", "auto")) {
                 xmlUnsetProp(mem, BAD_CAST "placement");
                 return true;
         }
         return false;
 }
 
-static void sync_memnodes(rw *w, containers *c, const vp_tune *t)
+static void sync_memnodes(vp_xmledit *w, containers *c, const vp_tune *t)
 {
         size_t n = t->n_memnodes;
         _cleanup_free_ bool *done = vp_xcalloc(n ? n : 1, sizeof(bool));
@@ -730,7 +317,7 @@ static void sync_memnodes(rw *w, containers *c, const vp_tune *t)
                         for (i = 0; i < n && t->memnodes[i].cellid != id; i++)
                                 ;
                 if (i == n || done[i]) {
-                        remove_node(e);
+                        vp_xml_remove_node(e);
                         continue;
                 }
                 /* libvirt's default mode, spelled out: the schema requires the attribute. */
@@ -742,12 +329,12 @@ static void sync_memnodes(rw *w, containers *c, const vp_tune *t)
                 if (done[i])
                         continue;
                 const vp_memnode *m = &t->memnodes[i];
-                xmlNode *e = new_element(w, "memnode");
-                set_attr_uint(e, "cellid", m->cellid);
-                set_attr(e, "mode", vp_mem_mode_name(m->mode ? m->mode : VP_MEM_STRICT));
+                xmlNode *e = vp_xml_new_element(w, "memnode");
+                vp_xml_set_attr_uint(e, "cellid", m->cellid);
+                vp_xml_set_attr(e, "mode", vp_mem_mode_name(m->mode ? m->mode : VP_MEM_STRICT));
                 _cleanup_free_ char *s = vp_cpuset_format(&m->nodeset);
-                set_attr(e, "nodeset", s);
-                insert_ranked(w, numatune(w, c), e, rank_numatune);
+                vp_xml_set_attr(e, "nodeset", s);
+                vp_xml_insert_ranked(w, numatune(w, c), e, vp_xml_rank_numatune);
         }
 }
 
@@ -757,7 +344,7 @@ static void sync_cell(xmlNode *e, const vp_cell *want)
                 sync_cpuset_attr(e, "cpus", &want->cpus);
                 static const char *const after_id[] = {"memory", "unit", "memAccess", "discard",
                                                        NULL};
-                move_attr_before(e, "cpus", after_id);
+                vp_xml_move_attr_before(e, "cpus", after_id);
         } else {
                 xmlUnsetProp(e, BAD_CAST "cpus");
         }
@@ -767,15 +354,15 @@ static void sync_cell(xmlNode *e, const vp_cell *want)
         if (mem && vp_parse_u64((const char *)mem, &v) == 0 &&
             vp_domain_scale_kib(v, (const char *)unit, &kib) == 0 && kib == want->memory_kib)
                 return;
-        set_attr_uint(e, "memory", want->memory_kib);
-        set_attr(e, "unit", "KiB");
+        vp_xml_set_attr_uint(e, "memory", want->memory_kib);
+        vp_xml_set_attr(e, "unit", "KiB");
         static const char *const after_unit[] = {"memAccess", "discard", NULL};
-        move_attr_before(e, "unit", after_unit);
+        vp_xml_move_attr_before(e, "unit", after_unit);
 }
 
-static void sync_cells(rw *w, const vp_tune *t)
+static void sync_cells(vp_xmledit *w, const vp_tune *t)
 {
-        xmlNode *root = w->dom->root;
+        xmlNode *root = w->root;
         xmlNode *cpu = vp_xml_child(root, "cpu");
         xmlNode *numa = cpu ? vp_xml_child(cpu, "numa") : NULL;
         size_t m = 0, cap = 0;
@@ -792,48 +379,48 @@ static void sync_cells(rw *w, const vp_tune *t)
         size_t n = t->n_cells;
         if (n == 0) {
                 if (numa)
-                        remove_node(numa);
-                if (cpu && !cpu->properties && !has_element_child(cpu))
-                        remove_node(cpu);
+                        vp_xml_remove_node(numa);
+                if (cpu && !cpu->properties && !vp_xml_has_element_child(cpu))
+                        vp_xml_remove_node(cpu);
                 else if (cpu)
-                        tidy_empty(cpu);
+                        vp_xml_tidy_empty(cpu);
                 return;
         }
         for (size_t i = 0; i < m && i < n; i++)
                 sync_cell(ex[i], &t->cells[i]);
         for (size_t i = n; i < m; i++)
-                remove_node(ex[i]);
+                vp_xml_remove_node(ex[i]);
         xmlNode *last = m ? ex[(m < n ? m : n) - 1] : NULL;
         if (n > m) {
                 if (!cpu)
-                        cpu = ensure_child(w, root, "cpu", rank_domain);
+                        cpu = vp_xml_ensure_child(w, root, "cpu", vp_xml_rank_domain);
                 if (!numa)
-                        numa = ensure_child(w, cpu, "numa", rank_cpu);
+                        numa = vp_xml_ensure_child(w, cpu, "numa", vp_xml_rank_cpu);
         }
         for (size_t i = m; i < n; i++) {
                 const vp_cell *c = &t->cells[i];
-                xmlNode *e = new_element(w, "cell");
-                set_attr_uint(e, "id", c->id);
+                xmlNode *e = vp_xml_new_element(w, "cell");
+                vp_xml_set_attr_uint(e, "id", c->id);
                 if (c->cpus_set) {
                         _cleanup_free_ char *s = vp_cpuset_format(&c->cpus);
-                        set_attr(e, "cpus", s);
+                        vp_xml_set_attr(e, "cpus", s);
                 }
-                set_attr_uint(e, "memory", c->memory_kib);
-                set_attr(e, "unit", "KiB");
+                vp_xml_set_attr_uint(e, "memory", c->memory_kib);
+                vp_xml_set_attr(e, "unit", "KiB");
                 if (last)
-                        insert_child(w, numa, last, e);
+                        vp_xml_insert_child(w, numa, last, e);
                 else
-                        insert_ranked(w, numa, e, rank_numa);
+                        vp_xml_insert_ranked(w, numa, e, vp_xml_rank_numa);
                 last = e;
         }
         /* Distances and interconnects name cells by id: stale once the set of cells changes. */
         if (m != n) {
                 for (xmlNode *c = numa->children; c; c = c->next)
                         if (vp_xml_is(c, "cell")) {
-                                remove_all(c, "distances");
-                                tidy_empty(c);
+                                vp_xml_remove_all(c, "distances");
+                                vp_xml_tidy_empty(c);
                         }
-                remove_all(numa, "interconnects");
+                vp_xml_remove_all(numa, "interconnects");
         }
 }
 
@@ -856,8 +443,8 @@ int vp_rewrite_apply(vp_domain *dom, const vp_tune *want, unsigned owned, vp_err
 
         vp_xml_quiet quiet;
         vp_xml_quiet_begin(&quiet);
-        rw w = {.dom = dom, .doc = dom->doc};
-        detect_layout(&w);
+        vp_xmledit w;
+        vp_xmledit_init(&w, dom->doc, dom->root);
         xmlNode *root = dom->root;
         containers c = {vp_xml_child(root, "cputune"), vp_xml_child(root, "numatune")};
 
@@ -884,9 +471,9 @@ int vp_rewrite_apply(vp_domain *dom, const vp_tune *want, unsigned owned, vp_err
                 if (want->vcpu_cpuset_set) {
                         sync_cpuset_attr(vcpu, "cpuset", &want->vcpu_cpuset);
                         static const char *const after_cpuset[] = {"current", NULL};
-                        move_attr_before(vcpu, "cpuset", after_cpuset);
-                        if (attr_equals(vcpu, "placement", "auto")) {
-                                set_attr(vcpu, "placement", "static");
+                        vp_xml_move_attr_before(vcpu, "cpuset", after_cpuset);
+                        if (vp_xml_attr_equals(vcpu, "placement", "auto")) {
+                                vp_xml_set_attr(vcpu, "placement", "static");
                                 vcpu_auto_dropped = true;
                         }
                 } else {
@@ -898,11 +485,11 @@ int vp_rewrite_apply(vp_domain *dom, const vp_tune *want, unsigned owned, vp_err
                 sync_cells(&w, want);
 
         if ((owned & (VP_OWN_SCALARS | VP_OWN_VCPUPIN | VP_OWN_EMULATORPIN | VP_OWN_IOTHREADPIN)) &&
-            c.cputune && !has_element_child(c.cputune))
-                remove_node(c.cputune);
+            c.cputune && !vp_xml_has_element_child(c.cputune))
+                vp_xml_remove_node(c.cputune);
         if ((owned & (VP_OWN_MEMORY | VP_OWN_MEMNODES)) && c.numatune &&
-            !has_element_child(c.numatune)) {
-                remove_node(c.numatune);
+            !vp_xml_has_element_child(c.numatune)) {
+                vp_xml_remove_node(c.numatune);
                 c.numatune = NULL;
         }
 
@@ -911,13 +498,13 @@ int vp_rewrite_apply(vp_domain *dom, const vp_tune *want, unsigned owned, vp_err
         xmlNode *mem = c.numatune ? vp_xml_child(c.numatune, "memory") : NULL;
         if (vcpu_auto_dropped && mem && !xmlHasNsProp(mem, BAD_CAST "placement", NULL) &&
             !xmlHasNsProp(mem, BAD_CAST "nodeset", NULL))
-                set_attr(mem, "placement", "auto");
+                vp_xml_set_attr(mem, "placement", "auto");
         if (mem_auto_dropped && vcpu && !xmlHasNsProp(vcpu, BAD_CAST "placement", NULL) &&
             !xmlHasNsProp(vcpu, BAD_CAST "cpuset", NULL) &&
             !cputune_has_pins(vp_xml_child(root, "cputune"))) {
-                set_attr(vcpu, "placement", "auto");
+                vp_xml_set_attr(vcpu, "placement", "auto");
                 static const char *const after_placement[] = {"cpuset", "current", NULL};
-                move_attr_before(vcpu, "placement", after_placement);
+                vp_xml_move_attr_before(vcpu, "placement", after_placement);
         }
         vp_xml_quiet_end(&quiet);
         return 0;
@@ -947,7 +534,7 @@ static void dedent(xmlNode *n, const char *ind)
                         dedent(c, ind);
                         continue;
                 }
-                if (c->type != XML_TEXT_NODE || !is_blank(c->content) ||
+                if (c->type != XML_TEXT_NODE || !vp_xml_is_blank(c->content) ||
                     !strchr((const char *)c->content, '\n'))
                         continue;
                 _cleanup_free_ char *t = vp_xstrdup((const char *)c->content);
@@ -976,10 +563,10 @@ int vp_domain_format(const vp_domain *dom, char **out, size_t *len, vp_error *er
                  * namespace declarations it borrows from its ancestors. */
                 tmp = xmlNewDoc(BAD_CAST "1.0");
                 node = tmp ? xmlDocCopyNode(dom->root, tmp, 1) : NULL;
-                char ind[IND_MAX];
+                char ind[VP_XML_IND_MAX];
                 if (node) {
                         xmlDocSetRootElement(tmp, node);
-                        if (line_indent(dom->root, ind, sizeof(ind)) && ind[0])
+                        if (vp_xml_line_indent(dom->root, ind, sizeof(ind)) && ind[0])
                                 dedent(node, ind);
                 }
         }

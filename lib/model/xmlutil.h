@@ -1,5 +1,6 @@
-/* Internal to domain.c and rewrite.c: small libxml2 helpers and the cputune value ranges
- * libvirt's schema accepts. Not part of the public API. */
+/* Internal to the XML modules (domain.c, rewrite.c, xmledit.c, xmlparse.c): small libxml2
+ * helpers, and the cputune value ranges libvirt's schema accepts (shared by domain.c and
+ * rewrite.c). Not part of the public API. */
 #ifndef VMPLACE_XMLUTIL_H
 #define VMPLACE_XMLUTIL_H
 

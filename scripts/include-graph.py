@@ -9,7 +9,8 @@
                                     its top ("Over 800 lines:" in its first
                                     comment)
 
-A module is a .c/.h pair under lib/LAYER/; "a includes b" when a's .c or .h
+A module is a .c/.h pair under lib/LAYER/ (with its private X_impl.h, if
+any); "a includes b" when a's .c or .h
 includes b's header. Floors count the longest include chain (a module
 including nothing of ours is on floor 1). Programs (hook/, cli/, enforcer/)
 are listed with the modules they include but are on no floor.
@@ -27,8 +28,14 @@ def scan(src):
     for layer in LAYERS:
         d = os.path.join(src, "lib", layer)
         for f in sorted(os.listdir(d)):
-            if f.endswith((".c", ".h")):
-                mods.setdefault(f.rsplit(".", 1)[0], (layer, []))[1].append(os.path.join(d, f))
+            if not f.endswith((".c", ".h")):
+                continue
+            name = f.rsplit(".", 1)[0]
+            # a private header X_impl.h without its own .c is part of X: the
+            # files of one module split for size share it
+            if f.endswith("_impl.h") and not os.path.exists(os.path.join(d, name + ".c")):
+                name = name[: -len("_impl")]
+            mods.setdefault(name, (layer, []))[1].append(os.path.join(d, f))
     deps, lines = {}, {}
     for name, (layer, files) in mods.items():
         deps[name] = set()
@@ -37,6 +44,8 @@ def scan(src):
             lines[path] = (text.count("\n"), text)
             for inc in INC.findall(text):
                 base = os.path.basename(inc).rsplit(".", 1)[0]
+                if base.endswith("_impl") and base not in mods:
+                    base = base[: -len("_impl")]
                 if base in mods and base != name:
                     deps[name].add(base)
     return mods, deps, lines

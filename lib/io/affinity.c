@@ -85,13 +85,14 @@ int vp_threads_list(const char *proc, long pid, const unsigned *vcpu_tids, size_
                 out->t[out->n++] = t;
         }
         closedir(d);
-        qsort(out->t, out->n, sizeof(*out->t), tid_cmp);
+        if (out->n > 1)
+                qsort(out->t, out->n, sizeof(*out->t), tid_cmp);
 
         for (size_t i = 0; i < n_vcpu_tids; i++) {
                 if (!vcpu_tids[i])
                         continue;
                 vp_thread key = {.tid = vcpu_tids[i]};
-                if (!bsearch(&key, out->t, out->n, sizeof(*out->t), tid_cmp)) {
+                if (!out->n || !bsearch(&key, out->t, out->n, sizeof(*out->t), tid_cmp)) {
                         vp_threads_free(out);
                         return vp_error_set(err, -ESRCH,
                                             "vCPU %zu thread %u (from the domain status) is not a "

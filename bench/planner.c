@@ -214,7 +214,7 @@ static result run(unsigned np, unsigned nv, unsigned nn, bool quick)
         vp_config *cfg = NULL;
         double t0 = now_us();
         if (vp_config_load(conf, false, &cfg, &diag) < 0)
-                die(conf, diag.n_errors ? diag.errors[0] : "cannot load");
+                die(conf, diag.n_errors ? diag.errors[0].msg : "cannot load");
         res.config_ms = (now_us() - t0) / 1e3;
         vp_diag_free(&diag);
         vp_topology *topo = NULL;

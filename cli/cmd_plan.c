@@ -122,7 +122,7 @@ int cmd_plan(const vp_paths *p, int argc, char **argv)
         }
         char *xml = NULL;
         size_t len = 0;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r;
         if (xml_file && strcmp(xml_file, "-") == 0)
                 r = vp_read_stream(stdin, VP_DOMAIN_XML_MAX, &xml, &len, &err);

@@ -102,7 +102,7 @@ static void row_print(const vp_status_row *r)
 /* The exposition text, with the drift counter brought up to date. */
 static char *prometheus_text(const vp_paths *p, const vp_status *s, int64_t now)
 {
-        vp_error err = {{0}};
+        vp_error err = {0};
         uint64_t total;
         bool counted = vp_metrics_count_drift(p->rundir, s, &total, &err) == 0;
         if (!counted)
@@ -136,7 +136,7 @@ int cmd_status(const vp_paths *p, int argc, char **argv)
                 fprintf(stderr, "vmplace status: --json and --prometheus exclude each other\n");
                 return EXIT_USAGE;
         }
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_status s;
         int64_t now = (int64_t)time(NULL);
         if (vp_status_collect(p, now, &s, &err) < 0) {

@@ -639,7 +639,7 @@ int cmd_topology(const vp_paths *p, int argc, char **argv)
                 fprintf(stderr, "vmplace topology: unexpected argument '%s'\n", argv[argc - 1]);
                 return EXIT_USAGE;
         }
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_topology *t = NULL;
         if (vp_topology_load(p->sysfs, &t, &err) < 0) {
                 fprintf(stderr, "vmplace topology: %s\n", err.msg);

@@ -21,9 +21,9 @@ int cmd_validate(const vp_paths *p, int argc, char **argv)
         vp_diag diag = {0};
         int r = vp_config_load(p->confdir, geteuid() == 0, &cfg, &diag);
         for (size_t i = 0; i < diag.n_errors; i++)
-                fprintf(stderr, "%s\n", diag.errors[i]);
+                fprintf(stderr, "%s\n", diag.errors[i].msg);
         for (size_t i = 0; i < diag.n_warnings; i++)
-                fprintf(stderr, "warning: %s\n", diag.warnings[i]);
+                fprintf(stderr, "warning: %s\n", diag.warnings[i].msg);
         if (r == 0)
                 printf("%s: valid (%zu profile%s)\n", p->confdir, cfg->n_profiles,
                        cfg->n_profiles == 1 ? "" : "s");

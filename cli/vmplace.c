@@ -141,7 +141,7 @@ bool cli_config_valid(const vp_paths *p, const char *cmd)
         vp_diag diag = {0};
         int r = vp_config_load(p->confdir, geteuid() == 0, &cfg, &diag);
         for (size_t i = 0; r < 0 && i < diag.n_errors; i++)
-                fprintf(stderr, "vmplace %s: %s\n", cmd, diag.errors[i]);
+                fprintf(stderr, "vmplace %s: %s\n", cmd, diag.errors[i].msg);
         if (r < 0 && diag.n_errors == 0)
                 fprintf(stderr, "vmplace %s: %s: %s\n", cmd, p->confdir, strerror(-r));
         vp_config_free(cfg);

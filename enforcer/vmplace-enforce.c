@@ -33,7 +33,7 @@ static json_object *result_json(const vp_enforce_result *r)
         json_object_object_add(o, "cgroup_version",
                                r->version ? json_object_new_int((int)r->version) : NULL);
         json_object_object_add(o, "drift", vp_json_drifts(&r->drift));
-        json_object_object_add(o, "error", r->error ? json_object_new_string(r->error) : NULL);
+        json_object_object_add(o, "error", r->err.code ? json_object_new_string(r->err.msg) : NULL);
         return o;
 }
 
@@ -41,8 +41,8 @@ static void print_human(const vp_enforce_result *r, bool check)
 {
         /* names come from argv and errors quote them: one line each */
         _cleanup_free_ char *name = vp_one_line(vp_xstrdup(r->name ? r->name : ""));
-        if (r->error) {
-                _cleanup_free_ char *why = vp_one_line(vp_xstrdup(r->error));
+        if (r->err.code) {
+                _cleanup_free_ char *why = vp_one_line(vp_xstrdup(r->err.msg));
                 fprintf(stderr, "vmplace-enforce: %s: %s\n", name, why);
                 return;
         }
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
         char **names = NULL;
         size_t n = 0;
         vp_ledger l = {0};
-        vp_error err = {{0}};
+        vp_error err = {0};
         if (all) {
                 if (vp_ledger_load(paths.rundir, &l, &err) < 0) {
                         fprintf(stderr, "vmplace-enforce: %s\n", err.msg);

@@ -1,4 +1,4 @@
-/* libvirt cpuset syntax (lib/cpuset.c): parse -> format -> parse must give
+/* libvirt cpuset syntax (lib/model/cpuset.c): parse -> format -> parse must give
  * the same set and the same text, and the formatter must stay inside short
  * buffers. The parser reads profile values and XML attributes. */
 #include <string.h>

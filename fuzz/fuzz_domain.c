@@ -1,7 +1,7 @@
-/* Domain XML (lib/domain.c), as libvirt hands it to the hook and as its
+/* Domain XML (lib/model/domain.c), as libvirt hands it to the hook and as its
  * <domstatus> files hold it, then what vmplace does with a document it
- * accepted: the rewrite (lib/rewrite.c) with a fixed plan owning every item,
- * and the planner (lib/plan.c) with the matched profile of
+ * accepted: the rewrite (lib/model/rewrite.c) with a fixed plan owning every item,
+ * and the planner (lib/model/plan.c) with the matched profile of
  * tests/data/config/good on the 2-node SMT host of tests/data/topo, followed
  * by its rewrite, cgroup writes, JSON and diff. Every rewritten document must
  * parse again. */

@@ -1,11 +1,9 @@
-/* The configuration loader (lib/io/configfile.c and lib/model/conf*.c over inih): a whole confdir per
- * input. The input is split at "\n%%\n" lines: the first piece is
- * vmplace.ini, the next ones profiles.d/{base,database,general,analytics,
- * web,p5}.ini, so includes (chains, cycles, missing targets),
- * default_profile and host+profile checks are all reachable. A valid config
- * is then matched against a few domain names and every profile planned for
- * a fixed domain on the 2-node SMT host of tests/data/topo, and decided
- * again through the config index. */
+/* The configuration loader (lib/io/configfile.c and lib/model/conf*.c over inih): a whole confdir
+ * per input. The input is split at "\n%%\n" lines: the first piece is vmplace.ini, the next ones
+ * profiles.d/{base,database,general,analytics,web,p5}.ini, so includes (chains, cycles, missing
+ * targets), default_profile and host+profile checks are all reachable. A valid config is then
+ * matched against a few domain names and every profile planned for a fixed domain on the 2-node SMT
+ * host of tests/data/topo, and decided again through the config index. */
 #include <string.h>
 
 #include "common.h"
@@ -14,6 +12,7 @@
 #include "confmatch.h"
 #include "confindex.h"
 #include "plan.h"
+#include "running.h"
 #include "topoload.h"
 
 static const char *const names[] = {"base", "database", "general", "analytics", "web", "p5"};
@@ -38,9 +37,9 @@ static void setup(void)
 static void check_diag(const vp_diag *d)
 {
         for (size_t i = 0; i < d->n_errors; i++)
-                fz_check_msg("vp_config_load error", d->errors[i]);
+                fz_check_msg("vp_config_load error", d->errors[i].msg);
         for (size_t i = 0; i < d->n_warnings; i++)
-                fz_check_msg("vp_config_load warning", d->warnings[i]);
+                fz_check_msg("vp_config_load warning", d->warnings[i].msg);
 }
 
 static void use(const vp_config *c)
@@ -76,7 +75,7 @@ static void use(const vp_config *c)
         }
 }
 
-/* The config index (lib/confindex.c) built from this valid config decides
+/* The config index (lib/io/confindex.c) built from this valid config decides
  * every domain as the full load does. The index is removed first: files
  * rewritten within one timestamp tick keep their key, which the settle rule
  * guards against in real use and the far-future now here skips. */

@@ -1,7 +1,7 @@
 /* Kernel text: every parser of /sys and /proc content. The pure ones
- * (lib/sysfs_parse.c) get the input as an exact-size buffer, so ASan sees any
- * read past its end; the ones that only read files (lib/cgroup.c
- * /proc/PID/cgroup, lib/affinity.c task comm and status, lib/io/liveness.c
+ * (lib/model/sysfs_parse.c) get the input as an exact-size buffer, so ASan sees any
+ * read past its end; the ones that only read files (lib/io/cgroup.c
+ * /proc/PID/cgroup, lib/io/affinity.c task comm and status, lib/io/liveness.c
  * libvirt's NAME.pid, a cgroup2 mount's cgroup.controllers) get it through a
  * fake /proc and cgroup tree in the scratch dir; cgroup files read back by
  * vp_cgroup_verify through its io hook; and the topology cache's text, made

@@ -1,5 +1,5 @@
-/* Value conversions (lib/units.c; vp_parse_u64 and the UTF-8 check in
- * lib/util.c; libvirt memory units in lib/domain.c): sizes round-trip
+/* Value conversions (lib/model/units.c; vp_parse_u64 and the UTF-8 check in
+ * lib/model/util.c; libvirt memory units in lib/model/domain.c): sizes round-trip
  * through their formatter, integers stay inside the bounds asked for.
  * Profile values, XML text and file names reach these. */
 #include <string.h>
@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 for (size_t i = 0; i < VP_ARRAY_SIZE(units); i++)
                         (void)vp_domain_scale_kib(v64, units[i], &kib);
         }
-        /* UTF-8 check of domain names (lib/running.c): valid means the
+        /* UTF-8 check of domain names (lib/io/running.c): valid means the
          * sequence lengths add up to the whole string */
         size_t off = 0, n;
         while ((n = vp_utf8_len(s + off)) > 0)

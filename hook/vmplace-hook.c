@@ -1,7 +1,7 @@
 /* vmplace-hook: libvirt calls it as `vmplace-hook NAME OP SUBOP EXTRA` with
  * the domain XML on stdin (SPEC section 4). It never calls back into libvirt
  * (libvirt holds the domain's job while hooks run). Its only child is
- * systemctl set-property on systemd hosts (lib/sdunit.c), with its standard
+ * systemctl set-property on systemd hosts (lib/io/sdunit.c), with its standard
  * streams on /dev/null and waited for, so none outlives it holding libvirt's
  * pipes. */
 #include <errno.h>
@@ -173,7 +173,7 @@ int main(int argc, char **argv)
         /* Always drain stdin so libvirt's writer never meets a closed pipe. */
         char *xml = NULL;
         size_t len = 0;
-        vp_error err = {{0}};
+        vp_error err = {0};
         /* read(2) on the descriptor: stdio would add an fstat, a buffer
          * and a read more for nothing */
         int r = vp_read_fd(STDIN_FILENO, -1, VP_DOMAIN_XML_MAX, &xml, &len, &err);

@@ -294,7 +294,7 @@ int vp_cgroup_path(const vp_cgroup *cg, const char *file, char **path, vp_error 
                     !strncmp(base, vp_cg_controller_names[i], pl))
                         c = i;
         if (c < 0 || base[pl] != '.')
-                return vp_error_set(err, -EINVAL, "%s: not a cpu or cpuset file", file);
+                return vp_error_at(err, -EINVAL, file, 0, "not a cpu or cpuset file");
         const vp_cgroup_ctl *ctl = &cg->c[c];
         if (!ctl->found)
                 return vp_error_set(err, -ENOENT,

@@ -47,15 +47,13 @@ static int load_file(vp_confload *L, vp_conf_file *f, bool is_host, bool check, 
                 }
                 if (e == ENOENT && absent_ok)
                         return 1;
-                vp_cl_err(L, f, 0, "cannot open: %s", strerror(e));
-                vp_cl_io_fail(L, -e);
+                vp_cl_io_err(L, f, -e, "cannot open: %s", strerror(e));
                 return -e;
         }
         struct stat st;
         if (fstat(fd, &st) < 0) {
                 int e = errno;
-                vp_cl_err(L, f, 0, "cannot stat: %s", strerror(e));
-                vp_cl_io_fail(L, -e);
+                vp_cl_io_err(L, f, -e, "cannot stat: %s", strerror(e));
                 return -e;
         }
         if (!S_ISREG(st.st_mode)) {
@@ -73,8 +71,7 @@ static int load_file(vp_confload *L, vp_conf_file *f, bool is_host, bool check, 
                 return r;
         }
         if (r < 0) {
-                vp_cl_err(L, f, 0, "%s", err.msg);
-                vp_cl_io_fail(L, r);
+                vp_cl_io_err(L, f, r, "%s", err.msg);
                 return r;
         }
         vp_confread(L, f, is_host, buf, len);
@@ -98,8 +95,7 @@ static int list_profiles(vp_confload *L, bool check, char ***names, size_t *n)
         if (fstat(fd, &st) < 0) {
                 int e = errno;
                 close(fd);
-                vp_cl_err(L, &L->pdir, 0, "cannot stat: %s", strerror(e));
-                vp_cl_io_fail(L, -e);
+                vp_cl_io_err(L, &L->pdir, -e, "cannot stat: %s", strerror(e));
                 return -e;
         }
         if (check)
@@ -108,8 +104,7 @@ static int list_profiles(vp_confload *L, bool check, char ***names, size_t *n)
         if (!d) {
                 int e = errno;
                 close(fd);
-                vp_cl_err(L, &L->pdir, 0, "cannot read: %s", strerror(e));
-                vp_cl_io_fail(L, -e);
+                vp_cl_io_err(L, &L->pdir, -e, "cannot read: %s", strerror(e));
                 return -e;
         }
         struct dirent *de;
@@ -134,8 +129,7 @@ static int list_profiles(vp_confload *L, bool check, char ***names, size_t *n)
         int e = errno;
         closedir(d);
         if (e) {
-                vp_cl_err(L, &L->pdir, 0, "cannot read: %s", strerror(e));
-                vp_cl_io_fail(L, -e);
+                vp_cl_io_err(L, &L->pdir, -e, "cannot read: %s", strerror(e));
                 return -e;
         }
         if (*n)
@@ -202,7 +196,8 @@ static int config_load(const char *confdir, bool check_perms_, const char *const
         *out = NULL;
         if (!confdir || !*confdir) {
                 if (diag)
-                        vp_diag_add_error(diag, "(confdir):0: no configuration directory given");
+                        vp_diag_add(diag, -EINVAL, "(confdir)", 0,
+                                    "no configuration directory given");
                 return -EINVAL;
         }
         vp_confload L = {.errors_only = diag && diag->errors_only};
@@ -221,8 +216,7 @@ static int config_load(const char *confdir, bool check_perms_, const char *const
                 if (e == ENOENT)
                         present = false; /* nothing configured: all defaults */
                 else {
-                        vp_cl_err(&L, &L.confdir, 0, "cannot stat: %s", strerror(e));
-                        vp_cl_io_fail(&L, -e);
+                        vp_cl_io_err(&L, &L.confdir, -e, "cannot stat: %s", strerror(e));
                         present = false;
                 }
         } else if (!S_ISDIR(st.st_mode)) {
@@ -268,7 +262,7 @@ int vp_config_load_some(const char *confdir, bool check_perms, const char *const
                 if (!vp_config_name_valid(names[i]) || (i && strcmp(names[i - 1], names[i]) >= 0)) {
                         *out = NULL;
                         if (diag)
-                                vp_diag_add_error(diag, "(profiles):0: bad profile list");
+                                vp_diag_add(diag, -EINVAL, "(profiles)", 0, "bad profile list");
                         return -EINVAL;
                 }
         return config_load(confdir, check_perms, names, n, out, diag);

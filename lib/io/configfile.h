@@ -25,7 +25,7 @@ int vp_config_load(const char *confdir, bool check_perms, vp_config **out, vp_di
  * among them) and skips what needs the others: profiles.d is not listed and
  * default_profile is not looked up. The result (c->partial set) is what a full
  * load gives for those profiles; it is for a configuration a full load found
- * valid and whose files have not changed since (lib/confindex.c). Returns as
+ * valid and whose files have not changed since (lib/io/confindex.c). Returns as
  * vp_config_load; -EINVAL too for a name list that is not sorted and valid. */
 int vp_config_load_some(const char *confdir, bool check_perms, const char *const *names, size_t n,
                         vp_config **out, vp_diag *diag);

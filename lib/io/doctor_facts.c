@@ -32,12 +32,12 @@ static void int_fact(const char *path, int *out, char **error)
 {
         _cleanup_free_ char *buf = NULL;
         size_t len;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r = slurp(path, &buf, &len, &err);
         if (r == -ENOENT)
                 return;
         if (r == 0) {
-                vp_error sub = {{0}};
+                vp_error sub = {0};
                 if (vp_sysfs_parse_int(buf, len, out, &sub) == 0)
                         return;
                 vp_error_set(&err, -EINVAL, "%s: %s", path, sub.msg);
@@ -53,7 +53,7 @@ static int cpulist_fact(const char *path, vp_cpuset *out, char **error)
 {
         _cleanup_free_ char *buf = NULL;
         size_t len;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r = slurp(path, &buf, &len, &err);
         if (r == -ENOENT)
                 return 0;
@@ -62,7 +62,7 @@ static int cpulist_fact(const char *path, vp_cpuset *out, char **error)
                         vp_cpuset_zero(out);
                         return 1;
                 }
-                vp_error sub = {{0}};
+                vp_error sub = {0};
                 if (vp_sysfs_parse_cpulist(buf, strlen(buf), out, &sub) == 0)
                         return 1;
                 vp_error_set(&err, -EINVAL, "%s: %s", path, sub.msg);
@@ -86,7 +86,7 @@ static void gather_kernel(const vp_paths *p, const char *sys, vp_doctor_facts *f
                 _cleanup_free_ char *ps = vp_xasprintf("%s/kernel/mm/ksm/pages_shared", sys);
                 _cleanup_free_ char *buf = NULL;
                 size_t len;
-                vp_error err = {{0}};
+                vp_error err = {0};
                 uint64_t v;
                 if (slurp(ps, &buf, &len, &err) == 0 && vp_parse_u64(vp_strstrip(buf), &v) == 0 &&
                     v <= LLONG_MAX)
@@ -94,7 +94,7 @@ static void gather_kernel(const vp_paths *p, const char *sys, vp_doctor_facts *f
         }
 
         vp_topology *t = NULL;
-        vp_error err = {{0}};
+        vp_error err = {0};
         if (vp_topology_load(p->sysfs, &t, &err) == 0)
                 f->n_nodes = (unsigned)t->n_nodes;
         vp_topology_free(t);
@@ -119,7 +119,7 @@ static void gather_cpus(const vp_paths *p, const char *sys, vp_doctor_facts *f)
         _cleanup_free_ char *cl = vp_xasprintf("%s/cmdline", p->proc);
         _cleanup_free_ char *buf = NULL;
         size_t len;
-        vp_error err = {{0}};
+        vp_error err = {0};
         if (slurp(cl, &buf, &len, &err) < 0)
                 return;
         vp_cpuset ci, cn;
@@ -139,7 +139,7 @@ static void gather_config(const vp_paths *p, bool check_perms, vp_doctor_facts *
         vp_diag diag = {0};
         int r = vp_config_load(p->confdir, check_perms, &f->config, &diag);
         if (r < 0)
-                f->config_error = diag.n_errors ? vp_xstrdup(diag.errors[0])
+                f->config_error = diag.n_errors ? vp_xstrdup(diag.errors[0].msg)
                                                 : vp_xasprintf("%s: cannot be read: %s", p->confdir,
                                                                strerror(-r));
         vp_diag_free(&diag);
@@ -155,7 +155,7 @@ static bool entry_bound(const char *rundir, const vp_ledger_entry *e)
         if (vp_cpumask_empty(&e->nodes))
                 return false;
         _cleanup_free_ char *text = NULL;
-        vp_error err = {{0}};
+        vp_error err = {0};
         if (vp_state_read(rundir, e->uuid, "plan.json", &text, &err) < 0)
                 return true;
         json_object *root = json_tokener_parse(text), *nt = NULL, *mode = NULL;
@@ -202,7 +202,7 @@ static int started_at(const vp_paths *p, int64_t btime, long pid, double *t)
 static void gather_ledger(const vp_paths *p, vp_doctor_facts *f)
 {
         vp_ledger l = {0};
-        vp_error err = {{0}};
+        vp_error err = {0};
         /* Replaced by rename: reading it without the lock is safe. */
         if (vp_ledger_load(p->rundir, &l, &err) < 0) {
                 f->ledger_error = vp_xstrdup(err.msg);
@@ -239,7 +239,7 @@ static bool names_vmplace_hook(const char *path)
 {
         _cleanup_free_ char *buf = NULL;
         size_t len;
-        vp_error err = {{0}};
+        vp_error err = {0};
         if (vp_read_file(path, SMALL_FILE, &buf, &len, &err) < 0)
                 return false;
         return len > 2 && buf[0] == '#' && buf[1] == '!' && strstr(buf, "vmplace-hook");
@@ -307,7 +307,7 @@ static int cmp_daemon(const void *a, const void *b)
 
 static void gather_daemons(const vp_paths *p, vp_doctor_facts *f)
 {
-        vp_error err = {{0}};
+        vp_error err = {0};
         int64_t btime;
         if (boot_time(p, &btime, &err) < 0) {
                 f->daemons_error = vp_xstrdup(err.msg);

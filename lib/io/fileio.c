@@ -88,10 +88,10 @@ int vp_read_private(const char *path, size_t max, char **out, size_t *len)
 int vp_check_owned(const char *path, const struct stat *st, vp_error *err)
 {
         if (st->st_uid != geteuid())
-                return vp_error_set(err, -EPERM, "%s: owned by uid %u, not %u: refused", path,
-                                    (unsigned)st->st_uid, (unsigned)geteuid());
+                return vp_error_at(err, -EPERM, path, 0, "owned by uid %u, not %u: refused",
+                                   (unsigned)st->st_uid, (unsigned)geteuid());
         if (st->st_mode & 022)
-                return vp_error_set(err, -EPERM, "%s: writable by group or others: refused", path);
+                return vp_error_at(err, -EPERM, path, 0, "writable by group or others: refused");
         return 0;
 }
 
@@ -105,12 +105,12 @@ static int read_file(const char *path, size_t max, bool owned, char **out, size_
          * nothing */
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
-                return vp_error_set(err, -errno, "%s: %s", path, strerror(errno));
+                return vp_error_at(err, -errno, path, 0, "%s", strerror(errno));
         struct stat st;
         if (fstat(fd, &st) < 0)
-                return vp_error_set(err, -errno, "%s: %s", path, strerror(errno));
+                return vp_error_at(err, -errno, path, 0, "%s", strerror(errno));
         if (!S_ISREG(st.st_mode))
-                return vp_error_set(err, -EINVAL, "%s: not a regular file", path);
+                return vp_error_at(err, -EINVAL, path, 0, "not a regular file");
         if (owned) {
                 int r = vp_check_owned(path, &st, err);
                 if (r < 0)
@@ -118,8 +118,8 @@ static int read_file(const char *path, size_t max, bool owned, char **out, size_
         }
         int r = vp_read_fd(fd, (long long)st.st_size, max, out, len, err);
         if (r < 0)
-                return vp_error_set(err, r, "%s: %s", path,
-                                    r == -EFBIG ? "file too large" : strerror(-r));
+                return vp_error_at(err, r, path, 0, "%s",
+                                   r == -EFBIG ? "file too large" : strerror(-r));
         return 0;
 }
 
@@ -139,7 +139,7 @@ int vp_write_file_atomic(const char *path, const char *data, size_t len, unsigne
         _cleanup_free_ char *tmp = vp_xasprintf("%s.tmp.%ld", path, (long)getpid());
         int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0)
-                return vp_error_set(err, -errno, "%s: %s", tmp, strerror(errno));
+                return vp_error_at(err, -errno, tmp, 0, "%s", strerror(errno));
         size_t off = 0;
         while (off < len) {
                 ssize_t w = write(fd, data + off, len - off);
@@ -149,19 +149,19 @@ int vp_write_file_atomic(const char *path, const char *data, size_t len, unsigne
                         int e = errno;
                         close(fd);
                         unlink(tmp);
-                        return vp_error_set(err, -e, "%s: %s", tmp, strerror(e));
+                        return vp_error_at(err, -e, tmp, 0, "%s", strerror(e));
                 }
                 off += (size_t)w;
         }
         if (fsync(fd) < 0 || close(fd) < 0) {
                 int e = errno;
                 unlink(tmp);
-                return vp_error_set(err, -e, "%s: %s", tmp, strerror(e));
+                return vp_error_at(err, -e, tmp, 0, "%s", strerror(e));
         }
         if (rename(tmp, path) < 0) {
                 int e = errno;
                 unlink(tmp);
-                return vp_error_set(err, -e, "%s: %s", path, strerror(e));
+                return vp_error_at(err, -e, path, 0, "%s", strerror(e));
         }
         return 0;
 }
@@ -170,7 +170,7 @@ int vp_mkdir_p(const char *path, unsigned mode, vp_error *err)
 {
         char buf[PATH_MAX];
         if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-                return vp_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+                return vp_error_at(err, -ENAMETOOLONG, path, 0, "path too long");
         /* the usual case, the whole path there already: one system call */
         if (mkdir(buf, mode) == 0 || errno == EEXIST)
                 return 0;
@@ -179,7 +179,7 @@ int vp_mkdir_p(const char *path, unsigned mode, vp_error *err)
                         char c = *p;
                         *p = '\0';
                         if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                                return vp_error_set(err, -errno, "%s: %s", buf, strerror(errno));
+                                return vp_error_at(err, -errno, buf, 0, "%s", strerror(errno));
                         *p = c;
                         if (c == '\0')
                                 break;

@@ -217,7 +217,7 @@ static int lock_bounded(int fd, const char *path, vp_error *err)
                 if (errno == EINTR)
                         continue;
                 if (errno != EWOULDBLOCK)
-                        return vp_error_set(err, -errno, "%s: flock: %s", path, strerror(errno));
+                        return vp_error_at(err, -errno, path, 0, "flock: %s", strerror(errno));
                 if (lock_gave_up)
                         return vp_error_set(err, -ETIMEDOUT,
                                             "%s: held by another vmplace process (already "
@@ -264,7 +264,7 @@ static int lock_and_sweep(const char *rundir, vp_ledger *l, vp_error *err)
                 fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         }
         if (fd < 0)
-                return vp_error_set(err, -errno, "%s: %s", path, strerror(errno));
+                return vp_error_at(err, -errno, path, 0, "%s", strerror(errno));
         /* I4: a run dir someone else could write may hold anything: refused
          * by name (its files are checked as they are read) */
         struct stat rst;

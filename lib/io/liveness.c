@@ -42,7 +42,7 @@ int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_e
                 int e = errno;
                 if (e == ENOENT)
                         return vp_error_set(err, -e, "%s is not running (no %s)", name, pidfile);
-                return vp_error_set(err, -e, "%s: %s", pidfile, strerror(e));
+                return vp_error_at(err, -e, pidfile, 0, "%s", strerror(e));
         }
         char text[PIDFILE_MAX + 2];
         ssize_t n;
@@ -52,13 +52,13 @@ int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_e
         int e = errno;
         close(fd);
         if (n < 0)
-                return vp_error_set(err, -e, "%s: %s", pidfile, strerror(e));
+                return vp_error_at(err, -e, pidfile, 0, "%s", strerror(e));
         if (n > PIDFILE_MAX)
-                return vp_error_set(err, -EFBIG, "%s: file too large", pidfile);
+                return vp_error_at(err, -EFBIG, pidfile, 0, "file too large");
         text[n] = '\0';
         uint64_t v;
         if (vp_parse_u64(vp_strstrip(text), &v) < 0 || v == 0 || v > PID_MAX_LIMIT)
-                return vp_error_set(err, -EBADMSG, "%s: not a pid", pidfile);
+                return vp_error_at(err, -EBADMSG, pidfile, 0, "not a pid");
         *pid = (long)v;
         return 0;
 }

@@ -52,9 +52,9 @@ int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *er
                 list = vp_xrealloc(list, (count + 1) * sizeof(*list));
                 vp_running *r = &list[count++];
                 *r = (vp_running){.name = TAKE_PTR(name), .pid = pid};
-                vp_error derr = {{0}};
-                if (vp_domain_parse_file(xml, &r->dom, &derr) < 0)
-                        r->error = vp_xstrdup(derr.msg);
+                int pr = vp_domain_parse_file(xml, &r->dom, &r->err);
+                if (pr < 0)
+                        r->err.code = pr; /* the code says "unreadable", whatever set msg */
         }
         if (errno) {
                 int e = errno;
@@ -73,7 +73,6 @@ void vp_running_free(vp_running *r, size_t n)
         for (size_t i = 0; r && i < n; i++) {
                 free(r[i].name);
                 vp_domain_free(r[i].dom);
-                free(r[i].error);
         }
         free(r);
 }
@@ -85,9 +84,9 @@ int vp_domain_parse_file(const char *path, vp_domain **out, vp_error *err)
         int r = vp_read_file(path, VP_DOMAIN_XML_MAX, &xml, &len, err);
         if (r < 0)
                 return r;
-        vp_error perr = {{0}};
+        vp_error perr = {0};
         r = vp_domain_parse(xml, len, out, &perr);
         if (r < 0)
-                return vp_error_set(err, r, "%s: %s", path, perr.msg);
+                return vp_error_at(err, r, path, 0, "%s", perr.msg);
         return 0;
 }

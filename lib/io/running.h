@@ -15,7 +15,7 @@ typedef struct vp_running {
         char *name;     /* from the file name NAME.pid */
         long pid;       /* QEMU pid, 0 when the pid file could not be read */
         vp_domain *dom; /* NAME.xml parsed (<domstatus>), NULL when unreadable */
-        char *error;    /* why dom is NULL (one line naming the file), else NULL */
+        vp_error err;   /* why dom is NULL (naming the file); code 0 when it is not */
 } vp_running;
 
 /* List the running domains, sorted by name (byte order). A NAME.pid is

@@ -99,17 +99,17 @@ static int read_file_to(loader *ld, const char *path, bool to_eof)
         /* O_NONBLOCK: a FIFO in a fake tree reads as empty, never waits */
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0)
-                return vp_error_set(ld->err, -errno, "%s: %s", path, strerror(errno));
+                return vp_error_at(ld->err, -errno, path, 0, "%s", strerror(errno));
         size_t n = 0;
         for (;;) {
                 size_t want = SCRATCH_SIZE - 1 - n;
                 if (want == 0)
-                        return vp_error_set(ld->err, -EFBIG, "%s: file too large", path);
+                        return vp_error_at(ld->err, -EFBIG, path, 0, "file too large");
                 ssize_t r = read(fd, ld->buf + n, want);
                 if (r < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return vp_error_set(ld->err, -errno, "%s: %s", path, strerror(errno));
+                        return vp_error_at(ld->err, -errno, path, 0, "%s", strerror(errno));
                 }
                 n += (size_t)r;
                 if (r == 0 || ((size_t)r < want && !to_eof))
@@ -128,7 +128,7 @@ static int read_text(loader *ld, const char *path)
 /* Prefix a parser's message with the file it came from. */
 static int parse_failed(loader *ld, const char *path, int r, const vp_error *sub)
 {
-        return vp_error_set(ld->err, r, "%s: %s", path, sub->msg);
+        return vp_error_at(ld->err, r, path, 0, "%s", sub->msg);
 }
 
 static int load_online(loader *ld, vp_topology *t)
@@ -145,7 +145,7 @@ static int load_online(loader *ld, vp_topology *t)
         if (r < 0)
                 return parse_failed(ld, path, r, &sub);
         if (vp_cpuset_empty(&t->online))
-                return vp_error_set(ld->err, -EINVAL, "%s: no CPU online", path);
+                return vp_error_at(ld->err, -EINVAL, path, 0, "no CPU online");
 
         vp_topology_init_cpus(t);
         return 0;
@@ -167,7 +167,7 @@ static int list_nodes(loader *ld, unsigned **ids_out, size_t *n_out)
                 return r;
         _cleanup_closedir_ DIR *d = opendir(path);
         if (!d)
-                return vp_error_set(ld->err, -errno, "%s: %s", path, strerror(errno));
+                return vp_error_at(ld->err, -errno, path, 0, "%s", strerror(errno));
         _cleanup_free_ unsigned *ids = NULL;
         size_t n = 0, cap = 0;
         struct dirent *de;
@@ -190,9 +190,9 @@ static int list_nodes(loader *ld, unsigned **ids_out, size_t *n_out)
                 ids[n++] = (unsigned)id;
         }
         if (errno)
-                return vp_error_set(ld->err, -errno, "%s: %s", path, strerror(errno));
+                return vp_error_at(ld->err, -errno, path, 0, "%s", strerror(errno));
         if (n == 0)
-                return vp_error_set(ld->err, -ENOENT, "%s: no nodeN directory", path);
+                return vp_error_at(ld->err, -ENOENT, path, 0, "no nodeN directory");
         qsort(ids, n, sizeof(*ids), cmp_unsigned);
         *ids_out = TAKE_PTR(ids);
         *n_out = n;
@@ -404,8 +404,8 @@ static int load_cpu_topology(loader *ld, vp_topology *t)
                         *slash = '\0';
                         if (stat(path, &st) == 0 || errno != ENOENT) {
                                 *slash = '/';
-                                return vp_error_set(ld->err, -ENOENT, "%s: %s", path,
-                                                    strerror(ENOENT));
+                                return vp_error_at(ld->err, -ENOENT, path, 0, "%s",
+                                                   strerror(ENOENT));
                         }
                 } else if (r < 0) {
                         return r;

@@ -20,7 +20,7 @@ void vp_confcheck_host(vp_confload *L, vp_host_config *h)
 {
         for (size_t i = 0; i < L->host.n; i++) {
                 vp_conf_entry *e = &L->host.e[i];
-                vp_error err = {{0}};
+                vp_error err = {0};
                 if (e->skip)
                         continue;
                 if (vp_conf_apply(e->row, e->id, h, e->value, &err) < 0) {
@@ -63,7 +63,7 @@ void vp_confcheck_values(vp_confload *L, vp_conf_file *f)
         vp_profile scratch = {0};
         for (size_t k = 0; k < f->n; k++) {
                 vp_conf_entry *e = &f->e[k];
-                vp_error err = {{0}};
+                vp_error err = {0};
                 if (e->skip)
                         continue;
                 if (vp_conf_apply(e->row, e->id, &scratch, e->value, &err) < 0) {

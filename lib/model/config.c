@@ -90,38 +90,32 @@ void vp_strv_free(char **v, size_t n)
         free(v);
 }
 
-static char *xvasprintf(const char *fmt, va_list ap)
+void vp_diag_add(vp_diag *d, int code, const char *file, unsigned line, const char *fmt, ...)
 {
-        char *s = NULL;
-        if (vasprintf(&s, fmt, ap) < 0)
-                abort();
-        return s;
-}
-
-void vp_diag_add_error(vp_diag *d, const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        char *s = xvasprintf(fmt, ap);
-        va_end(ap);
-        vp_strv_push(&d->errors, &d->n_errors, s);
-}
-
-void vp_diag_add_warning(vp_diag *d, const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        char *s = xvasprintf(fmt, ap);
-        va_end(ap);
-        vp_strv_push(&d->warnings, &d->n_warnings, s);
+        vp_error **arr = code < 0 ? &d->errors : &d->warnings;
+        size_t *n = code < 0 ? &d->n_errors : &d->n_warnings;
+        *arr = vp_xrealloc(*arr, (*n + 1) * sizeof(**arr));
+        vp_error *e = &(*arr)[(*n)++];
+        int k = snprintf(e->msg, sizeof(e->msg), "%s:%u: ", file, line);
+        if (line)
+                snprintf(e->where, sizeof(e->where), "%s:%u", file, line);
+        else
+                snprintf(e->where, sizeof(e->where), "%s", file);
+        e->code = code;
+        if (k >= 0 && (size_t)k < sizeof(e->msg)) {
+                va_list ap;
+                va_start(ap, fmt);
+                vsnprintf(e->msg + k, sizeof(e->msg) - (size_t)k, fmt, ap);
+                va_end(ap);
+        }
 }
 
 void vp_diag_free(vp_diag *d)
 {
         if (!d)
                 return;
-        vp_strv_free(d->errors, d->n_errors);
-        vp_strv_free(d->warnings, d->n_warnings);
+        free(d->errors);
+        free(d->warnings);
         d->errors = d->warnings = NULL;
         d->n_errors = d->n_warnings = 0;
 }

@@ -129,12 +129,16 @@ typedef struct vp_config {
         bool partial;
 } vp_config;
 
-/* Problems found while loading: each "FILE:LINE: message", plus warnings
- * (e.g. equal-priority name-match ties) that do not make the config invalid. */
+/* Problems found while loading, plus warnings (e.g. equal-priority name-match
+ * ties) that do not make the config invalid. Each is a vp_error: msg is the
+ * line as printed, "FILE:LINE: message" (LINE 0 = the whole file); where is
+ * "FILE:LINE", or "FILE" for line 0, as vp_error_at has it; code is -EINVAL
+ * for an error (the -errno for a file that could not be read) and 0 for a
+ * warning. */
 typedef struct vp_diag {
-        char **errors;
+        vp_error *errors;
         size_t n_errors;
-        char **warnings;
+        vp_error *warnings;
         size_t n_warnings;
         /* Set by the caller before loading: skip the checks that can only
          * warn. The equal-priority tie check compares every pair of globs
@@ -143,8 +147,11 @@ typedef struct vp_diag {
 } vp_diag;
 
 void vp_diag_free(vp_diag *d);
-void vp_diag_add_error(vp_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void vp_diag_add_warning(vp_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append to d's errors (code < 0) or warnings (code 0) the message
+ * "FILE:LINE: " + the formatted text. A message is cut at vp_error's 1023
+ * bytes, as every other error is. */
+void vp_diag_add(vp_diag *d, int code, const char *file, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Free c and all it owns; NULL is fine. */
 void vp_config_free(vp_config *c);

@@ -15,34 +15,43 @@ static char *xvasprintf(const char *fmt, va_list ap)
         return s;
 }
 
-static void msg_addv(vp_confload *L, vp_conf_msgs *l, size_t ord, const char *path, unsigned line,
-                     const char *fmt, va_list ap)
+static void msg_addv(vp_confload *L, vp_conf_msgs *l, int code, const vp_conf_file *f,
+                     unsigned line, const char *fmt, va_list ap)
 {
-        _cleanup_free_ char *body = xvasprintf(fmt, ap);
-        char *text = vp_xasprintf("%s:%u: %s", path, line, body);
+        char *body = xvasprintf(fmt, ap);
         /* the same problem reached through several includes is said once */
         for (size_t i = 0; i < l->n; i++)
-                if (strcmp(l->m[i].text, text) == 0) {
-                        free(text);
+                if (l->m[i].line == line && strcmp(l->m[i].path, f->path) == 0 &&
+                    strcmp(l->m[i].body, body) == 0) {
+                        free(body);
                         return;
                 }
         l->m = vp_xrealloc(l->m, (l->n + 1) * sizeof(vp_conf_msg));
-        l->m[l->n++] = (vp_conf_msg){ord, line, L->seq++, text};
+        l->m[l->n++] = (vp_conf_msg){f->ord, line, L->seq++, code, vp_xstrdup(f->path), body};
 }
 
 void vp_cl_err(vp_confload *L, const vp_conf_file *f, unsigned line, const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
-        msg_addv(L, &L->errs, f->ord, f->path, line, fmt, ap);
+        msg_addv(L, &L->errs, -EINVAL, f, line, fmt, ap);
         va_end(ap);
+}
+
+void vp_cl_io_err(vp_confload *L, const vp_conf_file *f, int code, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        msg_addv(L, &L->errs, code, f, 0, fmt, ap);
+        va_end(ap);
+        vp_cl_io_fail(L, code);
 }
 
 void vp_cl_warn(vp_confload *L, const vp_conf_file *f, unsigned line, const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
-        msg_addv(L, &L->warns, f->ord, f->path, line, fmt, ap);
+        msg_addv(L, &L->warns, 0, f, line, fmt, ap);
         va_end(ap);
 }
 
@@ -98,16 +107,17 @@ static int msg_cmp(const void *a, const void *b)
         return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Sort into reading order and hand the strings to diag (or drop them). */
-static void msg_flush(vp_conf_msgs *l, char ***arr, size_t *n)
+/* Sort into reading order and hand them to diag (or drop them). */
+static void msg_flush(vp_conf_msgs *l, vp_diag *diag)
 {
         if (l->n)
                 qsort(l->m, l->n, sizeof(vp_conf_msg), msg_cmp);
         for (size_t i = 0; i < l->n; i++) {
-                if (arr)
-                        vp_strv_push(arr, n, l->m[i].text);
-                else
-                        free(l->m[i].text);
+                vp_conf_msg *m = &l->m[i];
+                if (diag)
+                        vp_diag_add(diag, m->code, m->path, m->line, "%s", m->body);
+                free(m->path);
+                free(m->body);
         }
         free(l->m);
         l->m = NULL;
@@ -129,8 +139,8 @@ static void file_free(vp_conf_file *f)
 int vp_cl_finish(vp_confload *L, vp_diag *diag)
 {
         int r = L->io_err ? L->io_err : L->errs.n ? -EINVAL : 0;
-        msg_flush(&L->errs, diag ? &diag->errors : NULL, diag ? &diag->n_errors : NULL);
-        msg_flush(&L->warns, diag ? &diag->warnings : NULL, diag ? &diag->n_warnings : NULL);
+        msg_flush(&L->errs, diag);
+        msg_flush(&L->warns, diag);
         for (size_t i = 0; i < L->n_files; i++)
                 file_free(&L->files[i]);
         free(L->files);

@@ -42,7 +42,9 @@ typedef struct vp_conf_msg {
         size_t ord;
         unsigned line;
         size_t seq;
-        char *text;
+        int code;   /* as vp_error's: -EINVAL, the -errno of a failed read, 0 */
+        char *path; /* the file's (a copy: some are of a moment, as a skipped name's) */
+        char *body; /* the message after "PATH:LINE: " */
 } vp_conf_msg;
 
 typedef struct vp_conf_msgs {
@@ -77,6 +79,10 @@ void vp_cl_perr(vp_confload *L, const vp_conf_file *of, const vp_conf_entry *e, 
                 ...) __attribute__((format(printf, 4, 5)));
 /* Whether an error was said at line of the file at ord. */
 bool vp_cl_has_err_at(const vp_confload *L, size_t ord, unsigned line);
+/* "FILE:0: message" about file f that could not be read, with code (its
+ * -errno), recorded as vp_cl_io_fail does. */
+void vp_cl_io_err(vp_confload *L, const vp_conf_file *f, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Record an I/O failure (-errno); the first one is what the load returns. */
 void vp_cl_io_fail(vp_confload *L, int code);
 /* The index of the profile file named name in L->files, or -1. */

@@ -9,7 +9,7 @@
 
 #include "config.h"
 
-/* What matching reads of a profile (lib/confindex.c keeps just this). */
+/* What matching reads of a profile (lib/io/confindex.c keeps just this). */
 typedef struct vp_match_rule {
         const char *name; /* the profile's */
         char *const *names;

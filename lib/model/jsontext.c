@@ -14,7 +14,7 @@ int vp_json_parse(const char *name, const char *text, size_t len, json_object **
 {
         *out = NULL;
         if (memchr(text, '\0', len))
-                return vp_error_set(err, -EBADMSG, "%s: not valid JSON: contains a NUL byte", name);
+                return vp_error_at(err, -EBADMSG, name, 0, "not valid JSON: contains a NUL byte");
         _cleanup_(tokener_freep) struct json_tokener *tok = json_tokener_new();
         if (!tok)
                 abort();
@@ -22,11 +22,11 @@ int vp_json_parse(const char *name, const char *text, size_t len, json_object **
         _cleanup_json_ json_object *root = json_tokener_parse_ex(tok, text, (int)len);
         enum json_tokener_error jerr = json_tokener_get_error(tok);
         if (jerr == json_tokener_continue)
-                return vp_error_set(err, -EBADMSG, "%s: not valid JSON: unexpected end of file",
-                                    name);
+                return vp_error_at(err, -EBADMSG, name, 0,
+                                   "not valid JSON: unexpected end of file");
         if (jerr != json_tokener_success)
-                return vp_error_set(err, -EBADMSG, "%s: not valid JSON: %s at byte %zu", name,
-                                    json_tokener_error_desc(jerr), json_tokener_get_parse_end(tok));
+                return vp_error_at(err, -EBADMSG, name, 0, "not valid JSON: %s at byte %zu",
+                                   json_tokener_error_desc(jerr), json_tokener_get_parse_end(tok));
         for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
                 if (!isspace((unsigned char)text[i]))
                         return vp_error_set(err, -EBADMSG,

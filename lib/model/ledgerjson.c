@@ -123,14 +123,14 @@ static const char *render(json_object *v, char *buf, size_t len)
 static int bad(const load_ctx *c, const char *key, json_object *v, const char *why)
 {
         char b[96];
-        return vp_error_set(c->err, -EBADMSG, "%s: %s %zu: bad '%s' value '%s': %s", c->file,
-                            c->what, c->idx, key, render(v, b, sizeof(b)), why);
+        return vp_error_at(c->err, -EBADMSG, c->file, 0, "%s %zu: bad '%s' value '%s': %s", c->what,
+                           c->idx, key, render(v, b, sizeof(b)), why);
 }
 
 static int missing(const load_ctx *c, const char *key)
 {
-        return vp_error_set(c->err, -EBADMSG, "%s: %s %zu: missing '%s'", c->file, c->what, c->idx,
-                            key);
+        return vp_error_at(c->err, -EBADMSG, c->file, 0, "%s %zu: missing '%s'", c->what, c->idx,
+                           key);
 }
 
 /* Member k as a string that stays valid while the tree lives: *out NULL
@@ -265,8 +265,8 @@ static int get_memory(const load_ctx *c, vp_ledger_entry *e)
 static int parse_entry(load_ctx *c, json_object *o, vp_ledger_entry *e)
 {
         if (!json_object_is_type(o, json_type_object))
-                return vp_error_set(c->err, -EBADMSG, "%s: %s %zu: not an object", c->file, c->what,
-                                    c->idx);
+                return vp_error_at(c->err, -EBADMSG, c->file, 0, "%s %zu: not an object", c->what,
+                                   c->idx);
         collect_members(c, o, entry_order, VP_ARRAY_SIZE(entry_order));
         const char *kind;
         int64_t created, pid;
@@ -295,8 +295,8 @@ static int parse_entry(load_ctx *c, json_object *o, vp_ledger_entry *e)
 static int parse_prev(load_ctx *c, json_object *o, vp_ledger_prev *p)
 {
         if (!json_object_is_type(o, json_type_object))
-                return vp_error_set(c->err, -EBADMSG, "%s: %s %zu: not an object", c->file, c->what,
-                                    c->idx);
+                return vp_error_at(c->err, -EBADMSG, c->file, 0, "%s %zu: not an object", c->what,
+                                   c->idx);
         collect_members(c, o, prev_order, VP_ARRAY_SIZE(prev_order));
         int r;
         if ((r = get_uuid(c, &p->uuid)) < 0 || (r = get_cpuset(c, K_HELD, &p->held)) < 0 ||
@@ -331,9 +331,9 @@ static int parse_ledger(const char *file, json_object *root, vp_ledger *l, vp_er
 {
         json_object *v, *entries, *prev = NULL;
         if (!json_object_is_type(root, json_type_object))
-                return vp_error_set(err, -EBADMSG, "%s: top level is not a JSON object", file);
+                return vp_error_at(err, -EBADMSG, file, 0, "top level is not a JSON object");
         if (!json_object_object_get_ex(root, "version", &v))
-                return vp_error_set(err, -EBADMSG, "%s: missing 'version'", file);
+                return vp_error_at(err, -EBADMSG, file, 0, "missing 'version'");
         if (!json_object_is_type(v, json_type_int) ||
             json_object_get_int64(v) != VP_LEDGER_JSON_VERSION) {
                 char b[96];
@@ -342,12 +342,12 @@ static int parse_ledger(const char *file, json_object *root, vp_ledger *l, vp_er
                                     file, render(v, b, sizeof(b)), VP_LEDGER_JSON_VERSION);
         }
         if (!json_object_object_get_ex(root, "entries", &entries))
-                return vp_error_set(err, -EBADMSG, "%s: missing 'entries'", file);
+                return vp_error_at(err, -EBADMSG, file, 0, "missing 'entries'");
         if (!json_object_is_type(entries, json_type_array))
-                return vp_error_set(err, -EBADMSG, "%s: 'entries' is not an array", file);
+                return vp_error_at(err, -EBADMSG, file, 0, "'entries' is not an array");
         if (json_object_object_get_ex(root, "previous", &prev) && prev &&
             !json_object_is_type(prev, json_type_array))
-                return vp_error_set(err, -EBADMSG, "%s: 'previous' is not an array", file);
+                return vp_error_at(err, -EBADMSG, file, 0, "'previous' is not an array");
 
         /* Entries are parsed up to the first bad one; a uuid or name that
          * repeats an earlier entry's is an error of the later entry, and

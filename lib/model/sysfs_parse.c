@@ -282,7 +282,7 @@ static int isolation_value(const char *word, const char *v, const char *end, boo
                 }
         }
         vp_cpuset s;
-        vp_error sub = {{0}};
+        vp_error sub = {0};
         int r = vp_sysfs_parse_cpulist(v, (size_t)(end - v), &s, &sub);
         if (r < 0) {
                 char ex[80];

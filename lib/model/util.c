@@ -16,7 +16,33 @@ int vp_error_set(vp_error *err, int code, const char *fmt, ...)
                 va_start(ap, fmt);
                 vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
                 va_end(ap);
+                err->where[0] = '\0';
+                err->code = code;
         }
+        return code;
+}
+
+int vp_error_at(vp_error *err, int code, const char *file, unsigned line, const char *fmt, ...)
+{
+        if (!err)
+                return code;
+        int n = line ? snprintf(err->msg, sizeof(err->msg), "%s:%u: ", file, line)
+                     : snprintf(err->msg, sizeof(err->msg), "%s: ", file);
+        if (n < 0)
+                n = 0;
+        /* where is the prefix without its ": " (cut at where's size) */
+        size_t w = n > 2 ? (size_t)n - 2 : 0;
+        if (w >= sizeof(err->where))
+                w = sizeof(err->where) - 1;
+        memcpy(err->where, err->msg, w);
+        err->where[w] = '\0';
+        if ((size_t)n < sizeof(err->msg)) {
+                va_list ap;
+                va_start(ap, fmt);
+                vsnprintf(err->msg + n, sizeof(err->msg) - (size_t)n, fmt, ap);
+                va_end(ap);
+        }
+        err->code = code;
         return code;
 }
 

@@ -29,16 +29,33 @@ static inline void vp_freep(void *p)
 
 #define VP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* One error message travelling up the stack; functions that take one fill it
- * whenever they return a negative errno. */
+/* One error travelling up the stack: functions that take one fill it whenever
+ * they return a negative errno. Declared on the stack (the hook's hot path),
+ * so it holds no heap memory and needs no freeing; `vp_error err = {0}` is
+ * "no error". */
 typedef struct vp_error {
+        /* The whole one-line message as printed, including the "WHERE: "
+         * prefix when there is a location (truncated at 1023 bytes). */
         char msg[1024];
+        /* Where the problem is: "FILE:LINE", "FILE" when the line is 0 or
+         * unknown, "" when it is about no file (truncated at 255 bytes; msg
+         * has the whole name). */
+        char where[256];
+        /* The negative errno the failing function returned; 0: no error. */
+        int code;
 } vp_error;
 
-/* Format into err (if non-NULL) and return code (a negative errno), so callers
- * can write `return vp_error_set(err, -EINVAL, "...")`. */
+/* Record code, no location, and the formatted message in err (if non-NULL);
+ * return code (a negative errno), so callers can write
+ * `return vp_error_set(err, -EINVAL, "...")`. */
 int vp_error_set(vp_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* As vp_error_set, about a place in a file: where becomes "FILE:LINE" (just
+ * "FILE" when line is 0) and msg "WHERE: " followed by the formatted text.
+ * Returns code. */
+int vp_error_at(vp_error *err, int code, const char *file, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Allocation that cannot fail: aborts on OOM (a hook with no memory cannot do
  * anything sensible, and partial state is worse). */

@@ -74,7 +74,7 @@ void vp_op_apply(const vp_paths *p, const char *name, vp_op_result *o)
         memset(o, 0, sizeof(*o));
         o->before = vp_xcalloc(1, sizeof(*o->before));
         o->after = vp_xcalloc(1, sizeof(*o->after));
-        vp_error err = {{0}};
+        vp_error err = {0};
         /* Where the domain is now, and whether it drifted, before re-planning. */
         vp_ledger l = {0};
         vp_cgwrites before = {0};
@@ -165,7 +165,8 @@ void vp_op_apply(const vp_paths *p, const char *name, vp_op_result *o)
                 vp_ledger_free(&l2);
                 if (e < 0) {
                         o->result = "error";
-                        o->message = vp_xasprintf("planned, but enforcement failed: %s", er.error);
+                        o->message =
+                            vp_xasprintf("planned, but enforcement failed: %s", er.err.msg);
                 } else {
                         o->result = "applied";
                         o->left = er.drift;

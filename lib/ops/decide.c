@@ -16,7 +16,7 @@
 #include "topoload.h"
 
 /* Load the configuration and choose the profile for name/metadata (through
- * the config index in rundir when it is given: lib/confindex.h); report the
+ * the config index in rundir when it is given: lib/io/confindex.h); report the
  * first error in err (the full list is `vmplace validate`'s job). */
 static int load_config(const vp_paths *paths, const char *rundir, const char *name,
                        const char *metadata, vp_config **cfg, const vp_profile **profile,
@@ -29,10 +29,10 @@ static int load_config(const vp_paths *paths, const char *rundir, const char *na
                 if (diag.n_errors > 1)
                         vp_error_set(err, r,
                                      "configuration error: %s (and %zu more; run vmplace validate)",
-                                     diag.errors[0], diag.n_errors - 1);
+                                     diag.errors[0].msg, diag.n_errors - 1);
                 else
                         vp_error_set(err, r, "configuration error: %s",
-                                     diag.n_errors ? diag.errors[0] : strerror(-r));
+                                     diag.n_errors ? diag.errors[0].msg : strerror(-r));
         }
         vp_diag_free(&diag);
         return r;
@@ -164,7 +164,7 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
         if (r == 0 && !d->plan.refusal) {
                 /* A placement libvirt would reject is a refusal like any
                  * other (it follows on_error), not an internal error. */
-                vp_error rerr = {{0}};
+                vp_error rerr = {0};
                 if (vp_rewrite_apply(d->dom, &d->plan.tune, d->plan.owned, &rerr) < 0)
                         d->plan.refusal = vp_xasprintf("vmplace: %s (profile %s): %s",
                                                        d->plan.domain, d->plan.profile, rerr.msg);

@@ -17,7 +17,6 @@ void vp_enforce_result_free(vp_enforce_result *r)
         free(r->name);
         free(r->uuid);
         free(r->profile);
-        free(r->error);
         vp_drifts_free(&r->drift);
         vp_cgwrites_free(&r->writes);
         memset(r, 0, sizeof(*r));
@@ -25,8 +24,8 @@ void vp_enforce_result_free(vp_enforce_result *r)
 
 static int fail(vp_enforce_result *r, int code, const vp_error *err)
 {
-        free(r->error);
-        r->error = vp_xstrdup(err->msg);
+        r->err = *err;
+        r->err.code = code;
         r->state = NULL;
         return code;
 }
@@ -57,7 +56,7 @@ int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned f
         r->uuid = vp_xstrdup(e->uuid);
         r->profile = e->profile ? vp_xstrdup(e->profile) : NULL;
         r->kind = e->kind;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int rc = vp_libvirt_pid(paths->libvirt_rundir, e->name, &r->pid, &err);
         /* the recorded XML must be of the commit that wrote e, or its pins
          * may be CPUs the ledger gave to another VM */
@@ -102,7 +101,7 @@ int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned f
                 if (rc == 0)
                         rc = own_scope_files(&cg, w, &err);
                 /* pin threads even after a refused write: what can take should */
-                vp_error aerr = {{0}};
+                vp_error aerr = {0};
                 int ra = vp_affinity_apply(&th, w, &aerr);
                 if (rc == 0 && ra < 0) {
                         rc = ra;
@@ -128,7 +127,7 @@ int vp_enforce_domain(const vp_paths *paths, const char *name, const char *uuid,
                       vp_enforce_result *r)
 {
         memset(r, 0, sizeof(*r));
-        vp_error err = {{0}};
+        vp_error err = {0};
         int lock = vp_ledger_lock(paths->rundir, &err);
         if (lock < 0) {
                 r->name = vp_xstrdup(name ? name : "");

@@ -23,7 +23,7 @@ typedef struct vp_enforce_result {
         vp_cgroup_version version;
         vp_cgwrites writes; /* the cgroup files of the plan as it runs now (written or checked) */
         vp_drifts drift;    /* what does not read back as planned */
-        char *error;        /* one line when the domain could not be enforced */
+        vp_error err;       /* why the domain could not be enforced (code 0: it could) */
         const char *state;  /* "enforced", "drift", or NULL on error */
 } vp_enforce_result;
 
@@ -33,7 +33,7 @@ void vp_enforce_result_free(vp_enforce_result *r);
  * pid from libvirt's NAME.pid, vCPU TIDs from its status XML, the placement
  * from the recorded XML (RUNDIR/domains/UUID.xml) with the floating sets the
  * ledger holds now. Returns 0 when it ran (see r->drift), or -errno with
- * r->error set (QEMU not running, cgroup not found, write refused; -ESTALE
+ * r->err set (QEMU not running, cgroup not found, write refused; -ESTALE
  * when the state files are of an interrupted update: vp_state_check). Does
  * not touch the ledger. */
 int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned flags,
@@ -42,7 +42,7 @@ int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned f
 /* Enforce the domain named (or with this uuid) under the ledger lock and
  * record the outcome in its entry (state "enforced" or "drift", pid).
  * Returns 0 when enforced without drift, 1 with drift left, -ENOENT when the
- * domain has no ledger entry, other -errno on failure (r->error). A failure
+ * domain has no ledger entry, other -errno on failure (r->err). A failure
  * of the entry's enforcement can be -ENOENT too (a missing pid file, cgroup or
  * state file): r->uuid is set exactly when the entry was found. */
 int vp_enforce_domain(const vp_paths *paths, const char *name, const char *uuid, unsigned flags,

@@ -13,7 +13,7 @@ void vp_op_prepare(const vp_paths *p, const vp_hook_call *c, bool migrate, const
 {
         memset(r, 0, sizeof(*r));
         vp_decision d;
-        vp_error err = {{0}};
+        vp_error err = {0};
         unsigned flags = VP_DECIDE_COMMIT | (migrate ? VP_DECIDE_ABI_FIXED : 0);
         int rc = vp_decide(p, c->xml, c->len, flags, &d, &err);
         if (rc < 0) {
@@ -54,7 +54,7 @@ void vp_op_prepare(const vp_paths *p, const vp_hook_call *c, bool migrate, const
 void vp_op_prepare_undo(const vp_paths *p, const vp_hook_call *c, int err_no, const vp_op_sink *s,
                         vp_op_result *r)
 {
-        vp_error rerr = {{0}};
+        vp_error rerr = {0};
         bool freed = vp_release(p, c->name, r->uuid, &rerr) >= 0;
         vp_op_say(s, "vmplace: %s: cannot write the rewritten XML for libvirt: %s", c->name,
                   strerror(err_no));
@@ -67,7 +67,7 @@ void vp_op_release(const vp_paths *p, const vp_hook_call *c, const vp_op_sink *s
 {
         memset(r, 0, sizeof(*r));
         _cleanup_free_ char *uuid = vp_op_uuid_of(c->xml, c->len);
-        vp_error err = {{0}};
+        vp_error err = {0};
         int rc = vp_release(p, c->name, uuid, &err);
         if (rc < 0)
                 vp_op_log(s, LOG_ERR, "%s release: %s", c->name, err.msg);
@@ -104,7 +104,7 @@ static vp_on_error on_error_of(const vp_paths *p, const char *profile)
 static int replan_started(const vp_paths *p, const vp_hook_call *c, const vp_op_sink *s)
 {
         vp_decision d;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r = vp_decide(p, c->xml, c->len, VP_DECIDE_COMMIT | VP_DECIDE_RUNNING, &d, &err);
         int ret = 0;
         if (r == -ESRCH) {
@@ -181,7 +181,7 @@ static void enforce_op(const vp_paths *p, const vp_hook_call *c, bool never_fail
                     VP_DECIDE_COMMIT | VP_DECIDE_RUNNING | (rc == -ESTALE ? VP_DECIDE_REPLAN : 0);
                 vp_enforce_result_free(&r);
                 vp_decision d;
-                vp_error err = {{0}};
+                vp_error err = {0};
                 if (vp_decide(p, c->xml, c->len, flags, &d, &err) < 0)
                         vp_op_log(s, LOG_WARNING, "%s %s: cannot re-plan: %s", name, op, err.msg);
                 else if (d.profile && d.plan.refusal)
@@ -200,7 +200,7 @@ static void enforce_op(const vp_paths *p, const vp_hook_call *c, bool never_fail
         }
         if (rc == -ETIMEDOUT && !r.uuid && unmanaged_unlocked(p, name, uuid, &r)) {
                 vp_op_log(s, LOG_WARNING, "%s %s: %s (not in the ledger: left alone)", name, op,
-                          r.error);
+                          r.err.msg);
                 vp_enforce_result_free(&r);
                 return;
         }
@@ -212,7 +212,7 @@ static void enforce_op(const vp_paths *p, const vp_hook_call *c, bool never_fail
                 return;
         }
         if (rc < 0 || rc == 1) {
-                const char *why = rc < 0 ? r.error : "values did not read back as written";
+                const char *why = rc < 0 ? r.err.msg : "values did not read back as written";
                 bool refuse = !never_fail && on_error_of(p, r.profile) == VP_ONERR_REFUSE;
                 vp_op_log(s, refuse ? LOG_ERR : LOG_WARNING, "%s %s: enforcement failed: %s%s",
                           name, op, why, refuse ? " (on_error=refuse: libvirt stops the VM)" : "");

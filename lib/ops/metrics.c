@@ -198,8 +198,8 @@ static int state_load(const char *path, drift_state *d, vp_error *err)
         if (!json_object_is_type(root, json_type_object) ||
             !json_object_object_get_ex(root, "version", &v) ||
             !json_object_is_type(v, json_type_int) || json_object_get_int64(v) != METRICS_VERSION)
-                return vp_error_set(err, -EBADMSG, "%s: not a version %d metrics state", path,
-                                    METRICS_VERSION);
+                return vp_error_at(err, -EBADMSG, path, 0, "not a version %d metrics state",
+                                   METRICS_VERSION);
         if (!json_object_object_get_ex(root, "drift_detections_total", &t) ||
             !json_object_is_type(t, json_type_int) || json_object_get_int64(t) < 0)
                 return vp_error_set(err, -EBADMSG,
@@ -208,13 +208,13 @@ static int state_load(const char *path, drift_state *d, vp_error *err)
         d->total = (uint64_t)json_object_get_int64(t);
         if (!json_object_object_get_ex(root, "drifting", &a) ||
             !json_object_is_type(a, json_type_array))
-                return vp_error_set(err, -EBADMSG, "%s: drifting is not an array", path);
+                return vp_error_at(err, -EBADMSG, path, 0, "drifting is not an array");
         for (size_t i = 0; i < json_object_array_length(a); i++) {
                 json_object *k = json_object_array_get_idx(a, i);
                 if (!json_object_is_type(k, json_type_string)) {
                         drift_state_free(d);
-                        return vp_error_set(err, -EBADMSG, "%s: drifting[%zu] is not a string",
-                                            path, i);
+                        return vp_error_at(err, -EBADMSG, path, 0, "drifting[%zu] is not a string",
+                                           i);
                 }
                 drifting_add(d, json_object_get_string(k));
         }

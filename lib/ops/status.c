@@ -47,7 +47,7 @@ static void ledger_row(const vp_paths *p, vp_ledger_entry *e, int64_t now, vp_st
                 row->state = r.state; /* static "enforced" or "drift" */
         row->drift = r.drift;
         r.drift = (vp_drifts){0};
-        row->error = TAKE_PTR(r.error);
+        row->error = r.err.code ? vp_xstrdup(r.err.msg) : NULL;
         vp_enforce_result_free(&r);
 }
 
@@ -56,9 +56,9 @@ static char *config_error(const vp_diag *d, int rc)
         if (d->n_errors == 0)
                 return vp_xasprintf("configuration error: %s", strerror(-rc));
         if (d->n_errors == 1)
-                return vp_xasprintf("configuration error: %s", d->errors[0]);
+                return vp_xasprintf("configuration error: %s", d->errors[0].msg);
         return vp_xasprintf("configuration error: %s (and %zu more; see vmplace validate)",
-                            d->errors[0], d->n_errors - 1);
+                            d->errors[0].msg, d->n_errors - 1);
 }
 
 static void unplaced_rows(const vp_paths *p, vp_ledger *l, vp_status *s)
@@ -74,7 +74,7 @@ static void unplaced_rows(const vp_paths *p, vp_ledger *l, vp_status *s)
                 return;
         vp_running *run = NULL;
         size_t n = 0;
-        vp_error err = {{0}};
+        vp_error err = {0};
         if (vp_running_list(p, &run, &n, &err) < 0) {
                 s->unplaced_error = vp_xstrdup(err.msg);
                 vp_config_free(cfg);
@@ -98,7 +98,7 @@ static void unplaced_rows(const vp_paths *p, vp_ledger *l, vp_status *s)
                 row->e.matched_by = matched_by;
                 row->state = "unplaced";
                 row->memory_kib = d ? d->memory_kib : 0;
-                row->error = run[i].error ? vp_xstrdup(run[i].error) : NULL;
+                row->error = run[i].err.code ? vp_xstrdup(run[i].err.msg) : NULL;
         }
         vp_running_free(run, n);
         vp_config_free(cfg);

@@ -22,7 +22,7 @@ void vp_op_sync_plan(const vp_paths *p, const char *xml, vp_op_result *o)
 {
         memset(o, 0, sizeof(*o));
         vp_decision d;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r = vp_decide(p, xml, strlen(xml), VP_DECIDE_REPLAN | VP_DECIDE_DIFF, &d, &err);
         if (r < 0) {
                 o->result = "error";

@@ -38,20 +38,20 @@ static inline void rmtree(char *dir)
         tree_rm(dir);
 }
 
-static inline const char *find_in(char **v, size_t n, const char *needle)
+static inline const char *find_in(const vp_error *v, size_t n, const char *needle)
 {
         for (size_t i = 0; i < n; i++)
-                if (strstr(v[i], needle))
-                        return v[i];
+                if (strstr(v[i].msg, needle))
+                        return v[i].msg;
         return NULL;
 }
 
 static inline void dump(const vp_diag *d)
 {
         for (size_t i = 0; i < d->n_errors; i++)
-                printf("#   error:   %s\n", d->errors[i]);
+                printf("#   error:   %s\n", d->errors[i].msg);
         for (size_t i = 0; i < d->n_warnings; i++)
-                printf("#   warning: %s\n", d->warnings[i]);
+                printf("#   warning: %s\n", d->warnings[i].msg);
 }
 
 #define has_error(d, needle, ...)                                                                  \

@@ -281,7 +281,7 @@ static inline void scratch_stop(const scratch *s, const char *name, long pid)
  * then fail on what is missing). */
 static inline void scratch_ledger(const scratch *s, vp_ledger *l)
 {
-        vp_error e = {{0}};
+        vp_error e = {0};
         if (vp_ledger_load(s->run, l, &e) < 0)
                 printf("# ledger: %s\n", e.msg);
 }

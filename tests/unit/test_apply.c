@@ -46,7 +46,7 @@ static void start(const char *name, const char *uuid, unsigned vcpus, long pid)
 {
         char *xml = scratch_domxml(name, uuid, vcpus, 256);
         vp_decision d;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r = vp_decide(&S.paths, xml, strlen(xml), VP_DECIDE_COMMIT, &d, &err);
         ok(r == 0 && d.committed, "%s placed (%s)", name, r ? err.msg : "");
         vp_decision_free(&d);
@@ -54,7 +54,7 @@ static void start(const char *name, const char *uuid, unsigned vcpus, long pid)
                 scratch_start(&S, name, xml, vcpus, pid);
                 vp_enforce_result er;
                 r = vp_enforce_domain(&S.paths, name, uuid, 0, &er);
-                is_int(r, 0, "%s enforced (%s)", name, er.error ? er.error : "");
+                is_int(r, 0, "%s enforced (%s)", name, er.err.msg);
                 vp_enforce_result_free(&er);
         }
         free(xml);
@@ -142,7 +142,7 @@ static void test_not_running(void)
         is_str(r.result, "not-running", "prepared, never started: not-running");
         is_str(r.uuid, U_IDLE, "its entry found");
         vp_op_result_free(&r);
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_release(&S.paths, "ded-idle", U_IDLE, &err);
 
         char *xml = scratch_domxml("other-1", U_OFF, 1, 256);

@@ -199,12 +199,17 @@ static void test_all_reported(void)
         is_int(t.r, -EINVAL, "invalid");
         is_int(t.d.n_errors, 6, "six errors");
         if (t.d.n_errors == 6) {
-                like(t.d.errors[0], "vmplace.ini:2: strategy", "host first");
-                like(t.d.errors[1], "vmplace.ini:3: reserved_cpus", "then by line");
-                like(t.d.errors[2], "profiles.d/a.ini:2: shares", "profiles by name");
-                like(t.d.errors[3], "profiles.d/a.ini:3: unknown section [bogus]", "a line 3");
-                like(t.d.errors[4], "profiles.d/b.ini:2: shares", "b line 2");
-                like(t.d.errors[5], "profiles.d/b.ini:3: vcpu_quota", "b line 3");
+                like(t.d.errors[0].msg, "vmplace.ini:2: strategy", "host first");
+                like(t.d.errors[1].msg, "vmplace.ini:3: reserved_cpus", "then by line");
+                like(t.d.errors[2].msg, "profiles.d/a.ini:2: shares", "profiles by name");
+                like(t.d.errors[3].msg, "profiles.d/a.ini:3: unknown section [bogus]", "a line 3");
+                like(t.d.errors[4].msg, "profiles.d/b.ini:2: shares", "b line 2");
+                like(t.d.errors[5].msg, "profiles.d/b.ini:3: vcpu_quota", "b line 3");
+                /* each is a vp_error: the errno and the place, apart from the text */
+                char *w = at(&t, "profiles.d/b.ini:3");
+                is_str(t.d.errors[5].where, w, "where: FILE:LINE");
+                free(w);
+                is_int(t.d.errors[5].code, -EINVAL, "code: -EINVAL for a bad value");
         }
         /* an error in an included profile is reported once, at its own line */
         tree_done(&t);
@@ -247,6 +252,18 @@ static void test_all_reported(void)
         is_int(t.r, -EINVAL, "a config error, not I/O");
         tree_done(&t);
 
+        /* a file that cannot be read carries its errno, in the result and the message */
+        t = (tree){.dir = mktree()};
+        p = at(&t, "vmplace.ini");
+        if (symlink(p, p) < 0)
+                abort();
+        load(&t, false);
+        is_int(t.r, -ELOOP, "a symlink loop: the load returns -ELOOP");
+        ok(t.d.n_errors == 1 && t.d.errors[0].code == -ELOOP, "and so does its one error");
+        is_str(t.d.n_errors ? t.d.errors[0].where : "", p, "located at the file (line 0)");
+        free(p);
+        tree_done(&t);
+
         /* confdir is a file */
         t = (tree){.dir = mktree()};
         put(t.dir, "file", "");
@@ -254,7 +271,7 @@ static void test_all_reported(void)
         vp_config *c = NULL;
         vp_diag d = {0};
         is_int(vp_config_load(fdir, false, &c, &d), -EINVAL, "confdir not a directory");
-        ok(d.n_errors == 1 && strstr(d.errors[0], "/file:0: not a directory"),
+        ok(d.n_errors == 1 && strstr(d.errors[0].msg, "/file:0: not a directory"),
            "says not a directory");
         vp_diag_free(&d);
         free(fdir);

@@ -1,4 +1,4 @@
-/* The config index (lib/confindex.c): what a start decides through the index
+/* The config index (lib/io/confindex.c): what a start decides through the index
  * equals what the full load decides, and any change to the files, a fresh
  * edit, or a damaged, foreign or lying index falls back to the full load. */
 #include <errno.h>
@@ -72,7 +72,7 @@ static got load_for(const char *conf, const char *run, const char *name, const c
                 g.n_profiles = cfg->n_profiles;
         }
         g.profile = profile_str(p);
-        g.err = diag.n_errors ? vp_xstrdup(diag.errors[0]) : NULL;
+        g.err = diag.n_errors ? vp_xstrdup(diag.errors[0].msg) : NULL;
         vp_diag_free(&diag);
         vp_config_free(cfg);
         return g;
@@ -195,7 +195,7 @@ static char *shares_of(const char *conf, const char *run, time_t now, bool *part
         *r = vp_config_load_for(conf, run, false, "a-1", NULL, now, &cfg, &p, NULL, &diag);
         *partial = cfg && cfg->partial;
         char *s = p ? vp_xasprintf("%lld", p->tune.q[VP_T_SHARES].v)
-                    : vp_xstrdup(diag.n_errors ? diag.errors[0] : "(none)");
+                    : vp_xstrdup(diag.n_errors ? diag.errors[0].msg : "(none)");
         vp_diag_free(&diag);
         vp_config_free(cfg);
         return s;

@@ -52,7 +52,7 @@ static void test_parse_table(void)
                 vp_cpuset s;
                 vp_cpuset_zero(&s);
                 vp_cpuset_set(&s, 100); /* must stay untouched on error */
-                vp_error err = {""};
+                vp_error err = {0};
                 int r = vp_cpuset_parse(&s, parse_cases[i].in, parse_cases[i].limit, &err);
                 is_int(r, parse_cases[i].ret, "parse '%s' returns %d", parse_cases[i].in,
                        parse_cases[i].ret);

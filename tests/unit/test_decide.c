@@ -82,7 +82,7 @@ static void setup(void)
 static void test_unmanaged(void)
 {
         vp_decision d;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r = decide("other-1", U_OFF, 2, VP_DECIDE_COMMIT, &d, &err);
         is_int(r, 0, "unmanaged: decided (%s)", r ? err.msg : "");
         ok(d.profile == NULL, "no profile");
@@ -95,7 +95,7 @@ static void test_unmanaged(void)
 static void test_commit(void)
 {
         vp_decision d;
-        vp_error err = {{0}};
+        vp_error err = {0};
         char *xml = scratch_domxml("ded-1", U_DED1, 2, 256);
         int r = vp_decide(&S.paths, xml, strlen(xml), VP_DECIDE_COMMIT, &d, &err);
         is_int(r, 0, "ded-1: decided (%s)", r ? err.msg : "");
@@ -131,7 +131,7 @@ static void test_commit(void)
         vp_ledger l = {0};
         scratch_ledger(&S, &l);
         vp_ledger_entry *e = vp_ledger_find_uuid(&l, U_DED1);
-        vp_error cerr = {{0}};
+        vp_error cerr = {0};
         is_int(e ? vp_state_check(S.run, e, &cerr) : -1, 0, "vp_state_check: of this commit (%s)",
                cerr.msg);
         vp_ledger_free(&l);
@@ -143,7 +143,7 @@ static void test_refusal(void)
 {
         char *before = ledger_text();
         vp_decision d;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r = decide("ded-big", U_BIG, 3, VP_DECIDE_COMMIT, &d, &err);
         is_int(r, 0, "3 more dedicated CPUs: a decision (%s)", r ? err.msg : "");
         like(d.plan.refusal,
@@ -161,7 +161,7 @@ static void test_running(void)
 {
         char *before = ledger_text();
         vp_decision d;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r = decide("ded-2", U_DED2, 1, VP_DECIDE_COMMIT | VP_DECIDE_RUNNING, &d, &err);
         is_int(r, -ESRCH, "VP_DECIDE_RUNNING, no pid file: -ESRCH");
         is_str(err.msg,
@@ -183,7 +183,7 @@ static void test_replan(void)
          * of ded-2 would take the first free CPU again, a re-plan of the
          * running ded-2 keeps CPU 2 */
         vp_decision d;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r = decide("ded-2", U_DED2, 1, VP_DECIDE_COMMIT, &d, &err);
         is_int(r, 0, "ded-2 committed (%s)", r ? err.msg : "");
         vp_decision_free(&d);
@@ -219,7 +219,7 @@ static void test_float(void)
 {
         /* web-1 floats over what ded-2 (CPU 2) leaves */
         vp_decision d;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r = decide("web-1", U_WEB, 2, VP_DECIDE_COMMIT, &d, &err);
         is_int(r, 0, "web-1 committed (%s)", r ? err.msg : "");
         vp_decision_free(&d);

@@ -11,7 +11,7 @@ static vp_cpuset S(const char *text)
 {
         vp_cpuset s;
         vp_cpuset_zero(&s);
-        vp_error err = {{0}};
+        vp_error err = {0};
         if (text && *text && vp_cpuset_parse(&s, text, VP_MAX_CPUS, &err) < 0) {
                 fprintf(stderr, "bad test cpuset '%s': %s\n", text, err.msg);
                 abort();

@@ -35,7 +35,7 @@ static vp_domain *load(const char *rel)
         size_t len;
         char *x = slurp(rel, &len);
         vp_domain *d = NULL;
-        vp_error e = {""};
+        vp_error e = {0};
         int r = x ? vp_domain_parse(x, len, &d, &e) : -ENOENT;
         ok(r == 0, "parse %s%s%s", rel, r ? ": " : "", r ? e.msg : "");
         free(x);
@@ -249,7 +249,7 @@ static void test_domstatus(void)
             "  <vcpus><vcpu id='1' pid='79'/></vcpus>\n"
             "  <domain type='qemu'>\n    <name>ns</name>\n    <memory>1024</memory>\n"
             "    <vcpu>3</vcpu>\n    <q:extra/>\n  </domain>\n</domstatus>\n";
-        vp_error pe = {""};
+        vp_error pe = {0};
         int r = vp_domain_parse(xml, sizeof(xml) - 1, &d, &pe);
         ok(r == 0, "parse inline domstatus %s", pe.msg);
         if (r == 0) {
@@ -274,7 +274,7 @@ static void test_format(void)
                 size_t len;
                 char *x = slurp(files[i], &len);
                 vp_domain *d = NULL;
-                vp_error e = {""};
+                vp_error e = {0};
                 char *out = NULL;
                 size_t olen = 0;
                 if (x && vp_domain_parse(x, len, &d, &e) == 0 &&
@@ -324,7 +324,7 @@ static void test_format(void)
         size_t len;
         char *x = slurp("hostile/latin1-decl.xml", &len);
         vp_domain *d = NULL;
-        vp_error e = {""};
+        vp_error e = {0};
         char *out = NULL;
         if (x && vp_domain_parse(x, len, &d, &e) == 0 && vp_domain_format(d, &out, NULL, &e) == 0) {
                 ok(!strncmp(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 39),
@@ -437,7 +437,7 @@ static void test_hostile(void)
                 size_t len;
                 char *x = slurp(rel, &len);
                 vp_domain *d = NULL;
-                vp_error e = {""};
+                vp_error e = {0};
                 int r = vp_domain_parse(x ? x : "", x ? len : 0, &d, &e);
                 is_int(r, hostiles[i].code, "%s refused with the right code", hostiles[i].file);
                 like(e.msg, hostiles[i].msg, "%s message", hostiles[i].file);
@@ -451,7 +451,7 @@ static void test_hostile(void)
         static const char multi[] =
             "<domain><name>m</name><memory>1</memory><vcpu>1\n2</vcpu></domain>";
         vp_domain *dm = NULL;
-        vp_error em = {""};
+        vp_error em = {0};
         is_int(vp_domain_parse(multi, sizeof(multi) - 1, &dm, &em), -EINVAL, "multi-line vcpu");
         is_str(em.msg, "<vcpu> value '1 2' is not a number", "quoted on one line");
 
@@ -470,7 +470,7 @@ static void test_hostile(void)
         memcpy(big + off, tail, strlen(tail));
         big[max] = '\0';
         vp_domain *d = NULL;
-        vp_error e = {""};
+        vp_error e = {0};
         int r = vp_domain_parse(big, max, &d, &e);
         ok(r == 0, "exactly %zu bytes accepted %s", max, e.msg);
         vp_domain_free(d);
@@ -573,7 +573,7 @@ static void test_vcpus_enabled(void)
             "<vcpu id='1' enabled='no' hotpluggable='yes'/>"
             "<vcpu id='2' enabled='yes' hotpluggable='yes' order='2'/></vcpus></domain>";
         vp_domain *d = NULL;
-        vp_error e = {{0}};
+        vp_error e = {0};
         is_int(vp_domain_parse(xml, sizeof(xml) - 1, &d, &e), 0, "<vcpus> parses: %s", e.msg);
         if (d) {
                 ok(vp_domain_vcpu_online(d, 0) && !vp_domain_vcpu_online(d, 1) &&

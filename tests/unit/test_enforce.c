@@ -35,7 +35,7 @@ static void place(const char *name, const char *uuid, unsigned vcpus, long pid)
 {
         char *xml = scratch_domxml(name, uuid, vcpus, 256);
         vp_decision d;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r = vp_decide(&S.paths, xml, strlen(xml), VP_DECIDE_COMMIT, &d, &err);
         ok(r == 0 && d.committed, "%s placed (%s)", name,
            r                ? err.msg
@@ -100,7 +100,7 @@ static void test_enforce(void)
         place("web-1", U_WEB, 2, P_WEB);
         vp_enforce_result r;
         int rc = vp_enforce_domain(&S.paths, "web-1", U_WEB, 0, &r);
-        is_int(rc, 0, "web-1 enforced without drift (%s)", r.error ? r.error : "");
+        is_int(rc, 0, "web-1 enforced without drift (%s)", r.err.msg);
         is_str(r.state, "enforced", "state enforced");
         is_int(r.pid, P_WEB, "QEMU's pid from libvirt's pid file");
         is_int(r.version, VP_CGROUP_V1, "cgroup v1");
@@ -174,16 +174,16 @@ static void test_errors(void)
         int rc = vp_enforce_domain(&S.paths, "other-1", NULL, 0, &r);
         is_int(rc, -ENOENT, "no ledger entry: -ENOENT");
         ok(r.uuid == NULL, "with r.uuid NULL (unmanaged)");
-        is_str(r.error, "other-1 is not managed by vmplace (no ledger entry)", "saying so");
+        is_str(r.err.msg, "other-1 is not managed by vmplace (no ledger entry)", "saying so");
         vp_enforce_result_free(&r);
 
         place("ded-idle", U_IDLE, 1, 0);
         rc = vp_enforce_domain(&S.paths, "ded-idle", NULL, 0, &r);
         is_int(rc, -ENOENT, "an entry whose QEMU does not run: -ENOENT too");
         is_str(r.uuid, U_IDLE, "but with r.uuid set");
-        like(r.error, "ded-idle is not running (no ", "naming the missing pid file");
+        like(r.err.msg, "ded-idle is not running (no ", "naming the missing pid file");
         vp_enforce_result_free(&r);
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_release(&S.paths, "ded-idle", U_IDLE, &err);
 
         /* plan.json of a commit the ledger never saw */
@@ -196,7 +196,7 @@ static void test_errors(void)
         scratch_cg_put(&S, "web-1", "cpu.shares", "100\n");
         rc = vp_enforce_domain(&S.paths, "web-1", U_WEB, 0, &r);
         is_int(rc, -ESTALE, "state files of another commit: -ESTALE");
-        like(r.error, "web-1: state files are of an interrupted update", "saying so");
+        like(r.err.msg, "web-1: state files are of an interrupted update", "saying so");
         ok(r.state == NULL, "no state");
         vp_enforce_result_free(&r);
         is_cg("web-1", "cpu.shares", "100", "nothing written");
@@ -246,7 +246,7 @@ static void test_floating(void)
 
         vp_enforce_result r;
         int rc = vp_enforce_domain(&S.paths, "ded-1", U_DED1, 0, &r);
-        is_int(rc, 0, "ded-1 enforced (%s)", r.error ? r.error : "");
+        is_int(rc, 0, "ded-1 enforced (%s)", r.err.msg);
         is_int(r.kind, VP_KIND_DEDICATED, "dedicated");
         vp_enforce_result_free(&r);
         is_cg("ded-1", "vcpu0/cpuset.cpus", "0", "its vCPU 0 pinned");
@@ -277,7 +277,7 @@ static void test_floating(void)
         vp_ledger_free(&l);
 
         /* both dedicated VMs stop: CPUs back to web-1 */
-        vp_error err = {{0}};
+        vp_error err = {0};
         is_int(vp_release(&S.paths, "ded-1", U_DED1, &err), 1, "ded-1 released");
         is_int(vp_release(&S.paths, "ded-2", U_DED2, &err), 1, "ded-2 released");
         scratch_stop(&S, "ded-1", P_DED1);
@@ -301,7 +301,7 @@ static void test_isolated(void)
         vp_ledger_free(&l);
         vp_enforce_result r;
         int rc = vp_enforce_domain(&S.paths, "iso-1", U_ISO, 0, &r);
-        is_int(rc, 0, "iso-1 enforced (%s)", r.error ? r.error : "");
+        is_int(rc, 0, "iso-1 enforced (%s)", r.err.msg);
         vp_enforce_result_free(&r);
         is_cg("iso-1", "emulator/cpuset.cpus", emu, "its emulator on its own CPU");
         is_cg("iso-1", "vcpu0/cpuset.cpus", vcpu, "its vCPU on another");

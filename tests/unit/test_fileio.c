@@ -59,7 +59,7 @@ static void test_read_file(void)
         _cleanup_free_ char *plain = at("plain");
         char *out = NULL;
         size_t len = 0;
-        vp_error e = {{0}};
+        vp_error e = {0};
         int r = vp_read_file(plain, 1024, &out, &len, &e);
         is_int(r, 0, "a regular file reads (%s)", r ? e.msg : "");
         is_str(out, "hello\nworld\n", "contents");
@@ -140,7 +140,7 @@ static void test_owned(void)
 {
         char *out = NULL;
         size_t len = 0;
-        vp_error e = {{0}};
+        vp_error e = {0};
         tree_put(dir, "mine", "ledger\n", 0600);
         _cleanup_free_ char *mine = at("mine");
         int r = vp_read_owned(mine, 1024, &out, &len, &e);
@@ -253,7 +253,7 @@ static void test_fd_stream(void)
         close(p[1]);
         char *out = NULL;
         size_t len = 0;
-        vp_error e = {{0}};
+        vp_error e = {0};
         int r = vp_read_fd(p[0], -1, 100, &out, &len, &e);
         is_int(r, 0, "a pipe reads to EOF");
         is_str(out, "abcdef", "contents of both writes");
@@ -295,7 +295,7 @@ static void test_write_atomic(void)
         _cleanup_free_ char *wd = at("w");
         mkdir(wd, 0755);
         _cleanup_free_ char *path = vp_xasprintf("%s/state.json", wd);
-        vp_error e = {{0}};
+        vp_error e = {0};
         mode_t old = umask(022);
         int r = vp_write_file_atomic(path, "{}\n", 3, 0600, &e);
         is_int(r, 0, "write a new file (%s)", r ? e.msg : "");
@@ -363,7 +363,7 @@ static void test_write_atomic(void)
 
 static void test_mkdir_p(void)
 {
-        vp_error e = {{0}};
+        vp_error e = {0};
         mode_t old = umask(022);
         _cleanup_free_ char *deep = at("m/a/b/c");
         int r = vp_mkdir_p(deep, 0750, &e);

@@ -19,7 +19,7 @@
 static void test_cache(void)
 {
         char *run = mkrun();
-        vp_error err = {{0}};
+        vp_error err = {0};
         char *cache = vp_xasprintf("%s/ledger.cache", run);
         char *json = vp_xasprintf("%s/ledger.json", run);
         vp_ledger l = {0}, l2 = {0}, other = {0}, back = {0};

@@ -18,7 +18,7 @@
 static void test_roundtrip(void)
 {
         char *run = mkrun();
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_ledger l = {0}, back = {0};
 
         is_int(vp_ledger_load(run, &back, &err), 0, "missing ledger loads as empty");
@@ -171,7 +171,7 @@ static void test_save_text(void)
 {
         char *run = mkrun();
         char *path = vp_xasprintf("%s/ledger.json", run);
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_ledger l = {0}, back = {0};
 
         ok(vp_ledger_save(run, &l, &err) == 0 && jsonc_reprints_same(path),
@@ -259,7 +259,7 @@ static void test_save_text(void)
 static void test_sorted(void)
 {
         char *run = mkrun();
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_ledger l = {0}, back = {0};
         const char *names[] = {"vm-b", "vm-a", "vm-c", "VM-z", "vm-aa", "1st"};
         const char *uuids[] = {U1,
@@ -304,7 +304,7 @@ static void test_sorted(void)
 static void test_previous_file(void)
 {
         char *run = mkrun();
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_ledger l = {0}, back = {0};
         vp_ledger_entry e;
         for (unsigned i = 0; i < VP_LEDGER_PREVIOUS_MAX + 5; i++) {
@@ -358,7 +358,7 @@ static void corrupt_case_len(const char *run, const char *text, size_t len, cons
         fwrite(text, 1, len, f);
         fclose(f);
         vp_ledger l = {0};
-        vp_error err = {{0}};
+        vp_error err = {0};
         is_int(vp_ledger_load(run, &l, &err), -EBADMSG, "%s: -EBADMSG", what);
         like(err.msg, needle, "%s: message", what);
         like(err.msg, path, "%s: message names the file", what);
@@ -368,7 +368,7 @@ static void corrupt_case_len(const char *run, const char *text, size_t len, cons
          * the same answer, the file named as given */
         char *copy = vp_xmalloc(len ? len : 1);
         memcpy(copy, text, len);
-        vp_error perr = {{0}};
+        vp_error perr = {0};
         is_int(vp_ledger_json_parse(path, copy, len, &l, &perr), -EBADMSG,
                "%s: parsed from memory, -EBADMSG", what);
         is_str(perr.msg, err.msg, "%s: ... the same message", what);
@@ -419,7 +419,7 @@ static void test_corrupt(void)
                 char *path = vp_xasprintf("%s/ledger.json", run);
                 write_text(path, E_HEAD E_OK E_REST "}]}");
                 vp_ledger l = {0};
-                vp_error err = {{0}};
+                vp_error err = {0};
                 is_int(vp_ledger_load(run, &l, &err), 0, "the corrupt cases' base loads: %s",
                        err.msg);
                 vp_ledger_free(&l);
@@ -509,7 +509,7 @@ static void test_corrupt(void)
 static void test_memory(void)
 {
         vp_ledger l = {0}, back = {0};
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_ledger_entry e = mk("db-1", U1, VP_KIND_DEDICATED, "2-5", NOW);
         add_mem(&e, 1, 1024);
         e.commit = vp_xstrdup("1.000000001-1");

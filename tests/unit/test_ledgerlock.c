@@ -22,7 +22,7 @@ static void test_lock_and_modes(void)
 {
         char *base = mkrun();
         char *run = vp_xasprintf("%s/a/b/run", base);
-        vp_error err = {{0}};
+        vp_error err = {0};
         umask(022);
         int fd = vp_ledger_lock(run, &err);
         ok(fd >= 0, "lock creates a missing rundir: %s", fd < 0 ? err.msg : "");
@@ -135,7 +135,7 @@ static void test_concurrent(void)
         }
         ok(kids_ok, "%d concurrent writers succeeded", N);
         vp_ledger l = {0};
-        vp_error err = {{0}};
+        vp_error err = {0};
         is_int(vp_ledger_load(run, &l, &err), 0, "ledger loads");
         is_int(l.n, N, "all %d entries present", N);
         vp_cpuset all;
@@ -233,7 +233,7 @@ static int count_tmp(const char *dir)
 static void test_crash(void)
 {
         char *run = mkrun();
-        vp_error err = {{0}};
+        vp_error err = {0};
         const char *env = getenv("VMPLACE_LEDGER_CRASH_ITERS");
         unsigned iters = env ? (unsigned)atoi(env) : UNDER_VALGRIND() ? 15 : 200;
         unsigned seed = env && getenv("VMPLACE_TEST_SEED")
@@ -356,7 +356,7 @@ static void test_lock_wait(void)
 {
         char *run = mkrun();
         char *lk = vp_xasprintf("%s/ledger.lock", run);
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_ledger l = {0};
         int ready, release, st;
 

@@ -23,7 +23,7 @@
 static void test_tmp_files(void)
 {
         char *run = mkrun();
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_ledger l = {0};
         vp_ledger_entry e = mk("a", U1, VP_KIND_SHARED, "", NOW);
         vp_ledger_put(&l, &e);
@@ -73,7 +73,7 @@ static void test_tmp_files(void)
 static void test_state(void)
 {
         char *run = mkrun();
-        vp_error err = {{0}};
+        vp_error err = {0};
         const char *UP = "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE";
         is_int(vp_state_save(run, UP, "{\"plan\":1}", "<domain type='kvm'/>", &err), 0,
                "state save: %s", err.msg);
@@ -130,7 +130,7 @@ static void test_state(void)
 static void test_commit_token(void)
 {
         char *run = mkrun();
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_ledger l = {0};
         vp_ledger_entry e = mk("a", U1, VP_KIND_DEDICATED, "2-3", NOW);
         char *t1 = vp_commit_token(), *t2 = vp_commit_token();
@@ -216,7 +216,7 @@ static void state_files(const char *run, const char *uuid)
 static void test_lock_load(void)
 {
         char *run = mkrun();
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_ledger l = {0};
         const char *U4 = "44444444-0000-4000-8000-000000000004";
         const char *U5 = "55555555-0000-4000-8000-000000000005";
@@ -358,7 +358,7 @@ static char lock_flag(const char *run)
 static void test_lock_flag(void)
 {
         char *run = mkrun();
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_ledger l = {0};
         vp_ledger_entry e = mk("a", U1, VP_KIND_SHARED, "", NOW);
         vp_ledger_put(&l, &e);
@@ -445,7 +445,7 @@ static void test_lock_flag(void)
 static void test_fifo(void)
 {
         char *run = mkrun();
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_ledger l = {0};
         alarm(20);
         char *ledger = vp_xasprintf("%s/ledger.json", run);
@@ -472,7 +472,7 @@ static void test_fifo(void)
 static void test_owned(void)
 {
         char *run = mkrun();
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_ledger l = {0};
         int fd = vp_ledger_lock(run, &err);
         ok(fd >= 0, "a run dir of our own locks: %s", err.msg);

@@ -17,7 +17,7 @@
 static void test_reclaim(void)
 {
         char *run = mkrun();
-        vp_error err = {{0}};
+        vp_error err = {0};
         char *lv = vp_xasprintf("%s/libvirt/qemu", run);
         char *proc = vp_xasprintf("%s/proc", run);
         vp_mkdir_p(lv, 0755, NULL);
@@ -313,7 +313,7 @@ static void test_reclaim_real_proc(void)
 static void test_pid_fifo(void)
 {
         char *lv = mkrun();
-        vp_error err = {{0}};
+        vp_error err = {0};
         alarm(20);
         char *pid = vp_xasprintf("%s/vm1.pid", lv);
         ok(mkfifo(pid, 0600) == 0, "a FIFO as libvirt's vm1.pid");

@@ -178,7 +178,7 @@ static void test_counter(void)
                 exit(1);
         char *run = vp_xasprintf("%s/run", tmpl);
         char *state = vp_xasprintf("%s/metrics.state", run);
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_status s = {0};
         s.rows = vp_xcalloc(2, sizeof(*s.rows));
         s.n = 2;

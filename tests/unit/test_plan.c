@@ -124,7 +124,7 @@ static int plan(vp_plan *out, const vp_domain *d, const vp_profile *p, const vp_
 {
         vp_plan_input in = {
             .dom = d, .profile = p, .matched_by = "name:*", .host = h, .topo = t, .ledger = l};
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r = vp_plan_compute(&in, out, &err);
         if (r < 0)
                 printf("# plan error: %s\n", err.msg);

@@ -82,7 +82,7 @@ static json_object *round_trip(const vp_plan *p, const vp_domain *d, vp_cgroup_v
         const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
         _cleanup_free_ char *path = vp_xasprintf("%s/plan.json", dir);
-        vp_error e = {{0}};
+        vp_error e = {0};
         int r = vp_write_file_atomic(path, text, strlen(text), 0600, &e);
         if (r < 0)
                 ok(0, "write %s: %s", path, e.msg);
@@ -406,7 +406,7 @@ static void test_damaged(void)
                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
         size_t len = strlen(text);
         _cleanup_free_ char *path = vp_xasprintf("%s/bad.plan.json", dir);
-        vp_error e = {{0}};
+        vp_error e = {0};
         json_object *o = NULL;
 
         vp_write_file_atomic(path, text, len / 2, 0600, NULL);

@@ -351,7 +351,7 @@ static void property(const char *dir, const char *file, const char *outdir)
                 vp_tune want;
                 unsigned owned;
                 vp_domain *orig = NULL;
-                vp_error e = {""};
+                vp_error e = {0};
                 char *out = rewrite(x, len, k, &want, &owned, &orig, &e);
                 if (!out && !strcmp(e.msg, "expected refusal")) {
                         vp_tune_free(&want);
@@ -506,7 +506,7 @@ static void test_golden(void)
                         vp_tune_init(&want);
                         unsigned owned;
                         vp_domain *d = NULL;
-                        vp_error e = {""};
+                        vp_error e = {0};
                         char *out = x ? rewrite(x, len, g->kinds[j], &want, &owned, &d, &e) : NULL;
                         char gpath[8192];
                         snprintf(gpath, sizeof(gpath), "%s/%s.%s.xml", gdir, stem,
@@ -575,7 +575,7 @@ static void test_targeted(void)
                                    "</domain>\n";
         vp_tune t;
         vp_tune_init(&t);
-        vp_error e = {""};
+        vp_error e = {0};
         int rc;
 
         /* cpuset on an auto <vcpu>: static, attribute where libvirt writes it, and the
@@ -699,7 +699,7 @@ static void test_cell_references(void)
                                   "</domain>\n";
         vp_tune t;
         vp_tune_init(&t);
-        vp_error e = {""};
+        vp_error e = {0};
         int rc;
         char *out = apply_str(xml, &t, VP_OWN_CELLS, &rc, &e);
         ok(rc == -EINVAL && !out, "no cells with <maxMemory>: refused");
@@ -760,7 +760,7 @@ static void test_cell_count_change(void)
                 c->memory_set = true;
                 c->memory_kib = mem[i];
         }
-        vp_error e = {""};
+        vp_error e = {0};
         int rc;
         char *out = apply_str(x, &t, VP_OWN_CELLS, &rc, &e);
         is_int(rc, 0, "three cells on hand-full-tunables %s", e.msg);

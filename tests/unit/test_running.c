@@ -58,7 +58,7 @@ int main(void)
         char *lv = vp_xasprintf("%s/lvrun", tmpl);
         mkdir(lv, 0700);
         vp_paths p = {.libvirt_rundir = lv, .proc = "/proc"};
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_running *r = NULL;
         size_t n = 99;
 
@@ -101,8 +101,8 @@ int main(void)
                   "file without a status file (driver.pid)");
         if (n == VP_ARRAY_SIZE(want)) {
                 is_int(r[1].pid, 1, "brokenxml: pid 1");
-                ok(!r[1].dom && r[1].error, "broken status XML: no domain, an error");
-                like(r[1].error, "brokenxml.xml", "naming the file");
+                ok(!r[1].dom && r[1].err.code < 0, "broken status XML: no domain, an error");
+                like(r[1].err.msg, "brokenxml.xml", "naming the file");
                 ok(r[2].dom && strcmp(r[2].dom->name, "q\"uote\\back") == 0,
                    "quote and backslash name parsed");
                 is_int(r[3].pid, me, "web-1: its pid");
@@ -112,7 +112,7 @@ int main(void)
                    "web-1: the metadata profile");
                 ok(r[3].dom && r[3].dom->pid == me && r[3].dom->n_vcpu_tids == 1,
                    "web-1: domstatus pid and vCPU tids");
-                ok(!r[3].error, "web-1: no error");
+                ok(r[3].err.code == 0, "web-1: no error");
                 ok(r[0].dom && strlen(r[0].name) == 250, "a 250-byte name");
         }
         vp_running_free(r, n);

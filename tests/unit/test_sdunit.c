@@ -61,7 +61,7 @@ int main(void)
 
         _cleanup_free_ char *good = fake_systemctl(0);
         setenv("VMPLACE_SYSTEMCTL", good, 1);
-        vp_error err = {{0}};
+        vp_error err = {0};
         is_int(vp_sdunit_set(scope, "cpu.weight", "512", &err), 0, "cpu.weight on a scope: set");
         _cleanup_free_ char *args = read_args();
         is_str(args,

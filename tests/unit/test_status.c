@@ -171,7 +171,7 @@ static void setup(void)
         entry(&l, "b-young-dead", U_YOUNG, "prepared", NOW - VP_LEDGER_STALE_SECONDS, "2-3", 1024);
         entry(&l, "zz-old-dead", U_OLD, "prepared", NOW - VP_LEDGER_STALE_SECONDS - 1, "2-3", 2048);
         entry(&l, "Zed", U_UPPER, "enforced", NOW - 1000, "2-3", 4096);
-        vp_error e = {{0}};
+        vp_error e = {0};
         if (vp_ledger_save(run, &l, &e) < 0)
                 ok(0, "ledger saved: %s", e.msg);
         vp_ledger_free(&l);
@@ -202,7 +202,7 @@ static void setup(void)
 static void test_rows(void)
 {
         vp_status s;
-        vp_error e = {{0}};
+        vp_error e = {0};
         int r = vp_status_collect(&paths, NOW, &s, &e);
         is_int(r, 0, "collect (%s)", r ? e.msg : "");
         char *got = names(&s);
@@ -276,7 +276,7 @@ static void test_rows(void)
 /* one collect at now, the row states as names() prints them */
 static char *states_at(int64_t now, vp_status *s)
 {
-        vp_error e = {{0}};
+        vp_error e = {0};
         int r = vp_status_collect(&paths, now, s, &e);
         if (r < 0)
                 return vp_xasprintf("error %d: %s", r, e.msg);
@@ -413,7 +413,7 @@ static void test_unreadable(void)
         /* a ledger that does not parse: an error, no rows */
         char *lp = vp_xasprintf("%s/ledger.json", paths.rundir);
         vp_write_file_atomic(lp, "{\"version\": 1, \"entries\": [", 28, 0600, NULL);
-        vp_error e = {{0}};
+        vp_error e = {0};
         int r = vp_status_collect(&paths, NOW, &s, &e);
         is_int(r, -EBADMSG, "a damaged ledger: -EBADMSG");
         like(e.msg, lp, "err names the ledger");

@@ -30,7 +30,7 @@ static void commit(const char *name, const char *uuid, unsigned vcpus)
 {
         char *xml = scratch_domxml(name, uuid, vcpus, 256);
         vp_decision d;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r = vp_decide(&S.paths, xml, strlen(xml), VP_DECIDE_COMMIT, &d, &err);
         ok(r == 0 && d.committed, "%s placed (%s)", name, r ? err.msg : "");
         vp_decision_free(&d);
@@ -94,7 +94,7 @@ static void test_keeps(void)
          * take CPU 0, sync keeps the CPU it runs on */
         commit("ded-1", U_DED1, 1);
         commit("ded-2", U_DED2, 1);
-        vp_error err = {{0}};
+        vp_error err = {0};
         is_int(vp_release(&S.paths, "ded-1", U_DED1, &err), 1, "ded-1 released");
         char *before = scratch_read(&S, "run/ledger.json");
         vp_op_result r;

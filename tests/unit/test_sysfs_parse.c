@@ -23,7 +23,7 @@ static vp_cpuset S(const char *text)
 {
         vp_cpuset s;
         vp_cpuset_zero(&s);
-        vp_error err = {{0}};
+        vp_error err = {0};
         if (text && *text && vp_cpuset_parse(&s, text, VP_MAX_CPUS, &err) < 0) {
                 fprintf(stderr, "bad test cpuset '%s': %s\n", text, err.msg);
                 abort();
@@ -64,7 +64,7 @@ static void test_parse_cpulist(void)
         };
         for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
                 vp_cpuset s;
-                vp_error err = {{0}};
+                vp_error err = {0};
                 size_t len = cases[i].len < 0 ? strlen(cases[i].in) : (size_t)cases[i].len;
                 int r = vp_sysfs_parse_cpulist(cases[i].in, len, &s, &err);
                 is_int(r, cases[i].r, "cpulist case %zu", i);
@@ -78,7 +78,7 @@ static void test_parse_cpulist(void)
 static void test_parse_meminfo(void)
 {
         uint64_t total = 0, free_ = 0;
-        vp_error err = {{0}};
+        vp_error err = {0};
         const char *node1 = "Node 1 MemTotal:       32768000 kB\n"
                             "Node 1 MemFree:        1000 kB\n"
                             "Node 1 HugePages_Total:     0\n";
@@ -139,7 +139,7 @@ static void test_parse_meminfo(void)
 static void test_parse_distance(void)
 {
         unsigned d[4] = {0};
-        vp_error err = {{0}};
+        vp_error err = {0};
         is_int(vp_sysfs_parse_distance("10 20\n", 6, d, 2, &err), 0, "distance: two");
         is_int(d[1], 20, "distance: value");
         is_int(vp_sysfs_parse_distance("  10\t21 \n\n", 10, d, 2, &err), 0, "distance: blanks");
@@ -171,7 +171,7 @@ static void test_parse_distance(void)
 static void test_parse_int(void)
 {
         int v = 0;
-        vp_error err = {{0}};
+        vp_error err = {0};
         is_int(vp_sysfs_parse_int("12\n", 3, &v, &err), 0, "int: 12");
         is_int(v, 12, "int: value 12");
         is_int(vp_sysfs_parse_int("-1\n", 3, &v, &err), 0, "int: -1");
@@ -214,7 +214,7 @@ static void test_proc_parsers(void)
                 snprintf(name, sizeof(name), "%.*s", (int)strcspn(rows[i].cmdline, "\n"),
                          rows[i].cmdline);
                 vp_cpuset iso = S("0"), nohz = S("0");
-                vp_error err = {{0}};
+                vp_error err = {0};
                 int r = vp_proc_parse_cmdline_isolation(rows[i].cmdline, strlen(rows[i].cmdline),
                                                         &iso, &nohz, &err);
                 is_int(r, rows[i].rc, "cmdline '%s': rc", name);
@@ -234,7 +234,7 @@ static void test_proc_parsers(void)
         const char *stat = "4242 (lib virt) d) S 1 4242 4242 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 "
                            "18 0 123456 1000000 500 18446744073709551615\n";
         uint64_t ticks = 0;
-        vp_error err = {{0}};
+        vp_error err = {0};
         is_int(vp_proc_parse_stat_starttime(stat, strlen(stat), &ticks, &err), 0, "stat parses");
         is_int(ticks, 123456, "starttime is field 22");
         const char *short_stat = "1 (x) S 0 1 1 0";
@@ -270,7 +270,7 @@ static void test_cpulist_edges(void)
         };
         for (size_t i = 0; i < VP_ARRAY_SIZE(good); i++) {
                 vp_cpuset s;
-                vp_error err = {{0}};
+                vp_error err = {0};
                 int r = vp_sysfs_parse_cpulist(good[i].in, strlen(good[i].in), &s, &err);
                 is_int(r, 0, "cpulist edge %zu parses", i);
                 if (r == 0)
@@ -278,7 +278,7 @@ static void test_cpulist_edges(void)
         }
 
         vp_cpuset s;
-        vp_error err = {{0}};
+        vp_error err = {0};
         is_int(vp_sysfs_parse_cpulist("0-4095", 6, &s, &err), 0, "cpulist: every CPU");
         is_int(vp_cpuset_count(&s), VP_MAX_CPUS, "cpulist: all %u of them", VP_MAX_CPUS);
         is_int(vp_sysfs_parse_cpulist("4095-4096", 9, &s, &err), -ERANGE,
@@ -307,7 +307,7 @@ static void test_cpulist_edges(void)
 static void test_meminfo_edges(void)
 {
         uint64_t total = 0, free_ = 0;
-        vp_error err = {{0}};
+        vp_error err = {0};
         const char *equal = "Node 0 MemTotal:\t100 kB\nNode 0 MemFree:\t100 kB\n";
         is_int(vp_sysfs_parse_meminfo(equal, strlen(equal), 0, &total, &free_, &err), 0,
                "meminfo: free equal to total, tabs for blanks");
@@ -355,7 +355,7 @@ static void test_meminfo_edges(void)
 static void test_distance_edges(void)
 {
         unsigned d[2] = {7, 7};
-        vp_error err = {{0}};
+        vp_error err = {0};
         is_int(vp_sysfs_parse_distance("", 0, d, 0, &err), 0, "distance: none of none");
         is_int(vp_sysfs_parse_distance("\n", 1, d, 0, &err), 0, "distance: a blank line of none");
         is_int(vp_sysfs_parse_distance("10", 2, d, 0, &err), -EINVAL, "distance: one of none");
@@ -376,7 +376,7 @@ static void test_distance_edges(void)
 static void test_int_edges(void)
 {
         int v = 5;
-        vp_error err = {{0}};
+        vp_error err = {0};
         is_int(vp_sysfs_parse_int(" 12 \n", 5, &v, &err), 0, "int: blanks around");
         is_int(v, 12, "int: value 12");
         is_int(vp_sysfs_parse_int("-0\n", 3, &v, &err), 0, "int: -0");
@@ -424,7 +424,7 @@ static void test_cmdline_edges(void)
         };
         for (size_t i = 0; i < VP_ARRAY_SIZE(rows); i++) {
                 vp_cpuset iso = S("0"), nohz = S("0");
-                vp_error err = {{0}};
+                vp_error err = {0};
                 int r = vp_proc_parse_cmdline_isolation(rows[i].cmdline, strlen(rows[i].cmdline),
                                                         &iso, &nohz, &err);
                 is_int(r, 0, "cmdline edge %zu parses", i);
@@ -433,7 +433,7 @@ static void test_cmdline_edges(void)
         }
 
         vp_cpuset iso = S("0"), nohz = S("0");
-        vp_error err = {{0}};
+        vp_error err = {0};
         const char *bad = "isolcpus=2 nohz_full=1-";
         is_int(vp_proc_parse_cmdline_isolation(bad, strlen(bad), &iso, &nohz, &err), -EINVAL,
                "cmdline: a bad list after a good one");
@@ -448,7 +448,7 @@ static void test_cmdline_edges(void)
 static void test_stat_edges(void)
 {
         uint64_t ticks = 9;
-        vp_error err = {{0}};
+        vp_error err = {0};
         /* exactly 22 fields, no newline */
         const char *exact = "1 (x) S 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 777";
         is_int(vp_proc_parse_stat_starttime(exact, strlen(exact), &ticks, &err), 0,
@@ -470,7 +470,7 @@ static void test_stat_edges(void)
 static void test_btime_edges(void)
 {
         int64_t bt = 3;
-        vp_error err = {{0}};
+        vp_error err = {0};
         is_int(vp_proc_parse_btime("btime\t123", 9, &bt, &err), 0, "btime: a tab, no newline");
         is_int(bt, 123, "btime: 123");
         const char *two = "btime 1\nbtime 2\n";

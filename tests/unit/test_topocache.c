@@ -30,7 +30,7 @@ static void test_roundtrip(void)
 {
         for (size_t i = 0; i < VP_ARRAY_SIZE(trees); i++) {
                 char root[PATH_MAX + 64];
-                vp_error err = {{0}};
+                vp_error err = {0};
                 vp_topology *t = NULL, *back = NULL;
                 vp_topo_source src = VP_TOPO_LIBNUMA;
                 snprintf(root, sizeof(root), "%s/topo/%s", data, trees[i]);
@@ -62,7 +62,7 @@ static void test_roundtrip(void)
 static void test_damaged(void)
 {
         char root[PATH_MAX + 64];
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_topology *t = NULL;
         snprintf(root, sizeof(root), "%s/topo/2node-smt", data);
         if (vp_topology_load(root, &t, &err) < 0) {

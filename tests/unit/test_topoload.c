@@ -31,7 +31,7 @@ static const char *fmt(const vp_cpuset *s)
 static vp_topology *load_tree(const char *name)
 {
         char root[PATH_MAX + 64];
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_topology *t = NULL;
         snprintf(root, sizeof(root), "%s/topo/%s", data, name);
         int r = vp_topology_load(root, &t, &err);
@@ -216,7 +216,7 @@ static void fresh_tree(void)
 static void expect_error(const char *what, const char *msg)
 {
         vp_topology *t = (vp_topology *)1;
-        vp_error err = {{0}};
+        vp_error err = {0};
         int r = vp_topology_load(tmp, &t, &err);
         ok(r < 0, "%s: load fails", what);
         ok(t == NULL, "%s: no model", what);
@@ -229,7 +229,7 @@ static void test_load_errors(void)
 {
         char want[PATH_MAX * 2];
         vp_topology *t = NULL;
-        vp_error err = {{0}};
+        vp_error err = {0};
 
         is_int(vp_topology_load("/nonexistent/vmplace", &t, &err), -ENOENT, "missing root");
         is_str(err.msg, "/nonexistent/vmplace/devices/system/cpu/online: No such file or directory",
@@ -357,7 +357,7 @@ static bool close_enough(uint64_t a, uint64_t b)
 static void test_agreement(void)
 {
         vp_topology *a = NULL, *b = NULL;
-        vp_error err = {{0}};
+        vp_error err = {0};
         if (numa_available() < 0) {
                 ok(1, "# SKIP no NUMA support in this kernel");
                 return;
@@ -444,7 +444,7 @@ static int sh(const char *fmt, const char *a, const char *b)
 
 static vp_topology *cached(const char *root, const char *cache)
 {
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_topology *t = NULL;
         if (vp_topology_load_cached(root, cache, &t, &err) < 0)
                 printf("#   %s\n", err.msg);
@@ -541,7 +541,7 @@ static void test_real_host(void)
         char cache[PATH_MAX + 16];
         snprintf(cache, sizeof(cache), "%s/host.cache", tmp);
         vp_topology *plain = NULL;
-        vp_error err = {{0}};
+        vp_error err = {0};
         if (vp_topology_load(NULL, &plain, &err) < 0) {
                 ok(0, "host loads: %s", err.msg);
                 return;

@@ -22,7 +22,7 @@ static vp_cpuset S(const char *text)
 {
         vp_cpuset s;
         vp_cpuset_zero(&s);
-        vp_error err = {{0}};
+        vp_error err = {0};
         if (text && *text && vp_cpuset_parse(&s, text, VP_MAX_CPUS, &err) < 0) {
                 fprintf(stderr, "bad test cpuset '%s': %s\n", text, err.msg);
                 abort();
@@ -75,7 +75,7 @@ static void test_assign_nodes(void)
         static const unsigned ids[] = {0, 2};
         static const char *const cpus[] = {"0-1,3", "2,5-7"};
         vp_topology *t = build("0-2,5", 2, ids, cpus);
-        vp_error err = {{0}};
+        vp_error err = {0};
         is_int(vp_topology_assign_nodes(t, "src", &err), 0, "assign: no conflict");
         is_str(fmt(&t->nodes[0].cpus), "0-1", "assign: node0 keeps its online CPUs");
         is_str(fmt(&t->nodes[0].offline), "3", "assign: node0's offline CPU moves aside");
@@ -116,7 +116,7 @@ static void test_set_core(void)
         static const unsigned ids[] = {0, 1};
         static const char *const cpus[] = {"0-1,4-5", "2-3,6-7"};
         vp_topology *t = build("0-6,8", 2, ids, cpus);
-        vp_error err = {{0}};
+        vp_error err = {0};
         is_int(vp_topology_assign_nodes(t, "src", &err), 0, "core: nodes assigned");
         vp_cpuset done;
         vp_cpuset_zero(&done);

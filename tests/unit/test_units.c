@@ -44,7 +44,7 @@ static void test_ll(void)
 {
         for (size_t i = 0; i < VP_ARRAY_SIZE(ll_cases); i++) {
                 long long v = 12345;
-                vp_error err = {""};
+                vp_error err = {0};
                 int r = vp_parse_ll(ll_cases[i].in, ll_cases[i].lo, ll_cases[i].hi, &v, &err);
                 is_int(r, ll_cases[i].ret, "ll '%s' [%lld,%lld] returns %d", ll_cases[i].in,
                        ll_cases[i].lo, ll_cases[i].hi, ll_cases[i].ret);
@@ -109,7 +109,7 @@ static void test_size(void)
 {
         for (size_t i = 0; i < VP_ARRAY_SIZE(size_cases); i++) {
                 uint64_t v = 777;
-                vp_error err = {""};
+                vp_error err = {0};
                 int r = vp_parse_size_kib(size_cases[i].in, &v, &err);
                 is_int(r, size_cases[i].ret, "size '%s' returns %d", size_cases[i].in,
                        size_cases[i].ret);

@@ -56,7 +56,7 @@ int main(int argc, char **argv)
                 }
         }
 
-        vp_error err = {{0}};
+        vp_error err = {0};
         vp_topology *t = NULL;
         if (bench > 0) {
                 struct timespec a, b;

@@ -73,7 +73,7 @@ for e in j["entries"]:
     e["pid"] = int(open("%s/%s.pid" % (lv, e["name"])).read())
 open(path, "w").write(json.dumps(j, indent=2) + "\n")
 PY
-        # the steady state: the config index (lib/confindex.h) is only built
+        # the steady state: the config index (lib/io/confindex.h) is only built
         # once the files are older than its settle time
         sleep 2
         sed 's:<name>[^<]*</name>:<name>class7-vm</name>:' "$W/domain.xml" >"$W/managed.xml"

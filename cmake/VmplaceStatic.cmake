@@ -12,7 +12,7 @@
 # The linker warns, once per program, that libxml2's HTTP client (nanohttp.o:
 # getaddrinfo, gethostbyname) and ICU's plugin loader (putil.ao: dlopen) would
 # need the shared libraries of the build host's glibc (NSS) at run time. Both
-# programs parse only in memory with XML_PARSE_NONET (lib/domain.c) and use no
+# programs parse only in memory with XML_PARSE_NONET (lib/model/xmlparse.c) and use no
 # ICU plugins, and nothing in hook/, enforcer/ or lib/ calls getpw*, getgr*,
 # getaddrinfo, gethostby* or anything else that goes through NSS, so none of
 # those paths runs. Packagers who prefer shared libraries for security updates

@@ -38,7 +38,7 @@ for mode in random strace; do
         fi
 done
 
-# The config index is written before the lock (lib/confindex.c): a hook killed
+# The config index is written before the lock (lib/io/confindex.c): a hook killed
 # on that write leaves config.index.tmp.PID, and the next locked call sweeps it
 # (the random kills above once left one for good). The configuration has
 # settled by now, so a hook without an index writes one, and its first write

@@ -16,8 +16,8 @@ int vp_error_set(vp_error *err, int code, const char *fmt, ...)
                 va_start(ap, fmt);
                 vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
                 va_end(ap);
-                err->where[0] = '\0';
                 err->code = code;
+                err->where_len = 0;
         }
         return code;
 }
@@ -30,12 +30,9 @@ int vp_error_at(vp_error *err, int code, const char *file, unsigned line, const 
                      : snprintf(err->msg, sizeof(err->msg), "%s: ", file);
         if (n < 0)
                 n = 0;
-        /* where is the prefix without its ": " (cut at where's size) */
+        /* the location is the prefix without its ": " */
         size_t w = n > 2 ? (size_t)n - 2 : 0;
-        if (w >= sizeof(err->where))
-                w = sizeof(err->where) - 1;
-        memcpy(err->where, err->msg, w);
-        err->where[w] = '\0';
+        err->where_len = (unsigned)(w < sizeof(err->msg) ? w : sizeof(err->msg) - 1);
         if ((size_t)n < sizeof(err->msg)) {
                 va_list ap;
                 va_start(ap, fmt);
@@ -44,6 +41,16 @@ int vp_error_at(vp_error *err, int code, const char *file, unsigned line, const 
         }
         err->code = code;
         return code;
+}
+
+const char *vp_error_where(const vp_error *err, char *buf, size_t size)
+{
+        if (size == 0)
+                return buf;
+        size_t n = err->where_len < size ? err->where_len : size - 1;
+        memcpy(buf, err->msg, n);
+        buf[n] = '\0';
+        return buf;
 }
 
 void *vp_xmalloc(size_t n)

@@ -34,15 +34,15 @@ static inline void vp_freep(void *p)
  * so it holds no heap memory and needs no freeing; `vp_error err = {0}` is
  * "no error". */
 typedef struct vp_error {
-        /* The whole one-line message as printed, including the "WHERE: "
-         * prefix when there is a location (truncated at 1023 bytes). */
+        /* The whole one-line message as printed, starting with where the
+         * problem is when it is in a file (truncated at 1023 bytes). */
         char msg[1024];
-        /* Where the problem is: "FILE:LINE", "FILE" when the line is 0 or
-         * unknown, "" when it is about no file (truncated at 255 bytes; msg
-         * has the whole name). */
-        char where[256];
         /* The negative errno the failing function returned; 0: no error. */
         int code;
+        /* Where the problem is: msg's first where_len bytes, "FILE:LINE" or
+         * "FILE"; 0 when it is about no file. A length rather than a copy:
+         * the hook zeroes several of these per call (vp_error_where). */
+        unsigned where_len;
 } vp_error;
 
 /* Record code, no location, and the formatted message in err (if non-NULL);
@@ -51,11 +51,15 @@ typedef struct vp_error {
 int vp_error_set(vp_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* As vp_error_set, about a place in a file: where becomes "FILE:LINE" (just
- * "FILE" when line is 0) and msg "WHERE: " followed by the formatted text.
- * Returns code. */
+/* As vp_error_set, about a place in a file: msg becomes "FILE:LINE: " (just
+ * "FILE: " when line is 0) followed by the formatted text, and its location
+ * "FILE:LINE" (or "FILE"). Returns code. */
 int vp_error_at(vp_error *err, int code, const char *file, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* Where err's problem is ("FILE:LINE", "FILE", or "" for none), copied into
+ * buf of size bytes (cut to fit). Returns buf. */
+const char *vp_error_where(const vp_error *err, char *buf, size_t size);
 
 /* Allocation that cannot fail: aborts on OOM (a hook with no memory cannot do
  * anything sensible, and partial state is worse). */

@@ -35,7 +35,7 @@ static int tap_n, tap_failed;
                 int _e = (_g && _w) ? strcmp(_g, _w) == 0 : _g == _w;                              \
                 ok(_e, __VA_ARGS__);                                                               \
                 if (!_e)                                                                           \
-                        printf("#   got  '%s'\n#   want '%s'\n", _g ? _g : "(null)",              \
+                        printf("#   got  '%s'\n#   want '%s'\n", _g ? _g : "(null)",               \
                                _w ? _w : "(null)");                                                \
         } while (0)
 
@@ -46,8 +46,12 @@ static int tap_n, tap_failed;
                 int _e = _g && strstr(_g, _n);                                                     \
                 ok(_e, __VA_ARGS__);                                                               \
                 if (!_e)                                                                           \
-                        printf("#   '%s'\n#   does not contain '%s'\n", _g ? _g : "(null)", _n);  \
+                        printf("#   '%s'\n#   does not contain '%s'\n", _g ? _g : "(null)", _n);   \
         } while (0)
+
+/* A vp_error's location as a string, for is_str (expands to util.h's
+ * vp_error_where; the buffer lives to the end of the enclosing block) */
+#define WHERE(e) vp_error_where(&(e), (char[1024]){0}, 1024)
 
 static inline int tap_done(void)
 {

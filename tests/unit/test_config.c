@@ -91,11 +91,11 @@ static void test_names_and_diag(void)
         vp_diag_add(&d, 0, "g", 0, "w%d", 2);
         ok(d.n_errors == 1 && d.n_warnings == 1, "diag add: an error and a warning");
         is_str(d.errors[0].msg, "f:1: e", "the error's message");
-        is_str(d.errors[0].where, "f:1", "its location");
+        is_str(WHERE(d.errors[0]), "f:1", "its location");
         is_int(d.errors[0].code, -EINVAL, "its errno");
         is_str(d.warnings[0].msg, "g:0: w2", "the warning's message, LINE 0 kept");
         is_int(d.warnings[0].code, 0, "a warning's code is 0");
-        is_str(d.warnings[0].where, "g", "where for line 0: the file alone");
+        is_str(WHERE(d.warnings[0]), "g", "where for line 0: the file alone");
         vp_diag_free(&d);
         ok(d.n_errors == 0 && d.errors == NULL, "diag free resets");
         vp_diag_free(NULL);

@@ -207,7 +207,7 @@ static void test_all_reported(void)
                 like(t.d.errors[5].msg, "profiles.d/b.ini:3: vcpu_quota", "b line 3");
                 /* each is a vp_error: the errno and the place, apart from the text */
                 char *w = at(&t, "profiles.d/b.ini:3");
-                is_str(t.d.errors[5].where, w, "where: FILE:LINE");
+                is_str(WHERE(t.d.errors[5]), w, "where: FILE:LINE");
                 free(w);
                 is_int(t.d.errors[5].code, -EINVAL, "code: -EINVAL for a bad value");
         }
@@ -260,7 +260,7 @@ static void test_all_reported(void)
         load(&t, false);
         is_int(t.r, -ELOOP, "a symlink loop: the load returns -ELOOP");
         ok(t.d.n_errors == 1 && t.d.errors[0].code == -ELOOP, "and so does its one error");
-        is_str(t.d.n_errors ? t.d.errors[0].where : "", p, "located at the file (line 0)");
+        is_str(t.d.n_errors ? WHERE(t.d.errors[0]) : "", p, "located at the file (line 0)");
         free(p);
         tree_done(&t);
 

@@ -44,13 +44,13 @@ static void test_order_and_once(void)
                 is_str(d.errors[2].msg, "/c/profiles.d/a.ini:5: a five", "in the order said");
                 is_str(d.errors[3].msg, "/c/profiles.d/a.ini:5: a five, another", "at one line");
                 is_str(d.errors[4].msg, "/c/profiles.d/b.ini:2: b two", "then b.ini");
-                is_str(d.errors[4].where, "/c/profiles.d/b.ini:2", "where: FILE:LINE");
+                is_str(WHERE(d.errors[4]), "/c/profiles.d/b.ini:2", "where: FILE:LINE");
                 is_int(d.errors[4].code, -EINVAL, "code: -EINVAL");
         }
         is_int(d.n_warnings, 1, "one warning");
         if (d.n_warnings == 1) {
                 is_str(d.warnings[0].msg, "/c/profiles.d:0: odd name", "LINE 0 kept in the text");
-                is_str(d.warnings[0].where, "/c/profiles.d", "where: the file alone");
+                is_str(WHERE(d.warnings[0]), "/c/profiles.d", "where: the file alone");
                 is_int(d.warnings[0].code, 0, "a warning's code is 0");
         }
         ok(L.files == NULL && L.n_files == 0 && L.host.path == NULL, "finish frees the files");

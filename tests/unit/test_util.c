@@ -229,7 +229,7 @@ static void test_error(void)
         is_int(r, -ENOENT, "returns the code given");
         is_str(e.msg, "path: 42", "formats the message");
         is_int(e.code, -ENOENT, "records the errno");
-        is_str(e.where, "", "and no location");
+        is_str(WHERE(e), "", "and no location");
         is_int(vp_error_set(NULL, -EPERM, "ignored %s", "x"), -EPERM, "NULL err: returns the code");
         is_int(vp_error_set(&e, 0, "zero"), 0, "any code, 0 too");
         is_str(e.msg, "zero", "replaces the earlier message");
@@ -244,16 +244,17 @@ static void test_error(void)
         r = vp_error_at(&e, -EBADMSG, "/var/lib/x.json", 0, "not valid JSON: %s", "eof");
         is_int(r, -EBADMSG, "vp_error_at returns the code given");
         is_str(e.msg, "/var/lib/x.json: not valid JSON: eof", "message: FILE: text");
-        is_str(e.where, "/var/lib/x.json", "where: the file, for line 0");
+        is_str(WHERE(e), "/var/lib/x.json", "where: the file, for line 0");
         is_int(e.code, -EBADMSG, "and the errno");
         vp_error_at(&e, -EINVAL, "a.ini", 7, "bad %s", "key");
         is_str(e.msg, "a.ini:7: bad key", "with a line: FILE:LINE: text");
-        is_str(e.where, "a.ini:7", "where: FILE:LINE");
+        is_str(WHERE(e), "a.ini:7", "where: FILE:LINE");
         vp_error_set(&e, -EIO, "plain");
-        is_str(e.where, "", "vp_error_set clears an earlier location");
+        is_str(WHERE(e), "", "vp_error_set clears an earlier location");
         is_int(vp_error_at(NULL, -EPERM, "f", 1, "x"), -EPERM, "NULL err: returns the code");
         vp_error_at(&e, -E2BIG, big, 3, "tail");
-        is_int(strlen(e.where), sizeof(e.where) - 1, "a long file name is cut in where");
+        is_int(e.where_len, sizeof(e.msg) - 1,
+               "a long file name: the location is the whole (cut) message");
         is_int(strlen(e.msg), sizeof(e.msg) - 1, "and in the message");
 }
 

@@ -401,16 +401,26 @@ static char *state_path(const char *rundir, const char *uuid, const char *ext)
         return vp_xasprintf("%s/" LEDGER_DOMAINS "/%s.%s", rundir, u, ext);
 }
 
-int vp_state_write(const char *rundir, const char *uuid, const char *ext, const char *data,
-                   size_t len, vp_error *err)
+/* 0 when uuid and ext name a state file, else -EINVAL (err says which):
+ * both become a path. */
+static int state_args_check(const char *uuid, const char *ext, vp_error *err)
 {
         if (!vp_uuid_valid(uuid))
                 return vp_error_set(err, -EINVAL, "invalid domain uuid '%.64s'", uuid ? uuid : "");
         if (!state_ext_valid(ext))
                 return vp_error_set(err, -EINVAL, "invalid state file kind '%.32s'",
                                     ext ? ext : "");
+        return 0;
+}
+
+int vp_state_write(const char *rundir, const char *uuid, const char *ext, const char *data,
+                   size_t len, vp_error *err)
+{
+        int r = state_args_check(uuid, ext, err);
+        if (r < 0)
+                return r;
         _cleanup_free_ char *p = state_path(rundir, uuid, ext);
-        int r = vp_write_file_atomic(p, data, len, 0600, err);
+        r = vp_write_file_atomic(p, data, len, 0600, err);
         if (r != -ENOENT)
                 return r;
         /* domains/ is made only when missing: the usual write, under the
@@ -438,11 +448,9 @@ int vp_state_save(const char *rundir, const char *uuid, const char *plan_json, c
 int vp_state_read(const char *rundir, const char *uuid, const char *ext, char **out, vp_error *err)
 {
         *out = NULL;
-        if (!vp_uuid_valid(uuid))
-                return vp_error_set(err, -EINVAL, "invalid domain uuid '%.64s'", uuid ? uuid : "");
-        if (!state_ext_valid(ext))
-                return vp_error_set(err, -EINVAL, "invalid state file kind '%.32s'",
-                                    ext ? ext : "");
+        int r = state_args_check(uuid, ext, err);
+        if (r < 0)
+                return r;
         _cleanup_free_ char *p = state_path(rundir, uuid, ext);
         return vp_read_owned(p, STATE_MAX_BYTES, out, NULL, err);
 }

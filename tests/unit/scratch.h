@@ -40,18 +40,7 @@ typedef struct scratch {
 /* dir/rel with text, parent directories made (0755), the file 0644. */
 static inline void scratch_put(const scratch *s, const char *rel, const char *text)
 {
-        char *path = vp_xasprintf("%s/%s", s->dir, rel);
-        char *parent = vp_xstrdup(path);
-        *strrchr(parent, '/') = '\0';
-        vp_mkdir_p(parent, 0755, NULL);
-        FILE *f = fopen(path, "w");
-        if (!f)
-                abort();
-        fputs(text, f);
-        fclose(f);
-        chmod(path, 0644);
-        free(parent);
-        free(path);
+        tree_put(s->dir, rel, text, 0644);
 }
 
 /* dir/rel's content with surrounding blanks trimmed (malloc'd), or NULL

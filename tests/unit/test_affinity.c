@@ -17,43 +17,19 @@
 #include "affinity.h"
 #include "fileio.h"
 #include "tap.h"
+#include "tree.h"
 
 static char *tmp;
 
 static void put(const char *rel, const char *content)
 {
-        char *p = vp_xasprintf("%s/%s", tmp, rel);
-        char *dir = vp_xstrdup(p);
-        *strrchr(dir, '/') = '\0';
-        vp_mkdir_p(dir, 0755, NULL);
-        FILE *f = fopen(p, "w");
-        if (!f)
-                abort();
-        fputs(content, f);
-        fclose(f);
-        free(dir);
-        free(p);
-}
-
-static void rm_rf(const char *path)
-{
-        char *cmd = vp_xasprintf("rm -rf '%s'", path);
-        if (system(cmd) != 0)
-                fprintf(stderr, "cannot remove %s\n", path);
-        free(cmd);
+        tree_put(tmp, rel, content, 0644);
 }
 
 /* A fresh fake tree: tmp/proc. */
 static void fresh(void)
 {
-        if (tmp) {
-                rm_rf(tmp);
-                free(tmp);
-        }
-        char t[] = "/tmp/vmplace-affinity-XXXXXX";
-        if (!mkdtemp(t))
-                abort();
-        tmp = vp_xstrdup(t);
+        tree_fresh(&tmp, "affinity");
 }
 
 static char *procroot(void)
@@ -618,9 +594,7 @@ int main(void)
         test_affinity_self();
         test_real_threads();
         test_fake_edges();
-        if (tmp) {
-                rm_rf(tmp);
-                free(tmp);
-        }
+        if (tmp)
+                tree_rm(tmp);
         return tap_done();
 }

@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "cgroup.h"
 #include "tap.h"
+#include "tree.h"
 
 static char *tmp;
 
@@ -32,17 +33,7 @@ static void mkdirs(const char *fmt, ...)
 
 static void put(const char *rel, const char *content)
 {
-        char *p = vp_xasprintf("%s/%s", tmp, rel);
-        char *dir = vp_xstrdup(p);
-        *strrchr(dir, '/') = '\0';
-        vp_mkdir_p(dir, 0755, NULL);
-        FILE *f = fopen(p, "w");
-        if (!f)
-                abort();
-        fputs(content, f);
-        fclose(f);
-        free(dir);
-        free(p);
+        tree_put(tmp, rel, content, 0644);
 }
 
 static char *get(const char *rel)
@@ -55,25 +46,10 @@ static char *get(const char *rel)
         return buf;
 }
 
-static void rm_rf(const char *path)
-{
-        char *cmd = vp_xasprintf("rm -rf '%s'", path);
-        if (system(cmd) != 0)
-                fprintf(stderr, "cannot remove %s\n", path);
-        free(cmd);
-}
-
 /* A fresh fake tree: tmp/{cg,proc}. */
 static void fresh(void)
 {
-        if (tmp) {
-                rm_rf(tmp);
-                free(tmp);
-        }
-        char t[] = "/tmp/vmplace-cgroup-XXXXXX";
-        if (!mkdtemp(t))
-                abort();
-        tmp = vp_xstrdup(t);
+        tree_fresh(&tmp, "cgroup");
 }
 
 static char *cgroot(void)
@@ -813,9 +789,7 @@ int main(void)
         test_apply_files();
         test_apply_order_cases();
         test_apply_order_model();
-        if (tmp) {
-                rm_rf(tmp);
-                free(tmp);
-        }
+        if (tmp)
+                tree_rm(tmp);
         return tap_done();
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpusets.h"
 #include "fileio.h"
 #include "tap.h"
 #include "topocache.h"
@@ -19,14 +20,6 @@
 #define GiB 1048576ULL /* in KiB */
 
 static char data[PATH_MAX];
-
-static const char *fmt(const vp_cpuset *s)
-{
-        static char buf[4][1024];
-        static int i;
-        i = (i + 1) % 4;
-        return vp_cpuset_fmt(s, buf[i], sizeof(buf[i]));
-}
 
 static vp_topology *load_tree(const char *name)
 {

@@ -84,12 +84,7 @@ static int find(vp_cgroup *cg, long pid, vp_error *e)
         return r;
 }
 
-#define IS_WHERE(cg, file, want, ...)                                                              \
-        do {                                                                                       \
-                char *_w = where(cg, file);                                                        \
-                is_str(_w, want, __VA_ARGS__);                                                     \
-                free(_w);                                                                          \
-        } while (0)
+#define IS_WHERE(cg, file, want, ...) is_str_free(where(cg, file), want, __VA_ARGS__)
 
 static const char *rel(const char *abs)
 {

@@ -123,12 +123,7 @@ static char *rd(const char *path)
         return s;
 }
 
-#define IS_FILE(path, want, ...)                                                                   \
-        do {                                                                                       \
-                char *_v = rd(path);                                                               \
-                is_str(_v, want, __VA_ARGS__);                                                     \
-                free(_v);                                                                          \
-        } while (0)
+#define IS_FILE(path, want, ...) is_str_free(rd(path), want, __VA_ARGS__)
 
 static char *pj(const char *a, const char *b)
 {
@@ -605,12 +600,7 @@ static char *status_of(const lay *L, int t, const char *key)
         return v;
 }
 
-#define IS_STATUS(L, t, key, want, ...)                                                            \
-        do {                                                                                       \
-                char *_v = status_of(L, t, key);                                                   \
-                is_str(_v, want, __VA_ARGS__);                                                     \
-                free(_v);                                                                          \
-        } while (0)
+#define IS_STATUS(L, t, key, want, ...) is_str_free(status_of(L, t, key), want, __VA_ARGS__)
 
 /* apply + pin + read back; returns the number of drifts (printed) */
 static size_t enforce(const vp_cgroup *cg, const vp_threads *th, const vp_cgwrites *w, long pid,

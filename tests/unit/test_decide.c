@@ -61,22 +61,13 @@ static char *field(const char *name, const char *what)
         return v;
 }
 
-#define is_field(name, what, want, ...)                                                            \
-        do {                                                                                       \
-                char *_v = field(name, what);                                                      \
-                is_str(_v, want, __VA_ARGS__);                                                     \
-                free(_v);                                                                          \
-        } while (0)
+#define is_field(name, what, want, ...) is_str_free(field(name, what), want, __VA_ARGS__)
 
 static void setup(void)
 {
         scratch_init(&S, "decide", "1node-4cpu");
-        scratch_profile(&S, "ded",
-                        "[match]\nnames = ded-*\n[cputune]\nshares = 2048\n[placement]\n"
-                        "cpu_policy = dedicated\n");
-        scratch_profile(&S, "web",
-                        "[match]\nnames = web-*\n[cputune]\nshares = 512\n[placement]\n"
-                        "cpu_policy = shared\n");
+        scratch_profile(&S, "ded", SCRATCH_DED_INI);
+        scratch_profile(&S, "web", SCRATCH_WEB_INI);
 }
 
 static void test_unmanaged(void)

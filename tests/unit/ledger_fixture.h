@@ -137,6 +137,21 @@ static inline vp_ledger_entry mk(const char *name, const char *uuid, vp_entry_ki
         return e;
 }
 
+/* Past the cap of the previous list: n dedicated entries t0, t1...
+ * (uuids 00000000-0000-0000-0000-00000000000X) put and released in turn,
+ * the i-th at NOW + 100 + i. */
+static inline void fill_previous(vp_ledger *l, unsigned n)
+{
+        for (unsigned i = 0; i < n; i++) {
+                char u[37], name[16];
+                snprintf(u, sizeof(u), "00000000-0000-0000-0000-%012x", i);
+                snprintf(name, sizeof(name), "t%u", i);
+                vp_ledger_entry e = mk(name, u, VP_KIND_DEDICATED, "1", NOW);
+                vp_ledger_put(l, &e);
+                vp_ledger_remove(l, u, NOW + 100 + i);
+        }
+}
+
 static inline void add_mem(vp_ledger_entry *e, unsigned node, uint64_t kib)
 {
         e->mem = vp_xrealloc(e->mem, (e->n_mem + 1) * sizeof(*e->mem));

@@ -4,7 +4,6 @@
 #ifndef VMPLACE_LEDGER_FIXTURE_H
 #define VMPLACE_LEDGER_FIXTURE_H
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "fileio.h"
 #include "ledger.h"
+#include "tree.h"
 
 /* Under valgrind everything is ~50x slower: the concurrency and crash
  * tests run smaller there (the native run is the real stress test). */
@@ -43,17 +43,10 @@ static inline char *mkrun(void)
         return d;
 }
 
-static inline int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-        (void)st, (void)flag, (void)f;
-        return remove(p);
-}
-
 static inline void rm_tmpdirs(void)
 {
         for (size_t i = 0; i < n_tmpdirs; i++) {
-                nftw(tmpdirs[i], rm_one, 16, FTW_DEPTH | FTW_PHYS);
-                free(tmpdirs[i]);
+                tree_rm(tmpdirs[i]);
         }
 }
 

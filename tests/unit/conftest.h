@@ -118,6 +118,17 @@ static inline char *at(const tree *t, const char *rel_and_msg)
         return vp_xasprintf("%s/%s", t->dir, rel_and_msg);
 }
 
+/* has_error / has_warning (check) for "REL:LINE: message" with REL
+ * relative to t's confdir, the way the loader names its files. */
+#define has_at(check, t, rel_and_msg, ...)                                                         \
+        do {                                                                                       \
+                char *_a = at(t, rel_and_msg);                                                     \
+                check(&(t)->d, _a, __VA_ARGS__);                                                   \
+                free(_a);                                                                          \
+        } while (0)
+#define has_error_at(t, rel_and_msg, ...)   has_at(has_error, t, rel_and_msg, __VA_ARGS__)
+#define has_warning_at(t, rel_and_msg, ...) has_at(has_warning, t, rel_and_msg, __VA_ARGS__)
+
 /* ---- the error table ---- */
 
 typedef struct ecase {

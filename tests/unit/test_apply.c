@@ -154,9 +154,7 @@ static void test_refused(void)
         ok(r.message && strstr(r.message, "; nothing was changed"), "saying nothing changed");
         ok(vp_op_apply_failed(&r), "a failure");
         vp_op_result_free(&r);
-        char *after = scratch_read(&S, "run/ledger.json");
-        is_str(after, ledger, "the ledger unchanged");
-        free(after);
+        is_str_free(scratch_read(&S, "run/ledger.json"), ledger, "the ledger unchanged");
         free(ledger);
         ded_profile("");
 }

@@ -394,12 +394,10 @@ static void test_apply_files(void)
         add(&w, "vcpu0/cpuset.mems", "0");
         r = vp_cgroup_apply(&cg, &w, NULL, &e);
         is_int(r, 0, "apply to regular files (%s)", r ? e.msg : "");
-        char *v = get("cg/cpu/machine/qemu-1-vm.libvirt-qemu/cpu.shares");
-        is_str(v, "512", "cpu.shares written, no newline added, old content truncated");
-        free(v);
-        v = get("cg/cpuset/machine/qemu-1-vm.libvirt-qemu/vcpu0/cpuset.cpus");
-        is_str(v, "3", "vcpu0/cpuset.cpus written");
-        free(v);
+        is_str_free(get("cg/cpu/machine/qemu-1-vm.libvirt-qemu/cpu.shares"), "512",
+                    "cpu.shares written, no newline added, old content truncated");
+        is_str_free(get("cg/cpuset/machine/qemu-1-vm.libvirt-qemu/vcpu0/cpuset.cpus"), "3",
+                    "vcpu0/cpuset.cpus written");
 
         vp_drifts dr = {0};
         r = vp_cgroup_verify(&cg, &w, NULL, &dr, &e);
@@ -432,9 +430,8 @@ static void test_apply_files(void)
         like(e.msg, "cg/cpuset/machine/qemu-1-vm.libvirt-qemu/vcpu7/cpuset.cpus: no such cgroup",
              "message names the path and says the group is missing");
         like(e.msg, "(and 2 more of 4 writes failed)", "message counts the other failures");
-        v = get("cg/cpuset/machine/qemu-1-vm.libvirt-qemu/vcpu0/cpuset.cpus");
-        is_str(v, "2", "the writes that could be done were done");
-        free(v);
+        is_str_free(get("cg/cpuset/machine/qemu-1-vm.libvirt-qemu/vcpu0/cpuset.cpus"), "2",
+                    "the writes that could be done were done");
         vp_cgwrites_free(&bad);
 
         add(&bad, "vcpu0/cpu.cfs_period_us", "100000");

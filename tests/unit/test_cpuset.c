@@ -58,9 +58,8 @@ static void test_parse_table(void)
                 is_int(r, parse_cases[i].ret, "parse '%s' returns %d", parse_cases[i].in,
                        parse_cases[i].ret);
                 if (r == 0) {
-                        char *t = vp_cpuset_format(&s);
-                        is_str(t, parse_cases[i].out, "parse '%s' formats", parse_cases[i].in);
-                        free(t);
+                        is_str_free(vp_cpuset_format(&s), parse_cases[i].out, "parse '%s' formats",
+                                    parse_cases[i].in);
                 } else {
                         like(err.msg, parse_cases[i].out, "parse '%s' says why", parse_cases[i].in);
                         ok(vp_cpuset_test(&s, 100) && vp_cpuset_count(&s) == 1,

@@ -189,9 +189,7 @@ static void test_refusal(void)
         }
         vp_op_result_free(&r);
         cap_reset(&C);
-        char *after = scratch_read(&S, "run/ledger.json");
-        is_str(after, before, "the ledger unchanged");
-        free(after);
+        is_str_free(scratch_read(&S, "run/ledger.json"), before, "the ledger unchanged");
 
         c = call("soft-big", "prepare", U_SOFT, 3);
         vp_op_prepare(&S.paths, &c, false, &SINK, &r);
@@ -204,9 +202,7 @@ static void test_refusal(void)
         ok(l && strncmp(l, "vmplace: ", 9) != 0, "without the prefix");
         vp_op_result_free(&r);
         cap_reset(&C);
-        after = scratch_read(&S, "run/ledger.json");
-        is_str(after, before, "the ledger unchanged");
-        free(after);
+        is_str_free(scratch_read(&S, "run/ledger.json"), before, "the ledger unchanged");
         free(before);
 
         /* no decision at all: the XML does not parse */

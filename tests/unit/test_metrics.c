@@ -31,9 +31,7 @@ static void test_escape(void)
             {"\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"},
         };
         for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
-                char *got = vp_prom_escape(cases[i].in);
-                is_str(got, cases[i].out, "escape case %zu", i);
-                free(got);
+                is_str_free(vp_prom_escape(cases[i].in), cases[i].out, "escape case %zu", i);
         }
 }
 

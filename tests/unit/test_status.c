@@ -347,10 +347,9 @@ static void test_config_errors(void)
         tree_put(dir, "conf/profiles.d/web.ini",
                  "[match]\nnames = web-*\n[placement]\ncpu_policy = bogus\n", 0644);
         vp_status s;
-        char *got = states_at(NOW, &s);
-        is_str(got, "Zed=stale a-live=enforced b-young-dead=prepared zz-old-dead=stale",
-               "invalid configuration: the ledger rows, no unplaced ones");
-        free(got);
+        is_str_free(states_at(NOW, &s),
+                    "Zed=stale a-live=enforced b-young-dead=prepared zz-old-dead=stale",
+                    "invalid configuration: the ledger rows, no unplaced ones");
         ok(!s.config_valid, "config_valid false");
         like(s.unplaced_error, "configuration error: ", "unplaced_error says why");
         like(s.unplaced_error, "web.ini:4: ", "naming FILE:LINE");
@@ -362,7 +361,7 @@ static void test_config_errors(void)
             "[match]\nnames = web-*\n[placement]\ncpu_policy = bogus\nnuma_policy = x\nbogus_key = "
             "1\n",
             0644);
-        got = states_at(NOW, &s);
+        char *got = states_at(NOW, &s);
         free(got);
         like(s.unplaced_error, " more; see vmplace validate)",
              "several errors: the first, and a count");
@@ -386,10 +385,9 @@ static void test_unreadable(void)
         vp_paths keep = paths;
         paths.libvirt_rundir = lv;
         vp_status s;
-        char *got = states_at(NOW, &s);
-        is_str(got, "Zed=stale a-live=stale b-young-dead=prepared zz-old-dead=stale",
-               "no libvirt run dir: nothing runs, no unplaced rows");
-        free(got);
+        is_str_free(states_at(NOW, &s),
+                    "Zed=stale a-live=stale b-young-dead=prepared zz-old-dead=stale",
+                    "no libvirt run dir: nothing runs, no unplaced rows");
         ok(s.config_valid, "config still valid");
         like(s.unplaced_error, lv, "unplaced_error names the run dir");
         vp_status_free(&s);

@@ -90,9 +90,7 @@ static void test_keeps(void)
         like(r.xml_out, "<vcpupin vcpu=\"0\" cpuset=\"1\"/>", "on the CPU it holds");
         ok(r.differs, "differs");
         vp_op_result_free(&r);
-        char *after = scratch_read(&S, "run/ledger.json");
-        is_str(after, before, "the ledger unchanged");
-        free(after);
+        is_str_free(scratch_read(&S, "run/ledger.json"), before, "the ledger unchanged");
         free(before);
         sync_plan("ded-3", "55555555-0000-4000-8000-000000000006", 1, &r);
         like(r.xml_out, "<vcpupin vcpu=\"0\" cpuset=\"0\"/>", "a new domain: the first free CPU");

@@ -54,9 +54,11 @@ static inline void dump(const vp_diag *d)
                 printf("#   warning: %s\n", d->warnings[i].msg);
 }
 
-#define has_error(d, needle, ...)                                                                  \
+/* One of the n messages in v contains needle (what a has_error or
+ * has_warning checks), printing all of d's messages when none does. */
+#define has_msg(d, v, n, needle, ...)                                                              \
         do {                                                                                       \
-                bool _f = find_in((d)->errors, (d)->n_errors, needle) != NULL;                     \
+                bool _f = find_in(v, n, needle) != NULL;                                           \
                 ok(_f, __VA_ARGS__);                                                               \
                 if (!_f) {                                                                         \
                         printf("#   wanted:  %s\n", needle);                                       \
@@ -64,15 +66,8 @@ static inline void dump(const vp_diag *d)
                 }                                                                                  \
         } while (0)
 
-#define has_warning(d, needle, ...)                                                                \
-        do {                                                                                       \
-                bool _f = find_in((d)->warnings, (d)->n_warnings, needle) != NULL;                 \
-                ok(_f, __VA_ARGS__);                                                               \
-                if (!_f) {                                                                         \
-                        printf("#   wanted:  %s\n", needle);                                       \
-                        dump(d);                                                                   \
-                }                                                                                  \
-        } while (0)
+#define has_error(d, needle, ...)   has_msg(d, (d)->errors, (d)->n_errors, needle, __VA_ARGS__)
+#define has_warning(d, needle, ...) has_msg(d, (d)->warnings, (d)->n_warnings, needle, __VA_ARGS__)
 
 #define no_problems(d, ...)                                                                        \
         do {                                                                                       \
@@ -122,6 +117,17 @@ static inline char *at(const tree *t, const char *rel_and_msg)
 {
         return vp_xasprintf("%s/%s", t->dir, rel_and_msg);
 }
+
+/* has_error / has_warning (check) for "REL:LINE: message" with REL
+ * relative to t's confdir, the way the loader names its files. */
+#define has_at(check, t, rel_and_msg, ...)                                                         \
+        do {                                                                                       \
+                char *_a = at(t, rel_and_msg);                                                     \
+                check(&(t)->d, _a, __VA_ARGS__);                                                   \
+                free(_a);                                                                          \
+        } while (0)
+#define has_error_at(t, rel_and_msg, ...)   has_at(has_error, t, rel_and_msg, __VA_ARGS__)
+#define has_warning_at(t, rel_and_msg, ...) has_at(has_warning, t, rel_and_msg, __VA_ARGS__)
 
 /* ---- the error table ---- */
 

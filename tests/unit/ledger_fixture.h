@@ -4,7 +4,6 @@
 #ifndef VMPLACE_LEDGER_FIXTURE_H
 #define VMPLACE_LEDGER_FIXTURE_H
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "fileio.h"
 #include "ledger.h"
+#include "tree.h"
 
 /* Under valgrind everything is ~50x slower: the concurrency and crash
  * tests run smaller there (the native run is the real stress test). */
@@ -43,17 +43,10 @@ static inline char *mkrun(void)
         return d;
 }
 
-static inline int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-        (void)st, (void)flag, (void)f;
-        return remove(p);
-}
-
 static inline void rm_tmpdirs(void)
 {
         for (size_t i = 0; i < n_tmpdirs; i++) {
-                nftw(tmpdirs[i], rm_one, 16, FTW_DEPTH | FTW_PHYS);
-                free(tmpdirs[i]);
+                tree_rm(tmpdirs[i]);
         }
 }
 
@@ -135,6 +128,21 @@ static inline vp_ledger_entry mk(const char *name, const char *uuid, vp_entry_ki
             .pid = 0,
         };
         return e;
+}
+
+/* Past the cap of the previous list: n dedicated entries t0, t1...
+ * (uuids 00000000-0000-0000-0000-00000000000X) put and released in turn,
+ * the i-th at NOW + 100 + i. */
+static inline void fill_previous(vp_ledger *l, unsigned n)
+{
+        for (unsigned i = 0; i < n; i++) {
+                char u[37], name[16];
+                snprintf(u, sizeof(u), "00000000-0000-0000-0000-%012x", i);
+                snprintf(name, sizeof(name), "t%u", i);
+                vp_ledger_entry e = mk(name, u, VP_KIND_DEDICATED, "1", NOW);
+                vp_ledger_put(l, &e);
+                vp_ledger_remove(l, u, NOW + 100 + i);
+        }
 }
 
 static inline void add_mem(vp_ledger_entry *e, unsigned node, uint64_t kib)

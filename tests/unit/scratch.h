@@ -18,11 +18,13 @@
 #include <sys/stat.h>
 
 #include "cpuset.h"
+#include "decide.h"
 #include "fileio.h"
 #include "ledger.h"
 #include "ledgerstore.h"
 #include "liveness.h"
 #include "paths.h"
+#include "tap.h"
 #include "tree.h"
 
 typedef struct scratch {
@@ -37,21 +39,17 @@ typedef struct scratch {
 /* The machine group libvirt makes for NAME without systemd (v1). */
 #define SCRATCH_MACHINE "machine/qemu-%s.libvirt-qemu"
 
+/* The profiles the ops tests place most domains by: web-* shared
+ * (cpu.shares 512), ded-* dedicated (cpu.shares 2048). */
+#define SCRATCH_WEB_INI                                                                            \
+        "[match]\nnames = web-*\n[cputune]\nshares = 512\n[placement]\ncpu_policy = shared\n"
+#define SCRATCH_DED_INI                                                                            \
+        "[match]\nnames = ded-*\n[cputune]\nshares = 2048\n[placement]\ncpu_policy = dedicated\n"
+
 /* dir/rel with text, parent directories made (0755), the file 0644. */
 static inline void scratch_put(const scratch *s, const char *rel, const char *text)
 {
-        char *path = vp_xasprintf("%s/%s", s->dir, rel);
-        char *parent = vp_xstrdup(path);
-        *strrchr(parent, '/') = '\0';
-        vp_mkdir_p(parent, 0755, NULL);
-        FILE *f = fopen(path, "w");
-        if (!f)
-                abort();
-        fputs(text, f);
-        fclose(f);
-        chmod(path, 0644);
-        free(parent);
-        free(path);
+        tree_put(s->dir, rel, text, 0644);
 }
 
 /* dir/rel's content with surrounding blanks trimmed (malloc'd), or NULL
@@ -173,6 +171,9 @@ static inline char *scratch_cg(const scratch *s, const char *name, const char *f
         return v;
 }
 
+/* NAME's cgroup file (as scratch_cg) is want. */
+#define is_cg(s, name, file, want, ...) is_str_free(scratch_cg(s, name, file), want, __VA_ARGS__)
+
 static inline void scratch_cg_put(const scratch *s, const char *name, const char *file,
                                   const char *value)
 {
@@ -249,6 +250,25 @@ static inline void scratch_start(const scratch *s, const char *name, const char 
                 snprintf(g, sizeof(g), "vcpu%u", i);
                 scratch_cg_group(s, name, g);
         }
+}
+
+/* NAME prepared as the hook's prepare does (vp_decide committing its
+ * placement, checked); with pid, libvirt then runs it (scratch_start). */
+static inline void scratch_place(const scratch *s, const char *name, const char *uuid,
+                                 unsigned vcpus, long pid)
+{
+        char *xml = scratch_domxml(name, uuid, vcpus, 256);
+        vp_decision d;
+        vp_error err = {0};
+        int r = vp_decide(&s->paths, xml, strlen(xml), VP_DECIDE_COMMIT, &d, &err);
+        ok(r == 0 && d.committed, "%s placed (%s)", name,
+           r                ? err.msg
+           : d.plan.refusal ? d.plan.refusal
+                            : "");
+        vp_decision_free(&d);
+        if (pid)
+                scratch_start(s, name, xml, vcpus, pid);
+        free(xml);
 }
 
 /* Thread k of pid (SCRATCH_TID) as /proc/PID/task/TID/status shows it. */

@@ -39,6 +39,15 @@ static int tap_n, tap_failed;
                                _w ? _w : "(null)");                                                \
         } while (0)
 
+/* is_str on a string the check owns (a helper's malloc'd result), freed
+ * after: the tests' is_cg, is_state... are this on their own getter. */
+#define is_str_free(got, want, ...)                                                                \
+        do {                                                                                       \
+                char *_f = (got);                                                                  \
+                is_str(_f, want, __VA_ARGS__);                                                     \
+                free(_f);                                                                          \
+        } while (0)
+
 /* substring check, for error messages */
 #define like(got, needle, ...)                                                                     \
         do {                                                                                       \

@@ -17,43 +17,19 @@
 #include "affinity.h"
 #include "fileio.h"
 #include "tap.h"
+#include "tree.h"
 
 static char *tmp;
 
 static void put(const char *rel, const char *content)
 {
-        char *p = vp_xasprintf("%s/%s", tmp, rel);
-        char *dir = vp_xstrdup(p);
-        *strrchr(dir, '/') = '\0';
-        vp_mkdir_p(dir, 0755, NULL);
-        FILE *f = fopen(p, "w");
-        if (!f)
-                abort();
-        fputs(content, f);
-        fclose(f);
-        free(dir);
-        free(p);
-}
-
-static void rm_rf(const char *path)
-{
-        char *cmd = vp_xasprintf("rm -rf '%s'", path);
-        if (system(cmd) != 0)
-                fprintf(stderr, "cannot remove %s\n", path);
-        free(cmd);
+        tree_put(tmp, rel, content, 0644);
 }
 
 /* A fresh fake tree: tmp/proc. */
 static void fresh(void)
 {
-        if (tmp) {
-                rm_rf(tmp);
-                free(tmp);
-        }
-        char t[] = "/tmp/vmplace-affinity-XXXXXX";
-        if (!mkdtemp(t))
-                abort();
-        tmp = vp_xstrdup(t);
+        tree_fresh(&tmp, "affinity");
 }
 
 static char *procroot(void)
@@ -67,40 +43,61 @@ static void add(vp_cgwrites *w, const char *file, const char *value)
         w->w[w->n++] = (vp_cgwrite){.file = vp_xstrdup(file), .value = vp_xstrdup(value)};
 }
 
+/* A fake QEMU pid's threads: proc/PID/task/TID/comm for each, and each
+ * TID's status file with status unless that is NULL. */
+typedef struct fake_thread {
+        const char *tid, *comm;
+} fake_thread;
+
+static void fake_threads(long pid, const fake_thread *th, size_t n, const char *status)
+{
+        for (size_t i = 0; i < n; i++) {
+                char *f = vp_xasprintf("proc/%ld/task/%s/comm", pid, th[i].tid);
+                char *c = vp_xasprintf("%s\n", th[i].comm);
+                put(f, c);
+                free(c);
+                free(f);
+                if (status) {
+                        f = vp_xasprintf("proc/%ld/task/%s/status", pid, th[i].tid);
+                        put(f, status);
+                        free(f);
+                }
+        }
+}
+
+/* t's threads as "TID=GROUP TID=GROUP...", in got (len bytes). */
+static const char *groups(const vp_threads *t, char *got, size_t len)
+{
+        char g[32];
+        got[0] = '\0';
+        for (size_t i = 0; i < t->n; i++) {
+                size_t l = strlen(got);
+                snprintf(got + l, len - l, "%s%ld=%s", i ? " " : "", t->t[i].tid,
+                         vp_thread_group(&t->t[i], g, sizeof(g)));
+        }
+        return got;
+}
+
 /* --- threads --------------------------------------------------------------- */
 
 static void test_threads_fake(void)
 {
         fresh();
-        static const struct {
-                const char *tid, *comm;
-        } th[] = {{"100", "qemu-system-x86"}, {"101", "CPU 0/KVM"}, {"102", "CPU 1/KVM"},
-                  {"103", "IO iothread1"},    {"104", "call_rcu"},  {"105", "IO mon_iothread"},
-                  {"106", "CPU 12/TCG"},      {"107", "worker"}};
-        for (size_t i = 0; i < VP_ARRAY_SIZE(th); i++) {
-                char f[128];
-                snprintf(f, sizeof(f), "proc/100/task/%s/comm", th[i].tid);
-                char *c = vp_xasprintf("%s\n", th[i].comm);
-                put(f, c);
-                free(c);
-                snprintf(f, sizeof(f), "proc/100/task/%s/status", th[i].tid);
-                put(f, "Name:\tx\nCpus_allowed:\t3\nCpus_allowed_list:\t0-1\n"
-                       "Mems_allowed_list:\t0\n");
-        }
+        static const fake_thread th[] = {{"100", "qemu-system-x86"}, {"101", "CPU 0/KVM"},
+                                         {"102", "CPU 1/KVM"},       {"103", "IO iothread1"},
+                                         {"104", "call_rcu"},        {"105", "IO mon_iothread"},
+                                         {"106", "CPU 12/TCG"},      {"107", "worker"}};
+        fake_threads(
+            100, th, VP_ARRAY_SIZE(th),
+            "Name:\tx\nCpus_allowed:\t3\nCpus_allowed_list:\t0-1\nMems_allowed_list:\t0\n");
         char *proc = procroot();
         vp_threads t;
         vp_error e;
         int r = vp_threads_list(proc, 100, NULL, 0, &t, &e);
         is_int(r, 0, "threads by name (%s)", r ? e.msg : "");
         is_int(t.n, 8, "every task listed");
-        char g[32];
-        char got[512] = "";
-        for (size_t i = 0; i < t.n; i++) {
-                size_t l = strlen(got);
-                snprintf(got + l, sizeof(got) - l, "%s%ld=%s", i ? " " : "", t.t[i].tid,
-                         vp_thread_group(&t.t[i], g, sizeof(g)));
-        }
-        is_str(got,
+        char got[512];
+        is_str(groups(&t, got, sizeof(got)),
                "100=emulator 101=vcpu0 102=vcpu1 103=iothread1 104=emulator 105=emulator "
                "106=vcpu12 107=emulator",
                "classified by comm: CPU N/KVM|TCG, IO iothreadN, the rest emulator");
@@ -108,13 +105,7 @@ static void test_threads_fake(void)
 
         unsigned tids[] = {102, 101};
         r = vp_threads_list(proc, 100, tids, 2, &t, &e);
-        got[0] = '\0';
-        for (size_t i = 0; i < t.n; i++) {
-                size_t l = strlen(got);
-                snprintf(got + l, sizeof(got) - l, "%s%ld=%s", i ? " " : "", t.t[i].tid,
-                         vp_thread_group(&t.t[i], g, sizeof(g)));
-        }
-        is_str(got,
+        is_str(groups(&t, got, sizeof(got)),
                "100=emulator 101=vcpu1 102=vcpu0 103=iothread1 104=emulator 105=emulator "
                "106=emulator 107=emulator",
                "status TIDs win over names; other CPU threads are then emulator");
@@ -139,13 +130,7 @@ static void test_threads_fake(void)
 
         unsigned partial[] = {0, 101, 0};
         r = vp_threads_list(proc, 100, partial, 3, &t, &e);
-        got[0] = '\0';
-        for (size_t i = 0; i < t.n; i++) {
-                size_t l = strlen(got);
-                snprintf(got + l, sizeof(got) - l, "%s%ld=%s", i ? " " : "", t.t[i].tid,
-                         vp_thread_group(&t.t[i], g, sizeof(g)));
-        }
-        is_str(got,
+        is_str(groups(&t, got, sizeof(got)),
                "100=emulator 101=vcpu1 102=emulator 103=iothread1 104=emulator 105=emulator "
                "106=emulator 107=emulator",
                "status gives vCPU 1 only: 'CPU 0/KVM' is vcpu0 by name, 'CPU 1/KVM' not vcpu1 "
@@ -547,18 +532,11 @@ static void test_real_threads(void)
 static void test_fake_edges(void)
 {
         fresh();
-        static const struct {
-                const char *tid, *comm;
-        } th[] = {{"200", "qemu-system-x86"}, {"201", "CPU 70000/KVM"}, {"202", "CPU 3"},
-                  {"203", "CPU x/KVM"},       {"204", "IO iothread"},   {"205", "IO iothread4x"},
-                  {"206", "CPU 65535/KVM"},   {"207", "IO iothread7"}};
-        for (size_t i = 0; i < VP_ARRAY_SIZE(th); i++) {
-                char f[128];
-                snprintf(f, sizeof(f), "proc/200/task/%s/comm", th[i].tid);
-                char *c = vp_xasprintf("%s\n", th[i].comm);
-                put(f, c);
-                free(c);
-        }
+        static const fake_thread th[] = {{"200", "qemu-system-x86"}, {"201", "CPU 70000/KVM"},
+                                         {"202", "CPU 3"},           {"203", "CPU x/KVM"},
+                                         {"204", "IO iothread"},     {"205", "IO iothread4x"},
+                                         {"206", "CPU 65535/KVM"},   {"207", "IO iothread7"}};
+        fake_threads(200, th, VP_ARRAY_SIZE(th), NULL);
         put("proc/200/task/208/status", "Name:\tgone\n");  /* no comm: exited meanwhile */
         put("proc/200/task/self-ish/comm", "CPU 0/KVM\n"); /* not a TID */
         put("proc/200/task/0/comm", "CPU 0/KVM\n");
@@ -568,13 +546,8 @@ static void test_fake_edges(void)
         vp_error e;
         int r = vp_threads_list(proc, 200, NULL, 0, &t, &e);
         is_int(r, 0, "listed (%s)", r ? e.msg : "");
-        char g[32], got[512] = "";
-        for (size_t i = 0; i < t.n; i++) {
-                size_t l = strlen(got);
-                snprintf(got + l, sizeof(got) - l, "%s%ld=%s", i ? " " : "", t.t[i].tid,
-                         vp_thread_group(&t.t[i], g, sizeof(g)));
-        }
-        is_str(got,
+        char g[32], got[512];
+        is_str(groups(&t, got, sizeof(got)),
                "200=emulator 201=emulator 202=emulator 203=emulator 204=emulator 205=emulator "
                "206=vcpu65535 207=iothread7",
                "vCPU ids above 65535, no '/', no number, iothread without or with a bad "
@@ -618,9 +591,7 @@ int main(void)
         test_affinity_self();
         test_real_threads();
         test_fake_edges();
-        if (tmp) {
-                rm_rf(tmp);
-                free(tmp);
-        }
+        if (tmp)
+                tree_rm(tmp);
         return tap_done();
 }

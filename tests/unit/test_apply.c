@@ -44,20 +44,13 @@ static void ded_profile(const char *extra)
 /* Prepared (committed as the hook does), started and enforced. */
 static void start(const char *name, const char *uuid, unsigned vcpus, long pid)
 {
-        char *xml = scratch_domxml(name, uuid, vcpus, 256);
-        vp_decision d;
-        vp_error err = {0};
-        int r = vp_decide(&S.paths, xml, strlen(xml), VP_DECIDE_COMMIT, &d, &err);
-        ok(r == 0 && d.committed, "%s placed (%s)", name, r ? err.msg : "");
-        vp_decision_free(&d);
+        scratch_place(&S, name, uuid, vcpus, pid);
         if (pid) {
-                scratch_start(&S, name, xml, vcpus, pid);
                 vp_enforce_result er;
-                r = vp_enforce_domain(&S.paths, name, uuid, 0, &er);
+                int r = vp_enforce_domain(&S.paths, name, uuid, 0, &er);
                 is_int(r, 0, "%s enforced (%s)", name, er.err.msg);
                 vp_enforce_result_free(&er);
         }
-        free(xml);
 }
 
 static const vp_op_change *change(const vp_op_result *r, const char *file)
@@ -67,13 +60,6 @@ static const vp_op_change *change(const vp_op_result *r, const char *file)
                         return &r->changes[i];
         return NULL;
 }
-
-#define is_cg(name, file, want, ...)                                                               \
-        do {                                                                                       \
-                char *_v = scratch_cg(&S, name, file);                                             \
-                is_str(_v, want, __VA_ARGS__);                                                     \
-                free(_v);                                                                          \
-        } while (0)
 
 static void setup(void)
 {
@@ -110,7 +96,7 @@ static void test_applied(void)
         }
         ok(!vp_op_apply_failed(&r), "not a failure");
         vp_op_result_free(&r);
-        is_cg("web-1", "cpu.shares", "1024", "written");
+        is_cg(&S, "web-1", "cpu.shares", "1024", "written");
         char *rec = scratch_read(&S, "run/domains/" U_WEB ".xml");
         like(rec, "<shares>1024</shares>", "recorded as the plan");
         free(rec);
@@ -125,7 +111,7 @@ static void test_applied(void)
         is_int(r.left.n, 0, "none left");
         is_int(r.n_changes, 0, "the plan did not change");
         vp_op_result_free(&r);
-        is_cg("web-1", "vcpu1/cpuset.cpus", "0-3", "written back");
+        is_cg(&S, "web-1", "vcpu1/cpuset.cpus", "0-3", "written back");
 }
 
 static void test_not_running(void)
@@ -157,7 +143,7 @@ static void test_not_running(void)
 static void test_refused(void)
 {
         start("ded-1", U_DED, 2, P_DED);
-        is_cg("ded-1", "vcpu0/cpuset.cpus", "0", "ded-1 on CPU 0");
+        is_cg(&S, "ded-1", "vcpu0/cpuset.cpus", "0", "ded-1 on CPU 0");
         char *ledger = scratch_read(&S, "run/ledger.json");
         /* two NUMA nodes on a one-node host */
         ded_profile("numa_nodes = 2\n");
@@ -168,9 +154,7 @@ static void test_refused(void)
         ok(r.message && strstr(r.message, "; nothing was changed"), "saying nothing changed");
         ok(vp_op_apply_failed(&r), "a failure");
         vp_op_result_free(&r);
-        char *after = scratch_read(&S, "run/ledger.json");
-        is_str(after, ledger, "the ledger unchanged");
-        free(after);
+        is_str_free(scratch_read(&S, "run/ledger.json"), ledger, "the ledger unchanged");
         free(ledger);
         ded_profile("");
 }
@@ -194,7 +178,7 @@ static void test_released(void)
         ok(vp_ledger_find_uuid(&l, U_DED) != NULL, "ded-1's stays");
         vp_ledger_free(&l);
         ok(!scratch_exists(&S, "run/domains/" U_WEB ".plan.json"), "web-1's state files gone");
-        is_cg("web-1", "cpu.shares", "1024", "its cgroup values stay");
+        is_cg(&S, "web-1", "cpu.shares", "1024", "its cgroup values stay");
 
         vp_op_apply(&S.paths, "web-1", &r);
         is_str(r.result, "unmanaged", "again: unmanaged");

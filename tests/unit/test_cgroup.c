@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "cgroup.h"
 #include "tap.h"
+#include "tree.h"
 
 static char *tmp;
 
@@ -32,17 +33,7 @@ static void mkdirs(const char *fmt, ...)
 
 static void put(const char *rel, const char *content)
 {
-        char *p = vp_xasprintf("%s/%s", tmp, rel);
-        char *dir = vp_xstrdup(p);
-        *strrchr(dir, '/') = '\0';
-        vp_mkdir_p(dir, 0755, NULL);
-        FILE *f = fopen(p, "w");
-        if (!f)
-                abort();
-        fputs(content, f);
-        fclose(f);
-        free(dir);
-        free(p);
+        tree_put(tmp, rel, content, 0644);
 }
 
 static char *get(const char *rel)
@@ -55,25 +46,10 @@ static char *get(const char *rel)
         return buf;
 }
 
-static void rm_rf(const char *path)
-{
-        char *cmd = vp_xasprintf("rm -rf '%s'", path);
-        if (system(cmd) != 0)
-                fprintf(stderr, "cannot remove %s\n", path);
-        free(cmd);
-}
-
 /* A fresh fake tree: tmp/{cg,proc}. */
 static void fresh(void)
 {
-        if (tmp) {
-                rm_rf(tmp);
-                free(tmp);
-        }
-        char t[] = "/tmp/vmplace-cgroup-XXXXXX";
-        if (!mkdtemp(t))
-                abort();
-        tmp = vp_xstrdup(t);
+        tree_fresh(&tmp, "cgroup");
 }
 
 static char *cgroot(void)
@@ -108,12 +84,7 @@ static int find(vp_cgroup *cg, long pid, vp_error *e)
         return r;
 }
 
-#define IS_WHERE(cg, file, want, ...)                                                              \
-        do {                                                                                       \
-                char *_w = where(cg, file);                                                        \
-                is_str(_w, want, __VA_ARGS__);                                                     \
-                free(_w);                                                                          \
-        } while (0)
+#define IS_WHERE(cg, file, want, ...) is_str_free(where(cg, file), want, __VA_ARGS__)
 
 static const char *rel(const char *abs)
 {
@@ -423,12 +394,10 @@ static void test_apply_files(void)
         add(&w, "vcpu0/cpuset.mems", "0");
         r = vp_cgroup_apply(&cg, &w, NULL, &e);
         is_int(r, 0, "apply to regular files (%s)", r ? e.msg : "");
-        char *v = get("cg/cpu/machine/qemu-1-vm.libvirt-qemu/cpu.shares");
-        is_str(v, "512", "cpu.shares written, no newline added, old content truncated");
-        free(v);
-        v = get("cg/cpuset/machine/qemu-1-vm.libvirt-qemu/vcpu0/cpuset.cpus");
-        is_str(v, "3", "vcpu0/cpuset.cpus written");
-        free(v);
+        is_str_free(get("cg/cpu/machine/qemu-1-vm.libvirt-qemu/cpu.shares"), "512",
+                    "cpu.shares written, no newline added, old content truncated");
+        is_str_free(get("cg/cpuset/machine/qemu-1-vm.libvirt-qemu/vcpu0/cpuset.cpus"), "3",
+                    "vcpu0/cpuset.cpus written");
 
         vp_drifts dr = {0};
         r = vp_cgroup_verify(&cg, &w, NULL, &dr, &e);
@@ -461,9 +430,8 @@ static void test_apply_files(void)
         like(e.msg, "cg/cpuset/machine/qemu-1-vm.libvirt-qemu/vcpu7/cpuset.cpus: no such cgroup",
              "message names the path and says the group is missing");
         like(e.msg, "(and 2 more of 4 writes failed)", "message counts the other failures");
-        v = get("cg/cpuset/machine/qemu-1-vm.libvirt-qemu/vcpu0/cpuset.cpus");
-        is_str(v, "2", "the writes that could be done were done");
-        free(v);
+        is_str_free(get("cg/cpuset/machine/qemu-1-vm.libvirt-qemu/vcpu0/cpuset.cpus"), "2",
+                    "the writes that could be done were done");
         vp_cgwrites_free(&bad);
 
         add(&bad, "vcpu0/cpu.cfs_period_us", "100000");
@@ -813,9 +781,7 @@ int main(void)
         test_apply_files();
         test_apply_order_cases();
         test_apply_order_model();
-        if (tmp) {
-                rm_rf(tmp);
-                free(tmp);
-        }
+        if (tmp)
+                tree_rm(tmp);
         return tap_done();
 }

@@ -123,12 +123,7 @@ static char *rd(const char *path)
         return s;
 }
 
-#define IS_FILE(path, want, ...)                                                                   \
-        do {                                                                                       \
-                char *_v = rd(path);                                                               \
-                is_str(_v, want, __VA_ARGS__);                                                     \
-                free(_v);                                                                          \
-        } while (0)
+#define IS_FILE(path, want, ...) is_str_free(rd(path), want, __VA_ARGS__)
 
 static char *pj(const char *a, const char *b)
 {
@@ -432,6 +427,14 @@ static char *fpath(const lay *L, const char *ctl, const char *group, const char 
         return p;
 }
 
+/* File file of L's group (as fpath) reads back as want. */
+#define IS_GROUP_FILE(L, ctl, group, file, want, ...)                                              \
+        do {                                                                                       \
+                char *_p = fpath(L, ctl, group, file);                                             \
+                IS_FILE(_p, want, __VA_ARGS__);                                                    \
+                free(_p);                                                                          \
+        } while (0)
+
 static int build_v1(lay *L, const char *part)
 {
         int r = 0;
@@ -605,12 +608,7 @@ static char *status_of(const lay *L, int t, const char *key)
         return v;
 }
 
-#define IS_STATUS(L, t, key, want, ...)                                                            \
-        do {                                                                                       \
-                char *_v = status_of(L, t, key);                                                   \
-                is_str(_v, want, __VA_ARGS__);                                                     \
-                free(_v);                                                                          \
-        } while (0)
+#define IS_STATUS(L, t, key, want, ...) is_str_free(status_of(L, t, key), want, __VA_ARGS__)
 
 /* apply + pin + read back; returns the number of drifts (printed) */
 static size_t enforce(const vp_cgroup *cg, const vp_threads *th, const vp_cgwrites *w, long pid,
@@ -754,52 +752,32 @@ static void run_layout(bool systemd)
         is_int(enforce(&cg, &th, &wa, pid, "plan A"), 0, "%s: plan A reads back, no drift", lname);
         char *f;
         if (mode == MODE_V1) {
-                IS_FILE(f = fpath(&L, "cpu", "@domain", "cpu.shares"), "512", "v1 cpu.shares");
-                free(f);
-                IS_FILE(f = fpath(&L, "cpu", NULL, "cpu.cfs_quota_us"), "150000",
-                        "v1 global quota at the nested group");
-                free(f);
-                IS_FILE(f = fpath(&L, "cpu", "vcpu0", "cpu.cfs_quota_us"), "50000",
-                        "v1 vcpu0 quota");
-                free(f);
-                IS_FILE(f = fpath(&L, "cpu", "emulator", "cpu.cfs_quota_us"), "20000",
-                        "v1 emulator quota");
-                free(f);
-                IS_FILE(f = fpath(&L, "cpu", "iothread1", "cpu.cfs_quota_us"), "-1",
-                        "v1 iothread quota -1");
-                free(f);
+                IS_GROUP_FILE(&L, "cpu", "@domain", "cpu.shares", "512", "v1 cpu.shares");
+                IS_GROUP_FILE(&L, "cpu", NULL, "cpu.cfs_quota_us", "150000",
+                              "v1 global quota at the nested group");
+                IS_GROUP_FILE(&L, "cpu", "vcpu0", "cpu.cfs_quota_us", "50000", "v1 vcpu0 quota");
+                IS_GROUP_FILE(&L, "cpu", "emulator", "cpu.cfs_quota_us", "20000",
+                              "v1 emulator quota");
+                IS_GROUP_FILE(&L, "cpu", "iothread1", "cpu.cfs_quota_us", "-1",
+                              "v1 iothread quota -1");
         } else {
-                IS_FILE(f = fpath(&L, "cpu", "@domain", "cpu.weight"), "512",
-                        "v2 cpu.weight = shares passed through");
-                free(f);
-                IS_FILE(f = fpath(&L, "cpu", NULL, "cpu.max"), "150000 100000",
-                        "v2 global cpu.max at the nested group");
-                free(f);
-                IS_FILE(f = fpath(&L, "cpu", "vcpu0", "cpu.max"), "50000 100000",
-                        "v2 vcpu0 cpu.max");
-                free(f);
-                IS_FILE(f = fpath(&L, "cpu", "emulator", "cpu.max"), "20000 100000",
-                        "v2 emulator cpu.max");
-                free(f);
-                IS_FILE(f = fpath(&L, "cpu", "iothread1", "cpu.max"), "max 100000",
-                        "v2 iothread cpu.max unlimited");
-                free(f);
+                IS_GROUP_FILE(&L, "cpu", "@domain", "cpu.weight", "512",
+                              "v2 cpu.weight = shares passed through");
+                IS_GROUP_FILE(&L, "cpu", NULL, "cpu.max", "150000 100000",
+                              "v2 global cpu.max at the nested group");
+                IS_GROUP_FILE(&L, "cpu", "vcpu0", "cpu.max", "50000 100000", "v2 vcpu0 cpu.max");
+                IS_GROUP_FILE(&L, "cpu", "emulator", "cpu.max", "20000 100000",
+                              "v2 emulator cpu.max");
+                IS_GROUP_FILE(&L, "cpu", "iothread1", "cpu.max", "max 100000",
+                              "v2 iothread cpu.max unlimited");
         }
-        IS_FILE(f = fpath(&L, "cpuset", "vcpu0", "cpuset.cpus"), V.p0, "vcpu0 cpuset.cpus = %s",
-                V.p0);
-        free(f);
-        IS_FILE(f = fpath(&L, "cpuset", "vcpu1", "cpuset.cpus"), V.p1, "vcpu1 cpuset.cpus = %s",
-                V.p1);
-        free(f);
-        IS_FILE(f = fpath(&L, "cpuset", "emulator", "cpuset.cpus"), V.emu,
-                "emulator cpuset.cpus = %s", V.emu);
-        free(f);
-        IS_FILE(f = fpath(&L, "cpuset", "iothread1", "cpuset.cpus"), V.io,
-                "iothread1 cpuset.cpus = %s", V.io);
-        free(f);
-        IS_FILE(f = fpath(&L, "cpuset", "vcpu1", "cpuset.mems"), V.mem, "vcpu1 cpuset.mems = %s",
-                V.mem);
-        free(f);
+        IS_GROUP_FILE(&L, "cpuset", "vcpu0", "cpuset.cpus", V.p0, "vcpu0 cpuset.cpus = %s", V.p0);
+        IS_GROUP_FILE(&L, "cpuset", "vcpu1", "cpuset.cpus", V.p1, "vcpu1 cpuset.cpus = %s", V.p1);
+        IS_GROUP_FILE(&L, "cpuset", "emulator", "cpuset.cpus", V.emu, "emulator cpuset.cpus = %s",
+                      V.emu);
+        IS_GROUP_FILE(&L, "cpuset", "iothread1", "cpuset.cpus", V.io, "iothread1 cpuset.cpus = %s",
+                      V.io);
+        IS_GROUP_FILE(&L, "cpuset", "vcpu1", "cpuset.mems", V.mem, "vcpu1 cpuset.mems = %s", V.mem);
         const struct {
                 int t;
                 const char *cpus;
@@ -904,9 +882,7 @@ static void run_layout(bool systemd)
                 add(&w, "vcpu1/cpu.cfs_quota_us", "10000");
                 is_int(enforce(&cg, &th, &w, pid, "CFS lowered"), 0,
                        "%s: parent 20000 listed before children 10000: retried after them", lname);
-                IS_FILE(f = fpath(&L, "cpu", NULL, "cpu.cfs_quota_us"), "20000",
-                        "nested quota 20000");
-                free(f);
+                IS_GROUP_FILE(&L, "cpu", NULL, "cpu.cfs_quota_us", "20000", "nested quota 20000");
                 vp_cgwrites_free(&w);
                 add(&w, "cpu.cfs_quota_us", "20000");
                 add(&w, "vcpu0/cpu.cfs_quota_us", "50000");

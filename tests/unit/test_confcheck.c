@@ -61,14 +61,9 @@ static const ecase ecases[] = {
      "vmplace.ini:2: shared_cpus: overlaps reserved_cpus (line 3) on CPUs 0,2", 0},
 };
 
-static void test_errors(void)
-{
-        run_ecases(ecases, VP_ARRAY_SIZE(ecases));
-}
-
 int main(void)
 {
         umask(022);
-        test_errors();
+        run_ecases(ecases, VP_ARRAY_SIZE(ecases));
         return tap_done();
 }

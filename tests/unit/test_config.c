@@ -62,9 +62,8 @@ static void test_defaults(void)
                 ok(p && p->tune.q[VP_T_VCPU_QUOTA].set && p->tune.q[VP_T_VCPU_QUOTA].v == -1,
                    "negative quota stored as -1");
         }
-        char *w = at(&t, "profiles.d/has space.ini:0: ignored: a profile name may only contain");
-        has_warning(&t.d, w, "odd profile file name warned");
-        free(w);
+        has_warning_at(&t, "profiles.d/has space.ini:0: ignored: a profile name may only contain",
+                       "odd profile file name warned");
         is_int(t.d.n_warnings, 1, "only that one warned");
         tree_done(&t);
 }

@@ -235,20 +235,15 @@ static void test_all_reported(void)
         mkdir(p, 0755);
         free(p);
         load(&t, false);
-        char *w = at(&t, "profiles.d/nul.ini:2: syntax error: NUL byte in line");
-        has_error(&t.d, w, "NUL byte");
-        free(w);
-        w = at(&t, "profiles.d/dir.ini:0: not a regular file");
-        has_error(&t.d, w, "directory named .ini");
-        free(w);
+        has_error_at(&t, "profiles.d/nul.ini:2: syntax error: NUL byte in line", "NUL byte");
+        has_error_at(&t, "profiles.d/dir.ini:0: not a regular file", "directory named .ini");
         p = at(&t, "vmplace.ini");
         if (symlink("/nonexistent/vmplace.ini", p) < 0)
                 abort();
         free(p);
         load(&t, false);
-        w = at(&t, "vmplace.ini:0: cannot open: dangling symlink");
-        has_error(&t.d, w, "dangling vmplace.ini symlink is not 'absent'");
-        free(w);
+        has_error_at(&t, "vmplace.ini:0: cannot open: dangling symlink",
+                     "dangling vmplace.ini symlink is not 'absent'");
         is_int(t.r, -EINVAL, "a config error, not I/O");
         tree_done(&t);
 
@@ -292,9 +287,7 @@ static void test_perms(void)
                 is_int(t.d.n_errors, 0, "no complaints");
         } else {
                 is_int(t.r, -EINVAL, "non-root: check_perms refuses files we own");
-                char *w = at(&t, "vmplace.ini:0: refusing: not owned by root");
-                has_error(&t.d, w, "not owned by root");
-                free(w);
+                has_error_at(&t, "vmplace.ini:0: refusing: not owned by root", "not owned by root");
         }
         load(&t, false);
         is_int(t.r, 0, "check_perms=false ignores ownership");
@@ -315,17 +308,15 @@ static void test_perms(void)
         char *hpath = at(&t, "vmplace.ini");
         chmod(hpath, 0664);
         load(&t, true);
-        w = at(&t, "vmplace.ini:0: refusing: writable by group or others (mode 0664)");
-        has_error(&t.d, w, "group-writable vmplace.ini");
-        free(w);
+        has_error_at(&t, "vmplace.ini:0: refusing: writable by group or others (mode 0664)",
+                     "group-writable vmplace.ini");
         chmod(hpath, 0644);
 
         char *pdir = at(&t, "profiles.d");
         chmod(pdir, 0777);
         load(&t, true);
-        w = at(&t, "profiles.d:0: refusing: writable by group or others (mode 0777)");
-        has_error(&t.d, w, "world-writable profiles.d");
-        free(w);
+        has_error_at(&t, "profiles.d:0: refusing: writable by group or others (mode 0777)",
+                     "world-writable profiles.d");
         chmod(pdir, 0755);
 
         chmod(t.dir, 0775);
@@ -342,9 +333,8 @@ static void test_perms(void)
         if (symlink(target, link) < 0)
                 abort();
         load(&t, true);
-        w = at(&t, "profiles.d/link.ini:0: refusing: writable by group or others (mode 0666)");
-        has_error(&t.d, w, "symlink to a world-writable file");
-        free(w);
+        has_error_at(&t, "profiles.d/link.ini:0: refusing: writable by group or others (mode 0666)",
+                     "symlink to a world-writable file");
         chmod(target, 0644);
         load(&t, root);
         is_int(t.r, 0, "symlink to a good file");
@@ -354,9 +344,9 @@ static void test_perms(void)
         if (root) {
                 if (chown(path, 1000, 1000) == 0) {
                         load(&t, true);
-                        w = at(&t, "profiles.d/p.ini:0: refusing: not owned by root (uid 1000)");
-                        has_error(&t.d, w, "foreign owner");
-                        free(w);
+                        has_error_at(&t,
+                                     "profiles.d/p.ini:0: refusing: not owned by root (uid 1000)",
+                                     "foreign owner");
                         if (chown(path, 0, 0) < 0)
                                 abort();
                 }
@@ -365,9 +355,8 @@ static void test_perms(void)
                 chmod(path, 0);
                 load(&t, false);
                 is_int(t.r, -EACCES, "unreadable profile: I/O error");
-                w = at(&t, "profiles.d/p.ini:0: cannot open: Permission denied");
-                has_error(&t.d, w, "unreadable profile named");
-                free(w);
+                has_error_at(&t, "profiles.d/p.ini:0: cannot open: Permission denied",
+                             "unreadable profile named");
                 chmod(path, 0644);
         }
         free(path);

@@ -22,14 +22,14 @@ static void test_match_inherited(void)
                p->metadata == NULL,
            "own names, inherited priority, metadata reset by an empty value");
         is_int(t.d.n_warnings, 2, "two warnings");
-        char *w = at(&t, "profiles.d/web.ini:2: names: profile 'web-big' never matches by "
-                         "'web-*': profile 'web' has the same glob and priority 5");
-        has_warning(&t.d, w, "inherited glob tie warned, at the line it comes from");
-        free(w);
-        w = at(&t, "profiles.d/web.ini:3: metadata: profile 'web-big' never matches by "
-                   "metadata 'web': profile 'web' has the same metadata and priority 5");
-        has_warning(&t.d, w, "inherited metadata tie warned");
-        free(w);
+        has_warning_at(&t,
+                       "profiles.d/web.ini:2: names: profile 'web-big' never matches by "
+                       "'web-*': profile 'web' has the same glob and priority 5",
+                       "inherited glob tie warned, at the line it comes from");
+        has_warning_at(&t,
+                       "profiles.d/web.ini:3: metadata: profile 'web-big' never matches by "
+                       "metadata 'web': profile 'web' has the same metadata and priority 5",
+                       "inherited metadata tie warned");
         char *by = NULL;
         p = vp_config_match(t.c, "web-1", "web", &by);
         is_str(p ? p->name : NULL, "web", "the parent wins the tie");
@@ -57,15 +57,16 @@ static void test_match(void)
         is_int(t.r, 0, "match tree loads");
         is_int(t.d.n_errors, 0, "no errors");
         is_int(t.d.n_warnings, 2, "two tie warnings");
-        char *w = at(&t, "profiles.d/db2.ini:2: names: profile 'db2' never matches by 'db-*': "
-                         "profile 'db' has the same glob and priority 10 and wins (lexically "
-                         "first)");
-        has_warning(&t.d, w, "glob tie warned at the loser's names line");
-        free(w);
-        w = at(&t, "profiles.d/meta2.ini:2: metadata: profile 'meta2' never matches by metadata "
-                   "'database': profile 'meta' has the same metadata and priority -5");
-        has_warning(&t.d, w, "metadata tie warned");
-        free(w);
+        has_warning_at(&t,
+                       "profiles.d/db2.ini:2: names: profile 'db2' never matches by 'db-*': "
+                       "profile 'db' has the same glob and priority 10 and wins (lexically "
+                       "first)",
+                       "glob tie warned at the loser's names line");
+        has_warning_at(
+            &t,
+            "profiles.d/meta2.ini:2: metadata: profile 'meta2' never matches by metadata "
+            "'database': profile 'meta' has the same metadata and priority -5",
+            "metadata tie warned");
 
         static const struct {
                 const char *name, *meta, *profile, *by;

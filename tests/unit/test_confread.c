@@ -75,14 +75,9 @@ static const ecase ecases[] = {
      "vmplace.ini:3: shared_cpus: duplicate key (first set at line 2)", 0},
 };
 
-static void test_errors(void)
-{
-        run_ecases(ecases, VP_ARRAY_SIZE(ecases));
-}
-
 int main(void)
 {
         umask(022);
-        test_errors();
+        run_ecases(ecases, VP_ARRAY_SIZE(ecases));
         return tap_done();
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 
 #include "cpuset.h"
+#include "cpusets.h"
 #include "tap.h"
 
 static const struct {
@@ -57,9 +58,8 @@ static void test_parse_table(void)
                 is_int(r, parse_cases[i].ret, "parse '%s' returns %d", parse_cases[i].in,
                        parse_cases[i].ret);
                 if (r == 0) {
-                        char *t = vp_cpuset_format(&s);
-                        is_str(t, parse_cases[i].out, "parse '%s' formats", parse_cases[i].in);
-                        free(t);
+                        is_str_free(vp_cpuset_format(&s), parse_cases[i].out, "parse '%s' formats",
+                                    parse_cases[i].in);
                 } else {
                         like(err.msg, parse_cases[i].out, "parse '%s' says why", parse_cases[i].in);
                         ok(vp_cpuset_test(&s, 100) && vp_cpuset_count(&s) == 1,
@@ -70,15 +70,6 @@ static void test_parse_table(void)
         is_int(vp_cpuset_parse(&s, NULL, VP_MAX_CPUS, NULL), -EINVAL, "NULL text, NULL err");
         is_int(vp_cpuset_parse(&s, "0-4095", VP_MAX_CPUS, NULL), 0, "whole range");
         is_int(vp_cpuset_count(&s), 4096, "0-4095 has 4096 members");
-}
-
-static vp_cpuset S(const char *text)
-{
-        vp_cpuset s;
-        vp_cpuset_zero(&s);
-        if (*text && vp_cpuset_parse(&s, text, VP_MAX_CPUS, NULL) < 0)
-                abort();
-        return s;
 }
 
 static void test_ops(void)

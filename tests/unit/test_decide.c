@@ -61,22 +61,13 @@ static char *field(const char *name, const char *what)
         return v;
 }
 
-#define is_field(name, what, want, ...)                                                            \
-        do {                                                                                       \
-                char *_v = field(name, what);                                                      \
-                is_str(_v, want, __VA_ARGS__);                                                     \
-                free(_v);                                                                          \
-        } while (0)
+#define is_field(name, what, want, ...) is_str_free(field(name, what), want, __VA_ARGS__)
 
 static void setup(void)
 {
         scratch_init(&S, "decide", "1node-4cpu");
-        scratch_profile(&S, "ded",
-                        "[match]\nnames = ded-*\n[cputune]\nshares = 2048\n[placement]\n"
-                        "cpu_policy = dedicated\n");
-        scratch_profile(&S, "web",
-                        "[match]\nnames = web-*\n[cputune]\nshares = 512\n[placement]\n"
-                        "cpu_policy = shared\n");
+        scratch_profile(&S, "ded", SCRATCH_DED_INI);
+        scratch_profile(&S, "web", SCRATCH_WEB_INI);
 }
 
 static void test_unmanaged(void)
@@ -204,9 +195,7 @@ static void test_replan(void)
                    &err);
         is_int(r, 0, "re-plan of the running ded-2 (%s)", r ? err.msg : "");
         ok(d.committed, "committed");
-        char *held = vp_cpuset_format(&d.plan.held);
-        is_str(held, "2", "the plan keeps its CPU");
-        free(held);
+        is_str_free(vp_cpuset_format(&d.plan.held), "2", "the plan keeps its CPU");
         vp_decision_free(&d);
         is_field("ded-2", "held", "2", "and so does the ledger");
         vp_ledger l = {0};
@@ -229,9 +218,7 @@ static void test_float(void)
         r = decide("ded-1", U_DED1, 2, VP_DECIDE_COMMIT, &d, &err);
         is_int(r, 0, "ded-1 committed again (%s)", r ? err.msg : "");
         is_int(d.refloated, 2, "two floating sets narrowed: web-1's and ded-2's emulator");
-        char *held = vp_cpuset_format(&d.plan.held);
-        is_str(held, "0-1", "ded-1 takes its previous CPUs back");
-        free(held);
+        is_str_free(vp_cpuset_format(&d.plan.held), "0-1", "ded-1 takes its previous CPUs back");
         vp_decision_free(&d);
         is_field("web-1", "vcpus", "3", "web-1's vCPUs narrowed in the ledger");
         is_field("web-1", "emu", "3", "and its emulator");

@@ -4,20 +4,9 @@
  * test_sysfs_parse's. */
 #include <errno.h>
 
+#include "cpusets.h"
 #include "doctor.h"
 #include "tap.h"
-
-static vp_cpuset S(const char *text)
-{
-        vp_cpuset s;
-        vp_cpuset_zero(&s);
-        vp_error err = {0};
-        if (text && *text && vp_cpuset_parse(&s, text, VP_MAX_CPUS, &err) < 0) {
-                fprintf(stderr, "bad test cpuset '%s': %s\n", text, err.msg);
-                abort();
-        }
-        return s;
-}
 
 /* A config as vp_config_load would leave it; NULL or "" = key not set. */
 static vp_config *config(const char *reserved, const char *dedicated, const char *shared)

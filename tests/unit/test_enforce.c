@@ -29,31 +29,6 @@
 
 static scratch S;
 
-/* Prepare NAME as the hook does (vp_decide committing); with pid, libvirt
- * then runs it. */
-static void place(const char *name, const char *uuid, unsigned vcpus, long pid)
-{
-        char *xml = scratch_domxml(name, uuid, vcpus, 256);
-        vp_decision d;
-        vp_error err = {0};
-        int r = vp_decide(&S.paths, xml, strlen(xml), VP_DECIDE_COMMIT, &d, &err);
-        ok(r == 0 && d.committed, "%s placed (%s)", name,
-           r                ? err.msg
-           : d.plan.refusal ? d.plan.refusal
-                            : "");
-        vp_decision_free(&d);
-        if (pid)
-                scratch_start(&S, name, xml, vcpus, pid);
-        free(xml);
-}
-
-#define is_cg(name, file, want, ...)                                                               \
-        do {                                                                                       \
-                char *_v = scratch_cg(&S, name, file);                                             \
-                is_str(_v, want, __VA_ARGS__);                                                     \
-                free(_v);                                                                          \
-        } while (0)
-
 /* NAME's ledger entry's state and pid, as "STATE pid PID" */
 static char *ledger_state(const char *name)
 {
@@ -65,12 +40,7 @@ static char *ledger_state(const char *name)
         return v;
 }
 
-#define is_state(name, want, ...)                                                                  \
-        do {                                                                                       \
-                char *_v = ledger_state(name);                                                     \
-                is_str(_v, want, __VA_ARGS__);                                                     \
-                free(_v);                                                                          \
-        } while (0)
+#define is_state(name, want, ...) is_str_free(ledger_state(name), want, __VA_ARGS__)
 
 /* The value of file in r's writes, or NULL. */
 static const char *written(const vp_enforce_result *r, const char *file)
@@ -84,12 +54,8 @@ static const char *written(const vp_enforce_result *r, const char *file)
 static void setup(void)
 {
         scratch_init(&S, "enforce", "1node-4cpu");
-        scratch_profile(&S, "ded",
-                        "[match]\nnames = ded-*\n[cputune]\nshares = 2048\n[placement]\n"
-                        "cpu_policy = dedicated\n");
-        scratch_profile(&S, "web",
-                        "[match]\nnames = web-*\n[cputune]\nshares = 512\n[placement]\n"
-                        "cpu_policy = shared\n");
+        scratch_profile(&S, "ded", SCRATCH_DED_INI);
+        scratch_profile(&S, "web", SCRATCH_WEB_INI);
         scratch_profile(&S, "iso",
                         "[match]\nnames = iso-*\n[placement]\ncpu_policy = dedicated\n"
                         "emulator_policy = isolate\n");
@@ -97,7 +63,7 @@ static void setup(void)
 
 static void test_enforce(void)
 {
-        place("web-1", U_WEB, 2, P_WEB);
+        scratch_place(&S, "web-1", U_WEB, 2, P_WEB);
         vp_enforce_result r;
         int rc = vp_enforce_domain(&S.paths, "web-1", U_WEB, 0, &r);
         is_int(rc, 0, "web-1 enforced without drift (%s)", r.err.msg);
@@ -108,12 +74,12 @@ static void test_enforce(void)
         is_str(r.profile, "web", "the entry's profile");
         is_int(r.drift.n, 0, "no drift");
         vp_enforce_result_free(&r);
-        is_cg("web-1", "cpu.shares", "512", "cpu.shares written on the machine group");
-        is_cg("web-1", "vcpu0/cpuset.cpus", "0-3", "vcpu0/cpuset.cpus written");
-        is_cg("web-1", "vcpu1/cpuset.cpus", "0-3", "vcpu1/cpuset.cpus written");
-        is_cg("web-1", "vcpu1/cpuset.mems", "0", "vcpu1/cpuset.mems: the strict node");
-        is_cg("web-1", "emulator/cpuset.cpus", "0-3", "emulator/cpuset.cpus written");
-        is_cg("web-1", "emulator/cpu.shares", "1",
+        is_cg(&S, "web-1", "cpu.shares", "512", "cpu.shares written on the machine group");
+        is_cg(&S, "web-1", "vcpu0/cpuset.cpus", "0-3", "vcpu0/cpuset.cpus written");
+        is_cg(&S, "web-1", "vcpu1/cpuset.cpus", "0-3", "vcpu1/cpuset.cpus written");
+        is_cg(&S, "web-1", "vcpu1/cpuset.mems", "0", "vcpu1/cpuset.mems: the strict node");
+        is_cg(&S, "web-1", "emulator/cpuset.cpus", "0-3", "emulator/cpuset.cpus written");
+        is_cg(&S, "web-1", "emulator/cpu.shares", "1",
               "emulator/cpu.shares: not the plan's, untouched");
         is_state("web-1", "enforced pid 4201", "the ledger records state and pid");
 }
@@ -136,15 +102,15 @@ static void test_check(void)
                 is_str(r.drift.d[1].have, "1", "have the kernel's");
         }
         vp_enforce_result_free(&r);
-        is_cg("web-1", "cpu.shares", "100", "CHECK wrote nothing");
-        is_cg("web-1", "vcpu1/cpuset.cpus", "1", "... nothing at all");
+        is_cg(&S, "web-1", "cpu.shares", "100", "CHECK wrote nothing");
+        is_cg(&S, "web-1", "vcpu1/cpuset.cpus", "1", "... nothing at all");
         is_state("web-1", "enforced pid 4201", "nor recorded anything");
 
         rc = vp_enforce_domain(&S.paths, "web-1", NULL, 0, &r);
         is_int(rc, 0, "enforcing repairs it");
         vp_enforce_result_free(&r);
-        is_cg("web-1", "cpu.shares", "512", "cpu.shares back");
-        is_cg("web-1", "vcpu1/cpuset.cpus", "0-3", "vcpu1 back");
+        is_cg(&S, "web-1", "cpu.shares", "512", "cpu.shares back");
+        is_cg(&S, "web-1", "vcpu1/cpuset.cpus", "0-3", "vcpu1 back");
 
         /* a vCPU thread the kernel kept elsewhere (the fake cannot pin) */
         scratch_thread_status(&S, P_WEB, 1, "0", "0");
@@ -177,7 +143,7 @@ static void test_errors(void)
         is_str(r.err.msg, "other-1 is not managed by vmplace (no ledger entry)", "saying so");
         vp_enforce_result_free(&r);
 
-        place("ded-idle", U_IDLE, 1, 0);
+        scratch_place(&S, "ded-idle", U_IDLE, 1, 0);
         rc = vp_enforce_domain(&S.paths, "ded-idle", NULL, 0, &r);
         is_int(rc, -ENOENT, "an entry whose QEMU does not run: -ENOENT too");
         is_str(r.uuid, U_IDLE, "but with r.uuid set");
@@ -199,7 +165,7 @@ static void test_errors(void)
         like(r.err.msg, "web-1: state files are of an interrupted update", "saying so");
         ok(r.state == NULL, "no state");
         vp_enforce_result_free(&r);
-        is_cg("web-1", "cpu.shares", "100", "nothing written");
+        is_cg(&S, "web-1", "cpu.shares", "100", "nothing written");
         is_state("web-1", "enforced pid 4201", "nothing recorded");
         vp_ledger l = {0};
         scratch_ledger(&S, &l);
@@ -216,7 +182,7 @@ static void test_errors(void)
         rc = e ? vp_enforce_entry(&S.paths, e, 0, &r) : -1;
         is_int(rc, 0, "an entry of the plan.json's commit: enforced");
         vp_enforce_result_free(&r);
-        is_cg("web-1", "cpu.shares", "512", "written");
+        is_cg(&S, "web-1", "cpu.shares", "512", "written");
         is_state("web-1", "enforced pid 4201", "vp_enforce_entry does not touch the ledger");
         vp_ledger_free(&l);
         free(plan);
@@ -233,34 +199,34 @@ static void test_floating(void)
 {
         /* ded-1 takes CPUs 0-1: web-1 is narrowed in the ledger; its
          * recorded XML still says 0-3 */
-        place("ded-1", U_DED1, 2, P_DED1);
+        scratch_place(&S, "ded-1", U_DED1, 2, P_DED1);
         char *rec = scratch_read(&S, "run/domains/" U_WEB ".xml");
         like(rec, "cpuset=\"0-3\"", "web-1's recorded XML still floats over 0-3");
         free(rec);
         size_t failed = vp_enforce_floating(&S.paths, U_DED1);
         is_int(failed, 0, "vp_enforce_floating: none failed");
-        is_cg("web-1", "vcpu0/cpuset.cpus", "2-3", "web-1's vCPUs follow the ledger");
-        is_cg("web-1", "vcpu1/cpuset.cpus", "2-3", "both");
-        is_cg("web-1", "emulator/cpuset.cpus", "2-3", "its emulator too");
-        is_cg("ded-1", "vcpu0/cpuset.cpus", "0-63", "skip_uuid: ded-1 left alone");
+        is_cg(&S, "web-1", "vcpu0/cpuset.cpus", "2-3", "web-1's vCPUs follow the ledger");
+        is_cg(&S, "web-1", "vcpu1/cpuset.cpus", "2-3", "both");
+        is_cg(&S, "web-1", "emulator/cpuset.cpus", "2-3", "its emulator too");
+        is_cg(&S, "ded-1", "vcpu0/cpuset.cpus", "0-63", "skip_uuid: ded-1 left alone");
 
         vp_enforce_result r;
         int rc = vp_enforce_domain(&S.paths, "ded-1", U_DED1, 0, &r);
         is_int(rc, 0, "ded-1 enforced (%s)", r.err.msg);
         is_int(r.kind, VP_KIND_DEDICATED, "dedicated");
         vp_enforce_result_free(&r);
-        is_cg("ded-1", "vcpu0/cpuset.cpus", "0", "its vCPU 0 pinned");
-        is_cg("ded-1", "vcpu1/cpuset.cpus", "1", "its vCPU 1 pinned");
-        is_cg("ded-1", "emulator/cpuset.cpus", "2-3", "its emulator shares the rest");
-        is_cg("ded-1", "cpu.shares", "2048", "its shares");
+        is_cg(&S, "ded-1", "vcpu0/cpuset.cpus", "0", "its vCPU 0 pinned");
+        is_cg(&S, "ded-1", "vcpu1/cpuset.cpus", "1", "its vCPU 1 pinned");
+        is_cg(&S, "ded-1", "emulator/cpuset.cpus", "2-3", "its emulator shares the rest");
+        is_cg(&S, "ded-1", "cpu.shares", "2048", "its shares");
 
         /* ded-2 takes CPU 2: ded-1's shared emulator narrows with web-1 */
-        place("ded-2", U_DED2, 1, P_DED2);
+        scratch_place(&S, "ded-2", U_DED2, 1, P_DED2);
         failed = vp_enforce_floating(&S.paths, U_DED2);
         is_int(failed, 0, "vp_enforce_floating: none failed");
-        is_cg("ded-1", "emulator/cpuset.cpus", "3", "ded-1's emulator follows the ledger");
-        is_cg("ded-1", "vcpu0/cpuset.cpus", "0", "its vCPUs keep their pins");
-        is_cg("web-1", "vcpu0/cpuset.cpus", "3", "web-1 narrowed again");
+        is_cg(&S, "ded-1", "emulator/cpuset.cpus", "3", "ded-1's emulator follows the ledger");
+        is_cg(&S, "ded-1", "vcpu0/cpuset.cpus", "0", "its vCPUs keep their pins");
+        is_cg(&S, "web-1", "vcpu0/cpuset.cpus", "3", "web-1 narrowed again");
         rec = scratch_read(&S, "run/domains/" U_DED1 ".xml");
         like(rec, "<emulatorpin cpuset=\"2-3\"/>", "ded-1's recorded XML says 2-3");
         free(rec);
@@ -284,14 +250,14 @@ static void test_floating(void)
         scratch_stop(&S, "ded-2", P_DED2);
         failed = vp_enforce_floating(&S.paths, NULL);
         is_int(failed, 0, "vp_enforce_floating: none failed");
-        is_cg("web-1", "vcpu0/cpuset.cpus", "0-3", "web-1 widened");
-        is_cg("web-1", "emulator/cpuset.cpus", "0-3", "its emulator too");
+        is_cg(&S, "web-1", "vcpu0/cpuset.cpus", "0-3", "web-1 widened");
+        is_cg(&S, "web-1", "emulator/cpuset.cpus", "0-3", "its emulator too");
 }
 
 static void test_isolated(void)
 {
         /* iso-1: one vCPU and an emulator CPU of its own */
-        place("iso-1", U_ISO, 1, P_ISO);
+        scratch_place(&S, "iso-1", U_ISO, 1, P_ISO);
         vp_ledger l = {0};
         scratch_ledger(&S, &l);
         vp_ledger_entry *e = vp_ledger_find_uuid(&l, U_ISO);
@@ -303,8 +269,8 @@ static void test_isolated(void)
         int rc = vp_enforce_domain(&S.paths, "iso-1", U_ISO, 0, &r);
         is_int(rc, 0, "iso-1 enforced (%s)", r.err.msg);
         vp_enforce_result_free(&r);
-        is_cg("iso-1", "emulator/cpuset.cpus", emu, "its emulator on its own CPU");
-        is_cg("iso-1", "vcpu0/cpuset.cpus", vcpu, "its vCPU on another");
+        is_cg(&S, "iso-1", "emulator/cpuset.cpus", emu, "its emulator on its own CPU");
+        is_cg(&S, "iso-1", "vcpu0/cpuset.cpus", vcpu, "its vCPU on another");
 
         /* an entry whose isolated emulator set says more than the plan
          * (held 0-3, emulator all but the vCPU's): the pin is the plan's */
@@ -329,13 +295,13 @@ static void test_isolated(void)
         scratch_cg_put(&S, "iso-1", "emulator/cpuset.cpus", "0-63\n");
         size_t failed = vp_enforce_floating(&S.paths, NULL);
         is_int(failed, 0, "vp_enforce_floating: none failed");
-        is_cg("iso-1", "emulator/cpuset.cpus", "0-63", "an isolated emulator never floats");
+        is_cg(&S, "iso-1", "emulator/cpuset.cpus", "0-63", "an isolated emulator never floats");
         char *web = NULL;
         scratch_ledger(&S, &l);
         e = vp_ledger_find_uuid(&l, U_WEB);
         web = e ? scratch_mask(&e->vcpu_cpus) : vp_xstrdup("?");
         vp_ledger_free(&l);
-        is_cg("web-1", "vcpu0/cpuset.cpus", web, "web-1 follows its narrowed set");
+        is_cg(&S, "web-1", "vcpu0/cpuset.cpus", web, "web-1 follows its narrowed set");
         ok(strcmp(web, "0-3") != 0, "(narrowed: %s)", web);
         free(web);
         free(emu);

@@ -308,9 +308,7 @@ static void test_write_atomic(void)
         is_str(out, "{}\n", "contents");
         free(out);
         out = NULL;
-        char *l = listing(wd);
-        is_str(l, "state.json", "no temporary file left");
-        free(l);
+        is_str_free(listing(wd), "state.json", "no temporary file left");
 
         ino_t before = st.st_ino;
         /* a reader holding the old file keeps seeing the old contents */
@@ -328,9 +326,7 @@ static void test_write_atomic(void)
            "an open reader still has the old text");
         if (fd >= 0)
                 close(fd);
-        l = listing(wd);
-        is_str(l, "state.json", "still no temporary file");
-        free(l);
+        is_str_free(listing(wd), "state.json", "still no temporary file");
 
         /* the empty write: an empty file, not a missing one */
         _cleanup_free_ char *empty = vp_xasprintf("%s/empty", wd);
@@ -347,9 +343,7 @@ static void test_write_atomic(void)
         r = vp_write_file_atomic(busy, "data", 4, 0600, &e);
         ok(r < 0, "rename onto a non-empty directory fails (%d)", r);
         like(e.msg, busy, "message names the path");
-        l = listing(wd);
-        is_str(l, "busy state.json", "the temporary file was removed");
-        free(l);
+        is_str_free(listing(wd), "busy state.json", "the temporary file was removed");
 
         /* a directory that is not there: the temp file cannot be made */
         _cleanup_free_ char *nodir = vp_xasprintf("%s/none/f", wd);

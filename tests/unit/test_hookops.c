@@ -120,32 +120,16 @@ static char *ledger_names(void)
         return b.s;
 }
 
-#define is_ledger(want, ...)                                                                       \
-        do {                                                                                       \
-                char *_v = ledger_names();                                                         \
-                is_str(_v, want, __VA_ARGS__);                                                     \
-                free(_v);                                                                          \
-        } while (0)
-
-#define is_cg(name, file, want, ...)                                                               \
-        do {                                                                                       \
-                char *_v = scratch_cg(&S, name, file);                                             \
-                is_str(_v, want, __VA_ARGS__);                                                     \
-                free(_v);                                                                          \
-        } while (0)
+#define is_ledger(want, ...) is_str_free(ledger_names(), want, __VA_ARGS__)
 
 static void setup(void)
 {
         scratch_init(&S, "hookops", "1node-4cpu");
-        scratch_profile(&S, "ded",
-                        "[match]\nnames = ded-*\n[cputune]\nshares = 2048\n[placement]\n"
-                        "cpu_policy = dedicated\n");
+        scratch_profile(&S, "ded", SCRATCH_DED_INI);
         scratch_profile(&S, "soft",
                         "[match]\nnames = soft-*\n[profile]\non_error = warn\n[placement]\n"
                         "cpu_policy = dedicated\n");
-        scratch_profile(&S, "web",
-                        "[match]\nnames = web-*\n[cputune]\nshares = 512\n[placement]\n"
-                        "cpu_policy = shared\n");
+        scratch_profile(&S, "web", SCRATCH_WEB_INI);
 }
 
 /* --- prepare, migrate ----------------------------------------------------- */
@@ -205,9 +189,7 @@ static void test_refusal(void)
         }
         vp_op_result_free(&r);
         cap_reset(&C);
-        char *after = scratch_read(&S, "run/ledger.json");
-        is_str(after, before, "the ledger unchanged");
-        free(after);
+        is_str_free(scratch_read(&S, "run/ledger.json"), before, "the ledger unchanged");
 
         c = call("soft-big", "prepare", U_SOFT, 3);
         vp_op_prepare(&S.paths, &c, false, &SINK, &r);
@@ -220,9 +202,7 @@ static void test_refusal(void)
         ok(l && strncmp(l, "vmplace: ", 9) != 0, "without the prefix");
         vp_op_result_free(&r);
         cap_reset(&C);
-        after = scratch_read(&S, "run/ledger.json");
-        is_str(after, before, "the ledger unchanged");
-        free(after);
+        is_str_free(scratch_read(&S, "run/ledger.json"), before, "the ledger unchanged");
         free(before);
 
         /* no decision at all: the XML does not parse */
@@ -278,7 +258,7 @@ static void test_started(void)
         is_int(C.n_say, 0, "nothing said");
         is_str(one_log(LOG_INFO), "web-1 started: enforced (7 cgroup files, pid 4301, cgroup v1)",
                "logged: enforced");
-        is_cg("web-1", "vcpu0/cpuset.cpus", "2-3", "web-1 floats off ded-1's CPUs");
+        is_cg(&S, "web-1", "vcpu0/cpuset.cpus", "2-3", "web-1 floats off ded-1's CPUs");
         vp_op_result_free(&r);
         cap_reset(&C);
 
@@ -288,8 +268,9 @@ static void test_started(void)
         vp_op_started(&S.paths, &c, &SINK, &r);
         is_int(r.status, 0, "ded-1 started: status 0");
         like(one_log(LOG_INFO), "ded-1 started: enforced (", "logged: enforced");
-        is_cg("ded-1", "vcpu1/cpuset.cpus", "1", "ded-1's vCPU 1 pinned");
-        is_cg("web-1", "vcpu0/cpuset.cpus", "2-3", "a dedicated start re-narrows the floating VMs");
+        is_cg(&S, "ded-1", "vcpu1/cpuset.cpus", "1", "ded-1's vCPU 1 pinned");
+        is_cg(&S, "web-1", "vcpu0/cpuset.cpus", "2-3",
+              "a dedicated start re-narrows the floating VMs");
         vp_op_result_free(&r);
         cap_reset(&C);
 
@@ -407,7 +388,7 @@ static void test_unlisted(void)
         vp_op_result_free(&r);
         cap_reset(&C);
         is_ledger("ded-1 soft-1 web-1 web-lost", "web-lost recorded");
-        is_cg("web-lost", "cpu.shares", "512", "its cgroup written");
+        is_cg(&S, "web-lost", "cpu.shares", "512", "its cgroup written");
 }
 
 static void test_release(void)

@@ -90,14 +90,7 @@ static void test_remove_previous(void)
         ok(p && meq(&p->held, 0x30) && p->released == NOW + 13, "... with the new CPUs");
 
         /* the cap drops the oldest */
-        for (unsigned i = 0; i < VP_LEDGER_PREVIOUS_MAX + 5; i++) {
-                char u[37], n[16];
-                snprintf(u, sizeof(u), "00000000-0000-0000-0000-%012x", i);
-                snprintf(n, sizeof(n), "t%u", i);
-                e = mk(n, u, VP_KIND_DEDICATED, "1", NOW);
-                vp_ledger_put(&l, &e);
-                vp_ledger_remove(&l, u, NOW + 100 + i);
-        }
+        fill_previous(&l, VP_LEDGER_PREVIOUS_MAX + 5);
         is_int(l.n_prev, VP_LEDGER_PREVIOUS_MAX, "previous capped at %d", VP_LEDGER_PREVIOUS_MAX);
         ok(vp_ledger_previous(&l, U1) == NULL && vp_ledger_previous(&l, U2) == NULL,
            "the oldest records were dropped");

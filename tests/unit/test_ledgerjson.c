@@ -306,15 +306,7 @@ static void test_previous_file(void)
         char *run = mkrun();
         vp_error err = {0};
         vp_ledger l = {0}, back = {0};
-        vp_ledger_entry e;
-        for (unsigned i = 0; i < VP_LEDGER_PREVIOUS_MAX + 5; i++) {
-                char u[37], n[16];
-                snprintf(u, sizeof(u), "00000000-0000-0000-0000-%012x", i);
-                snprintf(n, sizeof(n), "t%u", i);
-                e = mk(n, u, VP_KIND_DEDICATED, "1", NOW);
-                vp_ledger_put(&l, &e);
-                vp_ledger_remove(&l, u, NOW + 100 + i);
-        }
+        fill_previous(&l, VP_LEDGER_PREVIOUS_MAX + 5);
         is_int(vp_ledger_save(run, &l, &err), 0, "save full previous");
         is_int(vp_ledger_load(run, &back, &err), 0, "load full previous: %s", err.msg);
         ok(ledger_equal(&l, &back), "previous order survives a round trip");

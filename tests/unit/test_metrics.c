@@ -3,17 +3,11 @@
  * transitions and persistence in a scratch RUNDIR. (UTF-8 checking is
  * util.c's: test_util.c.) */
 #include <errno.h>
-#include <ftw.h>
 #include <sys/stat.h>
 
 #include "metrics.h"
 #include "tap.h"
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-        (void)st, (void)flag, (void)f;
-        return remove(p);
-}
+#include "tree.h"
 
 static void test_escape(void)
 {
@@ -37,9 +31,7 @@ static void test_escape(void)
             {"\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"},
         };
         for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
-                char *got = vp_prom_escape(cases[i].in);
-                is_str(got, cases[i].out, "escape case %zu", i);
-                free(got);
+                is_str_free(vp_prom_escape(cases[i].in), cases[i].out, "escape case %zu", i);
         }
 }
 
@@ -173,10 +165,8 @@ static void test_format(void)
 
 static void test_counter(void)
 {
-        char tmpl[] = "/tmp/vmplace-metrics-XXXXXX";
-        if (!mkdtemp(tmpl))
-                exit(1);
-        char *run = vp_xasprintf("%s/run", tmpl);
+        char *root = tree_new("metrics");
+        char *run = vp_xasprintf("%s/run", root);
         char *state = vp_xasprintf("%s/metrics.state", run);
         vp_error err = {0};
         vp_status s = {0};
@@ -247,7 +237,7 @@ static void test_counter(void)
         is_int(total, 1, "file removed: the count starts over");
 
         vp_status_free(&s);
-        nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        tree_rm(root);
         free(run);
         free(state);
 }

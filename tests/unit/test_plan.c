@@ -3,6 +3,7 @@
  * determinism. */
 #include <string.h>
 
+#include "cpusets.h"
 #include "plan.h"
 #include "rewrite.h"
 #include "tap.h"
@@ -96,14 +97,6 @@ static vp_cpuset cs(const char *s)
         if (*s)
                 vp_cpuset_parse(&r, s, VP_MAX_CPUS, NULL);
         return r;
-}
-
-static const char *fmt(const vp_cpuset *s)
-{
-        static char buf[8][256];
-        static int k;
-        k = (k + 1) % 8;
-        return vp_cpuset_fmt(s, buf[k], sizeof(buf[k]));
 }
 
 /* a ledger entry's compact set, as fmt */

@@ -191,10 +191,8 @@ static void test_full(void)
         is_str(str(o, "vcpu_cpuset"), "2-5", "vcpu_cpuset");
 
         json_object *ct = get(o, "cputune");
-        k = keys(ct);
-        is_str(k, "shares global_quota vcpu_quota vcpupin emulatorpin iothreadpin",
-               "cputune: only the scalars that are set, in libvirt order, then the pins");
-        free(k);
+        is_str_free(keys(ct), "shares global_quota vcpu_quota vcpupin emulatorpin iothreadpin",
+                    "cputune: only the scalars that are set, in libvirt order, then the pins");
         is_int(num(ct, "shares"), 2048, "shares");
         is_int(num(ct, "global_quota"), -1, "a negative quota stays negative");
         is_int(num(ct, "vcpu_quota"), 50000, "vcpu_quota");

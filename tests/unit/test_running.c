@@ -2,39 +2,20 @@
  * live and dead pids, unreadable and missing status XML (driver.pid), hostile and
  * non-libvirt names, sorting, a missing or unreadable run dir. */
 #include <errno.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "running.h"
 #include "fileio.h"
 #include "tap.h"
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-        (void)st, (void)flag, (void)f;
-        return remove(p);
-}
-
-static void put(const char *dir, const char *file, const char *text)
-{
-        char *path = vp_xasprintf("%s/%s", dir, file);
-        FILE *f = fopen(path, "we");
-        if (!f) {
-                perror(path);
-                exit(1);
-        }
-        fputs(text, f);
-        fclose(f);
-        free(path);
-}
+#include "tree.h"
 
 /* A domain libvirt runs: NAME.pid and a <domstatus> NAME.xml. */
 static void domain(const char *dir, const char *name, long pid, const char *xml_name, unsigned mib)
 {
         char *file = vp_xasprintf("%s.pid", name);
         char *text = vp_xasprintf("%ld", pid);
-        put(dir, file, text);
+        tree_put(dir, file, text, 0644);
         free(file);
         free(text);
         file = vp_xasprintf("%s.xml", name);
@@ -45,17 +26,15 @@ static void domain(const char *dir, const char *name, long pid, const char *xml_
                             "xmlns:vmplace='urn:vmplace:1'>meta</vmplace:profile></metadata>"
                             "</domain></domstatus>",
                             pid, pid, xml_name, mib, mib);
-        put(dir, file, text);
+        tree_put(dir, file, text, 0644);
         free(file);
         free(text);
 }
 
 int main(void)
 {
-        char tmpl[] = "/tmp/vmplace-running-XXXXXX";
-        if (!mkdtemp(tmpl))
-                exit(1);
-        char *lv = vp_xasprintf("%s/lvrun", tmpl);
+        char *root = tree_new("running");
+        char *lv = vp_xasprintf("%s/lvrun", root);
         mkdir(lv, 0700);
         vp_paths p = {.libvirt_rundir = lv, .proc = "/proc"};
         vp_error err = {0};
@@ -80,14 +59,14 @@ int main(void)
         memset(longname, 'L', sizeof(longname) - 1);
         longname[sizeof(longname) - 1] = '\0';
         domain(lv, longname, me, longname, 8);
-        put(lv, "noxml.pid", "1");  /* pid 1 is alive; status XML missing */
-        put(lv, "driver.pid", "1"); /* libvirt's QEMU driver lock: libvirtd's pid */
-        put(lv, "brokenxml.pid", "1");
-        put(lv, "brokenxml.xml", "<domstatus><domain>");
-        put(lv, "garbage.pid", "not a pid\n"); /* not running by the ledger's rule */
-        put(lv, ".pid", "1");                  /* empty name */
-        put(lv, "web-1.xml.bak", "x");
-        put(lv, "other.log", "1");
+        tree_put(lv, "noxml.pid", "1", 0644);  /* pid 1 is alive; status XML missing */
+        tree_put(lv, "driver.pid", "1", 0644); /* libvirt's QEMU driver lock: libvirtd's pid */
+        tree_put(lv, "brokenxml.pid", "1", 0644);
+        tree_put(lv, "brokenxml.xml", "<domstatus><domain>", 0644);
+        tree_put(lv, "garbage.pid", "not a pid\n", 0644); /* not running by the ledger's rule */
+        tree_put(lv, ".pid", "1", 0644);                  /* empty name */
+        tree_put(lv, "web-1.xml.bak", "x", 0644);
+        tree_put(lv, "other.log", "1", 0644);
 
         is_int(vp_running_list(&p, &r, &n, &err), 0, "list: %s", err.msg);
         /* 'L' < 'b' < ... < 'w' < UTF-8 lead bytes */
@@ -118,7 +97,7 @@ int main(void)
         vp_running_free(r, n);
 
         /* a fake procdir: the ledger's rule is what decides */
-        char *proc = vp_xasprintf("%s/proc", tmpl);
+        char *proc = vp_xasprintf("%s/proc", root);
         mkdir(proc, 0700);
         p.proc = proc;
         char *pd = vp_xasprintf("%s/%ld", proc, me);
@@ -128,7 +107,7 @@ int main(void)
         vp_running_free(r, n);
         p.proc = "/proc";
 
-        char *missing = vp_xasprintf("%s/none", tmpl);
+        char *missing = vp_xasprintf("%s/none", root);
         p.libvirt_rundir = missing;
         r = (vp_running *)&n;
         is_int(vp_running_list(&p, &r, &n, &err), 0, "missing run dir: no error");
@@ -138,7 +117,7 @@ int main(void)
         is_int(vp_running_list(&p, &r, &n, &err), -ENOTDIR, "run dir is a file: -ENOTDIR");
         like(err.msg, "web-1.pid", "naming it");
 
-        nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        tree_rm(root);
         free(lv);
         free(proc);
         free(pd);

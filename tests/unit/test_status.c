@@ -27,23 +27,6 @@ static const int64_t NOW = 1700000000;
 #define U_UPPER "11111111-0000-4000-8000-000000000004"
 #define DOMCG   "machine/qemu-1-a-live.libvirt-qemu"
 
-/* dir/rel, parents made (tree_put makes only one level) */
-static void put(const char *rel, const char *text, mode_t mode)
-{
-        char *path = vp_xasprintf("%s/%s", dir, rel);
-        char *parent = vp_xstrdup(path);
-        *strrchr(parent, '/') = '\0';
-        vp_mkdir_p(parent, 0755, NULL);
-        FILE *f = fopen(path, "w");
-        if (!f)
-                abort();
-        fputs(text, f);
-        fclose(f);
-        chmod(path, mode);
-        free(parent);
-        free(path);
-}
-
 static void entry(vp_ledger *l, const char *name, const char *uuid, const char *state,
                   int64_t created, const char *cpus, uint64_t kib)
 {
@@ -74,7 +57,7 @@ static void running(const char *name, long pid, const char *uuid, unsigned mib, 
 {
         char *rel = vp_xasprintf("lvrun/%s.pid", name);
         char *text = vp_xasprintf("%ld", pid);
-        put(rel, text, 0644);
+        tree_put(dir, rel, text, 0644);
         free(rel);
         free(text);
         char *md = meta ? vp_xasprintf("<metadata><vmplace:profile xmlns:vmplace='urn:vmplace:1'>%s"
@@ -87,15 +70,15 @@ static void running(const char *name, long pid, const char *uuid, unsigned mib, 
                             "<uuid>%s</uuid><memory unit='MiB'>%u</memory><vcpu>1</vcpu>%s"
                             "</domain></domstatus>",
                             pid, pid + 1, name, uuid, mib, md);
-        put(rel, text, 0644);
+        tree_put(dir, rel, text, 0644);
         free(rel);
         free(text);
         free(md);
         rel = vp_xasprintf("proc/%ld/task/%ld/comm", pid, pid);
-        put(rel, "qemu-system-x86\n", 0644);
+        tree_put(dir, rel, "qemu-system-x86\n", 0644);
         free(rel);
         rel = vp_xasprintf("proc/%ld/task/%ld/comm", pid, pid + 1);
-        put(rel, "CPU 0/TCG\n", 0644);
+        tree_put(dir, rel, "CPU 0/TCG\n", 0644);
         free(rel);
 }
 
@@ -125,24 +108,24 @@ static char *names(const vp_status *s)
  * layout without systemd) and its threads' status files. */
 static void live_kernel(const char *vcpu_cpus)
 {
-        put("proc/4242/cgroup",
-            "4:memory:/" DOMCG "\n3:cpuset:/" DOMCG "/emulator\n"
-            "2:cpuacct:/" DOMCG "/emulator\n1:cpu:/" DOMCG "/emulator\n",
-            0644);
-        put("cg/cpu/" DOMCG "/cpu.shares", "1024\n", 0644);
-        put("cg/cpu/" DOMCG "/emulator/cpu.shares", "1024\n", 0644);
-        put("cg/cpu/" DOMCG "/vcpu0/cpu.shares", "1024\n", 0644);
-        put("cg/cpuacct/" DOMCG "/emulator/cpuacct.usage", "0\n", 0644);
-        put("cg/cpuset/" DOMCG "/cpuset.cpus", "0-3\n", 0644);
-        put("cg/cpuset/" DOMCG "/cpuset.mems", "0-1\n", 0644);
-        put("cg/cpuset/" DOMCG "/emulator/cpuset.cpus", "2-3\n", 0644);
-        put("cg/cpuset/" DOMCG "/emulator/cpuset.mems", "0-1\n", 0644);
-        put("cg/cpuset/" DOMCG "/vcpu0/cpuset.cpus", vcpu_cpus, 0644);
-        put("cg/cpuset/" DOMCG "/vcpu0/cpuset.mems", "0-1\n", 0644);
-        put("proc/4242/task/4242/status",
-            "Name:\tq\nCpus_allowed_list:\t2-3\nMems_allowed_list:\t0-1\n", 0644);
-        put("proc/4242/task/4243/status",
-            "Name:\tc\nCpus_allowed_list:\t2-3\nMems_allowed_list:\t0-1\n", 0644);
+        tree_put(dir, "proc/4242/cgroup",
+                 "4:memory:/" DOMCG "\n3:cpuset:/" DOMCG "/emulator\n"
+                 "2:cpuacct:/" DOMCG "/emulator\n1:cpu:/" DOMCG "/emulator\n",
+                 0644);
+        tree_put(dir, "cg/cpu/" DOMCG "/cpu.shares", "1024\n", 0644);
+        tree_put(dir, "cg/cpu/" DOMCG "/emulator/cpu.shares", "1024\n", 0644);
+        tree_put(dir, "cg/cpu/" DOMCG "/vcpu0/cpu.shares", "1024\n", 0644);
+        tree_put(dir, "cg/cpuacct/" DOMCG "/emulator/cpuacct.usage", "0\n", 0644);
+        tree_put(dir, "cg/cpuset/" DOMCG "/cpuset.cpus", "0-3\n", 0644);
+        tree_put(dir, "cg/cpuset/" DOMCG "/cpuset.mems", "0-1\n", 0644);
+        tree_put(dir, "cg/cpuset/" DOMCG "/emulator/cpuset.cpus", "2-3\n", 0644);
+        tree_put(dir, "cg/cpuset/" DOMCG "/emulator/cpuset.mems", "0-1\n", 0644);
+        tree_put(dir, "cg/cpuset/" DOMCG "/vcpu0/cpuset.cpus", vcpu_cpus, 0644);
+        tree_put(dir, "cg/cpuset/" DOMCG "/vcpu0/cpuset.mems", "0-1\n", 0644);
+        tree_put(dir, "proc/4242/task/4242/status",
+                 "Name:\tq\nCpus_allowed_list:\t2-3\nMems_allowed_list:\t0-1\n", 0644);
+        tree_put(dir, "proc/4242/task/4243/status",
+                 "Name:\tc\nCpus_allowed_list:\t2-3\nMems_allowed_list:\t0-1\n", 0644);
 }
 
 static void setup(void)
@@ -156,9 +139,10 @@ static void setup(void)
         snprintf(cg, sizeof(cg), "%s/cg", dir);
         paths = (vp_paths){
             .confdir = conf, .rundir = run, .libvirt_rundir = lv, .proc = proc, .cgroup_root = cg};
-        put("conf/vmplace.ini", "[host]\n", 0644);
-        put("conf/profiles.d/web.ini",
-            "[match]\nnames = web-*\nmetadata = web\n[placement]\ncpu_policy = shared\n", 0644);
+        tree_put(dir, "conf/vmplace.ini", "[host]\n", 0644);
+        tree_put(dir, "conf/profiles.d/web.ini",
+                 "[match]\nnames = web-*\nmetadata = web\n[placement]\ncpu_policy = shared\n",
+                 0644);
         chmod(conf, 0755);
         char *pd = vp_xasprintf("%s/profiles.d", conf);
         chmod(pd, 0755);
@@ -194,9 +178,9 @@ static void setup(void)
         running("web-gone", 5040, "22222222-0000-4000-8000-000000000004", 64, NULL);
         char *gone = vp_xasprintf("%s/5040", proc);
         tree_rm(gone); /* its QEMU is gone: no proc/5040 */
-        put("lvrun/web-2.pid", "5050", 0644);
-        put("lvrun/web-2.xml", "<domstatus state='running' pid='5050'><domain>", 0644);
-        put("proc/5050/stat", "x", 0644);
+        tree_put(dir, "lvrun/web-2.pid", "5050", 0644);
+        tree_put(dir, "lvrun/web-2.xml", "<domstatus state='running' pid='5050'><domain>", 0644);
+        tree_put(dir, "proc/5050/stat", "x", 0644);
 }
 
 static void test_rows(void)
@@ -286,9 +270,9 @@ static char *states_at(int64_t now, vp_status *s)
 static void test_drift(void)
 {
         /* vcpu0 moved off its CPUs behind vmplace's back */
-        put("cg/cpuset/" DOMCG "/vcpu0/cpuset.cpus", "3\n", 0644);
-        put("proc/4242/task/4243/status",
-            "Name:\tc\nCpus_allowed_list:\t0\nMems_allowed_list:\t0-1\n", 0644);
+        tree_put(dir, "cg/cpuset/" DOMCG "/vcpu0/cpuset.cpus", "3\n", 0644);
+        tree_put(dir, "proc/4242/task/4243/status",
+                 "Name:\tc\nCpus_allowed_list:\t0\nMems_allowed_list:\t0-1\n", 0644);
         vp_status s;
         char *got = states_at(NOW, &s);
         like(got, " a-live=drift ", "read back from the kernel: drift");
@@ -360,32 +344,33 @@ static void test_stale_edge(void)
 
 static void test_config_errors(void)
 {
-        put("conf/profiles.d/web.ini", "[match]\nnames = web-*\n[placement]\ncpu_policy = bogus\n",
-            0644);
+        tree_put(dir, "conf/profiles.d/web.ini",
+                 "[match]\nnames = web-*\n[placement]\ncpu_policy = bogus\n", 0644);
         vp_status s;
-        char *got = states_at(NOW, &s);
-        is_str(got, "Zed=stale a-live=enforced b-young-dead=prepared zz-old-dead=stale",
-               "invalid configuration: the ledger rows, no unplaced ones");
-        free(got);
+        is_str_free(states_at(NOW, &s),
+                    "Zed=stale a-live=enforced b-young-dead=prepared zz-old-dead=stale",
+                    "invalid configuration: the ledger rows, no unplaced ones");
         ok(!s.config_valid, "config_valid false");
         like(s.unplaced_error, "configuration error: ", "unplaced_error says why");
         like(s.unplaced_error, "web.ini:4: ", "naming FILE:LINE");
         ok(s.unplaced_error && !strstr(s.unplaced_error, "and "), "one error: no count");
         vp_status_free(&s);
 
-        put("conf/profiles.d/web.ini",
+        tree_put(
+            dir, "conf/profiles.d/web.ini",
             "[match]\nnames = web-*\n[placement]\ncpu_policy = bogus\nnuma_policy = x\nbogus_key = "
             "1\n",
             0644);
-        got = states_at(NOW, &s);
+        char *got = states_at(NOW, &s);
         free(got);
         like(s.unplaced_error, " more; see vmplace validate)",
              "several errors: the first, and a count");
         like(s.unplaced_error, "configuration error: ", "... after the same prefix");
         vp_status_free(&s);
 
-        put("conf/profiles.d/web.ini",
-            "[match]\nnames = web-*\nmetadata = web\n[placement]\ncpu_policy = shared\n", 0644);
+        tree_put(dir, "conf/profiles.d/web.ini",
+                 "[match]\nnames = web-*\nmetadata = web\n[placement]\ncpu_policy = shared\n",
+                 0644);
         got = states_at(NOW, &s);
         like(got, "web-1=unplaced", "valid again: unplaced rows back");
         free(got);
@@ -396,14 +381,13 @@ static void test_unreadable(void)
 {
         /* the libvirt run dir is a file: no running domains can be listed */
         char *lv = vp_xasprintf("%s/lvfile", dir);
-        put("lvfile", "x", 0644);
+        tree_put(dir, "lvfile", "x", 0644);
         vp_paths keep = paths;
         paths.libvirt_rundir = lv;
         vp_status s;
-        char *got = states_at(NOW, &s);
-        is_str(got, "Zed=stale a-live=stale b-young-dead=prepared zz-old-dead=stale",
-               "no libvirt run dir: nothing runs, no unplaced rows");
-        free(got);
+        is_str_free(states_at(NOW, &s),
+                    "Zed=stale a-live=stale b-young-dead=prepared zz-old-dead=stale",
+                    "no libvirt run dir: nothing runs, no unplaced rows");
         ok(s.config_valid, "config still valid");
         like(s.unplaced_error, lv, "unplaced_error names the run dir");
         vp_status_free(&s);

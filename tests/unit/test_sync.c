@@ -26,24 +26,11 @@ static void sync_plan(const char *name, const char *uuid, unsigned vcpus, vp_op_
         free(xml);
 }
 
-static void commit(const char *name, const char *uuid, unsigned vcpus)
-{
-        char *xml = scratch_domxml(name, uuid, vcpus, 256);
-        vp_decision d;
-        vp_error err = {0};
-        int r = vp_decide(&S.paths, xml, strlen(xml), VP_DECIDE_COMMIT, &d, &err);
-        ok(r == 0 && d.committed, "%s placed (%s)", name, r ? err.msg : "");
-        vp_decision_free(&d);
-        free(xml);
-}
-
 static void setup(void)
 {
         scratch_init(&S, "sync", "1node-4cpu");
         scratch_profile(&S, "ded", "[match]\nnames = ded-*\n[placement]\ncpu_policy = dedicated\n");
-        scratch_profile(&S, "web",
-                        "[match]\nnames = web-*\n[cputune]\nshares = 512\n[placement]\n"
-                        "cpu_policy = shared\n");
+        scratch_profile(&S, "web", SCRATCH_WEB_INI);
 }
 
 static void test_plan(void)
@@ -92,8 +79,8 @@ static void test_keeps(void)
 {
         /* ded-2 holds CPU 1 after ded-1 (CPU 0) left: a fresh start would
          * take CPU 0, sync keeps the CPU it runs on */
-        commit("ded-1", U_DED1, 1);
-        commit("ded-2", U_DED2, 1);
+        scratch_place(&S, "ded-1", U_DED1, 1, 0);
+        scratch_place(&S, "ded-2", U_DED2, 1, 0);
         vp_error err = {0};
         is_int(vp_release(&S.paths, "ded-1", U_DED1, &err), 1, "ded-1 released");
         char *before = scratch_read(&S, "run/ledger.json");
@@ -103,9 +90,7 @@ static void test_keeps(void)
         like(r.xml_out, "<vcpupin vcpu=\"0\" cpuset=\"1\"/>", "on the CPU it holds");
         ok(r.differs, "differs");
         vp_op_result_free(&r);
-        char *after = scratch_read(&S, "run/ledger.json");
-        is_str(after, before, "the ledger unchanged");
-        free(after);
+        is_str_free(scratch_read(&S, "run/ledger.json"), before, "the ledger unchanged");
         free(before);
         sync_plan("ded-3", "55555555-0000-4000-8000-000000000006", 1, &r);
         like(r.xml_out, "<vcpupin vcpu=\"0\" cpuset=\"0\"/>", "a new domain: the first free CPU");

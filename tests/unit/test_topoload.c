@@ -11,22 +11,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpusets.h"
 #include "fileio.h"
 #include "tap.h"
 #include "topocache.h"
 #include "topoload.h"
+#include "tree.h"
 
 #define GiB 1048576ULL /* in KiB */
 
 static char data[PATH_MAX];
-
-static const char *fmt(const vp_cpuset *s)
-{
-        static char buf[4][1024];
-        static int i;
-        i = (i + 1) % 4;
-        return vp_cpuset_fmt(s, buf[i], sizeof(buf[i]));
-}
 
 static vp_topology *load_tree(const char *name)
 {
@@ -178,28 +172,12 @@ static char tmp[PATH_MAX];
 
 static void put(const char *rel, const char *content)
 {
-        char path[PATH_MAX * 2];
-        snprintf(path, sizeof(path), "%s/%s", tmp, rel);
-        char *slash = strrchr(path, '/');
-        *slash = '\0';
-        vp_mkdir_p(path, 0755, NULL);
-        *slash = '/';
-        FILE *f = fopen(path, "w");
-        if (!f)
-                abort();
-        fputs(content, f);
-        fclose(f);
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void)st, (void)flag, (void)ftw;
-        return remove(p);
+        tree_put(tmp, rel, content, 0644);
 }
 
 static void fresh_tree(void)
 {
-        nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        nftw(tmp, tree_rm_one, 16, FTW_DEPTH | FTW_PHYS);
         vp_mkdir_p(tmp, 0755, NULL);
         /* two good nodes, cpus 0-3, no topology dirs */
         put("devices/system/cpu/online", "0-3\n");
@@ -302,7 +280,7 @@ static void test_load_errors(void)
         }
 
         fresh_tree();
-        nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS); /* wipe, then only cpu/ */
+        nftw(tmp, tree_rm_one, 16, FTW_DEPTH | FTW_PHYS); /* wipe, then only cpu/ */
         put("devices/system/cpu/online", "0\n");
         expect_error("no node dir", "devices/system/node: No such file or directory");
 
@@ -592,6 +570,6 @@ int main(void)
         test_cached_tree();
         test_real_host();
 
-        nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        nftw(tmp, tree_rm_one, 16, FTW_DEPTH | FTW_PHYS);
         return tap_done();
 }

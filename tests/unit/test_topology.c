@@ -7,28 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpusets.h"
 #include "tap.h"
 #include "topology.h"
-
-static const char *fmt(const vp_cpuset *s)
-{
-        static char buf[4][1024];
-        static int i;
-        i = (i + 1) % 4;
-        return vp_cpuset_fmt(s, buf[i], sizeof(buf[i]));
-}
-
-static vp_cpuset S(const char *text)
-{
-        vp_cpuset s;
-        vp_cpuset_zero(&s);
-        vp_error err = {0};
-        if (text && *text && vp_cpuset_parse(&s, text, VP_MAX_CPUS, &err) < 0) {
-                fprintf(stderr, "bad test cpuset '%s': %s\n", text, err.msg);
-                abort();
-        }
-        return s;
-}
 
 /* A model with CPUs online and n nodes ids[i] listing cpus[i] (ids
  * ascending, distance 10 local and 20 remote), sized by

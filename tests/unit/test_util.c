@@ -260,12 +260,8 @@ static void test_error(void)
 
 static void test_alloc(void)
 {
-        char *s = vp_xstrdup(NULL);
-        is_str(s, "", "xstrdup(NULL) is an empty string");
-        free(s);
-        s = vp_xasprintf("%s-%03d", "vm", 7);
-        is_str(s, "vm-007", "xasprintf formats");
-        free(s);
+        is_str_free(vp_xstrdup(NULL), "", "xstrdup(NULL) is an empty string");
+        is_str_free(vp_xasprintf("%s-%03d", "vm", 7), "vm-007", "xasprintf formats");
         void *p = vp_xmalloc(0);
         ok(p != NULL, "xmalloc(0) returns a pointer");
         free(p);

@@ -128,10 +128,8 @@ static void test_insert(void)
         root = xmlDocGetRootElement(doc);
         vp_xmledit_init(&w, doc, root);
         vp_xml_insert_ranked(&w, root, vp_xml_new_element(&w, "topology"), vp_xml_rank_cpu);
-        s = dump(root);
-        is_str(s, "<cpu>\n  <topology/>\n  <numa/>\n  <model/>\n  <!-- c -->\n</cpu>",
-               "out of order siblings: before the first one that must follow");
-        free(s);
+        is_str_free(dump(root), "<cpu>\n  <topology/>\n  <numa/>\n  <model/>\n  <!-- c -->\n</cpu>",
+                    "out of order siblings: before the first one that must follow");
         xmlFreeDoc(doc);
 
         /* Only text and comments inside: after them, before the closing tag's line. */
@@ -159,10 +157,9 @@ static void test_remove(void)
         xmlNode *ct = xmlDocGetRootElement(doc);
         xmlNode *first = vp_xml_only_first(ct, "vcpupin");
         ok(first && vp_xml_attr_equals(first, "vcpu", "0"), "only_first returns the first");
-        char *s = dump(ct);
-        is_str(s, "<cputune>\n  <vcpupin vcpu=\"0\"/>\n  <shares>1</shares>\n</cputune>",
-               "... and removes the others with their line");
-        free(s);
+        is_str_free(dump(ct),
+                    "<cputune>\n  <vcpupin vcpu=\"0\"/>\n  <shares>1</shares>\n</cputune>",
+                    "... and removes the others with their line");
         ok(vp_xml_only_first(ct, "emulatorpin") == NULL, "only_first of none is NULL");
         ok(vp_xml_only_first(NULL, "vcpupin") == NULL, "... as of a missing parent");
         ok(vp_xml_has_element_child(ct), "<cputune> has element children");
@@ -170,20 +167,15 @@ static void test_remove(void)
         vp_xml_remove_all(ct, "shares");
         vp_xml_remove_all(NULL, "shares");
         ok(!vp_xml_has_element_child(ct), "remove_all leaves none");
-        s = dump(ct);
-        is_str(s, "<cputune>\n</cputune>", "... and only the closing line break");
-        free(s);
+        is_str_free(dump(ct), "<cputune>\n</cputune>", "... and only the closing line break");
         vp_xml_tidy_empty(ct);
-        s = dump(ct);
-        is_str(s, "<cputune/>", "tidy_empty makes it an empty element");
-        free(s);
+        is_str_free(dump(ct), "<cputune/>", "tidy_empty makes it an empty element");
         xmlFreeDoc(doc);
 
         doc = parse("<cpu>\n  <!-- keep -->\n</cpu>");
         vp_xml_tidy_empty(xmlDocGetRootElement(doc));
-        s = dump(xmlDocGetRootElement(doc));
-        is_str(s, "<cpu>\n  <!-- keep -->\n</cpu>", "tidy_empty keeps an element with a comment");
-        free(s);
+        is_str_free(dump(xmlDocGetRootElement(doc)), "<cpu>\n  <!-- keep -->\n</cpu>",
+                    "tidy_empty keeps an element with a comment");
         xmlFreeDoc(doc);
 }
 

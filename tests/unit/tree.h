@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "util.h"
 
 /* A new empty directory /tmp/vp-NAME-XXXXXX (mode 0755); the caller frees
@@ -23,15 +24,14 @@ static inline char *tree_new(const char *name)
         return d;
 }
 
-/* Write dir/rel (creating its parent directory when that is one level down)
- * with mode. */
+/* Write dir/rel with mode, its missing parent directories made (0755): the
+ * fake /proc and cgroup trees the tests build are several levels deep. */
 static inline void tree_put(const char *dir, const char *rel, const char *text, mode_t mode)
 {
         char *path = vp_xasprintf("%s/%s", dir, rel);
         char *slash = strrchr(path, '/');
         *slash = '\0';
-        if (strcmp(path, dir) != 0)
-                mkdir(path, 0755);
+        vp_mkdir_p(path, 0755, NULL);
         *slash = '/';
         FILE *f = fopen(path, "w");
         if (!f)
@@ -54,6 +54,15 @@ static inline void tree_rm(char *dir)
 {
         nftw(dir, tree_rm_one, 16, FTW_DEPTH | FTW_PHYS);
         free(dir);
+}
+
+/* *dir removed (when there is one) and replaced by a new empty tree: for
+ * the tests that start each case from nothing in one static dir. */
+static inline void tree_fresh(char **dir, const char *name)
+{
+        if (*dir)
+                tree_rm(*dir);
+        *dir = tree_new(name);
 }
 
 #endif

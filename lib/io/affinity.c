@@ -234,3 +234,33 @@ int vp_affinity_verify(const char *proc, long pid, const vp_threads *th, const v
         }
         return 0;
 }
+
+int vp_affinity_pinned(const char *proc, long pid, const vp_cpuset *all, vp_cpuset *out,
+                       vp_error *err)
+{
+        vp_cpuset_zero(out);
+        _cleanup_free_ char *dir = vp_xasprintf("%s/%ld/task", proc, pid);
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        if (!d)
+                return vp_error_at(err, errno == ENOENT ? -ESRCH : -errno, dir, 0, "%s",
+                                   strerror(errno));
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                uint64_t tid;
+                if (vp_parse_u64(e->d_name, &tid) < 0 || tid == 0 || tid > 0x7fffffff)
+                        continue;
+                _cleanup_free_ char *f = vp_xasprintf("%s/%s/status", dir, e->d_name);
+                _cleanup_free_ char *status = NULL;
+                if (vp_read_file(f, 1u << 20, &status, NULL, NULL) < 0)
+                        continue; /* exited meanwhile */
+                const char *cpus = status_field(status, "Cpus_allowed_list");
+                vp_cpuset allowed;
+                if (!cpus || vp_cpuset_parse(&allowed, cpus, VP_MAX_CPUS, NULL) < 0)
+                        continue;
+                if (vp_cpuset_subset(all, &allowed))
+                        continue; /* allowed everywhere: floating, not pinned */
+                vp_cpuset_and(&allowed, all);
+                vp_cpuset_or(out, &allowed);
+        }
+        return 0;
+}

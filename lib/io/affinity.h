@@ -57,4 +57,13 @@ int vp_affinity_apply(const vp_threads *th, const vp_cgwrites *w, vp_error *err)
 int vp_affinity_verify(const char *proc, long pid, const vp_threads *th, const vp_cgwrites *w,
                        vp_drifts *out, vp_error *err);
 
+/* The CPUs PID's threads are pinned to: the union of every thread's
+ * Cpus_allowed_list that leaves out some CPU of all (a thread allowed on all
+ * of them is not pinned), cut to all. This is the kernel's word on what a
+ * running QEMU holds, whatever vmplace's records say (I3). Returns 0 (out
+ * empty when nothing is pinned); -ESRCH when the process is gone; -errno
+ * when its task list cannot be read (err names it). */
+int vp_affinity_pinned(const char *proc, long pid, const vp_cpuset *all, vp_cpuset *out,
+                       vp_error *err);
+
 #endif

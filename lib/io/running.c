@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "affinity.h"
 #include "fileio.h"
 #include "liveness.h"
 
@@ -20,6 +21,43 @@ static bool libvirt_name(const char *name)
         return *name && !strchr(name, '\n') && vp_utf8_valid(name);
 }
 
+/* The next domain libvirt runs, from the listing d of p's libvirt run dir,
+ * that skip (may be NULL) does not rule out by name before its liveness is
+ * looked up: 1 with *name (malloc'd), *pid and *xml (its status file's path,
+ * malloc'd), 0 at the end, -errno when the listing fails (err names the
+ * dir). */
+static int next_running(DIR *d, const vp_paths *p, bool (*skip)(const char *, void *), void *ctx,
+                        char **name, long *pid, char **xml, vp_error *err)
+{
+        struct dirent *de;
+        while ((errno = 0, de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+                if (len <= 4 || strcmp(de->d_name + len - 4, ".pid") != 0)
+                        continue;
+                _cleanup_free_ char *n = vp_xstrdup(de->d_name);
+                n[len - 4] = '\0';
+                if (!libvirt_name(n) || (skip && skip(n, ctx)) ||
+                    !vp_libvirt_alive(p->libvirt_rundir, p->proc, n, pid))
+                        continue;
+                /* libvirt writes NAME.xml for every domain it runs; a pid
+                 * file without one is not a domain (driver.pid is the QEMU
+                 * driver's lock, holding libvirtd's own pid) */
+                char *x = vp_xasprintf("%s/%s.xml", p->libvirt_rundir, n);
+                if (access(x, F_OK) < 0 && errno == ENOENT) {
+                        free(x);
+                        continue;
+                }
+                *name = TAKE_PTR(n);
+                *xml = x;
+                return 1;
+        }
+        if (errno) {
+                int e = errno;
+                return vp_error_at(err, -e, p->libvirt_rundir, 0, "%s", strerror(e));
+        }
+        return 0;
+}
+
 int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *err)
 {
         *out = NULL;
@@ -28,43 +66,92 @@ int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *er
         if (!d) {
                 if (errno == ENOENT)
                         return 0;
-                return vp_error_set(err, -errno, "%s: %s", p->libvirt_rundir, strerror(errno));
+                return vp_error_at(err, -errno, p->libvirt_rundir, 0, "%s", strerror(errno));
         }
         vp_running *list = NULL;
         size_t count = 0;
-        struct dirent *de;
-        while ((errno = 0, de = readdir(d))) {
-                size_t len = strlen(de->d_name);
-                if (len <= 4 || strcmp(de->d_name + len - 4, ".pid") != 0)
-                        continue;
-                _cleanup_free_ char *name = vp_xstrdup(de->d_name);
-                name[len - 4] = '\0';
-                long pid;
-                if (!libvirt_name(name) ||
-                    !vp_libvirt_alive(p->libvirt_rundir, p->proc, name, &pid))
-                        continue;
-                /* libvirt writes NAME.xml for every domain it runs; a pid
-                 * file without one is not a domain (driver.pid is the QEMU
-                 * driver's lock, holding libvirtd's own pid) */
-                _cleanup_free_ char *xml = vp_xasprintf("%s/%s.xml", p->libvirt_rundir, name);
-                if (access(xml, F_OK) < 0 && errno == ENOENT)
-                        continue;
+        char *name, *xml;
+        long pid;
+        int r;
+        while ((r = next_running(d, p, NULL, NULL, &name, &pid, &xml, err)) > 0) {
                 list = vp_xrealloc(list, (count + 1) * sizeof(*list));
-                vp_running *r = &list[count++];
-                *r = (vp_running){.name = TAKE_PTR(name), .pid = pid};
-                int pr = vp_domain_parse_file(xml, &r->dom, &r->err);
+                vp_running *e = &list[count++];
+                *e = (vp_running){.name = name, .pid = pid};
+                int pr = vp_domain_parse_file(xml, &e->dom, &e->err);
                 if (pr < 0)
-                        r->err.code = pr; /* the code says "unreadable", whatever set msg */
+                        e->err.code = pr; /* the code says "unreadable", whatever set msg */
+                free(xml);
         }
-        if (errno) {
-                int e = errno;
+        if (r < 0) {
                 vp_running_free(list, count);
-                return vp_error_set(err, -e, "%s: %s", p->libvirt_rundir, strerror(e));
+                return r;
         }
         if (count)
                 qsort(list, count, sizeof(*list), by_name);
         *out = list;
         *n = count;
+        return 0;
+}
+
+/* The ledger's names, sorted, and the domain to leave out: what
+ * vp_running_unrecorded skips before it looks a pid file's process up. */
+typedef struct recorded {
+        const char **names;
+        size_t n;
+        const char *self;
+} recorded;
+
+static bool is_recorded(const char *name, void *opaque)
+{
+        const recorded *rc = opaque;
+        if (rc->self && strcmp(name, rc->self) == 0)
+                return true;
+        return rc->n && bsearch(&name, rc->names, rc->n, sizeof(*rc->names), vp_strp_cmp);
+}
+
+int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *self,
+                          const vp_cpuset *all, vp_cpuset *out, char **who, vp_error *err)
+{
+        vp_cpuset_zero(out);
+        *who = NULL;
+        _cleanup_closedir_ DIR *d = opendir(p->libvirt_rundir);
+        if (!d) {
+                if (errno == ENOENT)
+                        return 0;
+                return vp_error_at(err, -errno, p->libvirt_rundir, 0, "%s", strerror(errno));
+        }
+        _cleanup_free_ const char **names = vp_xmalloc((l->n ? l->n : 1) * sizeof(*names));
+        recorded rc = {.names = names, .self = self};
+        for (size_t i = 0; i < l->n; i++)
+                if (l->entries[i].name)
+                        names[rc.n++] = l->entries[i].name;
+        if (rc.n > 1)
+                qsort(names, rc.n, sizeof(*names), vp_strp_cmp);
+        vp_buf b = {0};
+        char *name, *xml;
+        long pid;
+        int r;
+        while ((r = next_running(d, p, is_recorded, &rc, &name, &pid, &xml, err)) > 0) {
+                vp_cpuset pinned;
+                /* a QEMU that exited meanwhile holds nothing; one whose
+                 * threads cannot be read is passed over too: refusing every
+                 * start for it would hold libvirt up for a VM we cannot see */
+                if (vp_affinity_pinned(p->proc, pid, all, &pinned, NULL) == 0 &&
+                    !vp_cpuset_empty(&pinned)) {
+                        char cpus[256];
+                        vp_buf_printf(&b, "%s%s (%s)", b.s ? ", " : "", name,
+                                      vp_cpuset_fmt(&pinned, cpus, sizeof(cpus)));
+                        vp_cpuset_or(out, &pinned);
+                }
+                free(name);
+                free(xml);
+        }
+        if (r < 0) {
+                free(b.s);
+                vp_cpuset_zero(out);
+                return r;
+        }
+        *who = b.s ? vp_buf_take(&b) : NULL;
         return 0;
 }
 

@@ -7,7 +7,9 @@
 
 #include <stddef.h>
 
+#include "cpuset.h"
 #include "domain.h"
+#include "ledger.h"
 #include "paths.h"
 #include "util.h"
 
@@ -27,6 +29,17 @@ typedef struct vp_running {
  * dir cannot be read (err names it). Free with vp_running_free. */
 int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *err);
 void vp_running_free(vp_running *r, size_t n);
+
+/* I3, the kernel over the records: the CPUs that running domains without an
+ * entry in l (other than self, the domain being planned) are pinned to, by
+ * their threads' affinity (vp_affinity_pinned over all, the host's online
+ * CPUs). Such a domain is a VM vmplace does not manage and someone pinned,
+ * or one whose entry was lost with the run dir. *who lists them for
+ * messages, "NAME (CPUS), ..." (malloc'd, NULL when none). Returns 0, or
+ * -errno when the libvirt run dir cannot be listed (a missing one is no
+ * domains). */
+int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *self,
+                          const vp_cpuset *all, vp_cpuset *out, char **who, vp_error *err);
 
 /* vp_domain_parse on the file at path (at most VP_DOMAIN_XML_MAX bytes).
  * Returns 0, or the reading or parsing -errno with err prefixed by path. */

@@ -424,6 +424,8 @@ static void compute_pools(ctx *c)
         c->held_others = p.held;
         c->taken = p.held;
         vp_cpuset_or(&c->taken, &p.pinned);
+        if (c->in->unrecorded)
+                vp_cpuset_or(&c->taken, c->in->unrecorded);
 }
 
 static bool wants_nodes(const ctx *c)
@@ -540,6 +542,14 @@ static void place(ctx *c)
                         describe_nodes(c, &b, st, n_st);
                 else
                         vp_buf_printf(&b, " (no candidate node)");
+                /* CPUs kept from the pool by VMs vmplace has no record of
+                 * would otherwise be a mystery in the counts above */
+                if (c->policy == VP_CPU_DEDICATED && c->in->unrecorded &&
+                    vp_cpuset_intersects(c->in->unrecorded, &c->dedicated_pool))
+                        vp_buf_printf(&b,
+                                      "; running VMs vmplace has no record of are pinned to "
+                                      "dedicated CPUs: %s",
+                                      c->in->unrecorded_by ? c->in->unrecorded_by : "?");
                 vp_plan_refuse(c, "%s", b.s);
                 free(b.s);
         } else {

@@ -22,6 +22,12 @@ typedef struct vp_plan_input {
         /* Guest-visible parts must not change (migrate, restore: libvirt checks
          * ABI stability), so guest NUMA cells stay as the domain has them. */
         bool abi_fixed;
+        /* I3: CPUs running VMs the ledger has no entry for are pinned to, as
+         * the kernel says (a VM vmplace does not manage, or one whose entry
+         * was lost with the run dir): never given to a dedicated VM. NULL:
+         * none. unrecorded_by names them for refusals ("web-1 (2-3)"). */
+        const vp_cpuset *unrecorded;
+        const char *unrecorded_by;
 } vp_plan_input;
 
 /* Launch-only items (SPEC 4): they act only when QEMU starts. */

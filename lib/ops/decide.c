@@ -13,6 +13,7 @@
 #include "liveness.h"
 #include "planjson.h"
 #include "rewrite.h"
+#include "running.h"
 #include "topoload.h"
 
 /* Load the configuration and choose the profile for name/metadata (through
@@ -145,6 +146,18 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
         }
         if (r == 0 && (flags & VP_DECIDE_REPLAN) && d->dom->uuid)
                 vp_ledger_remove(&d->ledger, d->dom->uuid, (int64_t)time(NULL));
+        /* I3: the ledger is a cache of what the running QEMUs hold. A
+         * dedicated placement also keeps off the CPUs that running VMs it
+         * has no entry for are pinned to, as the kernel says: an unmanaged
+         * VM someone pinned, or a VM whose entry went with a lost run dir.
+         * Only dedicated plans take CPUs for one VM alone, so only they pay
+         * for the look (nothing but a listing when every VM is recorded). */
+        vp_cpuset unrecorded;
+        _cleanup_free_ char *unrecorded_by = NULL;
+        bool look = r == 0 && d->profile->cpu_policy == VP_CPU_DEDICATED;
+        if (look)
+                r = vp_running_unrecorded(paths, &d->ledger, d->dom->name, &d->topo->online,
+                                          &unrecorded, &unrecorded_by, err);
         if (r == 0) {
                 vp_plan_input in = {
                     .dom = d->dom,
@@ -154,6 +167,8 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
                     .topo = d->topo,
                     .ledger = &d->ledger,
                     .abi_fixed = (flags & VP_DECIDE_ABI_FIXED) != 0,
+                    .unrecorded = look && unrecorded_by ? &unrecorded : NULL,
+                    .unrecorded_by = unrecorded_by,
                 };
                 r = vp_plan_compute(&in, &d->plan, err);
                 d->planned = true;

@@ -212,6 +212,25 @@ static void test_affinity_self(void)
            "the emulator (main) thread untouched: no emulator entry");
         vp_cgwrites_free(&w);
 
+        /* the kernel's word on what a process holds (I3): the helper's CPU,
+         * as its affinity leaves out the others; every other thread floats */
+        vp_cpuset allset, pinned, want;
+        vp_cpuset_zero(&allset);
+        vp_cpuset_zero(&want);
+        for (int c = 0; c < CPU_SETSIZE && c < VP_MAX_CPUS; c++)
+                if (CPU_ISSET(c, &all))
+                        vp_cpuset_set(&allset, (unsigned)c);
+        if (CPU_COUNT(&all) > 1)
+                vp_cpuset_set(&want, (unsigned)first);
+        r = vp_affinity_pinned("/proc", getpid(), &allset, &pinned, &e);
+        is_int(r, 0, "vp_affinity_pinned on ourselves (%s)", r ? e.msg : "");
+        char pb[64];
+        ok(vp_cpuset_equal(&pinned, &want), "pinned: the helper's CPU %d alone (got '%s')", first,
+           vp_cpuset_fmt(&pinned, pb, sizeof(pb)));
+        is_int(vp_affinity_pinned("/proc", 0x7ffffff0L, &allset, &pinned, &e), -ESRCH,
+               "a process that is gone: -ESRCH");
+        ok(vp_cpuset_empty(&pinned), "and nothing pinned");
+
         add(&w, "vcpu0/cpuset.cpus", "4000");
         r = vp_affinity_apply(&t, &w, &e);
         is_int(r, -EINVAL, "a CPU that does not exist: -EINVAL");

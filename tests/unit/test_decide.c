@@ -239,6 +239,77 @@ static void test_float(void)
         is_field("web-1", "vcpus", NULL, "but its entry is gone");
 }
 
+/* vp_decide committing NAME (vcpus) on scratch host s; returns the plan's
+ * held CPUs as text ("" when refused), the refusal in *refusal (malloc'd). */
+static char *place_on(scratch *s, const char *name, const char *uuid, unsigned vcpus,
+                      char **refusal)
+{
+        char *xml = scratch_domxml(name, uuid, vcpus, 256);
+        vp_decision d;
+        vp_error err = {0};
+        int r = vp_decide(&s->paths, xml, strlen(xml), VP_DECIDE_COMMIT, &d, &err);
+        is_int(r, 0, "%s: decided (%s)", name, r ? err.msg : "");
+        free(xml);
+        *refusal = d.plan.refusal ? vp_xstrdup(d.plan.refusal) : NULL;
+        char *held = d.committed ? vp_xstrdup(vp_cpuset_fmt(&d.plan.held, (char[256]){0}, 256))
+                                 : vp_xstrdup("");
+        vp_decision_free(&d);
+        return held;
+}
+
+/* I3: the kernel's word over the records. A VM libvirt runs that the ledger
+ * has no entry for (unmanaged and pinned by hand, or managed and its entry
+ * lost with the run dir) keeps the CPUs its threads are pinned to: a
+ * dedicated plan goes around them, and a refusal names the VM. */
+static void test_unrecorded(void)
+{
+        scratch s;
+        scratch_init(&s, "decide-i3", "1node-4cpu");
+        scratch_profile(&s, "ded", SCRATCH_DED_INI);
+        char *xml = scratch_domxml("legacy", U_OFF, 2, 256);
+        scratch_start(&s, "legacy", xml, 2, 4242);
+        free(xml);
+        /* main thread floating, vCPUs pinned to 2 and 3 (virsh vcpupin) */
+        scratch_thread_status(&s, 4242, 0, "0-3", "0");
+        scratch_thread_status(&s, 4242, 1, "2", "0");
+        scratch_thread_status(&s, 4242, 2, "3", "0");
+
+        char *why = NULL;
+        is_str_free(place_on(&s, "ded-1", U_DED1, 2, &why), "0-1",
+                    "a dedicated VM keeps off the CPUs an unrecorded VM is pinned to");
+        ok(why == NULL, "placed");
+        free(why);
+        is_str_free(place_on(&s, "ded-2", U_DED2, 1, &why), "", "nothing left for another");
+        like(why, "running VMs vmplace has no record of are pinned to dedicated CPUs: legacy (2-3)",
+             "the refusal names the VM and its CPUs");
+        free(why);
+
+        /* the kernel is asked each time, not the domain's XML: unpinned, its
+         * CPUs are free to dedicate again */
+        scratch_thread_status(&s, 4242, 1, "0-3", "0");
+        scratch_thread_status(&s, 4242, 2, "0-3", "0");
+        char *held = place_on(&s, "ded-2", U_DED2, 1, &why);
+        ok(!why && (!strcmp(held, "2") || !strcmp(held, "3")), "unpinned: ded-2 placed (%s)",
+           why ? why : held);
+        free(held);
+        free(why);
+
+        /* the run dir lost while ded-1 runs on 0-1: the next dedicated VM
+         * must not be given those CPUs, which the kernel still shows */
+        xml = scratch_domxml("ded-1", U_DED1, 2, 256);
+        scratch_start(&s, "ded-1", xml, 2, 4343);
+        free(xml);
+        scratch_thread_status(&s, 4343, 1, "0", "0");
+        scratch_thread_status(&s, 4343, 2, "1", "0");
+        tree_rm(vp_xstrdup(s.run)); /* it frees its argument */
+        held = place_on(&s, "ded-3", U_BIG, 2, &why);
+        ok(!why && !strcmp(held, "2-3"),
+           "after the run dir is lost: ded-3 on 2-3, not ded-1's (%s)", why ? why : held);
+        free(held);
+        free(why);
+        scratch_free(&s);
+}
+
 int main(void)
 {
         setup();
@@ -248,6 +319,7 @@ int main(void)
         test_running();
         test_replan();
         test_float();
+        test_unrecorded();
         scratch_free(&S);
         return tap_done();
 }

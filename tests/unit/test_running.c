@@ -2,6 +2,8 @@
  * live and dead pids, unreadable and missing status XML (driver.pid), hostile and
  * non-libvirt names, sorting, a missing or unreadable run dir. */
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -107,11 +109,76 @@ int main(void)
         vp_running_free(r, n);
         p.proc = "/proc";
 
+        /* I3: what running domains the ledger lacks are pinned to, read
+         * from the kernel: a child pinned to one CPU is such a domain */
+        cpu_set_t all;
+        sched_getaffinity(0, sizeof(all), &all);
+        vp_cpuset allset, got;
+        vp_cpuset_zero(&allset);
+        int first = -1;
+        for (int c = 0; c < CPU_SETSIZE && c < VP_MAX_CPUS; c++)
+                if (CPU_ISSET(c, &all)) {
+                        vp_cpuset_set(&allset, (unsigned)c);
+                        first = first < 0 ? c : first;
+                }
+        int go[2];
+        if (pipe(go) < 0)
+                abort();
+        pid_t pinned = fork();
+        if (pinned == 0) {
+                cpu_set_t one;
+                CPU_ZERO(&one);
+                CPU_SET(first, &one);
+                sched_setaffinity(0, sizeof(one), &one);
+                char c = 0;
+                if (write(go[1], &c, 1) != 1)
+                        _exit(1);
+                for (;;)
+                        pause(); /* until the test kills it */
+        }
+        char c;
+        if (read(go[0], &c, 1) != 1)
+                abort();
+        domain(lv, "pinned-1", pinned, "pinned-1", 64);
+        vp_ledger l = {0};
+        vp_ledger_entry e = {.name = "web-1", .uuid = "00000000-0000-4000-8000-000000000128"};
+        l.entries = &e;
+        l.n = 1;
+        char *who = NULL;
+        is_int(vp_running_unrecorded(&p, &l, "web-2", &allset, &got, &who, &err), 0,
+               "unrecorded: listed (%s)", err.msg);
+        if (CPU_COUNT(&all) > 1) {
+                like(who ? who : "", "pinned-1 (", "the pinned child is named");
+                ok(vp_cpuset_test(&got, (unsigned)first) && vp_cpuset_count(&got) == 1,
+                   "with its one CPU, and our own floating threads add none");
+        } else {
+                ok(1, "# skip one CPU: nothing can be pinned to less than all");
+                ok(1, "# skip");
+        }
+        ok(!who || (!strstr(who, "web-1 (") && !strstr(who, "web-2 (")),
+           "recorded and self domains are not looked at");
+        free(who);
+        is_int(vp_running_unrecorded(&p, &l, "pinned-1", &allset, &got, &who, &err), 0,
+               "again, planning pinned-1 itself");
+        ok(!who || !strstr(who, "pinned-1"), "a domain's own pins never block it");
+        free(who);
+        kill(pinned, SIGKILL);
+        waitpid(pinned, NULL, 0);
+        close(go[0]);
+        close(go[1]);
+        char *pf = vp_xasprintf("%s/pinned-1.pid", lv);
+        unlink(pf);
+        free(pf);
+
         char *missing = vp_xasprintf("%s/none", root);
         p.libvirt_rundir = missing;
         r = (vp_running *)&n;
         is_int(vp_running_list(&p, &r, &n, &err), 0, "missing run dir: no error");
         ok(n == 0 && r == NULL, "and no domains");
+        who = (char *)"x";
+        is_int(vp_running_unrecorded(&p, &l, NULL, &allset, &got, &who, &err), 0,
+               "unrecorded, missing run dir: no error");
+        ok(who == NULL && vp_cpuset_empty(&got), "and nothing pinned");
         char *file = vp_xasprintf("%s/web-1.pid", lv);
         p.libvirt_rundir = file;
         is_int(vp_running_list(&p, &r, &n, &err), -ENOTDIR, "run dir is a file: -ENOTDIR");

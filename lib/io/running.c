@@ -34,7 +34,9 @@ static int next_running(DIR *d, const vp_paths *p, bool (*skip)(const char *, vo
                 size_t len = strlen(de->d_name);
                 if (len <= 4 || strcmp(de->d_name + len - 4, ".pid") != 0)
                         continue;
-                _cleanup_free_ char *n = vp_xstrdup(de->d_name);
+                /* on the stack: a prepare passes over every recorded VM here */
+                char n[sizeof(de->d_name)];
+                memcpy(n, de->d_name, len - 4);
                 n[len - 4] = '\0';
                 if (!libvirt_name(n) || (skip && skip(n, ctx)) ||
                     !vp_libvirt_alive(p->libvirt_rundir, p->proc, n, pid))
@@ -47,7 +49,7 @@ static int next_running(DIR *d, const vp_paths *p, bool (*skip)(const char *, vo
                         free(x);
                         continue;
                 }
-                *name = TAKE_PTR(n);
+                *name = vp_xstrdup(n);
                 *xml = x;
                 return 1;
         }
@@ -125,8 +127,12 @@ int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *sel
         for (size_t i = 0; i < l->n; i++)
                 if (l->entries[i].name)
                         names[rc.n++] = l->entries[i].name;
-        if (rc.n > 1)
-                qsort(names, rc.n, sizeof(*names), vp_strp_cmp);
+        /* the ledger keeps its entries by name: sort only what is not */
+        for (size_t i = 1; i < rc.n; i++)
+                if (strcmp(names[i - 1], names[i]) > 0) {
+                        qsort(names, rc.n, sizeof(*names), vp_strp_cmp);
+                        break;
+                }
         vp_buf b = {0};
         char *name, *xml;
         long pid;

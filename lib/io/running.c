@@ -72,8 +72,8 @@ int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *er
         }
         vp_running *list = NULL;
         size_t count = 0;
-        char *name, *xml;
-        long pid;
+        char *name = NULL, *xml = NULL;
+        long pid = 0;
         int r;
         while ((r = next_running(d, p, NULL, NULL, &name, &pid, &xml, err)) > 0) {
                 list = vp_xrealloc(list, (count + 1) * sizeof(*list));
@@ -134,8 +134,8 @@ int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *sel
                         break;
                 }
         vp_buf b = {0};
-        char *name, *xml;
-        long pid;
+        char *name = NULL, *xml = NULL;
+        long pid = 0;
         int r;
         while ((r = next_running(d, p, is_recorded, &rc, &name, &pid, &xml, err)) > 0) {
                 vp_cpuset pinned;

@@ -60,21 +60,30 @@ static int next_running(DIR *d, const vp_paths *p, bool (*skip)(const char *, vo
         return 0;
 }
 
+/* Open p's libvirt run dir for listing: 1 with *d, 0 when it does not exist
+ * (no domains run), -errno (err names it) when it cannot be read. */
+static int open_rundir(const vp_paths *p, DIR **d, vp_error *err)
+{
+        *d = opendir(p->libvirt_rundir);
+        if (*d)
+                return 1;
+        if (errno == ENOENT)
+                return 0;
+        return vp_error_at(err, -errno, p->libvirt_rundir, 0, "%s", strerror(errno));
+}
+
 int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *err)
 {
         *out = NULL;
         *n = 0;
-        _cleanup_closedir_ DIR *d = opendir(p->libvirt_rundir);
-        if (!d) {
-                if (errno == ENOENT)
-                        return 0;
-                return vp_error_at(err, -errno, p->libvirt_rundir, 0, "%s", strerror(errno));
-        }
+        _cleanup_closedir_ DIR *d = NULL;
+        int r = open_rundir(p, &d, err);
+        if (r <= 0)
+                return r;
         vp_running *list = NULL;
         size_t count = 0;
         char *name = NULL, *xml = NULL;
         long pid = 0;
-        int r;
         while ((r = next_running(d, p, NULL, NULL, &name, &pid, &xml, err)) > 0) {
                 list = vp_xrealloc(list, (count + 1) * sizeof(*list));
                 vp_running *e = &list[count++];
@@ -116,12 +125,10 @@ int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *sel
 {
         vp_cpuset_zero(out);
         *who = NULL;
-        _cleanup_closedir_ DIR *d = opendir(p->libvirt_rundir);
-        if (!d) {
-                if (errno == ENOENT)
-                        return 0;
-                return vp_error_at(err, -errno, p->libvirt_rundir, 0, "%s", strerror(errno));
-        }
+        _cleanup_closedir_ DIR *d = NULL;
+        int r = open_rundir(p, &d, err);
+        if (r <= 0)
+                return r;
         _cleanup_free_ const char **names = vp_xmalloc((l->n ? l->n : 1) * sizeof(*names));
         recorded rc = {.names = names, .self = self};
         for (size_t i = 0; i < l->n; i++)
@@ -136,7 +143,6 @@ int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *sel
         vp_buf b = {0};
         char *name = NULL, *xml = NULL;
         long pid = 0;
-        int r;
         while ((r = next_running(d, p, is_recorded, &rc, &name, &pid, &xml, err)) > 0) {
                 vp_cpuset pinned;
                 /* a QEMU that exited meanwhile holds nothing; one whose

@@ -95,19 +95,11 @@ void vp_diag_add(vp_diag *d, int code, const char *file, unsigned line, const ch
         vp_error **arr = code < 0 ? &d->errors : &d->warnings;
         size_t *n = code < 0 ? &d->n_errors : &d->n_warnings;
         *arr = vp_xrealloc(*arr, (*n + 1) * sizeof(**arr));
-        vp_error *e = &(*arr)[(*n)++];
-        /* unlike vp_error_at, LINE 0 stays in the text ("FILE:0: "), as config
-         * messages always read; the location is then the file alone */
-        int k = snprintf(e->msg, sizeof(e->msg), "%s:%u: ", file, line);
-        size_t w = line ? (k > 2 ? (size_t)k - 2 : 0) : strlen(file);
-        e->where_len = (unsigned)(w < sizeof(e->msg) ? w : sizeof(e->msg) - 1);
-        e->code = code;
-        if (k >= 0 && (size_t)k < sizeof(e->msg)) {
-                va_list ap;
-                va_start(ap, fmt);
-                vsnprintf(e->msg + k, sizeof(e->msg) - (size_t)k, fmt, ap);
-                va_end(ap);
-        }
+        /* LINE 0 stays in the text ("FILE:0: "), as config messages always read */
+        va_list ap;
+        va_start(ap, fmt);
+        vp_error_vat(&(*arr)[(*n)++], code, file, line, true, fmt, ap);
+        va_end(ap);
 }
 
 void vp_diag_free(vp_diag *d)

@@ -22,24 +22,30 @@ int vp_error_set(vp_error *err, int code, const char *fmt, ...)
         return code;
 }
 
-int vp_error_at(vp_error *err, int code, const char *file, unsigned line, const char *fmt, ...)
+int vp_error_vat(vp_error *err, int code, const char *file, unsigned line, bool line0,
+                 const char *fmt, va_list ap)
 {
         if (!err)
                 return code;
-        int n = line ? snprintf(err->msg, sizeof(err->msg), "%s:%u: ", file, line)
-                     : snprintf(err->msg, sizeof(err->msg), "%s: ", file);
+        int n = line || line0 ? snprintf(err->msg, sizeof(err->msg), "%s:%u: ", file, line)
+                              : snprintf(err->msg, sizeof(err->msg), "%s: ", file);
         if (n < 0)
                 n = 0;
-        /* the location is the prefix without its ": " */
-        size_t w = n > 2 ? (size_t)n - 2 : 0;
+        /* the location is the prefix without its ": " (and without a ":0") */
+        size_t w = line ? (n > 2 ? (size_t)n - 2 : 0) : strlen(file);
         err->where_len = (unsigned)(w < sizeof(err->msg) ? w : sizeof(err->msg) - 1);
-        if ((size_t)n < sizeof(err->msg)) {
-                va_list ap;
-                va_start(ap, fmt);
+        if ((size_t)n < sizeof(err->msg))
                 vsnprintf(err->msg + n, sizeof(err->msg) - (size_t)n, fmt, ap);
-                va_end(ap);
-        }
         err->code = code;
+        return code;
+}
+
+int vp_error_at(vp_error *err, int code, const char *file, unsigned line, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vp_error_vat(err, code, file, line, false, fmt, ap);
+        va_end(ap);
         return code;
 }
 

@@ -57,6 +57,11 @@ int vp_error_set(vp_error *err, int code, const char *fmt, ...)
 int vp_error_at(vp_error *err, int code, const char *file, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* vp_error_at from a va_list; line0 keeps a line of 0 in the text
+ * ("FILE:0: ", as configuration messages read). Returns code. */
+int vp_error_vat(vp_error *err, int code, const char *file, unsigned line, bool line0,
+                 const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+
 /* Where err's problem is ("FILE:LINE", "FILE", or "" for none), copied into
  * buf of size bytes (cut to fit). Returns buf. */
 const char *vp_error_where(const vp_error *err, char *buf, size_t size);

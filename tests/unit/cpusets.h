@@ -3,6 +3,7 @@
 #ifndef VMPLACE_TEST_CPUSETS_H
 #define VMPLACE_TEST_CPUSETS_H
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -30,6 +31,21 @@ static inline const char *fmt(const vp_cpuset *s)
         static int i;
         i = (i + 1) % 8;
         return vp_cpuset_fmt(s, buf[i], sizeof(buf[i]));
+}
+
+/* The CPUs this process may run on (sched_getaffinity), as a set: "all"
+ * for the tests that ask the kernel which threads are pinned. */
+static inline vp_cpuset own_affinity(void)
+{
+        cpu_set_t all;
+        vp_cpuset s;
+        vp_cpuset_zero(&s);
+        if (sched_getaffinity(0, sizeof(all), &all) < 0)
+                abort();
+        for (int c = 0; c < CPU_SETSIZE && c < VP_MAX_CPUS; c++)
+                if (CPU_ISSET(c, &all))
+                        vp_cpuset_set(&s, (unsigned)c);
+        return s;
 }
 
 #endif

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 
 #include "affinity.h"
+#include "cpusets.h"
 #include "fileio.h"
 #include "tap.h"
 #include "tree.h"
@@ -214,12 +215,8 @@ static void test_affinity_self(void)
 
         /* the kernel's word on what a process holds (I3): the helper's CPU,
          * as its affinity leaves out the others; every other thread floats */
-        vp_cpuset allset, pinned, want;
-        vp_cpuset_zero(&allset);
+        vp_cpuset allset = own_affinity(), pinned, want;
         vp_cpuset_zero(&want);
-        for (int c = 0; c < CPU_SETSIZE && c < VP_MAX_CPUS; c++)
-                if (CPU_ISSET(c, &all))
-                        vp_cpuset_set(&allset, (unsigned)c);
         if (CPU_COUNT(&all) > 1)
                 vp_cpuset_set(&want, (unsigned)first);
         r = vp_affinity_pinned("/proc", getpid(), &allset, &pinned, &e);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "cpusets.h"
 #include "running.h"
 #include "fileio.h"
 #include "tap.h"
@@ -111,16 +112,8 @@ int main(void)
 
         /* I3: what running domains the ledger lacks are pinned to, read
          * from the kernel: a child pinned to one CPU is such a domain */
-        cpu_set_t all;
-        sched_getaffinity(0, sizeof(all), &all);
-        vp_cpuset allset, got;
-        vp_cpuset_zero(&allset);
-        int first = -1;
-        for (int c = 0; c < CPU_SETSIZE && c < VP_MAX_CPUS; c++)
-                if (CPU_ISSET(c, &all)) {
-                        vp_cpuset_set(&allset, (unsigned)c);
-                        first = first < 0 ? c : first;
-                }
+        vp_cpuset allset = own_affinity(), got;
+        int first = vp_cpuset_next(&allset, 0);
         int go[2];
         if (pipe(go) < 0)
                 abort();
@@ -147,7 +140,7 @@ int main(void)
         char *who = NULL;
         is_int(vp_running_unrecorded(&p, &l, "web-2", &allset, &got, &who, &err), 0,
                "unrecorded: listed (%s)", err.msg);
-        if (CPU_COUNT(&all) > 1) {
+        if (vp_cpuset_count(&allset) > 1) {
                 like(who ? who : "", "pinned-1 (", "the pinned child is named");
                 ok(vp_cpuset_test(&got, (unsigned)first) && vp_cpuset_count(&got) == 1,
                    "with its one CPU, and our own floating threads add none");

@@ -153,7 +153,7 @@ static void round_trip(const char *run, const char *copy)
         vp_ledger_held(&l, NULL, &held);
         for (unsigned n = 0; n < 3; n++)
                 (void)vp_ledger_committed_kib(&l, n, l.n ? l.entries[0].uuid : NULL);
-        (void)vp_plan_refloat(&l, &cfg->host, topo);
+        (void)vp_plan_refloat(&l, &cfg->host, topo, NULL);
         _cleanup_free_ char *lv = fz_path("lvrun");
         _cleanup_free_ char *proc = fz_path("proc");
         char **names = NULL;

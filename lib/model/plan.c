@@ -424,8 +424,10 @@ static void compute_pools(ctx *c)
         c->held_others = p.held;
         c->taken = p.held;
         vp_cpuset_or(&c->taken, &p.pinned);
-        if (c->in->unrecorded)
+        if (c->in->unrecorded) {
                 vp_cpuset_or(&c->taken, c->in->unrecorded);
+                vp_cpuset_andnot(&c->shared_pool, c->in->unrecorded);
+        }
 }
 
 static bool wants_nodes(const ctx *c)
@@ -585,40 +587,6 @@ static void place(ctx *c)
         free(st);
 }
 
-/* Floating VMs (cpu_policy = shared) run on the shared pool, which shrinks
- * as dedicated VMs take CPUs: a dedicated VM may not take its last CPUs
- * while any floating VM is in the ledger (running or starting), or that VM
- * would be left on CPUs this one holds exclusively. */
-static void keep_floating_room(ctx *c)
-{
-        vp_plan *p = c->plan;
-        vp_cpuset left = c->shared_pool;
-        vp_cpuset_andnot(&left, &p->held);
-        if (!vp_cpuset_empty(&left))
-                return;
-        const vp_ledger *l = c->in->ledger;
-        const char *uuid = c->in->dom->uuid;
-        vp_buf names = {0};
-        size_t n = 0;
-        for (size_t i = 0; l && i < l->n; i++) {
-                const vp_ledger_entry *e = &l->entries[i];
-                if (e->kind != VP_KIND_SHARED || (uuid && strcasecmp(e->uuid, uuid) == 0))
-                        continue;
-                if (n < 3)
-                        vp_buf_printf(&names, "%s%s", n ? ", " : "", e->name);
-                n++;
-        }
-        if (n > 3)
-                vp_buf_printf(&names, " and %zu more", n - 3);
-        char a[256];
-        if (n)
-                vp_plan_refuse(c,
-                               "taking CPUs %s would leave no shared CPU for the floating VM%s %s "
-                               "(cpu_policy = shared)",
-                               vp_cpuset_fmt(&p->held, a, sizeof(a)), n > 1 ? "s" : "", names.s);
-        free(names.s);
-}
-
 /* n guest cells splitting vCPUs and memory like the host shares; when
  * share_node is given, cell k is bound (memnode) to host node share_node[k]. */
 int vp_plan_compute(const vp_plan_input *in, vp_plan *p, vp_error *err)
@@ -665,7 +633,7 @@ int vp_plan_compute(const vp_plan_input *in, vp_plan *p, vp_error *err)
         if (!p->refusal && wants_nodes(&c)) {
                 place(&c);
                 if (!p->refusal && c.policy == VP_CPU_DEDICATED)
-                        keep_floating_room(&c);
+                        vp_plan_keep_floating_room(&c);
                 if (!p->refusal) {
                         /* Memory follows the chosen nodes unless the profile
                          * gave an explicit node list (already applied). */
@@ -688,12 +656,11 @@ int vp_plan_compute(const vp_plan_input *in, vp_plan *p, vp_error *err)
         }
 
         if (c.policy == VP_CPU_NONE) {
-                p->kind = VP_KIND_NONE;
-                p->vcpu_cpus = p->tune.vcpu_cpuset_set ? p->tune.vcpu_cpuset : (vp_cpuset){0};
-                for (size_t i = 0; i < p->tune.n_vcpupin; i++)
-                        vp_cpuset_or(&p->vcpu_cpus, &p->tune.vcpupin[i].set);
-                if (p->tune.emulatorpin_set)
-                        p->emulator_cpus = p->tune.emulatorpin;
+                vp_plan_place_none(&c);
+                if (p->refusal) {
+                        free(c.share_node);
+                        return 0;
+                }
         }
 
         vp_plan_guest_numa(&c);

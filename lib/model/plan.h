@@ -24,8 +24,9 @@ typedef struct vp_plan_input {
         bool abi_fixed;
         /* I3: CPUs running VMs the ledger has no entry for are pinned to, as
          * the kernel says (a VM vmplace does not manage, or one whose entry
-         * was lost with the run dir): never given to a dedicated VM. NULL:
-         * none. unrecorded_by names them for refusals ("web-1 (2-3)"). */
+         * was lost with the run dir): never given to a dedicated VM, nor
+         * floated over by a shared one. NULL: none. unrecorded_by names them for refusals ("web-1
+         * (2-3)"). */
         const vp_cpuset *unrecorded;
         const char *unrecorded_by;
 } vp_plan_input;
@@ -96,9 +97,11 @@ int64_t vp_plan_node_admits_kib(const vp_node *node, uint64_t reserved_kib, uint
  * pool); every dedicated entry whose emulator shares floats it over the
  * shared pool of its nodes minus its own CPUs (else the whole pool, else its
  * own CPUs), as at placement. Entries whose nothing is left keep their set.
- * Pure; returns how many entries changed. Enforcing the new sets on running
- * VMs is the enforcer's job. */
-size_t vp_plan_refloat(vp_ledger *l, const vp_host_config *host, const vp_topology *topo);
+ * unrecorded (may be NULL): CPUs running VMs without an entry are pinned to
+ * (I3), kept out of the shared pool too. Pure; returns how many entries
+ * changed. Enforcing the new sets on running VMs is the enforcer's job. */
+size_t vp_plan_refloat(vp_ledger *l, const vp_host_config *host, const vp_topology *topo,
+                       const vp_cpuset *unrecorded);
 
 /* The cgroup writes of the plan (vp_cgwrites_build of its tune) for a
  * domain dom on a host with cgroup version v; none for an unmanaged or

@@ -57,6 +57,12 @@ int64_t vp_plan_node_avail_kib(const ctx *c, const vp_node *node);
 
 /* plancells.c: the guest NUMA cells and the memory binding of the plan. */
 void vp_plan_guest_numa(ctx *c);
+/* Refuses a dedicated plan that takes the last shared CPUs while floating VMs
+ * are in the ledger (pools.c). */
+void vp_plan_keep_floating_room(ctx *c);
+/* The CPUs of a cpu_policy = none plan: floating over the shared pool when
+ * nothing is pinned, else its own pins; may refuse (pools.c). */
+void vp_plan_place_none(ctx *c);
 void vp_plan_admit_fixed_nodeset(ctx *c);
 
 #endif

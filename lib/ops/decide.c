@@ -72,7 +72,8 @@ static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t
         vp_plan_to_entry(p, (int64_t)time(NULL), &e);
         e.commit = TAKE_PTR(token);
         vp_ledger_put(&d->ledger, &e);
-        d->refloated = vp_plan_refloat(&d->ledger, &d->cfg->host, d->topo);
+        d->refloated = vp_plan_refloat(&d->ledger, &d->cfg->host, d->topo,
+                                       d->unrecorded_by ? &d->unrecorded : NULL);
         r = vp_ledger_save(paths->rundir, &d->ledger, err);
         if (r < 0) {
                 /* A save that failed (a full disk) is a writer killed before
@@ -147,17 +148,14 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
         if (r == 0 && (flags & VP_DECIDE_REPLAN) && d->dom->uuid)
                 vp_ledger_remove(&d->ledger, d->dom->uuid, (int64_t)time(NULL));
         /* I3: the ledger is a cache of what the running QEMUs hold. A
-         * dedicated placement also keeps off the CPUs that running VMs it
-         * has no entry for are pinned to, as the kernel says: an unmanaged
-         * VM someone pinned, or a VM whose entry went with a lost run dir.
-         * Only dedicated plans take CPUs for one VM alone, so only they pay
-         * for the look (nothing but a listing when every VM is recorded). */
-        vp_cpuset unrecorded;
-        _cleanup_free_ char *unrecorded_by = NULL;
-        bool look = r == 0 && d->profile->cpu_policy == VP_CPU_DEDICATED;
-        if (look)
+         * placement also keeps off the CPUs that running VMs it has no
+         * entry for are pinned to, as the kernel says: an unmanaged VM
+         * someone pinned, or a VM whose entry went with a lost run dir.
+         * Dedicated VMs take none of them, floating VMs float over none of
+         * them (nothing but a listing when every VM is recorded). */
+        if (r == 0)
                 r = vp_running_unrecorded(paths, &d->ledger, d->dom->name, &d->topo->online,
-                                          &unrecorded, &unrecorded_by, err);
+                                          &d->unrecorded, &d->unrecorded_by, err);
         if (r == 0) {
                 vp_plan_input in = {
                     .dom = d->dom,
@@ -167,8 +165,8 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
                     .topo = d->topo,
                     .ledger = &d->ledger,
                     .abi_fixed = (flags & VP_DECIDE_ABI_FIXED) != 0,
-                    .unrecorded = look && unrecorded_by ? &unrecorded : NULL,
-                    .unrecorded_by = unrecorded_by,
+                    .unrecorded = d->unrecorded_by ? &d->unrecorded : NULL,
+                    .unrecorded_by = d->unrecorded_by,
                 };
                 r = vp_plan_compute(&in, &d->plan, err);
                 d->planned = true;
@@ -211,6 +209,7 @@ void vp_decision_free(vp_decision *d)
         free(d->matched_by);
         free(d->xml_out);
         free(d->xml_diff);
+        free(d->unrecorded_by);
         memset(d, 0, sizeof(*d));
 }
 
@@ -239,8 +238,15 @@ int vp_release(const vp_paths *paths, const char *name, const char *uuid, vp_err
                 if (freed_cpus &&
                     load_config(paths, paths->rundir, NULL, NULL, &cfg, &unused, NULL, &ignored) ==
                         0 &&
-                    vp_topology_load(paths->sysfs, &topo, &ignored) == 0)
-                        vp_plan_refloat(&l, &cfg->host, topo);
+                    vp_topology_load(paths->sysfs, &topo, &ignored) == 0) {
+                        /* widen them, but not onto CPUs of running VMs the
+                         * ledger lacks (I3) */
+                        vp_cpuset un;
+                        _cleanup_free_ char *who = NULL;
+                        if (vp_running_unrecorded(paths, &l, name, &topo->online, &un, &who,
+                                                  &ignored) == 0)
+                                vp_plan_refloat(&l, &cfg->host, topo, who ? &un : NULL);
+                }
                 vp_topology_free(topo);
                 vp_config_free(cfg);
                 r = vp_ledger_save(paths->rundir, &l, err);

@@ -43,6 +43,10 @@ typedef struct vp_decision {
         char *xml_diff;       /* with VP_DECIDE_DIFF */
         bool committed;
         size_t refloated; /* floating VMs whose CPUs the commit narrowed or widened */
+        /* I3: CPUs running VMs without an entry are pinned to, and who they
+         * are ("web-1 (2-3)"); NULL: none found, or not looked */
+        vp_cpuset unrecorded;
+        char *unrecorded_by;
 } vp_decision;
 
 /* Run the flow on xml[0..len). Returns 0 when a decision was reached (check

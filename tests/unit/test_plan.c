@@ -768,7 +768,7 @@ static void test_refloat(void)
         plan(&p, &a, &ded, &h, t, &l);
         commit(&l, &p);
         vp_plan_free(&p);
-        is_int(vp_plan_refloat(&l, &h, t), 1,
+        is_int(vp_plan_refloat(&l, &h, t, NULL), 1,
                "refloat: the shared VM changes (db-1's emulator already floats off its CPU)");
         const vp_ledger_entry *w = vp_ledger_find_name(&l, "web");
         is_str(mfmt(&w->vcpu_cpus), "1-3", "refloat: floating VM narrowed off db-1's CPU");
@@ -776,15 +776,15 @@ static void test_refloat(void)
         plan(&p, &b, &ded, &h, t, &l);
         commit(&l, &p);
         vp_plan_free(&p);
-        vp_plan_refloat(&l, &h, t);
+        vp_plan_refloat(&l, &h, t, NULL);
         w = vp_ledger_find_name(&l, "web");
         is_str(mfmt(&w->vcpu_cpus), "2-3", "refloat: narrowed again");
         is_str(mfmt(&vp_ledger_find_name(&l, "db-1")->emulator_cpus), "2-3",
                "refloat: a dedicated VM's shared emulator leaves db-2's CPU");
-        is_int(vp_plan_refloat(&l, &h, t), 0, "refloat: idempotent");
+        is_int(vp_plan_refloat(&l, &h, t, NULL), 0, "refloat: idempotent");
         vp_ledger_remove(&l, U2, 10);
         vp_ledger_remove(&l, U3, 10);
-        vp_plan_refloat(&l, &h, t);
+        vp_plan_refloat(&l, &h, t, NULL);
         is_str(mfmt(&vp_ledger_find_name(&l, "web")->vcpu_cpus), "0-3",
                "refloat: widened back when the dedicated VMs stop");
         vp_ledger_free(&l);

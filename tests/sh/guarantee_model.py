@@ -53,17 +53,28 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ledgercheck import check as ledger_check, expand  # noqa: E402
 
+# MODEL_LIBVIRT=1: the same model on the real libvirtd with real QEMU VMs
+# (tests/sh/test_libvirt_model.sh): virsh starts and destroys them, libvirt
+# runs the hook, a libvirtd restart is the reconnect, the threads are QEMU's.
+LIBVIRT = os.environ.get("MODEL_LIBVIRT") == "1"
 HOOK = os.environ["HOOK"]
 CLI = os.environ["CLI"]
 ENFORCE = os.environ["ENFORCE"]
-STANDIN = os.environ["STANDIN"]
 W = os.environ["W"]
 CONF = os.environ["VMPLACE_CONFDIR"]
 RUN = os.environ["VMPLACE_RUNDIR"]
-LV = os.environ["VMPLACE_LIBVIRT_RUNDIR"]
-PROC = os.environ["VMPLACE_PROC"]
-CG = os.environ["VMPLACE_CGROUP_ROOT"]
-SYS = os.environ["VMPLACE_SYSFS"]
+if LIBVIRT:
+    SUFFIX = "-" + os.environ["MODEL_TAG"]
+    VIRSH = ["virsh", "-q", "-c", "qemu:///system"]
+    LV = "/run/libvirt/qemu"
+    UP = os.environ["LIBVIRT_UP"]
+else:
+    SUFFIX = ""
+    STANDIN = os.environ["STANDIN"]
+    LV = os.environ["VMPLACE_LIBVIRT_RUNDIR"]
+    PROC = os.environ["VMPLACE_PROC"]
+    CG = os.environ["VMPLACE_CGROUP_ROOT"]
+    SYS = os.environ["VMPLACE_SYSFS"]
 BOUND = 40  # s: the hook's lock wait is 30 s
 MIB = 1024
 NODE_TOTAL_MIB = 2048
@@ -81,21 +92,40 @@ class Violation(Exception):
 # --- the fake host -----------------------------------------------------------
 
 class Host:
-    def __init__(self, rng):
-        self.online = sorted(os.sched_getaffinity(0))
-        n = len(self.online)
-        self.nodes = [self.online] if n < 2 or rng.random() < 0.5 else \
-            [self.online[:n // 2], self.online[n // 2:]]
-        for i, cpus in enumerate(self.nodes):
+    """The real CPUs this process may run on, in the real NUMA nodes: thread
+    affinity and Mems_allowed_list are the kernel's, so the fake host has
+    the real layout (fake memory sizes only)"""
+
+    def __init__(self):
+        with open("/sys/devices/system/cpu/online") as f:
+            online = expand(f.read().strip())
+        if not LIBVIRT:
+            online &= set(os.sched_getaffinity(0))
+        self.online = sorted(online)
+        self.nodes = {}  # node id -> CPUs
+        base = "/sys/devices/system/node"
+        for d in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+            if d.startswith("node") and d[4:].isdigit():
+                with open(os.path.join(base, d, "cpulist")) as f:
+                    cpus = sorted(expand(f.read().strip()) & online)
+                if cpus:
+                    self.nodes[int(d[4:])] = cpus
+        if not self.nodes:
+            self.nodes = {0: self.online}
+        if not LIBVIRT:
+            self.write_sysfs()
+
+    def write_sysfs(self):
+        ids = sorted(self.nodes)
+        for i in ids:
             d = os.path.join(SYS, "devices/system/node/node%d" % i)
             os.makedirs(d)
-            put(os.path.join(d, "cpulist"), fmt(cpus) + "\n")
-            put(os.path.join(d, "distance"),
-                " ".join("10" if j == i else "20" for j in range(len(self.nodes))) + "\n")
+            put(os.path.join(d, "cpulist"), fmt(self.nodes[i]) + "\n")
+            put(os.path.join(d, "distance"), " ".join("10" if j == i else "20" for j in ids) + "\n")
             put(os.path.join(d, "meminfo"),
                 "Node %d MemTotal: %d kB\nNode %d MemFree: %d kB\n" %
                 (i, NODE_TOTAL_MIB * MIB, i, NODE_FREE_MIB * MIB))
-            for c in cpus:
+            for c in self.nodes[i]:
                 t = os.path.join(SYS, "devices/system/cpu/cpu%d/topology" % c)
                 os.makedirs(t)
                 put(os.path.join(t, "thread_siblings_list"), "%d\n" % c)
@@ -177,7 +207,8 @@ class VM:
         self.vcpus = vcpus
         self.mem = mem_mib
         self.pins = pins  # (kind, cpus): 'cpuset' (<vcpu cpuset>) or 'vcpupin' (vCPU 0)
-        self.proc = None
+        self.proc = None  # the stand-in QEMU's Popen
+        self.pid = None  # QEMU's pid while it runs
         self.tids = {}
         self.placed = None  # (policy, emu isolated) at the last placement
         self.reserved_at = set()
@@ -200,7 +231,7 @@ class VM:
 
     @property
     def running(self):
-        return self.proc is not None
+        return self.pid is not None
 
     @property
     def cgdir(self):
@@ -217,10 +248,13 @@ def make_vms(rng, host):
     specs = [("ded-1", 1), ("ded-2", 1), ("ded-3", min(2, len(host.online))), ("shr-1", 1),
              ("shr-2", 2), ("non-1", 1), ("non-2", 1), ("um-1", 1), ("um-2", 1)]
     for i, (name, vcpus) in enumerate(specs, 1):
+        name += SUFFIX
         pins = None
-        if name in ("non-2", "um-2"):
+        if name.startswith(("non-2", "um-2")):
             pins = (rng.choice(["cpuset", "vcpupin"]), {rng.choice(host.online)})
-        vms.append(VM(i, name, vcpus, rng.choice([256, 512, 768]), pins))
+        # real QEMUs touch little of their memory, but keep them small
+        mem = rng.choice([64, 128]) if LIBVIRT else rng.choice([256, 512, 768])
+        vms.append(VM(i, name, vcpus, mem, pins))
     return vms
 
 
@@ -230,17 +264,24 @@ class Tester:
     def __init__(self, seed):
         self.rng = random.Random(seed)
         self.seed = seed
-        self.host = Host(self.rng)
+        self.host = Host()
         self.cfg = Config(self.rng, self.host)
         self.vms = make_vms(self.rng, self.host)
         self.step = 0
         self.trail = []
+        self.durations = []
         self.mu = threading.Lock()
         self.n = dict(calls=0, admitted=0, refused=0, kills=0, started_failed=0, checks=0,
                       rundir_lost=0, fifo=0, lock_held=0, concurrent=0, edits=0, applies=0,
                       reconnects=0, crashes=0, max_call_s=0.0)
-        os.makedirs(PROC, exist_ok=True)
-        os.makedirs(LV, exist_ok=True)
+        if LIBVIRT:
+            for vm in self.vms:
+                path = os.path.join(W, vm.name + ".xml")
+                put(path, vm.xml())
+                self.virsh("define", path)
+        else:
+            os.makedirs(PROC, exist_ok=True)
+            os.makedirs(LV, exist_ok=True)
 
     def log(self, text):
         with self.mu:
@@ -273,6 +314,8 @@ class Tester:
                 self.fail("I4: %s did not return within %d s" % (" ".join(argv[1:]), BOUND))
         dt = time.monotonic() - t0
         with self.mu:
+            if argv[0] == HOOK and not killed:
+                self.durations.append(dt)
             self.n["calls"] += 1
             self.n["max_call_s"] = max(self.n["max_call_s"], dt)
         rc = None if killed else p.returncode
@@ -281,6 +324,20 @@ class Tester:
         if rc is not None and rc < 0:
             self.fail("%s died of signal %d: %s" % (" ".join(argv[1:]), -rc, err))
         return rc, out, err.decode(errors="replace")
+
+    def virsh(self, *args, check=True):
+        """(exit status, stderr) of virsh ARGS, bounded like a hook call"""
+        rc, out, err = self.call(VIRSH + list(args), what="virsh " + " ".join(args))
+        if check and rc != 0:
+            self.fail("virsh %s failed: %s" % (" ".join(args), err))
+        return rc, err
+
+    def lv_pid(self, vm):
+        try:
+            with open(os.path.join(LV, vm.name + ".pid")) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
 
     def hook(self, vm, op, sub, kill_after=None, xml=None):
         argv = [HOOK, vm.name, op, sub, "-"]
@@ -321,7 +378,7 @@ class Tester:
             for line in f:
                 role, tid = line.split()
                 vm.tids[role] = int(tid)
-        pid = vm.proc.pid
+        pid = vm.pid = vm.proc.pid
         default = set(self.host.online)
         vcpu0 = default
         if vm.pins:
@@ -342,8 +399,7 @@ class Tester:
                 elif h == "cpuset":
                     cpus = vcpu0 if g == "vcpu0" else (set(self.host.online) if g == "" else default)
                     put(os.path.join(d, "cpuset.cpus"), fmt(cpus) + "\n")
-                    put(os.path.join(d, "cpuset.mems"),
-                        "%s\n" % fmt(range(len(self.host.nodes))))
+                    put(os.path.join(d, "cpuset.mems"), "%s\n" % fmt(self.host.nodes))
         for role, tid in vm.tids.items():
             os.sched_setaffinity(tid, vcpu0 if role == "vcpu0" else default)
         pd = os.path.join(PROC, str(pid))
@@ -365,6 +421,7 @@ class Tester:
             vm.proc.kill()
             vm.proc.wait()
         vm.proc = None
+        vm.pid = None
         vm.tids = {}
         for f in (vm.name + ".pid", vm.name + ".xml"):
             try:
@@ -390,12 +447,16 @@ class Tester:
         vm.linger_ok = rc is None
 
     def kill_delay(self):
-        return self.rng.uniform(0, 0.03)
+        """within a hook call's median time, so that most kills land"""
+        d = sorted(self.durations[-50:]) or [0.01]
+        return self.rng.uniform(0, d[len(d) // 2])
 
     # -- events -------------------------------------------------------------
     def ev_start(self, vm, kill=None):
         """virsh start: prepare, start, QEMU launch, started; a failure on the
         way makes libvirt stop it (stopped + release)"""
+        if LIBVIRT:
+            return self.lv_start(vm)
         k = self.kill_delay() if kill == "prepare" else None
         rc, err = self.hook(vm, "prepare", "begin", kill_after=k)
         if rc != 0:
@@ -410,6 +471,13 @@ class Tester:
         k = self.kill_delay() if kill == "started" else None
         rc, err = self.hook(vm, "started", "begin", kill_after=k)
         if rc != 0:
+            if os.environ.get("MODEL_VERBOSE"):
+                print("# started %s failed: %s" % (vm.name, err.strip()))
+                print("\n".join("#    " + t for t in self.trail[-12:]))
+                r = subprocess.run([ENFORCE, "--check", "--json", vm.name], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+                print("# enforce --check: " + r.stdout.replace("\n", " "))
+                print("# threads: %s" % {k: fmt(v) for k, v in self.threads(vm).items()})
             with self.mu:
                 self.n["started_failed" if rc == 1 else "kills"] += 1
             self.qemu_gone(vm)
@@ -424,19 +492,87 @@ class Tester:
         return True
 
     def ev_stop(self, vm, kill=False):
+        if LIBVIRT:
+            self.virsh("destroy", vm.name)
+            vm.pid = None
+            return
         self.qemu_gone(vm)
         self.stop_hooks(vm, kill)
 
     def ev_crash(self, vm):
-        """QEMU dies while libvirtd is down: no hook runs; the entry is stale"""
+        """QEMU dies while libvirtd is down: no hook runs; the entry is stale
+        (on the real libvirtd: while it restarts, which then releases it)"""
         self.n["crashes"] += 1
+        if LIBVIRT:
+            self.lv_restart(crash=vm)
+            return
         self.qemu_gone(vm)
         vm.linger_ok = True
         vm.placed = None
 
+    # -- the real libvirtd ---------------------------------------------------
+    def lv_start(self, vm):
+        reserved = set(self.cfg.reserved)
+        klass = self.cfg.klass(vm.name)
+        rc, err = self.virsh("start", vm.name, check=False)
+        if rc != 0:
+            if klass and "vmplace: " not in err:
+                self.fail("virsh start %s failed without vmplace's reason: %s" % (vm.name, err))
+            with self.mu:
+                self.n["refused"] += 1
+            return False
+        vm.pid = self.lv_pid(vm)
+        if vm.pid is None:
+            self.fail("%s started but libvirt has no pid for it" % vm.name)
+        with self.mu:
+            self.n["admitted"] += 1
+        vm.placed, vm.reserved_at, vm.placed_step = klass, reserved, self.step
+        vm.started_step = self.step
+        return True
+
+    def lv_restart(self, crash=None):
+        """libvirtd stops (SIGTERM; its VMs run on), maybe a QEMU dies
+        meanwhile, and it starts again: reconnect for each VM, release for
+        the one gone"""
+        pids = subprocess.run(["pgrep", "-x", "libvirtd"], stdout=subprocess.PIPE,
+                              text=True).stdout.split()
+        for p in pids:
+            os.kill(int(p), signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        while any(os.path.exists("/proc/" + p) for p in pids):
+            if time.monotonic() > deadline:
+                self.fail("libvirtd did not stop on SIGTERM within 20 s")
+            time.sleep(0.1)
+        if crash:
+            os.kill(crash.pid, signal.SIGKILL)
+            crash.pid = None
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VMPLACE_")}
+        r = subprocess.run([UP], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=120)
+        if r.returncode != 0:
+            self.fail("libvirtd did not start again: %s" % r.stdout[-300:])
+        self.log("libvirtd restarted%s" % (" (%s died meanwhile)" % crash.name if crash else ""))
+        deadline = time.monotonic() + 30
+        for vm in self.vms:
+            if not vm.running:
+                continue
+            while self.virsh("domstate", vm.name, check=False)[0] != 0 or \
+                    self.lv_pid(vm) != vm.pid:
+                if time.monotonic() > deadline:
+                    self.fail("%s is not running again after the libvirtd restart" % vm.name)
+                time.sleep(0.2)
+        # libvirt releases the VM that died while it was down
+        while crash and self.lv_pid(crash) is not None:
+            if time.monotonic() > deadline:
+                self.fail("libvirt still shows %s running after its QEMU died" % crash.name)
+            time.sleep(0.2)
+
     def ev_reconnect(self):
         """libvirtd restarts: reconnect for every running VM"""
         self.n["reconnects"] += 1
+        if LIBVIRT:
+            self.lv_restart()
+            return
         for vm in self.vms:
             if vm.running:
                 with open(os.path.join(LV, vm.name + ".xml")) as f:
@@ -584,8 +720,37 @@ class Tester:
                 self.ev_start(rng.choice(stopped), kill=where)
 
     # -- the invariants ----------------------------------------------------------
+    def lv_threads(self, vm):
+        """{role: CPUs}: the real QEMU's threads by name, their real affinity
+        (which the kernel already cuts to their cpuset)"""
+        res = {}
+        base = "/proc/%d/task" % vm.pid
+        try:
+            tids = os.listdir(base)
+        except OSError as e:
+            self.fail("%s's QEMU %d is gone: %s" % (vm.name, vm.pid, e))
+        for tid in tids:
+            try:
+                with open(os.path.join(base, tid, "comm")) as f:
+                    comm = f.read().strip()
+                aff = set(os.sched_getaffinity(int(tid)))
+            except OSError:
+                continue  # a helper thread that exited meanwhile
+            if int(tid) == vm.pid:
+                role = "main"
+            elif comm.startswith("CPU ") and "/" in comm:
+                role = "vcpu" + comm[4:comm.index("/")]
+            elif comm.startswith("IO iothread"):
+                role = "iothread" + comm[len("IO iothread"):]
+            else:
+                role = "emulator-%s" % tid
+            res[role] = aff
+        return res
+
     def threads(self, vm):
         """{role: CPUs the kernel runs it on}: real affinity cut to its cgroup"""
+        if LIBVIRT:
+            return self.lv_threads(vm)
         res = {}
         for role, tid in vm.tids.items():
             try:
@@ -701,6 +866,8 @@ class Tester:
 
     def cleanup(self):
         for vm in self.vms:
+            if LIBVIRT and vm.running:
+                self.virsh("destroy", vm.name, check=False)
             if vm.proc:
                 vm.proc.kill()
                 vm.proc.wait()
@@ -712,7 +879,7 @@ def main():
     rc, elapsed = t.run(steps)
     n = t.n
     print("# seed=%d steps=%d nodes=%s cpus=%s elapsed=%.1fs" %
-          (seed, t.step, [fmt(c) for c in t.host.nodes], fmt(t.host.online), elapsed))
+          (seed, t.step, {n: fmt(c) for n, c in t.host.nodes.items()}, fmt(t.host.online), elapsed))
     print("# " + " ".join("%s=%s" % (k, round(v, 2) if isinstance(v, float) else v)
                           for k, v in n.items()))
     print(json.dumps(dict(seed=seed, steps=t.step, violations=rc, **n)))

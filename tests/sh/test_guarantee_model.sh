@@ -5,7 +5,7 @@
 # concurrent starts, a held lock, the run dir lost and a FIFO in it, driven
 # through the real programs with stand-in QEMU processes whose real thread
 # affinity is checked against I1-I7 after every step. MODEL_SEEDS seeds of
-# MODEL_STEPS steps each (CI: 4 x 400); MODEL_SEED picks the first seed
+# MODEL_STEPS steps each (CI: 5 x 400); MODEL_SEED picks the first seed
 # (default: from the pid) so a failure names the seed that reproduces it.
 . "$(dirname "$0")/lib.sh"
 scratch
@@ -16,7 +16,7 @@ export VMPLACE_PROC=$W/proc VMPLACE_SYSFS=$W/sys
 export HOOK CLI ENFORCE W STANDIN
 seed0=${MODEL_SEED:-$$}
 total=0
-for i in $(seq 0 $((${MODEL_SEEDS:-4} - 1))); do
+for i in $(seq 0 $((${MODEL_SEEDS:-5} - 1))); do
         seed=$((seed0 + i))
         rm -rf "$W/run" "$W/lvrun" "$W/proc" "$W/cgroup" "$W/sys" "$W"/conf/profiles.d/*
         out=$(python3 "$VMPLACE_SRC/tests/sh/guarantee_model.py" "${MODEL_STEPS:-400}" "$seed")

@@ -351,6 +351,73 @@ static void test_domain_pins_checked(void)
         synth_free(t);
 }
 
+/* I1, I2: a managed cpu_policy = none VM keeps off reserved and dedicated
+ * CPUs too. Without pins it floats over the shared pool (and is refloated
+ * with it); pinned in part, its unpinned threads run on its own pins; with
+ * nothing shared left it is refused. */
+static void test_none_keeps_off(void)
+{
+        vp_topology *t = synth(1, 4, 1, 4096); /* cpus 0-3 */
+        vp_host_config h = mkhost();
+        h.reserved_cpus = cs("0");
+        vp_ledger l = {0};
+        vp_profile ded = mkprof("db", VP_CPU_DEDICATED);
+        vp_profile shares = mkprof("web", VP_CPU_UNSET);
+        shares.tune.q[VP_T_SHARES] = (vp_opt_ll){true, 512};
+        vp_domain a = mkdom("a", U1, 1, 512), b = mkdom("b", U2, 2, 512);
+        vp_plan p;
+
+        is_int(plan(&p, &b, &shares, &h, t, &l), 0, "none, no pins: computes");
+        ok(!p.refusal, "none, no pins: admitted");
+        is_int(p.kind, VP_KIND_SHARED, "none, no pins: floats");
+        is_str(fmt(&p.tune.vcpu_cpuset), "1-3", "none, no pins: <vcpu cpuset> = the shared pool");
+        is_str(fmt(&p.tune.emulatorpin), "1-3", "none, no pins: the emulator floats with it");
+        commit(&l, &p);
+        vp_plan_free(&p);
+
+        /* a dedicated VM takes a shared CPU: the floating none VM narrows */
+        is_int(plan(&p, &a, &ded, &h, t, &l), 0, "dedicated beside it computes");
+        ok(!p.refusal, "dedicated beside it admitted");
+        vp_cpuset taken = p.held;
+        commit(&l, &p);
+        vp_plan_free(&p);
+        is_int(vp_plan_refloat(&l, &h, t, NULL), 1, "the none VM refloats");
+        const vp_ledger_entry *e = vp_ledger_find_uuid(&l, U2);
+        vp_cpuset floats = vp_cpumask_get(&e->vcpu_cpus);
+        ok(!vp_cpuset_intersects(&floats, &taken) && !vp_cpuset_test(&floats, 0),
+           "... off the dedicated and the reserved CPU (%s)", fmt(&floats));
+
+        /* unrecorded pins (I3) are kept out of the pool as well */
+        vp_cpuset un = cs("3");
+        vp_plan_refloat(&l, &h, t, &un);
+        floats = vp_cpumask_get(&e->vcpu_cpus);
+        ok(!vp_cpuset_test(&floats, 3), "... and off an unrecorded VM's pins (%s)", fmt(&floats));
+        vp_ledger_free(&l);
+
+        /* pinned in part: vCPU 0 pinned, vCPU 1 and the emulator are not */
+        vp_domain c = mkdom("c", U2, 2, 512);
+        vp_cpuset two = cs("2");
+        vp_pins_put(&c.tune.vcpupin, &c.tune.n_vcpupin, 0, &two);
+        is_int(plan(&p, &c, &shares, &h, t, &l), 0, "none, pinned in part: computes");
+        ok(!p.refusal, "none, pinned in part: admitted");
+        is_int(p.kind, VP_KIND_NONE, "none, pinned in part: does not float");
+        is_str(fmt(&p.tune.vcpu_cpuset), "2",
+               "none, pinned in part: the rest runs on its own pins (<vcpu cpuset>)");
+        vp_plan_free(&p);
+        vp_tune_free(&c.tune);
+
+        /* every non-reserved CPU dedicated: nothing to float over */
+        vp_domain big = mkdom("big", U1, 3, 512);
+        is_int(plan(&p, &big, &ded, &h, t, &l), 0, "three dedicated CPUs compute");
+        commit(&l, &p);
+        vp_plan_free(&p);
+        is_int(plan(&p, &b, &shares, &h, t, &l), 0, "none with no shared CPU left computes");
+        like(p.refusal, "no shared CPU is left", "... and is refused");
+        vp_plan_free(&p);
+        vp_ledger_free(&l);
+        synth_free(t);
+}
+
 static void test_memory_admission_and_reserved(void)
 {
         vp_topology *t = synth(2, 2, 1, 4096); /* node0: 0,1 node1: 2,3 */
@@ -798,6 +865,7 @@ int main(void)
         test_memory_admission_and_reserved();
         test_memory_counted_once();
         test_domain_pins_checked();
+        test_none_keeps_off();
         test_numa_nodes_and_guest_cells();
         test_shared_and_ledger();
         test_explicit_and_determinism();

@@ -440,3 +440,48 @@ int vp_config_load_for(const char *confdir, const char *rundir, bool check_perms
         free(key.s);
         return r;
 }
+
+struct vp_config_matcher {
+        rules_index *idx; /* borrowing text */
+        char *text;
+        vp_config *cfg; /* when there is no index */
+};
+
+vp_config_matcher *vp_config_matcher_open(const char *confdir, const char *rundir, bool check_perms)
+{
+        vp_config_matcher *m = vp_xcalloc(1, sizeof(*m));
+        if (rundir) {
+                _cleanup_free_ char *path = vp_xasprintf("%s/%s", rundir, VP_CONFINDEX_FILE);
+                vp_buf key = {0};
+                m->idx = read_index(path, confdir, check_perms, &key, &m->text);
+                free(key.s);
+                if (m->idx)
+                        return m;
+        }
+        vp_diag d = {.errors_only = true};
+        int r = vp_config_load(confdir, check_perms, &m->cfg, &d);
+        vp_diag_free(&d);
+        if (r < 0) {
+                vp_config_matcher_free(m);
+                return NULL;
+        }
+        return m;
+}
+
+bool vp_config_matcher_manages(const vp_config_matcher *m, const char *name)
+{
+        if (m->idx)
+                return vp_match_rules(m->idx->r, m->idx->n, m->idx->default_profile, name, NULL,
+                                      NULL) >= 0;
+        return vp_config_match(m->cfg, name, NULL, NULL) != NULL;
+}
+
+void vp_config_matcher_free(vp_config_matcher *m)
+{
+        if (!m)
+                return;
+        index_free(m->idx);
+        free(m->text);
+        vp_config_free(m->cfg);
+        free(m);
+}

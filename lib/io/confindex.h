@@ -35,4 +35,14 @@ int vp_config_load_for(const char *confdir, const char *rundir, bool check_perms
                        const char *metadata, time_t now, vp_config **cfg,
                        const vp_profile **profile, char **matched_by, vp_diag *diag);
 
+/* Which domains a profile manages, judged by name (metadata is not read),
+ * for the running domains the ledger lacks (I3): from rundir's index when
+ * its key holds, else from the full configuration. Returns NULL when the
+ * configuration cannot be loaded. */
+typedef struct vp_config_matcher vp_config_matcher;
+vp_config_matcher *vp_config_matcher_open(const char *confdir, const char *rundir,
+                                          bool check_perms);
+bool vp_config_matcher_manages(const vp_config_matcher *m, const char *name);
+void vp_config_matcher_free(vp_config_matcher *m);
+
 #endif

@@ -121,10 +121,10 @@ static bool is_recorded(const char *name, void *opaque)
 }
 
 int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *self,
-                          const vp_cpuset *all, vp_cpuset *out, char **who, vp_error *err)
+                          const vp_cpuset *all, bool (*manages)(const char *name, void *ctx),
+                          void *ctx, vp_unrecorded *out, vp_error *err)
 {
-        vp_cpuset_zero(out);
-        *who = NULL;
+        memset(out, 0, sizeof(*out));
         _cleanup_closedir_ DIR *d = NULL;
         int r = open_rundir(p, &d, err);
         if (r <= 0)
@@ -140,7 +140,7 @@ int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *sel
                         qsort(names, rc.n, sizeof(*names), vp_strp_cmp);
                         break;
                 }
-        vp_buf b = {0};
+        vp_buf by = {0}, floating = {0};
         char *name = NULL, *xml = NULL;
         long pid = 0;
         while ((r = next_running(d, p, is_recorded, &rc, &name, &pid, &xml, err)) > 0) {
@@ -148,23 +148,38 @@ int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *sel
                 /* a QEMU that exited meanwhile holds nothing; one whose
                  * threads cannot be read is passed over too: refusing every
                  * start for it would hold libvirt up for a VM we cannot see */
-                if (vp_affinity_pinned(p->proc, pid, all, &pinned, NULL) == 0 &&
-                    !vp_cpuset_empty(&pinned)) {
-                        char cpus[256];
-                        vp_buf_printf(&b, "%s%s (%s)", b.s ? ", " : "", name,
-                                      vp_cpuset_fmt(&pinned, cpus, sizeof(cpus)));
-                        vp_cpuset_or(out, &pinned);
+                if (vp_affinity_pinned(p->proc, pid, all, &pinned, NULL) == 0) {
+                        bool managed = manages && manages(name, ctx);
+                        if (!vp_cpuset_empty(&pinned)) {
+                                char cpus[256];
+                                vp_buf_printf(&by, "%s%s (%s)", by.s ? ", " : "", name,
+                                              vp_cpuset_fmt(&pinned, cpus, sizeof(cpus)));
+                                vp_cpuset_or(&out->pinned, &pinned);
+                                if (managed)
+                                        vp_cpuset_or(&out->managed, &pinned);
+                        } else if (managed) {
+                                vp_buf_printf(&floating, "%s%s", floating.s ? ", " : "", name);
+                        }
                 }
                 free(name);
                 free(xml);
         }
         if (r < 0) {
-                free(b.s);
-                vp_cpuset_zero(out);
+                free(by.s);
+                free(floating.s);
+                memset(out, 0, sizeof(*out));
                 return r;
         }
-        *who = b.s ? vp_buf_take(&b) : NULL;
+        out->pinned_by = by.s ? vp_buf_take(&by) : NULL;
+        out->floating_by = floating.s ? vp_buf_take(&floating) : NULL;
         return 0;
+}
+
+void vp_unrecorded_free(vp_unrecorded *u)
+{
+        free(u->pinned_by);
+        free(u->floating_by);
+        memset(u, 0, sizeof(*u));
 }
 
 void vp_running_free(vp_running *r, size_t n)

@@ -5,6 +5,7 @@
 #ifndef VMPLACE_RUNNING_H
 #define VMPLACE_RUNNING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cpuset.h"
@@ -30,16 +31,27 @@ typedef struct vp_running {
 int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *err);
 void vp_running_free(vp_running *r, size_t n);
 
-/* I3, the kernel over the records: the CPUs that running domains without an
- * entry in l (other than self, the domain being planned) are pinned to, by
- * their threads' affinity (vp_affinity_pinned over all, the host's online
- * CPUs). Such a domain is a VM vmplace does not manage and someone pinned,
- * or one whose entry was lost with the run dir. *who lists them for
- * messages, "NAME (CPUS), ..." (malloc'd, NULL when none). Returns 0, or
- * -errno when the libvirt run dir cannot be listed (a missing one is no
- * domains). */
+/* What the kernel says of the running domains the ledger has no entry for
+ * (I3): a VM vmplace does not manage, or one whose entry was lost with the
+ * run dir. */
+typedef struct vp_unrecorded {
+        vp_cpuset pinned;  /* the CPUs their threads are pinned to */
+        char *pinned_by;   /* "NAME (CPUS), ..." for messages; NULL: none */
+        vp_cpuset managed; /* of pinned, those of domains a profile manages */
+        char *floating_by; /* "NAME, ..." of managed ones pinned to nothing */
+} vp_unrecorded;
+
+/* I3, the kernel over the records: the running domains without an entry in
+ * l (other than self, the domain being planned), by their threads' affinity
+ * (vp_affinity_pinned over all, the host's online CPUs): a thread allowed
+ * on fewer than all of them pins them. manages(name, ctx) says whether a
+ * profile manages a domain (may be NULL: none). Returns 0 with *out filled
+ * (free with vp_unrecorded_free), or -errno when the libvirt run dir cannot
+ * be listed (a missing one is no domains). */
 int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *self,
-                          const vp_cpuset *all, vp_cpuset *out, char **who, vp_error *err);
+                          const vp_cpuset *all, bool (*manages)(const char *name, void *ctx),
+                          void *ctx, vp_unrecorded *out, vp_error *err);
+void vp_unrecorded_free(vp_unrecorded *u);
 
 /* vp_domain_parse on the file at path (at most VP_DOMAIN_XML_MAX bytes).
  * Returns 0, or the reading or parsing -errno with err prefixed by path. */

@@ -337,6 +337,18 @@ static bool check_cpus(ctx *c, const char *key, const vp_cpuset *set)
                                vp_cpuset_fmt(set, a, sizeof(a)), vp_cpuset_fmt(&bad, b, sizeof(b)));
                 return false;
         }
+        /* a managed VM whose entry was lost may be a dedicated one */
+        bad = *set;
+        if (c->in->unrecorded_managed)
+                vp_cpuset_and(&bad, c->in->unrecorded_managed);
+        if (c->in->unrecorded_managed && !vp_cpuset_empty(&bad)) {
+                vp_plan_refuse(c,
+                               "%s = %s: CPUs %s are pinned by running VMs vmplace has no record "
+                               "of: %s",
+                               key, vp_cpuset_fmt(set, a, sizeof(a)),
+                               vp_cpuset_fmt(&bad, b, sizeof(b)), c->in->unrecorded_by);
+                return false;
+        }
         return true;
 }
 
@@ -625,6 +637,15 @@ int vp_plan_compute(const vp_plan_input *in, vp_plan *p, vp_error *err)
         else
                 vp_topology_nodeset(in->topo, &c.candidates);
 
+        /* I1: nothing would narrow them off this VM's CPUs */
+        if (c.policy == VP_CPU_DEDICATED && in->unrecorded_floating) {
+                vp_plan_refuse(&c,
+                               "running VMs vmplace has no record of float over every CPU: %s; "
+                               "`vmplace apply --all` records them again (so does a libvirtd "
+                               "restart)",
+                               in->unrecorded_floating);
+                return 0;
+        }
         apply_profile_values(&c);
         check_explicit(&c);
         if (!p->refusal && c.policy == VP_CPU_NONE)

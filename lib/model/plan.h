@@ -29,6 +29,13 @@ typedef struct vp_plan_input {
          * (2-3)"). */
         const vp_cpuset *unrecorded;
         const char *unrecorded_by;
+        /* Of those, the CPUs of domains a profile manages (their entry was
+         * lost): a domain's own pins may not name them either. NULL: none. */
+        const vp_cpuset *unrecorded_managed;
+        /* Managed domains without an entry that float over every CPU:
+         * nothing narrows them off a dedicated VM's CPUs, so no dedicated
+         * VM is placed while they run. NULL: none. */
+        const char *unrecorded_floating;
 } vp_plan_input;
 
 /* Launch-only items (SPEC 4): they act only when QEMU starts. */

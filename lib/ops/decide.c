@@ -73,7 +73,7 @@ static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t
         e.commit = TAKE_PTR(token);
         vp_ledger_put(&d->ledger, &e);
         d->refloated = vp_plan_refloat(&d->ledger, &d->cfg->host, d->topo,
-                                       d->unrecorded_by ? &d->unrecorded : NULL);
+                                       d->unrecorded.pinned_by ? &d->unrecorded.pinned : NULL);
         r = vp_ledger_save(paths->rundir, &d->ledger, err);
         if (r < 0) {
                 /* A save that failed (a full disk) is a writer killed before
@@ -93,6 +93,29 @@ static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t
         vp_state_sweep(paths->rundir, &d->ledger);
         d->committed = true;
         return 0;
+}
+
+/* Whether a profile manages the domain called name, for
+ * vp_running_unrecorded: the hook's configuration holds only the profile it
+ * chose (confindex.h), so the match rules are read when a running domain
+ * the ledger lacks is first met, not on every start. */
+typedef struct matcher_ctx {
+        const vp_paths *paths;
+        vp_config_matcher *m;
+        bool tried;
+} matcher_ctx;
+
+static bool manages(const char *name, void *opaque)
+{
+        matcher_ctx *mc = opaque;
+        if (!mc->tried) {
+                mc->tried = true;
+                mc->m =
+                    vp_config_matcher_open(mc->paths->confdir, mc->paths->rundir, geteuid() == 0);
+        }
+        /* a configuration that changed under us into an invalid one: the
+         * ledger's view is all there is */
+        return mc->m && vp_config_matcher_manages(mc->m, name);
 }
 
 int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags, vp_decision *d,
@@ -153,9 +176,12 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
          * someone pinned, or a VM whose entry went with a lost run dir.
          * Dedicated VMs take none of them, floating VMs float over none of
          * them (nothing but a listing when every VM is recorded). */
-        if (r == 0)
+        if (r == 0) {
+                matcher_ctx mc = {.paths = paths};
                 r = vp_running_unrecorded(paths, &d->ledger, d->dom->name, &d->topo->online,
-                                          &d->unrecorded, &d->unrecorded_by, err);
+                                          manages, &mc, &d->unrecorded, err);
+                vp_config_matcher_free(mc.m);
+        }
         if (r == 0) {
                 vp_plan_input in = {
                     .dom = d->dom,
@@ -165,8 +191,11 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
                     .topo = d->topo,
                     .ledger = &d->ledger,
                     .abi_fixed = (flags & VP_DECIDE_ABI_FIXED) != 0,
-                    .unrecorded = d->unrecorded_by ? &d->unrecorded : NULL,
-                    .unrecorded_by = d->unrecorded_by,
+                    .unrecorded = d->unrecorded.pinned_by ? &d->unrecorded.pinned : NULL,
+                    .unrecorded_by = d->unrecorded.pinned_by,
+                    .unrecorded_managed =
+                        vp_cpuset_empty(&d->unrecorded.managed) ? NULL : &d->unrecorded.managed,
+                    .unrecorded_floating = d->unrecorded.floating_by,
                 };
                 r = vp_plan_compute(&in, &d->plan, err);
                 d->planned = true;
@@ -209,7 +238,7 @@ void vp_decision_free(vp_decision *d)
         free(d->matched_by);
         free(d->xml_out);
         free(d->xml_diff);
-        free(d->unrecorded_by);
+        vp_unrecorded_free(&d->unrecorded);
         memset(d, 0, sizeof(*d));
 }
 
@@ -241,11 +270,12 @@ int vp_release(const vp_paths *paths, const char *name, const char *uuid, vp_err
                     vp_topology_load(paths->sysfs, &topo, &ignored) == 0) {
                         /* widen them, but not onto CPUs of running VMs the
                          * ledger lacks (I3) */
-                        vp_cpuset un;
-                        _cleanup_free_ char *who = NULL;
-                        if (vp_running_unrecorded(paths, &l, name, &topo->online, &un, &who,
+                        vp_unrecorded un;
+                        if (vp_running_unrecorded(paths, &l, name, &topo->online, NULL, NULL, &un,
                                                   &ignored) == 0)
-                                vp_plan_refloat(&l, &cfg->host, topo, who ? &un : NULL);
+                                vp_plan_refloat(&l, &cfg->host, topo,
+                                                un.pinned_by ? &un.pinned : NULL);
+                        vp_unrecorded_free(&un);
                 }
                 vp_topology_free(topo);
                 vp_config_free(cfg);

@@ -12,6 +12,7 @@
 #include "ledger.h"
 #include "paths.h"
 #include "plan.h"
+#include "running.h"
 #include "topology.h"
 
 enum {
@@ -42,11 +43,8 @@ typedef struct vp_decision {
         char *xml_out;        /* the rewritten domain XML (NULL on refusal) */
         char *xml_diff;       /* with VP_DECIDE_DIFF */
         bool committed;
-        size_t refloated; /* floating VMs whose CPUs the commit narrowed or widened */
-        /* I3: CPUs running VMs without an entry are pinned to, and who they
-         * are ("web-1 (2-3)"); NULL: none found, or not looked */
-        vp_cpuset unrecorded;
-        char *unrecorded_by;
+        size_t refloated;         /* floating VMs whose CPUs the commit narrowed or widened */
+        vp_unrecorded unrecorded; /* I3: running VMs without an entry */
 } vp_decision;
 
 /* Run the flow on xml[0..len). Returns 0 when a decision was reached (check

@@ -612,6 +612,10 @@ class Tester:
     def ev_edit(self):
         self.n["edits"] += 1
         self.cfg.write()
+        # I2 holds for CPUs reserved all along since a VM's placement: a
+        # refloat while the reserve was lifted may move it there
+        for vm in self.vms:
+            vm.reserved_at &= self.cfg.reserved
         self.log("config: reserved=%s default=%s policy=%s emu=%s present=%s" %
                  (fmt(self.cfg.reserved), self.cfg.default, self.cfg.policy, self.cfg.emu,
                   sorted(self.cfg.present)))
@@ -646,6 +650,9 @@ class Tester:
                 if rc == 0 or "ledger.json" not in err:
                     self.fail("I4: prepare with a FIFO ledger.json exited %s: %r" % (rc, err))
                 self.stop_hooks(vm)
+                # that release could not read the ledger: an entry it has
+                # (a release killed before) goes with the 60 s reclaim
+                vm.linger_ok = True
         finally:
             os.unlink(led)
             os.rename(led + ".aside", led)
@@ -779,7 +786,6 @@ class Tester:
         running = [v for v in self.vms if v.running]
         th = {v.name: self.threads(v) for v in running}
         entries = self.entries()
-        recorded = {e["name"] for e in entries}
         held = {}
         for v in running:
             if not v.placed or v.placed[0] != "dedicated":
@@ -800,17 +806,9 @@ class Tester:
                     both = cpus & held[v.name]
                     if not both:
                         continue
-                    if w.placed and v.name in recorded and w.name in recorded:
+                    # whether or not the run dir lost either entry (I3)
+                    if w.placed:
                         self.fail("I1: %s's %s runs on %s, held by dedicated %s" %
-                                  (w.name, role, fmt(both), v.name))
-                    # With an entry lost (the run dir gone), I3: what vmplace
-                    # placed after v was pinned keeps off v's CPUs, but a
-                    # floating VM placed before floats over every CPU until
-                    # apply or reconnect records it again, and a domain's own
-                    # pins are its own (docs/robustness.md)
-                    ours = w.placed and (w.placed[0] != "none" or not w.pins)
-                    if ours and w.placed_step > v.placed_step:
-                        self.fail("I3: %s's %s was placed on %s after dedicated %s took it" %
                                   (w.name, role, fmt(both), v.name))
                     if cpus != online and v.placed_step > w.started_step:
                         self.fail("I3: dedicated %s was given %s, which %s's %s is pinned to" %
@@ -859,6 +857,10 @@ class Tester:
             print("# the steps before it:")
             for line in self.trail:
                 print("#   " + line)
+            if os.environ.get("MODEL_KEEP"):
+                # leave the VMs and the tree as they are, to look at
+                sys.stdout.flush()
+                os._exit(1)
             return 1, time.monotonic() - t0
         finally:
             self.cleanup()

@@ -137,7 +137,11 @@ static void test_equivalence(const char *data)
 
         /* domains: each glob of each profile, each metadata tag, and one
          * name nothing matches (the default profile) */
-        size_t cases = 0, same = 0, indexed = 0;
+        size_t cases = 0, same = 0, indexed = 0, by_name = 0, matcher_same = 0;
+        /* the I3 matcher, through the index and through a full load */
+        vp_config_matcher *mi = vp_config_matcher_open(conf, run, false),
+                          *mf = vp_config_matcher_open(conf, NULL, false);
+        ok(mi && mf, "matchers open");
         for (size_t i = 0; i <= full->n_profiles; i++) {
                 const vp_profile *p = i < full->n_profiles ? &full->profiles[i] : NULL;
                 size_t n = p ? p->n_names + (p->metadata ? 1 : 0) : 1;
@@ -159,6 +163,13 @@ static void test_equivalence(const char *data)
                                 printf("# %s md=%s:\n#  got  %s (%s)\n#  want %s (%s)\n", name,
                                        md ? md : "-", g.profile, g.by ? g.by : "-", want_s,
                                        by ? by : "-");
+                        if (!md && mi && mf) {
+                                /* by name alone: what running domains get */
+                                const vp_profile *bn = vp_config_match(full, name, NULL, NULL);
+                                by_name++;
+                                matcher_same += vp_config_matcher_manages(mi, name) == !!bn &&
+                                                vp_config_matcher_manages(mf, name) == !!bn;
+                        }
                         got_free(&g);
                         free(want_s);
                         free(by);
@@ -168,6 +179,10 @@ static void test_equivalence(const char *data)
         ok(cases >= 6, "%zu domains tried", cases);
         is_int(indexed, cases, "every one decided through the index");
         is_int(same, cases, "every one decided as the full load does");
+        ok(by_name > 0, "%zu names tried on the matchers", by_name);
+        is_int(matcher_same, by_name, "the matchers manage what the full load manages");
+        vp_config_matcher_free(mi);
+        vp_config_matcher_free(mf);
 
         /* a chain: the partial config holds the profile and what it includes */
         got db = load_for(conf, run, "db-1", NULL, later);
@@ -221,6 +236,11 @@ static void test_invalidation(void)
         v = shares_of(conf, run, later, &partial, &r);
         ok(r == 0 && partial && strcmp(v, "100") == 0, "second: indexed, shares 100 (%s)", v);
         free(v);
+        /* the I3 matcher reads the same index: no default profile here */
+        vp_config_matcher *m = vp_config_matcher_open(conf, run, false);
+        ok(m && vp_config_matcher_manages(m, "a-1") && !vp_config_matcher_manages(m, "zz-1"),
+           "matcher on the index: a-1 managed, zz-1 not");
+        vp_config_matcher_free(m);
 
         /* an edit of the same size: ctime changes */
         struct timespec pause = {0, 20 * 1000 * 1000};

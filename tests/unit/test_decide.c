@@ -307,6 +307,39 @@ static void test_unrecorded(void)
            "after the run dir is lost: ded-3 on 2-3, not ded-1's (%s)", why ? why : held);
         free(held);
         free(why);
+
+        /* ded-1 is a managed VM whose entry was lost: it may be a dedicated
+         * one, so a domain's own pins may not name its CPUs either */
+        scratch_profile(&s, "plain", "[match]\nnames = plain-*\n[cputune]\nshares = 512\n");
+        char *pinned = vp_xasprintf("<domain type='qemu'><name>plain-1</name><uuid>%s</uuid>"
+                                    "<memory unit='MiB'>64</memory><vcpu>1</vcpu><cputune>"
+                                    "<vcpupin vcpu='0' cpuset='1'/></cputune><os><type "
+                                    "arch='x86_64' machine='pc'>hvm</type></os></domain>",
+                                    U_WEB);
+        vp_decision d;
+        vp_error err = {0};
+        is_int(vp_decide(&s.paths, pinned, strlen(pinned), VP_DECIDE_COMMIT, &d, &err), 0,
+               "a VM pinning its vCPU to lost ded-1's CPU: decided");
+        like(d.plan.refusal,
+             "<vcpupin vcpu='0' cpuset> = 1: CPUs 1 are pinned by running VMs vmplace has no "
+             "record of: ded-1 (0-1)",
+             "refused, naming the VM");
+        vp_decision_free(&d);
+        free(pinned);
+
+        /* a managed VM whose entry was lost and that floats over every CPU:
+         * nothing would narrow it off a new dedicated VM's CPUs (I1) */
+        xml = scratch_domxml("plain-2", U_DED2, 1, 256);
+        scratch_start(&s, "plain-2", xml, 1, 4444);
+        free(xml);
+        held = place_on(&s, "ded-4", U_OFF, 1, &why);
+        is_str(held, "", "a dedicated VM while it runs: not placed");
+        like(why,
+             "running VMs vmplace has no record of float over every CPU: plain-2; `vmplace apply "
+             "--all` records them again",
+             "refused, naming it and what to do");
+        free(held);
+        free(why);
         scratch_free(&s);
 }
 

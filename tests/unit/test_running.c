@@ -34,6 +34,13 @@ static void domain(const char *dir, const char *name, long pid, const char *xml_
         free(text);
 }
 
+/* the profiles of the I3 cases: pinned-* and q* domains are managed */
+static bool manages(const char *name, void *ctx)
+{
+        (void)ctx;
+        return !strncmp(name, "pinned-", 7) || name[0] == 'q';
+}
+
 int main(void)
 {
         char *root = tree_new("running");
@@ -112,7 +119,7 @@ int main(void)
 
         /* I3: what running domains the ledger lacks are pinned to, read
          * from the kernel: a child pinned to one CPU is such a domain */
-        vp_cpuset allset = own_affinity(), got;
+        vp_cpuset allset = own_affinity();
         int first = vp_cpuset_next(&allset, 0);
         int go[2];
         if (pipe(go) < 0)
@@ -137,24 +144,31 @@ int main(void)
         vp_ledger_entry e = {.name = "web-1", .uuid = "00000000-0000-4000-8000-000000000128"};
         l.entries = &e;
         l.n = 1;
-        char *who = NULL;
-        is_int(vp_running_unrecorded(&p, &l, "web-2", &allset, &got, &who, &err), 0,
+        vp_unrecorded un;
+        is_int(vp_running_unrecorded(&p, &l, "web-2", &allset, manages, NULL, &un, &err), 0,
                "unrecorded: listed (%s)", err.msg);
+        const char *who = un.pinned_by ? un.pinned_by : "";
         if (vp_cpuset_count(&allset) > 1) {
-                like(who ? who : "", "pinned-1 (", "the pinned child is named");
-                ok(vp_cpuset_test(&got, (unsigned)first) && vp_cpuset_count(&got) == 1,
+                like(who, "pinned-1 (", "the pinned child is named");
+                ok(vp_cpuset_test(&un.pinned, (unsigned)first) && vp_cpuset_count(&un.pinned) == 1,
                    "with its one CPU, and our own floating threads add none");
+                ok(vp_cpuset_equal(&un.managed, &un.pinned),
+                   "a profile manages it: its CPUs are a managed VM's");
+                is_str(un.floating_by, "q\"uote\\back",
+                       "a managed domain pinned to nothing floats (unmanaged ones are not named)");
         } else {
-                ok(1, "# skip one CPU: nothing can be pinned to less than all");
-                ok(1, "# skip");
+                for (int i = 0; i < 4; i++)
+                        ok(1, "# skip one CPU: nothing can be pinned to less than all");
         }
-        ok(!who || (!strstr(who, "web-1 (") && !strstr(who, "web-2 (")),
+        ok(!strstr(who, "web-1 (") && !strstr(who, "web-2 ("),
            "recorded and self domains are not looked at");
-        free(who);
-        is_int(vp_running_unrecorded(&p, &l, "pinned-1", &allset, &got, &who, &err), 0,
-               "again, planning pinned-1 itself");
-        ok(!who || !strstr(who, "pinned-1"), "a domain's own pins never block it");
-        free(who);
+        vp_unrecorded_free(&un);
+        is_int(vp_running_unrecorded(&p, &l, "pinned-1", &allset, NULL, NULL, &un, &err), 0,
+               "again, planning pinned-1 itself, without profiles");
+        ok(!un.pinned_by || !strstr(un.pinned_by, "pinned-1"),
+           "a domain's own pins never block it");
+        ok(!un.floating_by && vp_cpuset_empty(&un.managed), "and no profile manages any");
+        vp_unrecorded_free(&un);
         kill(pinned, SIGKILL);
         waitpid(pinned, NULL, 0);
         close(go[0]);
@@ -168,10 +182,9 @@ int main(void)
         r = (vp_running *)&n;
         is_int(vp_running_list(&p, &r, &n, &err), 0, "missing run dir: no error");
         ok(n == 0 && r == NULL, "and no domains");
-        who = (char *)"x";
-        is_int(vp_running_unrecorded(&p, &l, NULL, &allset, &got, &who, &err), 0,
+        is_int(vp_running_unrecorded(&p, &l, NULL, &allset, manages, NULL, &un, &err), 0,
                "unrecorded, missing run dir: no error");
-        ok(who == NULL && vp_cpuset_empty(&got), "and nothing pinned");
+        ok(!un.pinned_by && !un.floating_by && vp_cpuset_empty(&un.pinned), "and nothing pinned");
         char *file = vp_xasprintf("%s/web-1.pid", lv);
         p.libvirt_rundir = file;
         is_int(vp_running_list(&p, &r, &n, &err), -ENOTDIR, "run dir is a file: -ENOTDIR");

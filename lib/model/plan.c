@@ -338,16 +338,17 @@ static bool check_cpus(ctx *c, const char *key, const vp_cpuset *set)
                 return false;
         }
         /* a managed VM whose entry was lost may be a dedicated one */
-        bad = *set;
-        if (c->in->unrecorded_managed)
+        if (c->in->unrecorded_managed) {
+                bad = *set;
                 vp_cpuset_and(&bad, c->in->unrecorded_managed);
-        if (c->in->unrecorded_managed && !vp_cpuset_empty(&bad)) {
-                vp_plan_refuse(c,
-                               "%s = %s: CPUs %s are pinned by running VMs vmplace has no record "
-                               "of: %s",
-                               key, vp_cpuset_fmt(set, a, sizeof(a)),
-                               vp_cpuset_fmt(&bad, b, sizeof(b)), c->in->unrecorded_by);
-                return false;
+                if (!vp_cpuset_empty(&bad)) {
+                        vp_plan_refuse(c,
+                                       "%s = %s: CPUs %s are pinned by running VMs vmplace has "
+                                       "no record of: %s",
+                                       key, vp_cpuset_fmt(set, a, sizeof(a)),
+                                       vp_cpuset_fmt(&bad, b, sizeof(b)), c->in->unrecorded_by);
+                        return false;
+                }
         }
         return true;
 }

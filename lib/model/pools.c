@@ -109,10 +109,10 @@ int64_t vp_plan_node_avail_kib(const ctx *c, const vp_node *node)
             vp_ledger_committed_kib(c->in->ledger, node->id, c->in->dom->uuid));
 }
 
-/* Floating VMs (cpu_policy = shared, and none without pins) run on the shared pool, which shrinks
- * as dedicated VMs take CPUs: a dedicated VM may not take its last CPUs
- * while any floating VM is in the ledger (running or starting), or that VM
- * would be left on CPUs this one holds exclusively. */
+/* Floating VMs (cpu_policy = shared, and none without pins) run on the
+ * shared pool, which shrinks as dedicated VMs take CPUs: a dedicated VM may
+ * not take its last CPUs while any floating VM is in the ledger (running or
+ * starting), or that VM would be left on CPUs this one holds exclusively. */
 void vp_plan_keep_floating_room(ctx *c)
 {
         vp_plan *p = c->plan;

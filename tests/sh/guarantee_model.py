@@ -552,15 +552,23 @@ class Tester:
         if r.returncode != 0:
             self.fail("libvirtd did not start again: %s" % r.stdout[-300:])
         self.log("libvirtd restarted%s" % (" (%s died meanwhile)" % crash.name if crash else ""))
-        deadline = time.monotonic() + 30
+        # libvirtd reconnects to its VMs in the background: on a loaded CI
+        # machine that took over 30 s
+        deadline = time.monotonic() + 120
         for vm in self.vms:
             if not vm.running:
                 continue
-            while self.virsh("domstate", vm.name, check=False)[0] != 0 or \
-                    self.lv_pid(vm) != vm.pid:
+            while True:
+                rc, out, err = self.call(VIRSH + ["domstate", vm.name], what="domstate")
+                if rc == 0 and out.decode().strip() == "running" and self.lv_pid(vm) == vm.pid:
+                    break
                 if time.monotonic() > deadline:
-                    self.fail("%s is not running again after the libvirtd restart" % vm.name)
-                time.sleep(0.2)
+                    self.fail("%s is not running again after the libvirtd restart: domstate "
+                              "%s %s %s, pid file %s, QEMU %d %s" %
+                              (vm.name, rc, out.decode().strip(), err.strip(), self.lv_pid(vm),
+                               vm.pid, "alive" if os.path.exists("/proc/%d" % vm.pid)
+                               else "gone"))
+                time.sleep(0.5)
         # libvirt releases the VM that died while it was down
         while crash and self.lv_pid(crash) is not None:
             if time.monotonic() > deadline:

@@ -223,13 +223,7 @@ static void set_cpu_tune(ctx *c, const unsigned *order, int emu_cpu)
         if (c->policy == VP_CPU_SHARED) {
                 vp_cpuset pool = c->shared_pool;
                 vp_cpuset_and(&pool, &local);
-                p->kind = VP_KIND_SHARED;
-                p->vcpu_cpus = pool;
-                p->emulator_cpus = pool;
-                t->vcpu_cpuset_set = true;
-                t->vcpu_cpuset = pool;
-                t->emulatorpin_set = true;
-                t->emulatorpin = pool;
+                vp_plan_float(p, &pool);
                 return;
         }
 

@@ -57,6 +57,9 @@ int64_t vp_plan_node_avail_kib(const ctx *c, const vp_node *node);
 
 /* plancells.c: the guest NUMA cells and the memory binding of the plan. */
 void vp_plan_guest_numa(ctx *c);
+/* A floating plan: vCPUs and emulator (and iothreads, which follow <vcpu
+ * cpuset>) over pool (pools.c). */
+void vp_plan_float(vp_plan *p, const vp_cpuset *pool);
 /* Refuses a dedicated plan that takes the last shared CPUs while floating VMs
  * are in the ledger (pools.c). */
 void vp_plan_keep_floating_room(ctx *c);

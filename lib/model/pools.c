@@ -109,6 +109,17 @@ int64_t vp_plan_node_avail_kib(const ctx *c, const vp_node *node)
             vp_ledger_committed_kib(c->in->ledger, node->id, c->in->dom->uuid));
 }
 
+void vp_plan_float(vp_plan *p, const vp_cpuset *pool)
+{
+        p->kind = VP_KIND_SHARED;
+        p->vcpu_cpus = *pool;
+        p->emulator_cpus = *pool;
+        p->tune.vcpu_cpuset_set = true;
+        p->tune.vcpu_cpuset = *pool;
+        p->tune.emulatorpin_set = true;
+        p->tune.emulatorpin = *pool;
+}
+
 /* Floating VMs (cpu_policy = shared, and none without pins) run on the
  * shared pool, which shrinks as dedicated VMs take CPUs: a dedicated VM may
  * not take its last CPUs while any floating VM is in the ledger (running or
@@ -189,13 +200,7 @@ void vp_plan_place_none(ctx *c)
                                           "dedicated VMs)");
                         return;
                 }
-                p->kind = VP_KIND_SHARED;
-                p->vcpu_cpus = pool;
-                p->emulator_cpus = pool;
-                t->vcpu_cpuset_set = true;
-                t->vcpu_cpuset = pool;
-                t->emulatorpin_set = true;
-                t->emulatorpin = pool;
+                vp_plan_float(p, &pool);
                 p->owned |= VP_OWN_VCPU_CPUSET | VP_OWN_EMULATORPIN;
                 p->reason = vp_xstrdup("cpu_policy none, no pins: floats over the shared pool");
                 return;

@@ -202,7 +202,12 @@ void vp_plan_place_none(ctx *c)
                 }
                 vp_plan_float(p, &pool);
                 p->owned |= VP_OWN_VCPU_CPUSET | VP_OWN_EMULATORPIN;
-                p->reason = vp_xstrdup("cpu_policy none, no pins: floats over the shared pool");
+                /* after the node choice's reason, when nodes were chosen */
+                char *why = p->reason;
+                p->reason =
+                    vp_xasprintf("%s%scpu_policy none, no pins: floats over the shared pool",
+                                 why ? why : "", why ? "; " : "");
+                free(why);
                 return;
         }
         if (!none_covered(c)) {

@@ -406,6 +406,14 @@ static void test_none_keeps_off(void)
         vp_plan_free(&p);
         vp_tune_free(&c.tune);
 
+        /* numatune auto: nodes chosen first, and the reason says both */
+        vp_profile autonodes = shares;
+        autonodes.nodeset_kind = VP_NODESET_AUTO;
+        is_int(plan(&p, &b, &autonodes, &h, t, &l), 0, "none, no pins, nodeset auto: computes");
+        like(p.reason, "node", "... the node choice's reason");
+        like(p.reason, "; cpu_policy none, no pins: floats over the shared pool", "... then this");
+        vp_plan_free(&p);
+
         /* every non-reserved CPU dedicated: nothing to float over */
         vp_domain big = mkdom("big", U1, 3, 512);
         is_int(plan(&p, &big, &ded, &h, t, &l), 0, "three dedicated CPUs compute");

@@ -112,7 +112,15 @@ fake_running() {
           cat "$xml"; echo "</domstatus>"; } >"$W/$L/$name.xml"
 }
 DB1CG=machine/qemu-1-db-1.libvirt-qemu
-fake_running db-1 30001 "$DB1CG" "$IO/db1.xml"
+# The fake QEMU's pid and thread ids are above this kernel's pid_max, where
+# no process can be: the enforcer's sched_setaffinity goes to the real
+# kernel, which must answer ESRCH (a thread gone) rather than pin a process
+# that is not ours (30001 once was one, on a CI machine whose pids had
+# wrapped that far).
+for _p in 4194001 4194002 4194003 4194099; do
+        [ ! -e /proc/$_p ] || { echo "Bail out! pid $_p exists: the fake QEMU's pids must be free"; exit 1; }
+done
+fake_running db-1 4194001 "$DB1CG" "$IO/db1.xml"
 "$HOOK" db-1 started begin - <"$IO/db1.xml" 2>"$IO/err"
 is "$?:$(cat "$IO/err")" "0:" "base: db-1 placed and enforced on the fake host"
 is "$(cat "$W/cgroup/cpuset/$DB1CG/vcpu1/cpuset.cpus")" 6 "base: vcpu1 pinned to CPU 6 in the fake tree"
@@ -479,10 +487,10 @@ SETUP=s_badplan row "plan.json damaged: vmplace apply re-plans" 0 0 "" "^$R/" cl
 # QEMU died between prepare and started: the pid file names a dead pid
 s_died() {
         "$HOOK" db-2 prepare begin - <"$IO/db2.xml"
-        echo 30999 >"$W/$L/db-2.pid"
+        echo 4194099 >"$W/$L/db-2.pid"
         cp "$IO/db2.xml" "$W/$L/db-2.xml"
 }
-SETUP=s_died IN=$IO/db2.xml row "QEMU died before started: started refuses" 1 1 "^vmplace: db-2: enforcement failed: QEMU pid 30999 is not running" "" hook db-2 started begin -
+SETUP=s_died IN=$IO/db2.xml row "QEMU died before started: started refuses" 1 1 "^vmplace: db-2: enforcement failed: QEMU pid 4194099 is not running" "" hook db-2 started begin -
 SETUP=s_died IN=$IO/db2.xml row "QEMU died before started: reconnect exits 0" 0 0 "" "" hook db-2 reconnect begin -
 SETUP=s_died IN=$IO/db2.xml row "QEMU died before started: release frees it" 0 0 "" "$NEWSTATE" hook db-2 release end -
 s_nopid() { "$HOOK" db-2 prepare begin - <"$IO/db2.xml"; }

@@ -2,6 +2,7 @@
  * with as few system calls as a reclaim of a host's worth of VMs allows. */
 #include "liveness.h"
 #include "fileio.h"
+#include "sysfs_parse.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -232,6 +233,62 @@ static bool pidfile_present(const alive_dirs *d, const char *name)
         return present_in(d->lv_fd, d->libvirt_rundir, file);
 }
 
+/* PROCDIR/PID/stat, parsed. Returns 0, or -errno (-ENOENT: no such
+ * process). O_NONBLOCK as every file vmplace reads where a FIFO could be. */
+static int read_stat(const char *procdir, long pid, vp_proc_stat *st)
+{
+        char path[PATH_MAX];
+        if (snprintf(path, sizeof(path), "%s/%ld/stat", procdir, pid) >= (int)sizeof(path))
+                return -ENAMETOOLONG;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        /* a stat line is under 1 KiB; the command name is cut to 15 bytes */
+        char text[1024];
+        ssize_t n;
+        do
+                n = read(fd, text, sizeof(text) - 1);
+        while (n < 0 && errno == EINTR);
+        int e = errno;
+        close(fd);
+        if (n < 0)
+                return -e;
+        return vp_proc_parse_stat(text, (size_t)n, st, NULL);
+}
+
+int vp_starter_find(const char *procdir, long *pid, uint64_t *start)
+{
+        long p = (long)getppid();
+        for (int level = 0; level < 4 && p > 1; level++) {
+                vp_proc_stat st;
+                if (read_stat(procdir, p, &st) < 0)
+                        break;
+                if (strcmp(st.comm, "libvirtd") == 0 || strcmp(st.comm, "virtqemud") == 0) {
+                        *pid = p;
+                        *start = st.starttime;
+                        return 0;
+                }
+                p = st.ppid;
+        }
+        *pid = 0;
+        *start = 0;
+        return -ENOENT;
+}
+
+/* The daemon that ran e's prepare: the same pid with the same starttime (a
+ * pid reused by another process has another). */
+bool vp_ledger_entry_starting(const vp_ledger_entry *e, const char *procdir)
+{
+        vp_proc_stat st;
+        if (e->pid > 0 || e->starter_pid <= 0)
+                return false;
+        int r = read_stat(procdir, e->starter_pid, &st);
+        if (r == -ENOENT || r == -ESRCH || r == -EINVAL)
+                return false;
+        /* unreadable for another reason: keep the entry, as pidfile_state */
+        return r < 0 || st.starttime == e->starter_start;
+}
+
 /* Whether e's QEMU runs. The pid enforce recorded once QEMU ran, still
  * there, and the pid file still there: alive, for two stats instead of
  * reading the file. Anything else takes the full look: the file may name
@@ -275,7 +332,8 @@ static bool reclaim_alive(const vp_ledger_entry *e, void *opaque)
                         c->d.lv_fd = open_dir(c->d.libvirt_rundir);
                 c->d.proc_fd = open_dir(c->d.procdir);
         }
-        return entry_alive(e, &c->d, c->seen, &c->n_seen);
+        return entry_alive(e, &c->d, c->seen, &c->n_seen) ||
+               vp_ledger_entry_starting(e, c->d.procdir);
 }
 
 size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *procdir, int64_t now,

@@ -13,7 +13,8 @@
 
 /* Drop entries whose QEMU is gone (vp_ledger_entry_alive: no
  * libvirt_rundir/NAME.pid, or neither the recorded pid nor the file's has
- * procdir/PID) and whose created is older than VP_LEDGER_STALE_SECONDS
+ * procdir/PID), that are no start in progress (vp_ledger_entry_starting)
+ * and whose created is older than VP_LEDGER_STALE_SECONDS
  * before now (now - created > 60); dropping records them in prev. Their
  * state files stay: vp_state_sweep removes them under the lock once a
  * ledger without the entries was saved. Only entries old enough are checked; a pid
@@ -34,6 +35,13 @@ int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_e
  * little longer is better than giving a running VM's CPUs away. *pid
  * receives the pid, or 0 when it could not be read. */
 bool vp_libvirt_alive(const char *libvirt_rundir, const char *procdir, const char *name, long *pid);
+/* The libvirt daemon (libvirtd or virtqemud) this process runs under: the
+ * nearest of its parent and that parent's next three ancestors, read from
+ * PROCDIR/PID/stat, whose command name is one of those (a dispatcher
+ * script in /etc/libvirt/hooks/qemu may stand between). Returns 0 with its
+ * pid and starttime; -ENOENT when there is none (the CLI, a test): then a
+ * commit records no starter and its entry is reclaimed on time alone. */
+int vp_starter_find(const char *procdir, long *pid, uint64_t *start);
 /* Whether the entry's QEMU runs: vp_libvirt_alive for its name, except that
  * an entry with the pid enforce recorded (e->pid) is alive without reading
  * the pid file while that file exists and procdir/PID does (two stats
@@ -41,5 +49,13 @@ bool vp_libvirt_alive(const char *libvirt_rundir, const char *procdir, const cha
  * still counts when the recorded one is gone). */
 bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
                            const char *procdir);
+/* Whether e is a start still in progress: its QEMU never ran (no pid
+ * recorded) and the libvirt daemon that ran its prepare still runs
+ * (PROCDIR/STARTER/stat with the same starttime; unreadable for another
+ * reason than ENOENT counts as running). That daemon calls release when the
+ * start fails, so until then the start is only slow (devices, storage, a
+ * slow hook after vmplace's): reclaim keeps such an entry whatever its age,
+ * and its CPUs are not handed out under it. */
+bool vp_ledger_entry_starting(const vp_ledger_entry *e, const char *procdir);
 
 #endif

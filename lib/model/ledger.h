@@ -14,7 +14,8 @@
 #include "cpuset.h"
 #include "util.h"
 
-/* An entry whose QEMU is gone and that is older than this is reclaimed. */
+/* An entry whose QEMU is gone and that is older than this is reclaimed
+ * (unless its start is still in progress: vp_ledger_entry_starting). */
 #define VP_LEDGER_STALE_SECONDS 60
 /* How many released domains' last CPUs are remembered for restarts. */
 #define VP_LEDGER_PREVIOUS_MAX 1024
@@ -49,6 +50,13 @@ typedef struct vp_ledger_entry {
         size_t n_mem;
         int64_t created; /* epoch seconds of the prepare that made it */
         long pid;        /* QEMU pid once known, else 0 */
+        /* The libvirt daemon whose prepare made the entry (its pid and its
+         * starttime in /proc/PID/stat), 0 when the committing process did
+         * not run under one (the CLI, a test): while that daemon runs, an
+         * entry whose QEMU never ran is a start still in progress, not
+         * stale, however long it takes (liveness.h). */
+        long starter_pid;
+        uint64_t starter_start;
         /* Token of the commit that wrote the entry, also written into its
          * plan.json (vp_state_check); NULL in ledgers from before tokens. */
         char *commit;

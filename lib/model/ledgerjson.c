@@ -33,6 +33,8 @@ enum {
         K_MEMORY,
         K_CREATED,
         K_PID,
+        K_STARTER_PID,
+        K_STARTER_START,
         K_COMMIT,
         K_RELEASED,
         K_COUNT,
@@ -51,6 +53,8 @@ static const char *const member_keys[K_COUNT] = {
     [K_MEMORY] = "memory",
     [K_CREATED] = "created",
     [K_PID] = "pid",
+    [K_STARTER_PID] = "starter_pid",
+    [K_STARTER_START] = "starter_start",
     [K_COMMIT] = "commit",
     [K_RELEASED] = "released",
 };
@@ -67,9 +71,10 @@ typedef struct load_ctx {
 } load_ctx;
 
 /* The order save writes an entry's and a previous record's members in. */
-static const int entry_order[] = {K_NAME,   K_UUID,    K_PROFILE,   K_MATCHED_BY,    K_STATE,
-                                  K_KIND,   K_HELD,    K_VCPU_CPUS, K_EMULATOR_CPUS, K_NODES,
-                                  K_MEMORY, K_CREATED, K_PID,       K_COMMIT};
+static const int entry_order[] = {K_NAME,          K_UUID,        K_PROFILE,       K_MATCHED_BY,
+                                  K_STATE,         K_KIND,        K_HELD,          K_VCPU_CPUS,
+                                  K_EMULATOR_CPUS, K_NODES,       K_MEMORY,        K_CREATED,
+                                  K_PID,           K_STARTER_PID, K_STARTER_START, K_COMMIT};
 static const int prev_order[] = {K_UUID, K_HELD, K_EMULATOR_CPUS, K_RELEASED};
 
 /* Fill c->v and c->has from o in one pass over its members instead of a
@@ -269,7 +274,7 @@ static int parse_entry(load_ctx *c, json_object *o, vp_ledger_entry *e)
                                    c->idx);
         collect_members(c, o, entry_order, VP_ARRAY_SIZE(entry_order));
         const char *kind;
-        int64_t created, pid;
+        int64_t created, pid, starter_pid, starter_start;
         int r;
         if ((r = get_string(c, K_NAME, false, &e->name)) < 0 || (r = get_uuid(c, &e->uuid)) < 0 ||
             (r = get_string(c, K_PROFILE, true, &e->profile)) < 0 ||
@@ -285,10 +290,14 @@ static int parse_entry(load_ctx *c, json_object *o, vp_ledger_entry *e)
             (r = get_cpuset(c, K_NODES, &e->nodes)) < 0 || (r = get_memory(c, e)) < 0 ||
             (r = get_int(c, K_CREATED, false, 0, INT64_MAX - 1, &created)) < 0 ||
             (r = get_int(c, K_PID, true, 0, INT_MAX, &pid)) < 0 ||
+            (r = get_int(c, K_STARTER_PID, true, 0, INT_MAX, &starter_pid)) < 0 ||
+            (r = get_int(c, K_STARTER_START, true, 0, INT64_MAX - 1, &starter_start)) < 0 ||
             (r = get_string(c, K_COMMIT, true, &e->commit)) < 0)
                 return r;
         e->created = created;
         e->pid = (long)pid;
+        e->starter_pid = (long)starter_pid;
+        e->starter_start = (uint64_t)starter_start;
         return 0;
 }
 
@@ -527,6 +536,12 @@ static void put_entry(vp_buf *b, const vp_ledger_entry *e)
         vp_jbuf_put_i64(b, e->created);
         vp_jbuf_key(b, false, 3, "pid");
         vp_jbuf_put_i64(b, e->pid);
+        if (e->starter_pid > 0) {
+                vp_jbuf_key(b, false, 3, "starter_pid");
+                vp_jbuf_put_i64(b, e->starter_pid);
+                vp_jbuf_key(b, false, 3, "starter_start");
+                vp_jbuf_put_i64(b, (int64_t)e->starter_start);
+        }
         if (e->commit) {
                 vp_jbuf_key(b, false, 3, "commit");
                 vp_jbuf_put_str(b, e->commit);

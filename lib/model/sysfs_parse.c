@@ -338,15 +338,20 @@ int vp_proc_parse_cmdline_isolation(const char *buf, size_t len, vp_cpuset *isol
         return 0;
 }
 
-int vp_proc_parse_stat_starttime(const char *buf, size_t len, uint64_t *ticks, vp_error *err)
+int vp_proc_parse_stat(const char *buf, size_t len, vp_proc_stat *st, vp_error *err)
 {
-        const char *end = buf + len, *p = NULL;
+        const char *end = buf + len, *open = memchr(buf, '(', len), *p = NULL;
         for (const char *q = buf; q < end; q++)
                 if (*q == ')')
                         p = q + 1;
-        if (!p)
-                return vp_error_set(err, -EINVAL, "no ')' after the command name");
-        /* After ')': field 3 (state) ... field 22 (starttime). */
+        if (!open || !p || p <= open)
+                return vp_error_set(err, -EINVAL, "no '(' command name ')'");
+        size_t n = (size_t)(p - 1 - (open + 1));
+        if (n >= sizeof(st->comm))
+                n = sizeof(st->comm) - 1;
+        memcpy(st->comm, open + 1, n);
+        st->comm[n] = '\0';
+        /* After ')': field 3 (state), 4 (ppid) ... field 22 (starttime). */
         for (int field = 3; field <= 22; field++) {
                 p = skip_blanks(p, end);
                 const char *f = p;
@@ -354,14 +359,29 @@ int vp_proc_parse_stat_starttime(const char *buf, size_t len, uint64_t *ticks, v
                         p++;
                 if (p == f)
                         return vp_error_set(err, -EINVAL, "only %d fields", field - 1);
-                if (field == 22) {
-                        const char *q = f;
-                        if (take_u64(&q, p, UINT64_MAX, ticks) < 0 || q != p)
-                                return vp_error_set(err, -EINVAL, "bad starttime '%.*s'",
-                                                    (int)(p - f > 30 ? 30 : p - f), f);
-                }
+                if (field != 4 && field != 22)
+                        continue;
+                const char *q = f;
+                uint64_t v;
+                if (take_u64(&q, p, field == 4 ? INT_MAX : UINT64_MAX, &v) < 0 || q != p)
+                        return vp_error_set(err, -EINVAL, "bad %s '%.*s'",
+                                            field == 4 ? "ppid" : "starttime",
+                                            (int)(p - f > 30 ? 30 : p - f), f);
+                if (field == 4)
+                        st->ppid = (long)v;
+                else
+                        st->starttime = v;
         }
         return 0;
+}
+
+int vp_proc_parse_stat_starttime(const char *buf, size_t len, uint64_t *ticks, vp_error *err)
+{
+        vp_proc_stat st;
+        int r = vp_proc_parse_stat(buf, len, &st, err);
+        if (r == 0)
+                *ticks = st.starttime;
+        return r;
 }
 
 int vp_proc_parse_btime(const char *buf, size_t len, int64_t *btime, vp_error *err)

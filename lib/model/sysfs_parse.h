@@ -47,9 +47,17 @@ int vp_sysfs_parse_int(const char *buf, size_t len, int *out, vp_error *err);
 int vp_proc_parse_cmdline_isolation(const char *buf, size_t len, vp_cpuset *isolated,
                                     vp_cpuset *nohz_full, vp_error *err);
 
-/* Field 22, starttime (clock ticks after boot), of a /proc/PID/stat line.
- * The command name in parentheses may hold blanks and ')': fields are
- * counted after the last ')'. Returns 0 or -EINVAL. */
+/* What vmplace reads of a /proc/PID/stat line. */
+typedef struct vp_proc_stat {
+        char comm[16];      /* the command name (the kernel keeps 15 bytes) */
+        long ppid;          /* field 4 */
+        uint64_t starttime; /* field 22: clock ticks after boot */
+} vp_proc_stat;
+/* Parse a /proc/PID/stat line. The command name in parentheses may hold
+ * blanks and ')': it runs from the first '(' to the last ')', and fields
+ * are counted after that. Returns 0 or -EINVAL. */
+int vp_proc_parse_stat(const char *buf, size_t len, vp_proc_stat *st, vp_error *err);
+/* Field 22 alone, as vp_proc_parse_stat. */
 int vp_proc_parse_stat_starttime(const char *buf, size_t len, uint64_t *ticks, vp_error *err);
 
 /* The "btime SECONDS" line of /proc/stat (boot time, epoch seconds).

@@ -71,6 +71,9 @@ static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t
         vp_ledger_entry e;
         vp_plan_to_entry(p, (int64_t)time(NULL), &e);
         e.commit = TAKE_PTR(token);
+        /* under libvirt, the daemon waiting on this prepare: while it runs,
+         * a start slower than the stale grace keeps its CPUs */
+        vp_starter_find(paths->proc, &e.starter_pid, &e.starter_start);
         vp_ledger_put(&d->ledger, &e);
         d->refloated = vp_plan_refloat(&d->ledger, &d->cfg->host, d->topo,
                                        d->unrecorded.pinned_by ? &d->unrecorded.pinned : NULL);

@@ -33,7 +33,8 @@ static void ledger_row(const vp_paths *p, vp_ledger_entry *e, int64_t now, vp_st
         for (size_t k = 0; k < e->n_mem; k++)
                 row->memory_kib += e->mem[k].kib;
         bool alive = vp_ledger_entry_alive(e, p->libvirt_rundir, p->proc);
-        if (!alive && now - e->created > VP_LEDGER_STALE_SECONDS) {
+        if (!alive && now - e->created > VP_LEDGER_STALE_SECONDS &&
+            !vp_ledger_entry_starting(e, p->proc)) {
                 row->state = "stale";
                 return;
         }

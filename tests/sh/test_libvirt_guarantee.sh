@@ -24,6 +24,11 @@
 #      (its vCPU to one, its emulator floating over the other); it was given
 #      one of them. `vmplace apply` records the running VM again, and the
 #      next dedicated VM then gets the CPU the first does not hold.
+#   6. A start slower than the 60 s stale grace (a slow hook after vmplace's
+#      holds a's start between prepare and QEMU's fork; its entry's created
+#      is aged past the grace): while the libvirtd that ran its prepare runs,
+#      a's CPU stays a's. Before, the next prepares reclaimed the entry and
+#      handed its CPU out while libvirt went on to start a there.
 . "$(dirname "$0")/lib.sh"
 scratch
 [ "$(nproc)" -ge 2 ] || { ok 1 "needs 2 CPUs, the host has $(nproc)"; done_testing; }
@@ -129,4 +134,54 @@ is "$(aff "$tag-a" "CPU 0/TCG")" "$((1 - hb))" "a's vCPU runs there"
 is "$(aff "$tag-b" "CPU 0/TCG")" "$hb" "b's vCPU on its own CPU $hb"
 is "$(aff "$tag-b" qemu-system-x86)" "$hb" "b's emulator left a's CPU"
 $V destroy "$tag-a" >/dev/null
+$V destroy "$tag-b" >/dev/null
+
+# ---- 6. a start slower than the stale grace ---------------------------------------
+# the wrapper holds a's start after vmplace's start hook while $W/hold exists
+# (at most 120 s), as a slow hook or slow device setup would
+cat >"$LV_HOOK" <<SH
+#!/bin/sh
+export VMPLACE_CONFDIR=$W/conf VMPLACE_RUNDIR=$W/run
+[ "\$1 \$2" = "$tag-a start" ] || exec $HOOK "\$@"
+$HOOK "\$@"; rc=\$?
+touch "$W/waiting"
+i=0
+while [ -e "$W/hold" ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i + 1)); done
+exit \$rc
+SH
+touch "$W/hold"
+rm -f "$W/waiting"
+$V start "$tag-a" >"$W/a.out" 2>&1 &
+astart=$!
+for _ in $(seq 600); do [ -e "$W/waiting" ] && break; sleep 0.1; done
+ok "$([ -e "$W/waiting" ]; echo $?)" "a's start is held after its prepare"
+ha=$(held "$tag-a")
+# a minute passes: the entry is older than the grace, a's QEMU not yet forked
+python3 - "$W/run/ledger.json" "$tag-a" <<'PY'
+import json, os, sys
+j = json.load(open(sys.argv[1]))
+for e in j["entries"]:
+    if e["name"] == sys.argv[2]:
+        e["created"] -= 3600
+tmp = sys.argv[1] + ".edit"
+json.dump(j, open(tmp, "w"))
+os.chmod(tmp, 0o600)
+os.rename(tmp, sys.argv[1])
+PY
+is "$(jget "$W/run/ledger.json" "[e['starter_pid'] for e in j['entries'] if e['name'] == '$tag-a'][0]")" \
+        "$(pgrep -x libvirtd | head -1)" "a's entry names the libvirtd that ran its prepare"
+is "$("$CLI" status --json | jget - "[d['state'] for d in j['domains'] if d['name'] == '$tag-a'][0]")" \
+        prepared "status: a's start is in progress, not stale"
+$V start "$tag-b" >/dev/null 2>"$W/err"; ok $? "b starts meanwhile ($(head -c 200 "$W/err"))"
+is "$(held "$tag-b")" "$((1 - ha))" "b gets the CPU a does not hold"
+$V start "$tag-c" >/dev/null 2>"$W/err"; rc=$?
+is "$rc" 1 "c is refused: a's CPU $ha is still a's"
+is "$(held "$tag-a")" "$ha" "a's entry still holds CPU $ha"
+rm -f "$W/hold"
+wait "$astart"; ok $? "a's start completes ($(head -c 200 "$W/a.out"))"
+is "$(aff "$tag-a" "CPU 0/TCG")" "$ha" "a's vCPU runs on its CPU $ha"
+is "$(aff "$tag-b" "CPU 0/TCG")" "$((1 - ha))" "b's on the other"
+"$ENFORCE" --check --all >/dev/null 2>&1; is $? 0 "enforce --check --all: kernel and plan agree"
+$V destroy "$tag-a" >/dev/null
+$V destroy "$tag-b" >/dev/null
 done_testing

@@ -165,7 +165,8 @@ static inline bool entry_equal(const vp_ledger_entry *a, const vp_ledger_entry *
             !vp_cpumask_same(&a->vcpu_cpus, &b->vcpu_cpus) ||
             !vp_cpumask_same(&a->emulator_cpus, &b->emulator_cpus) ||
             !vp_cpumask_same(&a->nodes, &b->nodes) || a->n_mem != b->n_mem ||
-            a->created != b->created || a->pid != b->pid)
+            a->created != b->created || a->pid != b->pid || a->starter_pid != b->starter_pid ||
+            a->starter_start != b->starter_start)
                 return false;
         for (size_t i = 0; i < a->n_mem; i++)
                 if (a->mem[i].node != b->mem[i].node || a->mem[i].kib != b->mem[i].kib)

@@ -203,6 +203,8 @@ static void test_save_text(void)
                         mset(&e.held, "0-4095");
                         e.pid = INT_MAX;
                         e.created = INT64_MAX - 1;
+                        e.starter_pid = INT_MAX;
+                        e.starter_start = INT64_MAX - 1;
                 }
                 if (i == 1) {
                         add_mem(&e, 3, 7);
@@ -445,6 +447,10 @@ static void test_corrupt(void)
         corrupt_case(run, E_HEAD E_OK E_REST ",\"pid\":-3}]}", "bad 'pid' value '-3'",
                      "negative pid");
         corrupt_case(run, E_HEAD E_OK E_REST ",\"pid\":4294967296}]}", "bad 'pid'", "pid overflow");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"starter_pid\":-1}]}",
+                     "bad 'starter_pid' value '-1'", "negative starter_pid");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"starter_start\":1.5}]}", "bad 'starter_start'",
+                     "a fraction as starter_start");
         corrupt_case(run, E_HEAD E_OK E_REST ",\"memory\":[]}]}", "bad 'memory' value '[]'",
                      "memory array");
         corrupt_case(run, E_HEAD E_OK E_REST ",\"memory\":{\"x\":1}}]}", "bad 'memory' key 'x'",

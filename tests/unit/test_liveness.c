@@ -306,6 +306,91 @@ static void test_reclaim_real_proc(void)
         vp_ledger_free(&l);
 }
 
+/* A start slower than the stale grace (issue "Guarantee": devices, storage
+ * or a slow hook after vmplace's between prepare and QEMU's fork): while the
+ * libvirt daemon that ran the prepare runs, the entry is a start in
+ * progress and keeps its CPUs; it was reclaimed after 60 s and its CPUs
+ * given to the next VM while libvirt went on to start the first there. */
+static void test_slow_start(void)
+{
+        char *run = mkrun();
+        char *lv = vp_xasprintf("%s/lv", run), *proc = vp_xasprintf("%s/proc", run);
+        vp_mkdir_p(lv, 0755, NULL);
+        /* a fake procfs: this process's parent named libvirtd (pid 500,
+         * started at tick 9000), and one whose parent is a dispatcher
+         * shell under virtqemud */
+        char *p = vp_xasprintf("%s/%ld", proc, (long)getppid());
+        vp_mkdir_p(p, 0755, NULL);
+        char *f = vp_xasprintf("%s/stat", p);
+        write_text(f, "1 (libvirtd) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 9000\n");
+        long spid = 0;
+        uint64_t sstart = 0;
+        ok(vp_starter_find(proc, &spid, &sstart) == 0 && spid == (long)getppid() && sstart == 9000,
+           "the parent named libvirtd is the starter, with its starttime");
+        write_text(f, "1 (sh) S 600 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 9000\n");
+        char *gp = vp_xasprintf("%s/600", proc);
+        vp_mkdir_p(gp, 0755, NULL);
+        char *gf = vp_xasprintf("%s/stat", gp);
+        write_text(gf, "600 (virtqemud) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 4321\n");
+        ok(vp_starter_find(proc, &spid, &sstart) == 0 && spid == 600 && sstart == 4321,
+           "behind a dispatcher shell, its parent virtqemud is");
+        write_text(gf, "600 (bash) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 4321\n");
+        ok(vp_starter_find(proc, &spid, &sstart) == -ENOENT && spid == 0,
+           "no libvirt daemon among the ancestors: no starter");
+
+        /* entries older than the grace, no QEMU ever ran (no pid file) */
+        vp_ledger l = {0};
+        const struct {
+                const char *name;
+                long starter, pid;
+                uint64_t start;
+                bool alive;
+        } cases[] = {
+            {"starting", 600, 0, 4321, true},    /* its daemon runs: a slow start */
+            {"restarted", 600, 0, 1111, false},  /* another process under that pid */
+            {"gone", 601, 0, 4321, false},       /* its daemon exited */
+            {"cli", 0, 0, 0, false},             /* committed outside libvirt */
+            {"crashed", 600, 4242, 4321, false}, /* its QEMU ran and is gone */
+        };
+        for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
+                char u[37];
+                snprintf(u, sizeof(u), "00000000-0000-0000-0000-%012zx", i);
+                vp_ledger_entry e = mk(cases[i].name, u, VP_KIND_DEDICATED, "", NOW - 3600);
+                e.starter_pid = cases[i].starter;
+                e.starter_start = cases[i].start;
+                e.pid = cases[i].pid;
+                vp_ledger_put(&l, &e);
+        }
+        bool right = true;
+        for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
+                const vp_ledger_entry *e = vp_ledger_find_name(&l, cases[i].name);
+                bool a = vp_ledger_entry_starting(e, proc);
+                right &= a == cases[i].alive && !vp_ledger_entry_alive(e, lv, proc);
+                if (a != cases[i].alive)
+                        printf("#   %s: starting %d\n", cases[i].name, a);
+        }
+        ok(right, "only the entry whose daemon still runs (same starttime) is starting; "
+                  "no QEMU runs");
+        char **names = NULL;
+        size_t n = vp_ledger_reclaim(&l, lv, proc, NOW, &names);
+        ok(n == 4 && l.n == 1 && vp_ledger_find_name(&l, "starting"),
+           "reclaim keeps the slow start, drops the other four");
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        /* the daemon exits (libvirtd restarted mid-start): reclaimed */
+        unlink(gf);
+        ok(vp_ledger_reclaim(&l, lv, proc, NOW, NULL) == 1 && l.n == 0,
+           "once its daemon is gone, the slow start's entry is reclaimed");
+        vp_ledger_free(&l);
+        free(gf);
+        free(gp);
+        free(f);
+        free(p);
+        free(lv);
+        free(proc);
+}
+
 /* A FIFO planted in place of libvirt's pid file is refused at once by name:
  * opened blocking, the read would wait for a writer forever (holding the
  * ledger lock, and libvirt's job behind it). An alarm turns a regression
@@ -330,6 +415,7 @@ int main(void)
         test_reclaim();
         test_reclaim_many();
         test_reclaim_real_proc();
+        test_slow_start();
         test_pid_fifo();
         rm_tmpdirs();
         return tap_done();

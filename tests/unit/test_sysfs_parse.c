@@ -218,6 +218,21 @@ static void test_proc_parsers(void)
         vp_error err = {0};
         is_int(vp_proc_parse_stat_starttime(stat, strlen(stat), &ticks, &err), 0, "stat parses");
         is_int(ticks, 123456, "starttime is field 22");
+        vp_proc_stat st;
+        is_int(vp_proc_parse_stat(stat, strlen(stat), &st, &err), 0, "stat: the whole parse");
+        is_str(st.comm, "lib virt) d", "comm runs from the first '(' to the last ')'");
+        is_int(st.ppid, 1, "ppid is field 4");
+        is_int(st.starttime, 123456, "starttime as vp_proc_parse_stat_starttime's");
+        const char *longname = "7 (a-command-name-longer-than-15) S 9 7 7 0 -1 0 0 0 0 0 0 0 0 0 "
+                               "20 0 1 0 55\n";
+        is_int(vp_proc_parse_stat(longname, strlen(longname), &st, &err), 0, "a long comm parses");
+        is_str(st.comm, "a-command-name-", "... cut to the kernel's 15 bytes");
+        is_int(st.ppid, 9, "... its ppid");
+        const char *badppid = "7 (x) S -9 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 55\n";
+        is_int(vp_proc_parse_stat(badppid, strlen(badppid), &st, &err), -EINVAL,
+               "a negative ppid is refused");
+        is_str(err.msg, "bad ppid '-9'", "... quoting it");
+        is_int(vp_proc_parse_stat(") x (", 5, &st, &err), -EINVAL, "')' before '(' is refused");
         const char *short_stat = "1 (x) S 0 1 1 0";
         is_int(vp_proc_parse_stat_starttime(short_stat, strlen(short_stat), &ticks, &err), -EINVAL,
                "a short stat line is refused");

@@ -182,6 +182,23 @@ int vp_affinity_apply(const vp_threads *th, const vp_cgwrites *w, vp_error *err)
 }
 
 /* The value of "Key:\tVALUE" in a /proc status file, trimmed; NULL if absent. */
+/* Thread tid's CPU affinity from the kernel. Returns 0, or -errno (-ESRCH:
+ * it exited). */
+static int thread_affinity(pid_t tid, vp_cpuset *out)
+{
+        cpu_set_t *mask = CPU_ALLOC(VP_MAX_CPUS);
+        size_t msize = CPU_ALLOC_SIZE(VP_MAX_CPUS);
+        if (!mask)
+                return -ENOMEM;
+        int r = sched_getaffinity(tid, msize, mask) < 0 ? -errno : 0;
+        vp_cpuset_zero(out);
+        for (unsigned c = 0; r == 0 && c < VP_MAX_CPUS; c++)
+                if (CPU_ISSET_S(c, msize, mask))
+                        vp_cpuset_set(out, c);
+        CPU_FREE(mask);
+        return r;
+}
+
 static char *status_field(char *status, const char *key)
 {
         size_t kl = strlen(key);
@@ -236,31 +253,52 @@ int vp_affinity_verify(const char *proc, long pid, const vp_threads *th, const v
 }
 
 int vp_affinity_pinned(const char *proc, long pid, const vp_cpuset *all, vp_cpuset *out,
-                       vp_error *err)
+                       vp_cpuset *vcpus, vp_error *err)
 {
         vp_cpuset_zero(out);
+        if (vcpus)
+                vp_cpuset_zero(vcpus);
         _cleanup_free_ char *dir = vp_xasprintf("%s/%ld/task", proc, pid);
         _cleanup_closedir_ DIR *d = opendir(dir);
         if (!d)
                 return vp_error_at(err, errno == ENOENT ? -ESRCH : -errno, dir, 0, "%s",
                                    strerror(errno));
+        /* the tids under the real procfs are the kernel's: ask it directly */
+        bool real_proc = strcmp(proc, "/proc") == 0;
         struct dirent *e;
         while ((e = readdir(d))) {
                 uint64_t tid;
                 if (vp_parse_u64(e->d_name, &tid) < 0 || tid == 0 || tid > 0x7fffffff)
                         continue;
-                _cleanup_free_ char *f = vp_xasprintf("%s/%s/status", dir, e->d_name);
-                _cleanup_free_ char *status = NULL;
-                if (vp_read_file(f, 1u << 20, &status, NULL, NULL) < 0)
-                        continue; /* exited meanwhile */
-                const char *cpus = status_field(status, "Cpus_allowed_list");
                 vp_cpuset allowed;
-                if (!cpus || vp_cpuset_parse(&allowed, cpus, VP_MAX_CPUS, NULL) < 0)
-                        continue;
+                if (real_proc) {
+                        /* one system call instead of opening, reading and
+                         * parsing the thread's status: a prepare asks this
+                         * of every thread of every running VM (I3) */
+                        if (thread_affinity((pid_t)tid, &allowed) < 0)
+                                continue; /* exited meanwhile */
+                } else {
+                        _cleanup_free_ char *f = vp_xasprintf("%s/%s/status", dir, e->d_name);
+                        _cleanup_free_ char *status = NULL;
+                        if (vp_read_file(f, 1u << 20, &status, NULL, NULL) < 0)
+                                continue; /* exited meanwhile */
+                        const char *cpus = status_field(status, "Cpus_allowed_list");
+                        if (!cpus || vp_cpuset_parse(&allowed, cpus, VP_MAX_CPUS, NULL) < 0)
+                                continue;
+                }
                 if (vp_cpuset_subset(all, &allowed))
                         continue; /* allowed everywhere: floating, not pinned */
                 vp_cpuset_and(&allowed, all);
-                vp_cpuset_or(out, &allowed);
+                vp_cpuset *into = out;
+                unsigned id;
+                if (vcpus) {
+                        _cleanup_free_ char *cf = vp_xasprintf("%s/%s/comm", dir, e->d_name);
+                        _cleanup_free_ char *comm = NULL;
+                        if (vp_read_file(cf, 4096, &comm, NULL, NULL) == 0 &&
+                            vcpu_from_comm(comm, &id))
+                                into = vcpus;
+                }
+                vp_cpuset_or(into, &allowed);
         }
         return 0;
 }

@@ -60,10 +60,12 @@ int vp_affinity_verify(const char *proc, long pid, const vp_threads *th, const v
 /* The CPUs PID's threads are pinned to: the union of every thread's
  * Cpus_allowed_list that leaves out some CPU of all (a thread allowed on all
  * of them is not pinned), cut to all. This is the kernel's word on what a
- * running QEMU holds, whatever vmplace's records say (I3). Returns 0 (out
+ * running QEMU holds, whatever vmplace's records say (I3). With vcpus
+ * (may be NULL) each thread's comm is read too, and the vCPU threads' ("CPU
+ * N/KVM", "CPU N/TCG") pins go there instead of into out. Returns 0 (out
  * empty when nothing is pinned); -ESRCH when the process is gone; -errno
  * when its task list cannot be read (err names it). */
 int vp_affinity_pinned(const char *proc, long pid, const vp_cpuset *all, vp_cpuset *out,
-                       vp_error *err);
+                       vp_cpuset *vcpus, vp_error *err);
 
 #endif

@@ -104,20 +104,10 @@ int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *er
         return 0;
 }
 
-/* The ledger's names, sorted, and the domain to leave out: what
- * vp_running_unrecorded skips before it looks a pid file's process up. */
-typedef struct recorded {
-        const char **names;
-        size_t n;
-        const char *self;
-} recorded;
-
-static bool is_recorded(const char *name, void *opaque)
+/* The domain being planned, which next_running passes over unlooked. */
+static bool is_self(const char *name, void *self)
 {
-        const recorded *rc = opaque;
-        if (rc->self && strcmp(name, rc->self) == 0)
-                return true;
-        return rc->n && bsearch(&name, rc->names, rc->n, sizeof(*rc->names), vp_strp_cmp);
+        return self && strcmp(name, self) == 0;
 }
 
 int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *self,
@@ -129,35 +119,38 @@ int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *sel
         int r = open_rundir(p, &d, err);
         if (r <= 0)
                 return r;
-        _cleanup_free_ const char **names = vp_xmalloc((l->n ? l->n : 1) * sizeof(*names));
-        recorded rc = {.names = names, .self = self};
-        for (size_t i = 0; i < l->n; i++)
-                if (l->entries[i].name)
-                        names[rc.n++] = l->entries[i].name;
-        /* the ledger keeps its entries by name: sort only what is not */
-        for (size_t i = 1; i < rc.n; i++)
-                if (strcmp(names[i - 1], names[i]) > 0) {
-                        qsort(names, rc.n, sizeof(*names), vp_strp_cmp);
-                        break;
-                }
         vp_buf by = {0}, floating = {0};
         char *name = NULL, *xml = NULL;
         long pid = 0;
-        while ((r = next_running(d, p, is_recorded, &rc, &name, &pid, &xml, err)) > 0) {
-                vp_cpuset pinned;
+        while ((r = next_running(d, p, is_self, (void *)self, &name, &pid, &xml, err)) > 0) {
+                vp_cpuset pinned, vcpus;
+                /* A recorded VM's vCPU threads belong on its vcpu_cpus, the
+                 * others on its emulator_cpus (or its own CPUs); what they
+                 * are pinned to beyond that disagrees with the record (a run
+                 * dir replaced by an older copy): the kernel is the truth. */
+                const vp_ledger_entry *e = vp_ledger_find_name((vp_ledger *)l, name);
                 /* a QEMU that exited meanwhile holds nothing; one whose
                  * threads cannot be read is passed over too: refusing every
                  * start for it would hold libvirt up for a VM we cannot see */
-                if (vp_affinity_pinned(p->proc, pid, all, &pinned, NULL) == 0) {
-                        bool managed = manages && manages(name, ctx);
+                if (vp_affinity_pinned(p->proc, pid, all, &pinned, e ? &vcpus : NULL, NULL) == 0) {
+                        if (e) {
+                                vp_cpuset own = vp_cpumask_get(&e->vcpu_cpus);
+                                vp_cpuset_andnot(&vcpus, &own);
+                                vp_cpumask_or_into(&own, &e->held);
+                                vp_cpumask_or_into(&own, &e->emulator_cpus);
+                                vp_cpuset_andnot(&pinned, &own);
+                                vp_cpuset_or(&pinned, &vcpus);
+                        }
+                        bool managed = e || (manages && manages(name, ctx));
                         if (!vp_cpuset_empty(&pinned)) {
                                 char cpus[256];
-                                vp_buf_printf(&by, "%s%s (%s)", by.s ? ", " : "", name,
-                                              vp_cpuset_fmt(&pinned, cpus, sizeof(cpus)));
+                                vp_buf_printf(&by, "%s%s (%s%s)", by.s ? ", " : "", name,
+                                              vp_cpuset_fmt(&pinned, cpus, sizeof(cpus)),
+                                              e ? ", beyond its entry" : "");
                                 vp_cpuset_or(&out->pinned, &pinned);
                                 if (managed)
                                         vp_cpuset_or(&out->managed, &pinned);
-                        } else if (managed) {
+                        } else if (managed && !e) {
                                 vp_buf_printf(&floating, "%s%s", floating.s ? ", " : "", name);
                         }
                 }

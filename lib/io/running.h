@@ -33,19 +33,23 @@ void vp_running_free(vp_running *r, size_t n);
 
 /* What the kernel says of the running domains the ledger has no entry for
  * (I3): a VM vmplace does not manage, or one whose entry was lost with the
- * run dir. */
+ * run dir; and of the CPUs recorded VMs are pinned to beyond their entries
+ * (a run dir replaced by an older copy). */
 typedef struct vp_unrecorded {
         vp_cpuset pinned;  /* the CPUs their threads are pinned to */
-        char *pinned_by;   /* "NAME (CPUS), ..." for messages; NULL: none */
+        char *pinned_by;   /* "NAME (CPUS), ..." for messages, ", beyond its
+                            * entry" after a recorded VM's CPUS; NULL: none */
         vp_cpuset managed; /* of pinned, those of domains a profile manages */
         char *floating_by; /* "NAME, ..." of managed ones pinned to nothing */
 } vp_unrecorded;
 
-/* I3, the kernel over the records: the running domains without an entry in
- * l (other than self, the domain being planned), by their threads' affinity
- * (vp_affinity_pinned over all, the host's online CPUs): a thread allowed
- * on fewer than all of them pins them. manages(name, ctx) says whether a
- * profile manages a domain (may be NULL: none). Returns 0 with *out filled
+/* I3, the kernel over the records: every running domain but self (the
+ * domain being planned), by its threads' affinity (vp_affinity_pinned over
+ * all, the host's online CPUs: a thread allowed on fewer than all of them
+ * pins them). A domain with an entry in l counts with the CPUs it is pinned
+ * to beyond the entry's held, vcpu_cpus and emulator_cpus, as managed; one
+ * without, with all it is pinned to, as managed when manages(name, ctx)
+ * says a profile manages it (may be NULL: none). Returns 0 with *out filled
  * (free with vp_unrecorded_free), or -errno when the libvirt run dir cannot
  * be listed (a missing one is no domains). */
 int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *self,

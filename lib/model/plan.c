@@ -337,8 +337,8 @@ static bool check_cpus(ctx *c, const char *key, const vp_cpuset *set)
                 vp_cpuset_and(&bad, c->in->unrecorded_managed);
                 if (!vp_cpuset_empty(&bad)) {
                         vp_plan_refuse(c,
-                                       "%s = %s: CPUs %s are pinned by running VMs vmplace has "
-                                       "no record of: %s",
+                                       "%s = %s: running VMs are pinned to CPUs %s vmplace "
+                                       "has no record of: %s",
                                        key, vp_cpuset_fmt(set, a, sizeof(a)),
                                        vp_cpuset_fmt(&bad, b, sizeof(b)), c->in->unrecorded_by);
                         return false;
@@ -556,8 +556,8 @@ static void place(ctx *c)
                 if (c->policy == VP_CPU_DEDICATED && c->in->unrecorded &&
                     vp_cpuset_intersects(c->in->unrecorded, &c->dedicated_pool))
                         vp_buf_printf(&b,
-                                      "; running VMs vmplace has no record of are pinned to "
-                                      "dedicated CPUs: %s",
+                                      "; running VMs are pinned to dedicated CPUs vmplace "
+                                      "has no record of: %s",
                                       c->in->unrecorded_by ? c->in->unrecorded_by : "?");
                 vp_plan_refuse(c, "%s", b.s);
                 free(b.s);

@@ -272,7 +272,7 @@ class Tester:
         self.durations = []
         self.mu = threading.Lock()
         self.n = dict(calls=0, admitted=0, refused=0, kills=0, started_failed=0, checks=0,
-                      rundir_lost=0, fifo=0, lock_held=0, concurrent=0, edits=0, applies=0,
+                      rundir_lost=0, rundir_old=0, fifo=0, lock_held=0, concurrent=0, edits=0, applies=0,
                       reconnects=0, crashes=0, max_call_s=0.0)
         if LIBVIRT:
             for vm in self.vms:
@@ -635,6 +635,27 @@ class Tester:
         for vm in self.vms:
             vm.linger_ok = False
 
+    def ev_snapshot(self):
+        """a copy of the run dir as it is now, to be put back later (a backup
+        restored, a tmpfs remounted with an old copy)"""
+        shutil.rmtree(RUN + ".old", ignore_errors=True)
+        if os.path.isdir(RUN):
+            shutil.copytree(RUN, RUN + ".old", symlinks=True)
+            self.log("run dir copied")
+
+    def ev_restore_old(self):
+        """the run dir replaced by the older copy while VMs run: its entries
+        record VMs where they were then (I3: the kernel's word wins)"""
+        if not os.path.isdir(RUN + ".old"):
+            return
+        self.n["rundir_old"] += 1
+        shutil.rmtree(RUN, ignore_errors=True)
+        shutil.copytree(RUN + ".old", RUN, symlinks=True)
+        self.log("run dir replaced by the older copy")
+        for vm in self.vms:
+            # a VM stopped since keeps its old entry until reclaim or release
+            vm.linger_ok = not vm.running
+
     def ev_fifo(self):
         """a FIFO in place of ledger.json: bounded, refused by name, nothing lost
         once it is gone again"""
@@ -703,8 +724,8 @@ class Tester:
         stopped = [v for v in self.vms if not v.running]
         running = [v for v in self.vms if v.running]
         ev = rng.choices(["start", "stop", "crash", "reconnect", "apply", "enforce", "edit",
-                          "lose", "fifo", "lock", "concurrent", "kill"],
-                         [30, 20, 2, 4, 6, 4, 5, 1, 1, 2, 4, 8])[0]
+                          "lose", "fifo", "lock", "concurrent", "kill", "snapshot", "old"],
+                         [30, 20, 2, 4, 6, 4, 5, 1, 1, 2, 4, 8, 1, 1])[0]
         if ev == "start" and stopped:
             self.ev_start(rng.choice(stopped))
         elif ev == "stop" and running:
@@ -723,6 +744,10 @@ class Tester:
             self.ev_lose_rundir()
         elif ev == "fifo":
             self.ev_fifo()
+        elif ev == "snapshot":
+            self.ev_snapshot()
+        elif ev == "old":
+            self.ev_restore_old()
         elif ev == "lock":
             self.ev_lock_held()
         elif ev == "concurrent" and len(stopped) > 1:

@@ -122,7 +122,7 @@ is "$(aff "$tag-b" "CPU 0/TCG")" "$hb" "b's vCPU runs on the CPU it now holds ($
 rm -rf "$W/run"
 $V start "$tag-a" >/dev/null 2>"$W/err"; rc=$?
 is "$rc" 1 "with the run dir lost while b runs, dedicated VM a is refused"
-like "$(cat "$W/err")" "running VMs vmplace has no record of are pinned to dedicated CPUs: $tag-b (" \
+like "$(cat "$W/err")" "running VMs are pinned to dedicated CPUs vmplace has no record of: $tag-b (" \
         "... naming b, which the kernel shows pinned"
 is "$($V domstate "$tag-a")" "shut off" "a does not run"
 is "$(aff "$tag-b" "CPU 0/TCG")" "$hb" "b still runs on CPU $hb"

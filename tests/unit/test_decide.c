@@ -280,7 +280,7 @@ static void test_unrecorded(void)
         ok(why == NULL, "placed");
         free(why);
         is_str_free(place_on(&s, "ded-2", U_DED2, 1, &why), "", "nothing left for another");
-        like(why, "running VMs vmplace has no record of are pinned to dedicated CPUs: legacy (2-3)",
+        like(why, "running VMs are pinned to dedicated CPUs vmplace has no record of: legacy (2-3)",
              "the refusal names the VM and its CPUs");
         free(why);
 
@@ -321,7 +321,7 @@ static void test_unrecorded(void)
         is_int(vp_decide(&s.paths, pinned, strlen(pinned), VP_DECIDE_COMMIT, &d, &err), 0,
                "a VM pinning its vCPU to lost ded-1's CPU: decided");
         like(d.plan.refusal,
-             "<vcpupin vcpu='0' cpuset> = 1: CPUs 1 are pinned by running VMs vmplace has no "
+             "<vcpupin vcpu='0' cpuset> = 1: running VMs are pinned to CPUs 1 vmplace has no "
              "record of: ded-1 (0-1)",
              "refused, naming the VM");
         vp_decision_free(&d);
@@ -343,6 +343,57 @@ static void test_unrecorded(void)
         scratch_free(&s);
 }
 
+/* I3 for a VM the ledger has: a run dir replaced by an older copy (a backup
+ * restored) records a running VM where it was then, not where the kernel
+ * has it now. What its threads are pinned to beyond its entry stays its
+ * own: a dedicated VM placed was given it before. */
+static void test_recorded_disagrees(void)
+{
+        scratch s;
+        scratch_init(&s, "decide-old", "1node-4cpu");
+        scratch_profile(&s, "ded", SCRATCH_DED_INI);
+        char *why = NULL;
+        char *held = place_on(&s, "ded-1", U_DED1, 2, &why);
+        ok(!why, "ded-1 placed on %s", held);
+        char *xml = scratch_domxml("ded-1", U_DED1, 2, 256);
+        scratch_start(&s, "ded-1", xml, 2, 4545);
+        free(xml);
+        /* the kernel: its vCPUs on the two CPUs it does not hold (as a
+         * later `vmplace apply` could have moved them), its emulator
+         * floating over everything; the ledger still says `held` */
+        vp_cpuset h, other, all;
+        vp_cpuset_parse(&h, held, VP_MAX_CPUS, NULL);
+        vp_cpuset_parse(&all, "0-3", VP_MAX_CPUS, NULL);
+        other = all;
+        vp_cpuset_andnot(&other, &h);
+        char ob[32], c0[8], c1[8];
+        vp_cpuset_fmt(&other, ob, sizeof(ob));
+        int first = vp_cpuset_next(&other, 0), second = vp_cpuset_next(&other, (unsigned)first + 1);
+        snprintf(c0, sizeof(c0), "%d", first);
+        snprintf(c1, sizeof(c1), "%d", second);
+        scratch_thread_status(&s, 4545, 0, "0-3", "0");
+        scratch_thread_status(&s, 4545, 1, c0, "0");
+        scratch_thread_status(&s, 4545, 2, c1, "0");
+        char *got = place_on(&s, "ded-2", U_DED2, 2, &why);
+        is_str(got, "", "a dedicated VM is not given the CPUs the kernel shows ded-1 on");
+        char *want = vp_xasprintf("running VMs are pinned to dedicated CPUs vmplace has no record "
+                                  "of: ded-1 (%s, beyond its entry)",
+                                  ob);
+        like(why, want, "the refusal names it and the CPUs beyond its entry");
+        free(want);
+        free(why);
+        free(got);
+        /* pinned where its entry says: no disagreement, nothing kept */
+        scratch_thread_status(&s, 4545, 1, held, "0");
+        scratch_thread_status(&s, 4545, 2, held, "0");
+        got = place_on(&s, "ded-2", U_DED2, 2, &why);
+        is_str(got, ob, "back on its own CPUs: ded-2 gets the other two");
+        free(why);
+        free(got);
+        free(held);
+        scratch_free(&s);
+}
+
 int main(void)
 {
         setup();
@@ -353,6 +404,7 @@ int main(void)
         test_replan();
         test_float();
         test_unrecorded();
+        test_recorded_disagrees();
         scratch_free(&S);
         return tap_done();
 }

@@ -186,6 +186,15 @@ int vp_affinity_apply(const vp_threads *th, const vp_cgwrites *w, vp_error *err)
  * it exited). */
 static int thread_affinity(pid_t tid, vp_cpuset *out)
 {
+        /* The kernel's mask is an array of unsigned long, bit c of long
+         * c / bits: with 64-bit longs that is vp_cpuset's own layout, so it
+         * is written in place (glibc zeroes what the kernel leaves), instead
+         * of testing 4096 bits a thread (a prepare asks this of every
+         * thread of every running VM). */
+        if (sizeof(unsigned long) == sizeof(uint64_t))
+                return sched_getaffinity(tid, sizeof(out->w), (cpu_set_t *)(void *)out->w) < 0
+                           ? -errno
+                           : 0;
         cpu_set_t *mask = CPU_ALLOC(VP_MAX_CPUS);
         size_t msize = CPU_ALLOC_SIZE(VP_MAX_CPUS);
         if (!mask)
@@ -252,12 +261,10 @@ int vp_affinity_verify(const char *proc, long pid, const vp_threads *th, const v
         return 0;
 }
 
-int vp_affinity_pinned(const char *proc, long pid, const vp_cpuset *all, vp_cpuset *out,
-                       vp_cpuset *vcpus, vp_error *err)
+int vp_affinity_pinned(const char *proc, long pid, const vp_cpuset *all, const vp_pin_record *rec,
+                       vp_cpuset *out, vp_error *err)
 {
         vp_cpuset_zero(out);
-        if (vcpus)
-                vp_cpuset_zero(vcpus);
         _cleanup_free_ char *dir = vp_xasprintf("%s/%ld/task", proc, pid);
         _cleanup_closedir_ DIR *d = opendir(dir);
         if (!d)
@@ -289,16 +296,21 @@ int vp_affinity_pinned(const char *proc, long pid, const vp_cpuset *all, vp_cpus
                 if (vp_cpuset_subset(all, &allowed))
                         continue; /* allowed everywhere: floating, not pinned */
                 vp_cpuset_and(&allowed, all);
-                vp_cpuset *into = out;
-                unsigned id;
-                if (vcpus) {
+                if (rec) {
+                        /* where the record has its threads: on its vCPUs'
+                         * CPUs, or floating over its emulator's; only a
+                         * thread elsewhere costs reading its name */
+                        if (vp_cpuset_subset(&allowed, &rec->vcpus) ||
+                            vp_cpuset_equal(&allowed, &rec->emulator))
+                                continue;
                         _cleanup_free_ char *cf = vp_xasprintf("%s/%s/comm", dir, e->d_name);
                         _cleanup_free_ char *comm = NULL;
-                        if (vp_read_file(cf, 4096, &comm, NULL, NULL) == 0 &&
-                            vcpu_from_comm(comm, &id))
-                                into = vcpus;
+                        unsigned id;
+                        bool vcpu = vp_read_file(cf, 4096, &comm, NULL, NULL) == 0 &&
+                                    vcpu_from_comm(comm, &id);
+                        vp_cpuset_andnot(&allowed, vcpu ? &rec->vcpus : &rec->own);
                 }
-                vp_cpuset_or(into, &allowed);
+                vp_cpuset_or(out, &allowed);
         }
         return 0;
 }

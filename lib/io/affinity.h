@@ -57,15 +57,25 @@ int vp_affinity_apply(const vp_threads *th, const vp_cgwrites *w, vp_error *err)
 int vp_affinity_verify(const char *proc, long pid, const vp_threads *th, const vp_cgwrites *w,
                        vp_drifts *out, vp_error *err);
 
+/* Where a ledger entry has a VM's threads: its vCPU threads on vcpus, its
+ * other threads floating over emulator, all of them within own (vcpus,
+ * emulator and its held CPUs). */
+typedef struct vp_pin_record {
+        vp_cpuset vcpus, emulator, own;
+} vp_pin_record;
+
 /* The CPUs PID's threads are pinned to: the union of every thread's
- * Cpus_allowed_list that leaves out some CPU of all (a thread allowed on all
- * of them is not pinned), cut to all. This is the kernel's word on what a
- * running QEMU holds, whatever vmplace's records say (I3). With vcpus
- * (may be NULL) each thread's comm is read too, and the vCPU threads' ("CPU
- * N/KVM", "CPU N/TCG") pins go there instead of into out. Returns 0 (out
- * empty when nothing is pinned); -ESRCH when the process is gone; -errno
- * when its task list cannot be read (err names it). */
-int vp_affinity_pinned(const char *proc, long pid, const vp_cpuset *all, vp_cpuset *out,
-                       vp_cpuset *vcpus, vp_error *err);
+ * affinity that leaves out some CPU of all (a thread allowed on all of them
+ * is not pinned), cut to all. This is the kernel's word on what a running
+ * QEMU holds, whatever vmplace's records say (I3). With rec (may be NULL),
+ * only what lies beyond the record: a vCPU thread's CPUs outside rec->vcpus,
+ * another thread's outside rec->own; a thread's name ("CPU N/KVM", "CPU
+ * N/TCG") is read only when its CPUs are neither within rec->vcpus nor
+ * rec->emulator exactly. Under the real /proc a thread's affinity is one
+ * sched_getaffinity, elsewhere its status file's Cpus_allowed_list. Returns 0
+ * (out empty when nothing is pinned); -ESRCH when the process is gone;
+ * -errno when its task list cannot be read (err names it). */
+int vp_affinity_pinned(const char *proc, long pid, const vp_cpuset *all, const vp_pin_record *rec,
+                       vp_cpuset *out, vp_error *err);
 
 #endif

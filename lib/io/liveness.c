@@ -187,6 +187,12 @@ static bool proc_alive(const alive_dirs *d, long pid)
         return present_in(d->proc_fd, d->procdir, name);
 }
 
+bool vp_pid_alive(const char *procdir, long pid)
+{
+        alive_dirs d = by_path(NULL, procdir);
+        return pid > 0 && proc_alive(&d, pid);
+}
+
 bool vp_libvirt_alive(const char *libvirt_rundir, const char *procdir, const char *name, long *pid)
 {
         long v = 0;

@@ -35,6 +35,10 @@ int vp_libvirt_pid(const char *libvirt_rundir, const char *name, long *pid, vp_e
  * little longer is better than giving a running VM's CPUs away. *pid
  * receives the pid, or 0 when it could not be read. */
 bool vp_libvirt_alive(const char *libvirt_rundir, const char *procdir, const char *name, long *pid);
+/* Whether process pid exists (PROCDIR/PID; under the real /proc one
+ * kill(pid, 0)): zombies count, and so does a look that fails for another
+ * reason than its absence. */
+bool vp_pid_alive(const char *procdir, long pid);
 /* The libvirt daemon (libvirtd or virtqemud) this process runs under: the
  * nearest of its parent and that parent's next three ancestors, read from
  * PROCDIR/PID/stat, whose command name is one of those (a dispatcher

@@ -21,13 +21,14 @@ static bool libvirt_name(const char *name)
         return *name && !strchr(name, '\n') && vp_utf8_valid(name);
 }
 
-/* The next domain libvirt runs, from the listing d of p's libvirt run dir,
- * that skip (may be NULL) does not rule out by name before its liveness is
- * looked up: 1 with *name (malloc'd), *pid and *xml (its status file's path,
+/* The next domain libvirt runs, from the listing d of p's libvirt run dir:
+ * 1 with *name (malloc'd), *pid and *xml (its status file's path,
  * malloc'd), 0 at the end, -errno when the listing fails (err names the
- * dir). */
-static int next_running(DIR *d, const vp_paths *p, bool (*skip)(const char *, void *), void *ctx,
-                        char **name, long *pid, char **xml, vp_error *err)
+ * dir). look (may be NULL) is asked first, by name: -1 passes the domain
+ * over, 1 says it is a domain and runs with *pid (neither its pid file nor
+ * its status file looked at), 0 leaves it to those files. */
+static int next_running(DIR *d, const vp_paths *p, int (*look)(const char *, void *, long *),
+                        void *ctx, char **name, long *pid, char **xml, vp_error *err)
 {
         struct dirent *de;
         while ((errno = 0, de = readdir(d))) {
@@ -38,14 +39,17 @@ static int next_running(DIR *d, const vp_paths *p, bool (*skip)(const char *, vo
                 char n[sizeof(de->d_name)];
                 memcpy(n, de->d_name, len - 4);
                 n[len - 4] = '\0';
-                if (!libvirt_name(n) || (skip && skip(n, ctx)) ||
-                    !vp_libvirt_alive(p->libvirt_rundir, p->proc, n, pid))
+                if (!libvirt_name(n))
+                        continue;
+                int known = look ? look(n, ctx, pid) : 0;
+                if (known < 0 ||
+                    (known == 0 && !vp_libvirt_alive(p->libvirt_rundir, p->proc, n, pid)))
                         continue;
                 /* libvirt writes NAME.xml for every domain it runs; a pid
                  * file without one is not a domain (driver.pid is the QEMU
                  * driver's lock, holding libvirtd's own pid) */
                 char *x = vp_xasprintf("%s/%s.xml", p->libvirt_rundir, n);
-                if (access(x, F_OK) < 0 && errno == ENOENT) {
+                if (known == 0 && access(x, F_OK) < 0 && errno == ENOENT) {
                         free(x);
                         continue;
                 }
@@ -104,10 +108,29 @@ int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *er
         return 0;
 }
 
-/* The domain being planned, which next_running passes over unlooked. */
-static bool is_self(const char *name, void *self)
+/* What vp_running_unrecorded's next_running knows: the ledger, and the
+ * domain being planned, passed over unlooked. */
+typedef struct known_ctx {
+        const vp_paths *p;
+        const vp_ledger *l;
+        const char *self;
+} known_ctx;
+
+/* A recorded domain whose recorded pid (what `started` saw) still runs
+ * runs as that pid, its pid file being listed: one kill(pid, 0) instead of
+ * reading the file. Otherwise (a pid from an earlier run, as a run dir
+ * replaced by an older copy has) the pid file decides. */
+static int known_pid(const char *name, void *opaque, long *pid)
 {
-        return self && strcmp(name, self) == 0;
+        const known_ctx *k = opaque;
+        if (k->self && strcmp(name, k->self) == 0)
+                return -1;
+        const vp_ledger_entry *e = vp_ledger_find_name((vp_ledger *)k->l, name);
+        if (e && e->pid > 0 && vp_pid_alive(k->p->proc, e->pid)) {
+                *pid = e->pid;
+                return 1;
+        }
+        return 0;
 }
 
 int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *self,
@@ -122,25 +145,26 @@ int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *sel
         vp_buf by = {0}, floating = {0};
         char *name = NULL, *xml = NULL;
         long pid = 0;
-        while ((r = next_running(d, p, is_self, (void *)self, &name, &pid, &xml, err)) > 0) {
-                vp_cpuset pinned, vcpus;
+        known_ctx k = {.p = p, .l = l, .self = self};
+        while ((r = next_running(d, p, known_pid, &k, &name, &pid, &xml, err)) > 0) {
+                vp_cpuset pinned;
                 /* A recorded VM's vCPU threads belong on its vcpu_cpus, the
                  * others on its emulator_cpus (or its own CPUs); what they
                  * are pinned to beyond that disagrees with the record (a run
                  * dir replaced by an older copy): the kernel is the truth. */
                 const vp_ledger_entry *e = vp_ledger_find_name((vp_ledger *)l, name);
+                vp_pin_record rec;
+                if (e) {
+                        rec.vcpus = vp_cpumask_get(&e->vcpu_cpus);
+                        rec.emulator = vp_cpumask_get(&e->emulator_cpus);
+                        rec.own = rec.vcpus;
+                        vp_cpuset_or(&rec.own, &rec.emulator);
+                        vp_cpumask_or_into(&rec.own, &e->held);
+                }
                 /* a QEMU that exited meanwhile holds nothing; one whose
                  * threads cannot be read is passed over too: refusing every
                  * start for it would hold libvirt up for a VM we cannot see */
-                if (vp_affinity_pinned(p->proc, pid, all, &pinned, e ? &vcpus : NULL, NULL) == 0) {
-                        if (e) {
-                                vp_cpuset own = vp_cpumask_get(&e->vcpu_cpus);
-                                vp_cpuset_andnot(&vcpus, &own);
-                                vp_cpumask_or_into(&own, &e->held);
-                                vp_cpumask_or_into(&own, &e->emulator_cpus);
-                                vp_cpuset_andnot(&pinned, &own);
-                                vp_cpuset_or(&pinned, &vcpus);
-                        }
+                if (vp_affinity_pinned(p->proc, pid, all, e ? &rec : NULL, &pinned, NULL) == 0) {
                         bool managed = e || (manages && manages(name, ctx));
                         if (!vp_cpuset_empty(&pinned)) {
                                 char cpus[256];

@@ -103,8 +103,14 @@ cat >"$L/$DOM.xml" <<XML
 XML
 virsh define "$L/$DOM.xml" >/dev/null
 ok $? "virsh define $DOM"
-virsh start "$DOM" >"$L/start.txt" 2>&1
-ok $? "virsh start $DOM (the hook placed it without a manual SIGHUP)" "$(tr '\n' ' ' <"$L/start.txt")"
+# bounded: under nested TCG one start hung until the lab's own 1800 s
+# timeout, with nothing said; on expiry the journal says where it stood
+timeout 300 virsh start "$DOM" >"$L/start.txt" 2>&1
+rc=$?
+[ $rc -ne 124 ] || { echo "# virsh start $DOM did not return within 300 s; libvirtd's journal:"
+	journalctl -u libvirtd.service --since "-10min" --no-pager 2>&1 | tail -40 | sed 's/^/#   /'
+	ps -eo pid,stat,etime,args | grep -E 'qemu|vmplace|libvirt' | grep -v grep | sed 's/^/#   /'; }
+ok $rc "virsh start $DOM (the hook placed it without a manual SIGHUP)" "$(tr '\n' ' ' <"$L/start.txt")"
 [ "$(virsh domstate "$DOM" 2>/dev/null)" = running ] || {
 	fail "$DOM is running" "$(virsh domstate "$DOM" 2>&1)"
 	finish

@@ -219,18 +219,28 @@ static void test_affinity_self(void)
         vp_cpuset_zero(&want);
         if (CPU_COUNT(&all) > 1)
                 vp_cpuset_set(&want, (unsigned)first);
-        r = vp_affinity_pinned("/proc", getpid(), &allset, &pinned, NULL, &e);
+        r = vp_affinity_pinned("/proc", getpid(), &allset, NULL, &pinned, &e);
         is_int(r, 0, "vp_affinity_pinned on ourselves (%s)", r ? e.msg : "");
         char pb[64];
         ok(vp_cpuset_equal(&pinned, &want), "pinned: the helper's CPU %d alone (got '%s')", first,
            vp_cpuset_fmt(&pinned, pb, sizeof(pb)));
-        /* split by thread name: the helper is 'CPU 0/TCG', a vCPU thread */
-        vp_cpuset vc;
-        r = vp_affinity_pinned("/proc", getpid(), &allset, &pinned, &vc, &e);
-        ok(r == 0 && vp_cpuset_empty(&pinned) && vp_cpuset_equal(&vc, &want),
-           "with vcpus: the vCPU thread's CPU goes there, no other thread is pinned (got '%s')",
-           vp_cpuset_fmt(&vc, pb, sizeof(pb)));
-        is_int(vp_affinity_pinned("/proc", 0x7ffffff0L, &allset, &pinned, NULL, &e), -ESRCH,
+        /* against a record: the helper is 'CPU 0/TCG', a vCPU thread, so
+         * its CPU is beyond a record whose vCPUs are elsewhere even when
+         * the emulator floats there; within a record placing it there,
+         * nothing is */
+        vp_pin_record rec;
+        vp_cpuset_zero(&rec.vcpus);
+        rec.emulator = allset;
+        rec.own = allset;
+        r = vp_affinity_pinned("/proc", getpid(), &allset, &rec, &pinned, &e);
+        ok(r == 0 && vp_cpuset_equal(&pinned, &want),
+           "a vCPU thread beyond its record's vCPUs counts, by its name (got '%s')",
+           vp_cpuset_fmt(&pinned, pb, sizeof(pb)));
+        rec.vcpus = want;
+        r = vp_affinity_pinned("/proc", getpid(), &allset, &rec, &pinned, &e);
+        ok(r == 0 && vp_cpuset_empty(&pinned), "within the record: nothing beyond it (got '%s')",
+           vp_cpuset_fmt(&pinned, pb, sizeof(pb)));
+        is_int(vp_affinity_pinned("/proc", 0x7ffffff0L, &allset, NULL, &pinned, &e), -ESRCH,
                "a process that is gone: -ESRCH");
         ok(vp_cpuset_empty(&pinned), "and nothing pinned");
 

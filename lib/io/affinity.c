@@ -261,10 +261,13 @@ int vp_affinity_verify(const char *proc, long pid, const vp_threads *th, const v
         return 0;
 }
 
-int vp_affinity_pinned(const char *proc, long pid, const vp_cpuset *all, const vp_pin_record *rec,
-                       vp_cpuset *out, vp_error *err)
+/* vp_affinity_pinned, and with vcpus (rec NULL) vp_affinity_split. */
+static int pinned_threads(const char *proc, long pid, const vp_cpuset *all,
+                          const vp_pin_record *rec, vp_cpuset *out, vp_cpuset *vcpus, vp_error *err)
 {
         vp_cpuset_zero(out);
+        if (vcpus)
+                vp_cpuset_zero(vcpus);
         _cleanup_free_ char *dir = vp_xasprintf("%s/%ld/task", proc, pid);
         _cleanup_closedir_ DIR *d = opendir(dir);
         if (!d)
@@ -309,8 +312,29 @@ int vp_affinity_pinned(const char *proc, long pid, const vp_cpuset *all, const v
                         bool vcpu = vp_read_file(cf, 4096, &comm, NULL, NULL) == 0 &&
                                     vcpu_from_comm(comm, &id);
                         vp_cpuset_andnot(&allowed, vcpu ? &rec->vcpus : &rec->own);
+                } else if (vcpus) {
+                        _cleanup_free_ char *cf = vp_xasprintf("%s/%s/comm", dir, e->d_name);
+                        _cleanup_free_ char *comm = NULL;
+                        unsigned id;
+                        if (vp_read_file(cf, 4096, &comm, NULL, NULL) == 0 &&
+                            vcpu_from_comm(comm, &id)) {
+                                vp_cpuset_or(vcpus, &allowed);
+                                continue;
+                        }
                 }
                 vp_cpuset_or(out, &allowed);
         }
         return 0;
+}
+
+int vp_affinity_pinned(const char *proc, long pid, const vp_cpuset *all, const vp_pin_record *rec,
+                       vp_cpuset *out, vp_error *err)
+{
+        return pinned_threads(proc, pid, all, rec, out, NULL, err);
+}
+
+int vp_affinity_split(const char *proc, long pid, const vp_cpuset *all, vp_cpuset *vcpus,
+                      vp_cpuset *others, vp_error *err)
+{
+        return pinned_threads(proc, pid, all, NULL, others, vcpus, err);
 }

@@ -77,5 +77,9 @@ typedef struct vp_pin_record {
  * -errno when its task list cannot be read (err names it). */
 int vp_affinity_pinned(const char *proc, long pid, const vp_cpuset *all, const vp_pin_record *rec,
                        vp_cpuset *out, vp_error *err);
+/* As vp_affinity_pinned without a record, split by thread name: the CPUs
+ * the vCPU threads are pinned to in vcpus, the other threads' in others. */
+int vp_affinity_split(const char *proc, long pid, const vp_cpuset *all, vp_cpuset *vcpus,
+                      vp_cpuset *others, vp_error *err);
 
 #endif

@@ -468,12 +468,26 @@ vp_config_matcher *vp_config_matcher_open(const char *confdir, const char *rundi
         return m;
 }
 
-bool vp_config_matcher_manages(const vp_config_matcher *m, const char *name)
+bool vp_config_matcher_manages(const vp_config_matcher *m, const char *name, const char *metadata)
 {
         if (m->idx)
-                return vp_match_rules(m->idx->r, m->idx->n, m->idx->default_profile, name, NULL,
+                return vp_match_rules(m->idx->r, m->idx->n, m->idx->default_profile, name, metadata,
                                       NULL) >= 0;
-        return vp_config_match(m->cfg, name, NULL, NULL) != NULL;
+        return vp_config_match(m->cfg, name, metadata, NULL) != NULL;
+}
+
+bool vp_config_matcher_reads_metadata(const vp_config_matcher *m)
+{
+        if (m->idx) {
+                for (size_t i = 0; i < m->idx->n; i++)
+                        if (m->idx->r[i].metadata)
+                                return true;
+                return false;
+        }
+        for (size_t i = 0; i < m->cfg->n_profiles; i++)
+                if (m->cfg->profiles[i].metadata)
+                        return true;
+        return false;
 }
 
 void vp_config_matcher_free(vp_config_matcher *m)

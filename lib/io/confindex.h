@@ -35,14 +35,17 @@ int vp_config_load_for(const char *confdir, const char *rundir, bool check_perms
                        const char *metadata, time_t now, vp_config **cfg,
                        const vp_profile **profile, char **matched_by, vp_diag *diag);
 
-/* Which domains a profile manages, judged by name (metadata is not read),
- * for the running domains the ledger lacks (I3): from rundir's index when
- * its key holds, else from the full configuration. Returns NULL when the
- * configuration cannot be loaded. */
+/* Which domains a profile manages, for the running domains the ledger lacks
+ * (I3): from rundir's index when its key holds, else from the full
+ * configuration. open returns NULL when the configuration cannot be loaded.
+ * manages matches as vp_config_match (metadata may be NULL); whether any
+ * profile matches by metadata at all says reads_metadata, so that a
+ * domain's XML is parsed for its metadata only when that can matter. */
 typedef struct vp_config_matcher vp_config_matcher;
 vp_config_matcher *vp_config_matcher_open(const char *confdir, const char *rundir,
                                           bool check_perms);
-bool vp_config_matcher_manages(const vp_config_matcher *m, const char *name);
+bool vp_config_matcher_manages(const vp_config_matcher *m, const char *name, const char *metadata);
+bool vp_config_matcher_reads_metadata(const vp_config_matcher *m);
 void vp_config_matcher_free(vp_config_matcher *m);
 
 #endif

@@ -134,7 +134,8 @@ static int known_pid(const char *name, void *opaque, long *pid)
 }
 
 int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *self,
-                          const vp_cpuset *all, bool (*manages)(const char *name, void *ctx),
+                          const vp_cpuset *all,
+                          bool (*manages)(const char *name, const char *status, void *ctx),
                           void *ctx, vp_unrecorded *out, vp_error *err)
 {
         memset(out, 0, sizeof(*out));
@@ -165,7 +166,12 @@ int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *sel
                  * threads cannot be read is passed over too: refusing every
                  * start for it would hold libvirt up for a VM we cannot see */
                 if (vp_affinity_pinned(p->proc, pid, all, e ? &rec : NULL, &pinned, NULL) == 0) {
-                        bool managed = e || (manages && manages(name, ctx));
+                        bool managed = e || (manages && manages(name, xml, ctx));
+                        if (managed && !e) {
+                                out->adopt = vp_xrealloc(out->adopt,
+                                                         (out->n_adopt + 1) * sizeof(*out->adopt));
+                                out->adopt[out->n_adopt++] = vp_xstrdup(name);
+                        }
                         if (!vp_cpuset_empty(&pinned)) {
                                 char cpus[256];
                                 vp_buf_printf(&by, "%s%s (%s%s)", by.s ? ", " : "", name,
@@ -184,7 +190,7 @@ int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *sel
         if (r < 0) {
                 free(by.s);
                 free(floating.s);
-                memset(out, 0, sizeof(*out));
+                vp_unrecorded_free(out);
                 return r;
         }
         out->pinned_by = by.s ? vp_buf_take(&by) : NULL;
@@ -196,6 +202,9 @@ void vp_unrecorded_free(vp_unrecorded *u)
 {
         free(u->pinned_by);
         free(u->floating_by);
+        for (size_t i = 0; i < u->n_adopt; i++)
+                free(u->adopt[i]);
+        free(u->adopt);
         memset(u, 0, sizeof(*u));
 }
 

@@ -41,6 +41,8 @@ typedef struct vp_unrecorded {
                             * entry" after a recorded VM's CPUS; NULL: none */
         vp_cpuset managed; /* of pinned, those of domains a profile manages */
         char *floating_by; /* "NAME, ..." of managed ones pinned to nothing */
+        char **adopt;      /* the managed domains without an entry, to record */
+        size_t n_adopt;
 } vp_unrecorded;
 
 /* I3, the kernel over the records: every running domain but self (the
@@ -48,12 +50,14 @@ typedef struct vp_unrecorded {
  * all, the host's online CPUs: a thread allowed on fewer than all of them
  * pins them). A domain with an entry in l counts with the CPUs it is pinned
  * to beyond the entry's held, vcpu_cpus and emulator_cpus, as managed; one
- * without, with all it is pinned to, as managed when manages(name, ctx)
- * says a profile manages it (may be NULL: none). Returns 0 with *out filled
+ * without, with all it is pinned to, as managed when manages(name, status,
+ * ctx) says a profile manages it (status: the path of libvirt's status file
+ * NAME.xml, for its metadata; manages may be NULL: none). Returns 0 with *out filled
  * (free with vp_unrecorded_free), or -errno when the libvirt run dir cannot
  * be listed (a missing one is no domains). */
 int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *self,
-                          const vp_cpuset *all, bool (*manages)(const char *name, void *ctx),
+                          const vp_cpuset *all,
+                          bool (*manages)(const char *name, const char *status, void *ctx),
                           void *ctx, vp_unrecorded *out, vp_error *err);
 void vp_unrecorded_free(vp_unrecorded *u);
 

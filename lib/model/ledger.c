@@ -3,6 +3,7 @@
  * Pure: the store (ledgerstore.c) reads and writes it. */
 #include "ledger.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <malloc.h>
 #include <string.h>
@@ -256,6 +257,18 @@ bool vp_ledger_remove(vp_ledger *l, const char *uuid, int64_t now)
                         return true;
                 }
         return false;
+}
+
+void vp_ledger_remember(vp_ledger *l, const char *uuid, const vp_cpuset *held,
+                        const vp_cpuset *emulator, int64_t now)
+{
+        char *u = vp_xstrdup(uuid);
+        for (char *c = u; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+        vp_cpumask h = {0}, e = {0};
+        vp_cpumask_set(&h, held);
+        vp_cpumask_set(&e, emulator);
+        prev_record(l, u, &h, &e, now);
 }
 
 const vp_ledger_prev *vp_ledger_previous(const vp_ledger *l, const char *uuid)

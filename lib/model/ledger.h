@@ -113,6 +113,11 @@ void vp_ledger_put(vp_ledger *l, vp_ledger_entry *e);
  * prev (newest last, capped at VP_LEDGER_PREVIOUS_MAX, an older record of
  * the same uuid replaced). Returns true when an entry was removed. */
 bool vp_ledger_remove(vp_ledger *l, const char *uuid, int64_t now);
+/* Record (uuid, held, emulator) as uuid's newest previous record, as a
+ * removal does: what a VM running without an entry holds in the kernel (I3),
+ * so that its re-plan keeps it there when that fits. */
+void vp_ledger_remember(vp_ledger *l, const char *uuid, const vp_cpuset *held,
+                        const vp_cpuset *emulator, int64_t now);
 /* The newest record of uuid in prev, or NULL. */
 const vp_ledger_prev *vp_ledger_previous(const vp_ledger *l, const char *uuid);
 

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "affinity.h"
 #include "cgroup.h"
 #include "cgwrites.h"
 #include "confindex.h"
@@ -101,14 +102,16 @@ static int commit(const vp_paths *paths, vp_decision *d, const char *xml, size_t
 /* Whether a profile manages the domain called name, for
  * vp_running_unrecorded: the hook's configuration holds only the profile it
  * chose (confindex.h), so the match rules are read when a running domain
- * the ledger lacks is first met, not on every start. */
+ * the ledger lacks is first met, not on every start; its status file is
+ * parsed for its metadata only when its name alone matches nothing and
+ * some profile matches by metadata. */
 typedef struct matcher_ctx {
         const vp_paths *paths;
         vp_config_matcher *m;
         bool tried;
 } matcher_ctx;
 
-static bool manages(const char *name, void *opaque)
+static bool manages(const char *name, const char *status, void *opaque)
 {
         matcher_ctx *mc = opaque;
         if (!mc->tried) {
@@ -118,7 +121,33 @@ static bool manages(const char *name, void *opaque)
         }
         /* a configuration that changed under us into an invalid one: the
          * ledger's view is all there is */
-        return mc->m && vp_config_matcher_manages(mc->m, name);
+        if (!mc->m)
+                return false;
+        if (vp_config_matcher_manages(mc->m, name, NULL))
+                return true;
+        if (!vp_config_matcher_reads_metadata(mc->m))
+                return false;
+        vp_domain *dom = NULL;
+        bool r = vp_domain_parse_file(status, &dom, NULL) == 0 && dom->metadata_profile &&
+                 vp_config_matcher_manages(mc->m, name, dom->metadata_profile);
+        vp_domain_free(dom);
+        return r;
+}
+
+/* A running domain re-planned without an entry (its entry went with the run
+ * dir, or vmplace never placed it): what the kernel shows its vCPU threads
+ * pinned to becomes its previous record, so that the plan keeps it there
+ * when that still fits instead of moving a running VM for nothing (I3: the
+ * records are rebuilt from the kernel). */
+static void remember_kernel(const vp_paths *paths, vp_decision *d)
+{
+        long pid;
+        vp_cpuset vcpus, others;
+        if (vp_libvirt_pid(paths->libvirt_rundir, d->dom->name, &pid, NULL) < 0 ||
+            vp_affinity_split(paths->proc, pid, &d->topo->online, &vcpus, &others, NULL) < 0 ||
+            vp_cpuset_empty(&vcpus))
+                return;
+        vp_ledger_remember(&d->ledger, d->dom->uuid, &vcpus, &others, (int64_t)time(NULL));
 }
 
 int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags, vp_decision *d,
@@ -171,8 +200,9 @@ int vp_decide(const vp_paths *paths, const char *xml, size_t len, unsigned flags
         } else {
                 r = vp_ledger_load(paths->rundir, &d->ledger, err);
         }
-        if (r == 0 && (flags & VP_DECIDE_REPLAN) && d->dom->uuid)
-                vp_ledger_remove(&d->ledger, d->dom->uuid, (int64_t)time(NULL));
+        if (r == 0 && (flags & VP_DECIDE_REPLAN) && d->dom->uuid &&
+            !vp_ledger_remove(&d->ledger, d->dom->uuid, (int64_t)time(NULL)))
+                remember_kernel(paths, d);
         /* I3: the ledger is a cache of what the running QEMUs hold. A
          * placement also keeps off the CPUs that running VMs it has no
          * entry for are pinned to, as the kernel says: an unmanaged VM

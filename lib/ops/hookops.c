@@ -4,9 +4,36 @@
 #include "op_impl.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "configfile.h"
+
+/* I3: the managed VMs running without a ledger entry (their entries went
+ * with a lost or replaced run dir) are recorded again from what the kernel
+ * shows, as `vmplace apply NAME` does: a dedicated one keeps the CPUs its
+ * vCPUs are pinned to when they still fit, a floating one is narrowed off
+ * the dedicated CPUs. Each outcome is logged. Frees names. */
+static void adopt(const vp_paths *p, const vp_hook_call *c, char **names, size_t n,
+                  const vp_op_sink *s)
+{
+        for (size_t i = 0; i < n; i++) {
+                vp_op_result o;
+                vp_op_apply(p, names[i], &o);
+                if (strcmp(o.result, "applied") == 0)
+                        vp_op_log(s, LOG_WARNING,
+                                  "%s %s: %s ran without a ledger entry: recorded again, %s",
+                                  c->name, c->op, names[i], o.reason ? o.reason : "");
+                else
+                        vp_op_log(s, LOG_WARNING,
+                                  "%s %s: %s runs without a ledger entry and was not recorded "
+                                  "again (%s): %s",
+                                  c->name, c->op, names[i], o.result, o.message ? o.message : "");
+                vp_op_result_free(&o);
+                free(names[i]);
+        }
+        free(names);
+}
 
 void vp_op_prepare(const vp_paths *p, const vp_hook_call *c, bool migrate, const vp_op_sink *s,
                    vp_op_result *r)
@@ -16,6 +43,23 @@ void vp_op_prepare(const vp_paths *p, const vp_hook_call *c, bool migrate, const
         vp_error err = {0};
         unsigned flags = VP_DECIDE_COMMIT | (migrate ? VP_DECIDE_ABI_FIXED : 0);
         int rc = vp_decide(p, c->xml, c->len, flags, &d, &err);
+        char **lost = NULL;
+        size_t n_lost = 0;
+        if (rc == 0 && d.profile && d.unrecorded.n_adopt) {
+                lost = TAKE_PTR(d.unrecorded.adopt);
+                n_lost = d.unrecorded.n_adopt;
+                d.unrecorded.n_adopt = 0;
+                if (d.plan.refusal) {
+                        /* they may be what stands in the way: record them,
+                         * then decide once more (the first decision
+                         * committed nothing) */
+                        vp_decision_free(&d);
+                        adopt(p, c, lost, n_lost, s);
+                        lost = NULL;
+                        err = (vp_error){0};
+                        rc = vp_decide(p, c->xml, c->len, flags, &d, &err);
+                }
+        }
         if (rc < 0) {
                 /* Without a decision there is no placement guarantee: refuse,
                  * unless the host said warn (known only if the config loaded). */
@@ -49,6 +93,9 @@ void vp_op_prepare(const vp_paths *p, const vp_hook_call *c, bool migrate, const
                         r->xml_out = TAKE_PTR(d.xml_out);
         }
         vp_decision_free(&d);
+        /* placed without them: their records are rebuilt now */
+        if (lost)
+                adopt(p, c, lost, n_lost, s);
 }
 
 void vp_op_prepare_undo(const vp_paths *p, const vp_hook_call *c, int err_no, const vp_op_sink *s,

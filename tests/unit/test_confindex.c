@@ -137,7 +137,7 @@ static void test_equivalence(const char *data)
 
         /* domains: each glob of each profile, each metadata tag, and one
          * name nothing matches (the default profile) */
-        size_t cases = 0, same = 0, indexed = 0, by_name = 0, matcher_same = 0;
+        size_t cases = 0, same = 0, indexed = 0, by_name = 0, matcher_same = 0, reads_md = 0;
         /* the I3 matcher, through the index and through a full load */
         vp_config_matcher *mi = vp_config_matcher_open(conf, run, false),
                           *mf = vp_config_matcher_open(conf, NULL, false);
@@ -163,12 +163,14 @@ static void test_equivalence(const char *data)
                                 printf("# %s md=%s:\n#  got  %s (%s)\n#  want %s (%s)\n", name,
                                        md ? md : "-", g.profile, g.by ? g.by : "-", want_s,
                                        by ? by : "-");
-                        if (!md && mi && mf) {
-                                /* by name alone: what running domains get */
-                                const vp_profile *bn = vp_config_match(full, name, NULL, NULL);
+                        if (mi && mf) {
+                                /* what running domains the ledger lacks get */
+                                const vp_profile *bn = vp_config_match(full, name, md, NULL);
                                 by_name++;
-                                matcher_same += vp_config_matcher_manages(mi, name) == !!bn &&
-                                                vp_config_matcher_manages(mf, name) == !!bn;
+                                matcher_same += vp_config_matcher_manages(mi, name, md) == !!bn &&
+                                                vp_config_matcher_manages(mf, name, md) == !!bn;
+                                reads_md += vp_config_matcher_reads_metadata(mi) &&
+                                            vp_config_matcher_reads_metadata(mf);
                         }
                         got_free(&g);
                         free(want_s);
@@ -180,7 +182,10 @@ static void test_equivalence(const char *data)
         is_int(indexed, cases, "every one decided through the index");
         is_int(same, cases, "every one decided as the full load does");
         ok(by_name > 0, "%zu names tried on the matchers", by_name);
-        is_int(matcher_same, by_name, "the matchers manage what the full load manages");
+        is_int(matcher_same, by_name,
+               "the matchers manage what the full load manages, "
+               "by name and by metadata");
+        is_int(reads_md, by_name, "both matchers know some profile matches by metadata");
         vp_config_matcher_free(mi);
         vp_config_matcher_free(mf);
 
@@ -238,7 +243,8 @@ static void test_invalidation(void)
         free(v);
         /* the I3 matcher reads the same index: no default profile here */
         vp_config_matcher *m = vp_config_matcher_open(conf, run, false);
-        ok(m && vp_config_matcher_manages(m, "a-1") && !vp_config_matcher_manages(m, "zz-1"),
+        ok(m && vp_config_matcher_manages(m, "a-1", NULL) &&
+               !vp_config_matcher_manages(m, "zz-1", NULL),
            "matcher on the index: a-1 managed, zz-1 not");
         vp_config_matcher_free(m);
 

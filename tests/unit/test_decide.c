@@ -340,6 +340,26 @@ static void test_unrecorded(void)
              "refused, naming it and what to do");
         free(held);
         free(why);
+
+        /* managed through its metadata alone: its status file is read for
+         * it (it counted as unmanaged, and the dedicated VM was placed) */
+        scratch_stop(&s, "plain-2", 4444);
+        scratch_profile(&s, "tagged", "[match]\nmetadata = gold\n[cputune]\nshares = 300\n");
+        xml = scratch_domxml("anon-1", U_DED2, 1, 256);
+        char *end = strstr(xml, "</domain>");
+        *end = '\0';
+        char *tagged = vp_xasprintf("%s<metadata><vmplace:profile xmlns:vmplace='urn:vmplace:1'>"
+                                    "gold</vmplace:profile></metadata></domain>\n",
+                                    xml);
+        scratch_start(&s, "anon-1", tagged, 1, 4646);
+        free(xml);
+        free(tagged);
+        held = place_on(&s, "ded-4", U_OFF, 1, &why);
+        is_str(held, "",
+               "a dedicated VM while a metadata-managed one floats unrecorded: not placed");
+        like(why, "float over every CPU: anon-1", "refused, naming it");
+        free(held);
+        free(why);
         scratch_free(&s);
 }
 

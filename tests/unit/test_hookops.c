@@ -413,6 +413,58 @@ static void test_release(void)
         cap_reset(&C);
 }
 
+/* I3, rebuilt: with the run dir lost while a floating VM and a dedicated
+ * VM run, a dedicated start was refused until `vmplace apply --all`. The
+ * prepare records them again itself, from what the kernel shows (the
+ * dedicated VM keeps the CPUs its vCPUs are pinned to), and then places the
+ * new VM on what is left. */
+static void test_adopt(void)
+{
+        scratch a;
+        scratch_init(&a, "hookops-adopt", "1node-4cpu");
+        scratch_profile(&a, "ded", SCRATCH_DED_INI);
+        scratch_profile(&a, "web", SCRATCH_WEB_INI);
+        scratch_place(&a, "web-1", U_WEB, 1, P_WEB);
+        scratch_thread_status(&a, P_WEB, 0, "0-3", "0");
+        scratch_thread_status(&a, P_WEB, 1, "0-3", "0");
+        scratch_place(&a, "ded-1", U_DED1, 2, P_DED1);
+        /* the kernel has ded-1's vCPUs on 2 and 3 (where the ledger put it,
+         * or where a later apply moved it): that is what stays its own */
+        const char *held = "2-3";
+        vp_cpuset h;
+        vp_cpuset_parse(&h, held, VP_MAX_CPUS, NULL);
+        scratch_thread_status(&a, P_DED1, 1, "3", "0");
+        scratch_thread_status(&a, P_DED1, 2, "2", "0");
+        tree_rm(vp_xstrdup(a.run));
+
+        vp_op_result r;
+        vp_hook_call c = call("ded-2", "prepare", U_DED2, 1);
+        vp_op_prepare(&a.paths, &c, false, &SINK, &r);
+        is_int(r.status, 0,
+               "ded-2 starts with the run dir lost (was refused: web-1 floats "
+               "everywhere unrecorded)");
+        size_t recorded = 0;
+        for (size_t i = 0; i < C.n_log; i++)
+                recorded += strstr(C.log[i], "ran without a ledger entry: recorded again") != NULL;
+        is_int(recorded, 2, "web-1 and ded-1 recorded again, each logged");
+        vp_op_result_free(&r);
+        cap_reset(&C);
+        vp_ledger l = {0};
+        scratch_ledger(&a, &l);
+        ok(l.n == 3, "the ledger holds all three");
+        vp_ledger_entry *e = vp_ledger_find_name(&l, "ded-1");
+        ok(e && vp_cpumask_equal(&e->held, &h), "ded-1 keeps the CPUs the kernel shows (%s)", held);
+        vp_ledger_entry *e2 = vp_ledger_find_name(&l, "ded-2");
+        ok(e2 && !vp_cpumask_intersects(&e2->held, &h), "ded-2 holds another CPU");
+        vp_ledger_entry *w = vp_ledger_find_name(&l, "web-1");
+        vp_cpuset h2 = e2 ? vp_cpumask_get(&e2->held) : h;
+        ok(w && !vp_cpumask_empty(&w->vcpu_cpus) && !vp_cpumask_intersects(&w->vcpu_cpus, &h) &&
+               !vp_cpumask_intersects(&w->vcpu_cpus, &h2),
+           "web-1 floats off both");
+        vp_ledger_free(&l);
+        scratch_free(&a);
+}
+
 int main(void)
 {
         setup();
@@ -422,6 +474,7 @@ int main(void)
         test_started();
         test_unlisted();
         test_release();
+        test_adopt();
         for (size_t i = 0; i < 8; i++)
                 free(XML[i]);
         scratch_free(&S);

@@ -35,9 +35,10 @@ static void domain(const char *dir, const char *name, long pid, const char *xml_
 }
 
 /* the profiles of the I3 cases: pinned-* and q* domains are managed */
-static bool manages(const char *name, void *ctx)
+static bool manages(const char *name, const char *status, void *ctx)
 {
         (void)ctx;
+        (void)status;
         return !strncmp(name, "pinned-", 7) || name[0] == 'q';
 }
 

@@ -922,6 +922,25 @@ static void test_edges(void)
         vp_plan_free(&p);
         vp_ledger_free(&l);
 
+        /* profile cells of 2^64-1 KiB and 524289 KiB wrapped to the domain's 512 MiB */
+        vp_profile gn = mkprof("gn", VP_CPU_UNSET);
+        gn.cells_kind = VP_CELLS_EXPLICIT;
+        vp_cell *c0 = vp_cells_get(&gn.tune.cells, &gn.tune.n_cells, 0);
+        c0->cpus = cs("0");
+        c0->cpus_set = c0->memory_set = true;
+        c0->memory_kib = UINT64_MAX;
+        vp_cell *c1 = vp_cells_get(&gn.tune.cells, &gn.tune.n_cells, 1);
+        c1->cpus = cs("1");
+        c1->cpus_set = c1->memory_set = true;
+        c1->memory_kib = 524289;
+        is_int(plan(&p, &d, &gn, &h, t, &l), 0, "wrapping profile cells compute");
+        is_str(p.refusal,
+               "vmplace: db-1 (profile gn): guest NUMA cells hold more than "
+               "18446744073709551615 KiB but the domain has 524288 KiB of memory",
+               "... refused, saying the cells are too large");
+        vp_plan_free(&p);
+        vp_tune_free(&gn.tune);
+
         synth_free(t);
 }
 

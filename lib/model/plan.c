@@ -611,8 +611,9 @@ int vp_plan_compute(const vp_plan_input *in, vp_plan *p, vp_error *err)
                 return 0;
         }
         if (d->vcpus_max == 0 || d->vcpus_max > VP_MAX_CPUS)
-                return vp_error_set(err, -EINVAL, "%s: %u vCPUs is out of range", d->name,
-                                    d->vcpus_max);
+                return vp_error_set(err, -EINVAL,
+                                    "%s: %u vCPUs is more than vmplace places (at most %d)",
+                                    d->name, d->vcpus_max, VP_MAX_CPUS);
         p->profile = vp_xstrdup(in->profile->name);
         p->matched_by = vp_xstrdup(in->matched_by ? in->matched_by : "");
 

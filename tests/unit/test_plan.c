@@ -941,6 +941,15 @@ static void test_edges(void)
         vp_plan_free(&p);
         vp_tune_free(&gn.tune);
 
+        /* the parser takes up to 16384 vCPUs, the planner places up to 4096 */
+        vp_domain wide = mkdom("wide", U1, VP_MAX_CPUS + 1, 512);
+        vp_error err = {0};
+        vp_plan_input in = {
+            .dom = &wide, .profile = &pr, .matched_by = "x", .host = &h, .topo = t, .ledger = &l};
+        is_int(vp_plan_compute(&in, &p, &err), -EINVAL, "4097 vCPUs refused");
+        is_str(err.msg, "wide: 4097 vCPUs is more than vmplace places (at most 4096)",
+               "... naming the limit");
+        vp_plan_free(&p);
         synth_free(t);
 }
 

@@ -599,8 +599,47 @@ static void test_vcpus_enabled(void)
         vp_domain_free(d);
 }
 
+static int parse_str(const char *xml, vp_error *e)
+{
+        vp_domain *d = NULL;
+        int r = vp_domain_parse(xml, strlen(xml), &d, e);
+        vp_domain_free(d);
+        return r;
+}
+
+/* Numbers at the edges of their types in the domain XML. */
+static void test_edges(void)
+{
+        vp_error e = {0};
+        vp_buf b = {0};
+
+        /* Without <memory> the domain's size is the cells' sum: 2048 cells of 2^53 - 1 KiB
+         * and one of 526336 KiB wrapped past 2^64 to 512 MiB, which the plan committed. */
+        vp_buf_str(&b, "<domain><name>c</name><vcpu>2</vcpu><cpu><numa>");
+        for (int i = 0; i < 2048; i++)
+                vp_buf_str(&b, "<cell memory='9007199254740991' unit='KiB'/>");
+        vp_buf_str(&b, "<cell memory='526336' unit='KiB'/></numa></cpu></domain>");
+        is_int(parse_str(b.s, &e), -ERANGE, "cells summing past 2^64 KiB refused");
+        is_str(e.msg,
+               "guest NUMA cells' memory adds up to more than libvirt's limit of "
+               "9223372036854775807 bytes",
+               "... naming the limit");
+        free(vp_buf_take(&b));
+        /* at the limit exactly: accepted */
+        vp_domain *d = NULL;
+        static const char at[] = "<domain><name>c</name><vcpu>2</vcpu><cpu><numa>"
+                                 "<cell memory='4503599627370496' unit='KiB'/>"
+                                 "<cell memory='4503599627370496' unit='KiB'/>"
+                                 "</numa></cpu></domain>";
+        is_int(vp_domain_parse(at, sizeof(at) - 1, &d, &e), 0, "cells adding up to 2^53 KiB");
+        is_int(d ? d->memory_kib : 0, 1ULL << 53, "... are the domain's memory");
+        vp_domain_free(d);
+
+}
+
 int main(void)
 {
+        test_edges();
         test_full_tunables();
         test_tabs_comments();
         test_misc_corpus();

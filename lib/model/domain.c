@@ -10,6 +10,10 @@
 /* Upper bound on <vcpu>: above every QEMU machine type's maximum (q35: 4096), low enough
  * that per-vCPU arrays stay small. */
 #define VP_VCPUS_MAX 16384u
+/* Upper bound on a domain's IOThreads: real domains have a handful. Each one costs a pin, an XML
+ * element and a cgroup per plan, with work that grows with the square of their number: 65536
+ * kept the hook (which holds libvirt's domain job) busy for hours. */
+#define VP_IOTHREADS_MAX 1024u
 
 /* ---- unit conversion ------------------------------------------------------------------- */
 
@@ -262,8 +266,8 @@ static int read_iothreads(vp_domain *d, vp_error *err)
                 int r = parse_uint(t, &count);
                 if (r == -EINVAL)
                         return bad_number(err, "<iothreads>", t);
-                if (r < 0 || count > UINT_MAX)
-                        return out_of_range(err, "<iothreads>", t, "0..4294967295");
+                if (r < 0 || count > VP_IOTHREADS_MAX)
+                        return out_of_range(err, "<iothreads>", t, "0..1024");
         }
         size_t cap = 0;
         xmlNode *ids = vp_xml_child(d->root, "iothreadids");
@@ -283,6 +287,10 @@ static int read_iothreads(vp_domain *d, vp_error *err)
                 if (has_id(d->iothread_ids, d->n_iothreads, (unsigned)v))
                         return vp_error_set(err, -EINVAL, "<iothread id='%s'> appears twice",
                                             (const char *)id);
+                if (d->n_iothreads == VP_IOTHREADS_MAX)
+                        return vp_error_set(err, -ERANGE,
+                                            "<iothreadids> lists more than %u IOThreads",
+                                            VP_IOTHREADS_MAX);
                 if (d->n_iothreads == cap) {
                         cap = cap ? cap * 2 : 8;
                         d->iothread_ids = vp_xrealloc(d->iothread_ids, cap * sizeof(unsigned));
@@ -291,11 +299,6 @@ static int read_iothreads(vp_domain *d, vp_error *err)
         }
         /* libvirt numbers the threads <iothreadids> does not list with the lowest free ids. */
         if (count > d->n_iothreads) {
-                if (count > 65536) {
-                        char t[32];
-                        snprintf(t, sizeof(t), "%llu", (unsigned long long)count);
-                        return out_of_range(err, "<iothreads>", t, "0..65536");
-                }
                 d->iothread_ids = vp_xrealloc(d->iothread_ids, count * sizeof(unsigned));
                 for (unsigned id = 1; d->n_iothreads < count; id++)
                         if (!has_id(d->iothread_ids, d->n_iothreads, id))

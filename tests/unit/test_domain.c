@@ -635,6 +635,35 @@ static void test_edges(void)
         is_int(d ? d->memory_kib : 0, 1ULL << 53, "... are the domain's memory");
         vp_domain_free(d);
 
+        /* <iothreads> past 1024 made the planner's per-iothread work (quadratic) run for
+         * hours in the hook; 2^32 once said a different range than 2^32 - 1 */
+        static const char *const io_bad[] = {"1025", "65536", "4294967295", "4294967296",
+                                             "18446744073709551616"};
+        for (size_t i = 0; i < VP_ARRAY_SIZE(io_bad); i++) {
+                char x[256], want[128];
+                snprintf(x, sizeof(x),
+                         "<domain><name>i</name><memory>1</memory><vcpu>1</vcpu>"
+                         "<iothreads>%s</iothreads></domain>",
+                         io_bad[i]);
+                snprintf(want, sizeof(want), "<iothreads> value '%s' is out of range (0..1024)",
+                         io_bad[i]);
+                is_int(parse_str(x, &e), -ERANGE, "<iothreads>%s refused", io_bad[i]);
+                is_str(e.msg, want, "... with the range");
+        }
+        static const char io_max[] = "<domain><name>i</name><memory>1</memory><vcpu>1</vcpu>"
+                                     "<iothreads>1024</iothreads></domain>";
+        d = NULL;
+        is_int(vp_domain_parse(io_max, sizeof(io_max) - 1, &d, &e), 0, "<iothreads>1024 parses");
+        is_int(d ? d->n_iothreads : 0, 1024, "... 1024 iothreads");
+        vp_domain_free(d);
+        /* the same bound on ids listed one by one */
+        vp_buf_str(&b, "<domain><name>i</name><memory>1</memory><vcpu>1</vcpu><iothreadids>");
+        for (unsigned i = 1; i <= 1025; i++)
+                vp_buf_printf(&b, "<iothread id='%u'/>", i * 4000000u);
+        vp_buf_str(&b, "</iothreadids></domain>");
+        is_int(parse_str(b.s, &e), -ERANGE, "1025 <iothreadids> entries refused");
+        is_str(e.msg, "<iothreadids> lists more than 1024 IOThreads", "... saying so");
+        free(vp_buf_take(&b));
 }
 
 int main(void)

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "units.h"
 #include "xmlparse.h"
 #include "xmlutil.h"
 
@@ -74,12 +75,6 @@ int vp_domain_scale_kib(uint64_t value, const char *unit, uint64_t *kib)
         uint64_t bytes = value * scale;
         *kib = bytes / 1024 + (bytes % 1024 ? 1 : 0);
         return 0;
-}
-
-uint64_t vp_domain_memory_max_kib(void)
-{
-        /* the KiB vp_domain_scale_kib gives for LLONG_MAX bytes, rounded up */
-        return (uint64_t)LLONG_MAX / 1024 + 1;
 }
 
 /* ---- field readers ---------------------------------------------------------------------- */
@@ -691,10 +686,9 @@ static int parse_domain(const char *xml, size_t len, vp_domain **out, vp_error *
         if (!d->memory_kib) {
                 /* Each cell fits libvirt's cap of LLONG_MAX bytes, but their sum need not: a
                  * plain sum wrapped past 2^64 KiB into a small size that the plan committed. */
-                const uint64_t max_kib = vp_domain_memory_max_kib();
                 for (size_t i = 0; i < d->tune.n_cells; i++) {
                         uint64_t kib = d->tune.cells[i].memory_kib;
-                        if (kib > max_kib - d->memory_kib)
+                        if (kib > VP_MEMORY_MAX_KIB - d->memory_kib)
                                 return vp_error_set(err, -ERANGE,
                                                     "guest NUMA cells' memory adds up to more "
                                                     "than libvirt's limit of %lld bytes",

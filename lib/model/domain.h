@@ -60,8 +60,4 @@ bool vp_domain_vcpu_online(const vp_domain *d, unsigned id);
  * KiB. Returns 0 or -EINVAL/-ERANGE. */
 int vp_domain_scale_kib(uint64_t value, const char *unit, uint64_t *kib);
 
-/* The most KiB a domain's memory may be: libvirt's cap of LLONG_MAX bytes, in
- * KiB rounded up as vp_domain_scale_kib rounds. */
-uint64_t vp_domain_memory_max_kib(void);
-
 #endif

@@ -136,8 +136,10 @@ char *vp_metrics_format(const vp_status *s, int64_t now, const uint64_t *drift_t
         for (size_t i = 0; i < s->n; i++)
                 for (size_t k = 0; k < s->rows[i].e.n_mem; k++) {
                         sample_start(f, "vmplace_domain_memory_bytes", &s->rows[i]);
-                        /* the ledger holds KiB up to INT64_MAX - 1: bytes past 2^64 wrapped
-                         * into a small figure; a float is what Prometheus keeps anyway */
+                        /* a row's figures are any 64-bit KiB (the ledger's load holds an
+                         * entry to a domain's 2^53, rows built otherwise need not be): bytes
+                         * past 2^64 wrapped into a small figure; a float is what Prometheus
+                         * keeps anyway */
                         uint64_t kib = s->rows[i].e.mem[k].kib;
                         if (kib <= UINT64_MAX / 1024)
                                 fprintf(f, ",node=\"%u\"} %llu\n", s->rows[i].e.mem[k].node,

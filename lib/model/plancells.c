@@ -88,12 +88,12 @@ void vp_plan_guest_numa(ctx *c)
                 case VP_CELLS_COUNT:
                         if (pr->cells_count > p->vcpus ||
                             p->memory_kib < pr->cells_count * SPLIT_ALIGN_KIB) {
+                                char m[32];
                                 vp_plan_refuse(
                                     c,
-                                    "cells = %u cannot split %u vCPUs and %llu MiB into %u "
-                                    "guest cells",
+                                    "cells = %u cannot split %u vCPUs and %s into %u guest cells",
                                     pr->cells_count, p->vcpus,
-                                    (unsigned long long)(p->memory_kib / 1024), pr->cells_count);
+                                    vp_plan_mem_text(p->memory_kib, m, sizeof(m)), pr->cells_count);
                                 return;
                         }
                         vp_plan_clear_memnodes(p);

@@ -941,6 +941,24 @@ static void test_edges(void)
         vp_plan_free(&p);
         vp_tune_free(&gn.tune);
 
+        /* memory below the 1 MiB a node's share needs read "0 MiB" */
+        vp_domain tiny = mkdom("tiny", U1, 2, 0);
+        tiny.memory_kib = 1;
+        is_int(plan(&p, &tiny, &pr, &h, t, &l), 0, "a 1 KiB domain computes");
+        is_str(p.refusal,
+               "vmplace: tiny (profile database): numa_nodes=1 cannot split 2 vCPUs and 1 KiB "
+               "over 1 nodes",
+               "... the refusal says 1 KiB, not 0 MiB");
+        vp_plan_free(&p);
+        vp_profile two = mkprof("two", VP_CPU_UNSET);
+        two.cells_kind = VP_CELLS_COUNT;
+        two.cells_count = 2;
+        tiny.memory_kib = 1023;
+        is_int(plan(&p, &tiny, &two, &h, t, &l), 0, "cells = 2 of 1023 KiB computes");
+        like(p.refusal, "cells = 2 cannot split 2 vCPUs and 1023 KiB into 2 guest cells",
+             "... in KiB too");
+        vp_plan_free(&p);
+
         /* the parser takes up to 16384 vCPUs, the planner places up to 4096 */
         vp_domain wide = mkdom("wide", U1, VP_MAX_CPUS + 1, 512);
         vp_error err = {0};

@@ -613,18 +613,30 @@ static void test_edges(void)
         vp_error e = {0};
         vp_buf b = {0};
 
-        /* Without <memory> the domain's size is the cells' sum: 2048 cells of 2^53 - 1 KiB
-         * and one of 526336 KiB wrapped past 2^64 to 512 MiB, which the plan committed. */
+        /* Without <memory> the domain's size is the cells' sum, each cell within libvirt's
+         * limit but not their sum: 2048 cells of 2^53 - 1 KiB and one of 526336 KiB wrapped
+         * past 2^64 to 512 MiB, which the plan committed (cells are now capped at 1024, so
+         * the sum stays in 64 bits; two such cells still double libvirt's limit) */
         vp_buf_str(&b, "<domain><name>c</name><vcpu>2</vcpu><cpu><numa>");
-        for (int i = 0; i < 2048; i++)
+        for (int i = 0; i < 2; i++)
                 vp_buf_str(&b, "<cell memory='9007199254740991' unit='KiB'/>");
-        vp_buf_str(&b, "<cell memory='526336' unit='KiB'/></numa></cpu></domain>");
-        is_int(parse_str(b.s, &e), -ERANGE, "cells summing past 2^64 KiB refused");
+        vp_buf_str(&b, "</numa></cpu></domain>");
+        is_int(parse_str(b.s, &e), -ERANGE, "cells summing past libvirt's limit refused");
         is_str(e.msg,
                "guest NUMA cells' memory adds up to more than libvirt's limit of "
                "9223372036854775807 bytes",
                "... naming the limit");
         free(vp_buf_take(&b));
+        /* more cells than QEMU starts, by far: a 10 MiB XML held 500000 of them, each costing
+         * the planner work that grows with their number */
+        vp_buf_str(&b, "<domain><name>c</name><memory>1048576</memory><vcpu>2</vcpu><cpu><numa>");
+        for (int i = 0; i < 1025; i++)
+                vp_buf_str(&b, "<cell memory='1'/>");
+        vp_buf_str(&b, "</numa></cpu></domain>");
+        is_int(parse_str(b.s, &e), -ERANGE, "1025 guest NUMA cells refused");
+        is_str(e.msg, "<cpu><numa> has more than 1024 cells", "... saying so");
+        free(vp_buf_take(&b));
+
         /* at the limit exactly: accepted */
         vp_domain *d = NULL;
         static const char at[] = "<domain><name>c</name><vcpu>2</vcpu><cpu><numa>"

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "units.h"
 #include "util.h"
 
 #define MAGIC           "vmplace-ledger-cache 2\n"
@@ -238,11 +239,15 @@ static void get_entry(cursor *c, vp_ledger_entry *e)
         }
         e->mem = vp_xcalloc(n_mem ? n_mem : 1, sizeof(*e->mem));
         e->n_mem = n_mem;
+        /* what the JSON's load accepts, no more: the entry's memory within a domain's */
+        uint64_t total = 0;
         for (uint32_t m = 0; m < n_mem; m++) {
                 e->mem[m].node = get_u32(c);
                 e->mem[m].kib = get_u64(c);
-                if (e->mem[m].node >= VP_MAX_CPUS || e->mem[m].kib > (uint64_t)INT64_MAX - 1)
+                if (e->mem[m].node >= VP_MAX_CPUS || e->mem[m].kib > VP_MEMORY_MAX_KIB - total)
                         c->bad = true;
+                else
+                        total += e->mem[m].kib;
         }
 }
 

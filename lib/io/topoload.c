@@ -175,10 +175,15 @@ static int list_nodes(loader *ld, unsigned **ids_out, size_t *n_out)
         while ((de = readdir(d))) {
                 const char *num = de->d_name + 4;
                 uint64_t id;
-                if (strncmp(de->d_name, "node", 4) != 0 || vp_parse_u64(num, &id) < 0 ||
-                    (num[0] == '0' && num[1] != '\0'))
+                if (strncmp(de->d_name, "node", 4) != 0 || (num[0] == '0' && num[1] != '\0'))
                         continue;
-                if (id >= VP_MAX_CPUS)
+                /* digits past 2^64 are a node number too large, not "not a node": skipped,
+                 * the node silently went missing from the model (or another node's distance
+                 * file took the blame) */
+                int pr = vp_parse_u64(num, &id);
+                if (pr == -EINVAL)
+                        continue;
+                if (pr < 0 || id >= VP_MAX_CPUS)
                         return vp_error_set(ld->err, -ERANGE,
                                             "%s/%s: node number above %u, the highest vmplace "
                                             "handles",

@@ -4,12 +4,20 @@
 #include <limits.h>
 #include <string.h>
 
+#include "units.h"
 #include "xmlparse.h"
 #include "xmlutil.h"
 
 /* Upper bound on <vcpu>: above every QEMU machine type's maximum (q35: 4096), low enough
  * that per-vCPU arrays stay small. */
 #define VP_VCPUS_MAX 16384u
+/* Upper bound on a domain's IOThreads: real domains have a handful. Each one costs a pin, an XML
+ * element and a cgroup per plan, with work that grows with the square of their number: 65536
+ * kept the hook (which holds libvirt's domain job) busy for hours. */
+#define VP_IOTHREADS_MAX 1024u
+/* Upper bound on guest NUMA cells: QEMU starts no more than 128 (MAX_NODES). The work per cell
+ * grows with their number as for IOThreads: 128000 cells (2.3 MB of XML) took 42 s. */
+#define VP_CELLS_MAX 1024u
 
 /* ---- unit conversion ------------------------------------------------------------------- */
 
@@ -256,8 +264,8 @@ static int read_iothreads(vp_domain *d, vp_error *err)
                 int r = parse_uint(t, &count);
                 if (r == -EINVAL)
                         return bad_number(err, "<iothreads>", t);
-                if (r < 0 || count > UINT_MAX)
-                        return out_of_range(err, "<iothreads>", t, "0..4294967295");
+                if (r < 0 || count > VP_IOTHREADS_MAX)
+                        return out_of_range(err, "<iothreads>", t, "0..1024");
         }
         size_t cap = 0;
         xmlNode *ids = vp_xml_child(d->root, "iothreadids");
@@ -277,6 +285,10 @@ static int read_iothreads(vp_domain *d, vp_error *err)
                 if (has_id(d->iothread_ids, d->n_iothreads, (unsigned)v))
                         return vp_error_set(err, -EINVAL, "<iothread id='%s'> appears twice",
                                             (const char *)id);
+                if (d->n_iothreads == VP_IOTHREADS_MAX)
+                        return vp_error_set(err, -ERANGE,
+                                            "<iothreadids> lists more than %u IOThreads",
+                                            VP_IOTHREADS_MAX);
                 if (d->n_iothreads == cap) {
                         cap = cap ? cap * 2 : 8;
                         d->iothread_ids = vp_xrealloc(d->iothread_ids, cap * sizeof(unsigned));
@@ -285,11 +297,6 @@ static int read_iothreads(vp_domain *d, vp_error *err)
         }
         /* libvirt numbers the threads <iothreadids> does not list with the lowest free ids. */
         if (count > d->n_iothreads) {
-                if (count > 65536) {
-                        char t[32];
-                        snprintf(t, sizeof(t), "%llu", (unsigned long long)count);
-                        return out_of_range(err, "<iothreads>", t, "0..65536");
-                }
                 d->iothread_ids = vp_xrealloc(d->iothread_ids, count * sizeof(unsigned));
                 for (unsigned id = 1; d->n_iothreads < count; id++)
                         if (!has_id(d->iothread_ids, d->n_iothreads, id))
@@ -434,6 +441,9 @@ static int read_cells(vp_domain *d, vp_error *err)
         for (xmlNode *c = numa ? numa->children : NULL; c; c = c->next) {
                 if (!vp_xml_is(c, "cell"))
                         continue;
+                if (idx == VP_CELLS_MAX)
+                        return vp_error_set(err, -ERANGE, "<cpu><numa> has more than %u cells",
+                                            VP_CELLS_MAX);
                 char what[64];
                 unsigned id = idx;
                 _cleanup_xmlfree_ xmlChar *ida = xmlGetNoNsProp(c, BAD_CAST "id");
@@ -680,8 +690,17 @@ static int parse_domain(const char *xml, size_t len, vp_domain **out, vp_error *
         read_metadata(d);
 
         if (!d->memory_kib) {
-                for (size_t i = 0; i < d->tune.n_cells; i++)
-                        d->memory_kib += d->tune.cells[i].memory_kib;
+                /* Each cell fits libvirt's cap of LLONG_MAX bytes, but their sum need not: a
+                 * plain sum wrapped past 2^64 KiB into a small size that the plan committed. */
+                for (size_t i = 0; i < d->tune.n_cells; i++) {
+                        uint64_t kib = d->tune.cells[i].memory_kib;
+                        if (kib > VP_MEMORY_MAX_KIB - d->memory_kib)
+                                return vp_error_set(err, -ERANGE,
+                                                    "guest NUMA cells' memory adds up to more "
+                                                    "than libvirt's limit of %lld bytes",
+                                                    LLONG_MAX);
+                        d->memory_kib += kib;
+                }
                 if (!d->memory_kib)
                         return vp_error_set(err, -EINVAL, "domain XML has no <memory>");
         }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jsontext.h"
+#include "units.h"
 
 /* A sum that stops at UINT64_MAX instead of wrapping. */
 static uint64_t add_sat(uint64_t a, uint64_t b)
@@ -240,6 +241,7 @@ static int get_memory(const load_ctx *c, vp_ledger_entry *e)
         if (!json_object_is_type(v, json_type_object))
                 return bad(c, "memory", v, "expected an object of node to KiB");
         size_t n = (size_t)json_object_object_length(v), i = 0;
+        uint64_t total = 0;
         e->mem = vp_xcalloc(n, sizeof(*e->mem));
         json_object_object_foreach(v, key, val)
         {
@@ -261,8 +263,17 @@ static int get_memory(const load_ctx *c, vp_ledger_entry *e)
                         return int_value(c, field, val, 0, INT64_MAX - 1, &kib);
                 }
                 e->mem[i++] = (vp_ledger_mem){.node = (unsigned)node, .kib = (uint64_t)kib};
+                total = add_sat(total, (uint64_t)kib);
         }
         e->n_mem = i;
+        /* An entry is one domain's memory, which libvirt caps at LLONG_MAX bytes: more is
+         * damage, and its sum wrapped in status, topology and plan --json. */
+        if (total > VP_MEMORY_MAX_KIB) {
+                char msg[96];
+                snprintf(msg, sizeof(msg), "adds up to more than a domain can have (%llu KiB)",
+                         (unsigned long long)VP_MEMORY_MAX_KIB);
+                return bad(c, "memory", v, msg);
+        }
         vp_ledger_mem_normalise(e);
         return 0;
 }
@@ -457,6 +468,14 @@ static int check_entry(const char *path, const vp_ledger_entry *e, vp_error *err
                                             "out of range",
                                             path, e->name, e->mem[m].node);
         }
+        uint64_t total = 0;
+        for (size_t m = 0; m < e->n_mem; m++)
+                total = add_sat(total, e->mem[m].kib);
+        if (total > VP_MEMORY_MAX_KIB)
+                return vp_error_set(err, -EINVAL,
+                                    "%s: refusing to save entry '%s': memory adds up to more "
+                                    "than a domain can have",
+                                    path, e->name);
         return 0;
 }
 

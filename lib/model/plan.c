@@ -20,6 +20,15 @@ void vp_plan_split_even(uint64_t total, unsigned n, uint64_t align, uint64_t *ou
         out[n - 1] += rest;
 }
 
+const char *vp_plan_mem_text(uint64_t kib, char *buf, size_t len)
+{
+        if (kib < 1024)
+                snprintf(buf, len, "%llu KiB", (unsigned long long)kib);
+        else
+                snprintf(buf, len, "%llu MiB", (unsigned long long)(kib / 1024));
+        return buf;
+}
+
 void vp_plan_split_count(unsigned total, unsigned n, unsigned *out)
 {
         for (unsigned k = 0; k < n; k++)
@@ -459,8 +468,9 @@ static void place(ctx *c)
                 return;
         }
         if (N > p->vcpus || p->memory_kib < N * SPLIT_ALIGN_KIB) {
-                vp_plan_refuse(c, "numa_nodes=%u cannot split %u vCPUs and %llu MiB over %u nodes",
-                               N, p->vcpus, (unsigned long long)(p->memory_kib / 1024), N);
+                char m[32];
+                vp_plan_refuse(c, "numa_nodes=%u cannot split %u vCPUs and %s over %u nodes", N,
+                               p->vcpus, vp_plan_mem_text(p->memory_kib, m, sizeof(m)), N);
                 return;
         }
         unsigned *share = vp_xcalloc(N, sizeof(unsigned));
@@ -611,8 +621,9 @@ int vp_plan_compute(const vp_plan_input *in, vp_plan *p, vp_error *err)
                 return 0;
         }
         if (d->vcpus_max == 0 || d->vcpus_max > VP_MAX_CPUS)
-                return vp_error_set(err, -EINVAL, "%s: %u vCPUs is out of range", d->name,
-                                    d->vcpus_max);
+                return vp_error_set(err, -EINVAL,
+                                    "%s: %u vCPUs is more than vmplace places (at most %d)",
+                                    d->name, d->vcpus_max, VP_MAX_CPUS);
         p->profile = vp_xstrdup(in->profile->name);
         p->matched_by = vp_xstrdup(in->matched_by ? in->matched_by : "");
 

@@ -40,6 +40,9 @@ typedef struct node_stat {
 void vp_plan_split_even(uint64_t total, unsigned n, uint64_t align, uint64_t *out);
 /* Split total into n counts, larger ones first. */
 void vp_plan_split_count(unsigned total, unsigned n, unsigned *out);
+/* A memory size for a refusal: whole MiB, or KiB below 1 MiB (where MiB
+ * read "0 MiB", hiding why the split failed). Returns buf. */
+const char *vp_plan_mem_text(uint64_t kib, char *buf, size_t len);
 /* Set the plan's refusal, "vmplace: NAME (profile P): " + the message, unless
  * it has one already (the first reason wins). */
 void vp_plan_refuse(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -88,12 +88,12 @@ void vp_plan_guest_numa(ctx *c)
                 case VP_CELLS_COUNT:
                         if (pr->cells_count > p->vcpus ||
                             p->memory_kib < pr->cells_count * SPLIT_ALIGN_KIB) {
+                                char m[32];
                                 vp_plan_refuse(
                                     c,
-                                    "cells = %u cannot split %u vCPUs and %llu MiB into %u "
-                                    "guest cells",
+                                    "cells = %u cannot split %u vCPUs and %s into %u guest cells",
                                     pr->cells_count, p->vcpus,
-                                    (unsigned long long)(p->memory_kib / 1024), pr->cells_count);
+                                    vp_plan_mem_text(p->memory_kib, m, sizeof(m)), pr->cells_count);
                                 return;
                         }
                         vp_plan_clear_memnodes(p);
@@ -160,7 +160,10 @@ void vp_plan_guest_numa(ctx *c)
                 char a[128], b[128];
                 for (size_t i = 0; i < t->n_cells; i++) {
                         vp_cpuset_or(&all, &t->cells[i].cpus);
-                        sum += t->cells[i].memory_kib;
+                        /* saturate: profile cells of up to 2^64-1 KiB each wrapped to the
+                         * domain's size and passed, then went out as a 16 EiB cell */
+                        uint64_t kib = t->cells[i].memory_kib;
+                        sum = kib > UINT64_MAX - sum ? UINT64_MAX : sum + kib;
                 }
                 for (unsigned v = 0; v < p->vcpus; v++)
                         vp_cpuset_set(&want, v);
@@ -169,10 +172,11 @@ void vp_plan_guest_numa(ctx *c)
                             c, "guest NUMA cells cover vCPUs %s but the domain has vCPUs %s",
                             vp_cpuset_fmt(&all, a, sizeof(a)), vp_cpuset_fmt(&want, b, sizeof(b)));
                 else if ((p->owned & VP_OWN_CELLS) && sum != p->memory_kib)
-                        vp_plan_refuse(
-                            c,
-                            "guest NUMA cells hold %llu KiB but the domain has %llu KiB of memory",
-                            (unsigned long long)sum, (unsigned long long)p->memory_kib);
+                        vp_plan_refuse(c,
+                                       "guest NUMA cells hold %s%llu KiB but the domain has %llu "
+                                       "KiB of memory",
+                                       sum == UINT64_MAX ? "more than " : "",
+                                       (unsigned long long)sum, (unsigned long long)p->memory_kib);
         }
         for (size_t i = 0; i < t->n_memnodes; i++) {
                 bool found = false;

@@ -15,11 +15,25 @@ void vp_plan_nodes_cpus(const vp_topology *t, const vp_cpuset *nodes, vp_cpuset 
                         vp_cpuset_or(out, &t->nodes[i].cpus);
 }
 
+/* a - b, stopping at INT64_MIN: reserved_memory may be any 64-bit KiB count and the ledger's
+ * commitments saturate at UINT64_MAX, which cast to int64_t read as small or negative and made
+ * an over-committed node admit more (or overflowed, UB). */
+static int64_t sub_sat(int64_t a, uint64_t b)
+{
+        uint64_t room = (uint64_t)a - (uint64_t)INT64_MIN; /* a - INT64_MIN, 0..UINT64_MAX */
+        return b > room ? INT64_MIN : (int64_t)((uint64_t)a - b);
+}
+
+static int64_t clamp_i64(uint64_t v)
+{
+        return v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
 int64_t vp_plan_node_admits_kib(const vp_node *node, uint64_t reserved_kib, uint64_t committed_kib)
 {
         int64_t by_commit =
-            (int64_t)node->total_kib - (int64_t)reserved_kib - (int64_t)committed_kib;
-        int64_t by_free = (int64_t)node->free_kib - (int64_t)reserved_kib;
+            sub_sat(sub_sat(clamp_i64(node->total_kib), reserved_kib), committed_kib);
+        int64_t by_free = sub_sat(clamp_i64(node->free_kib), reserved_kib);
         return by_commit < by_free ? by_commit : by_free;
 }
 

@@ -5,10 +5,16 @@
 #ifndef VMPLACE_UNITS_H
 #define VMPLACE_UNITS_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "util.h"
+
+/* The most memory a domain may have, in KiB: libvirt caps a memory size at LLONG_MAX bytes,
+ * which is this many KiB rounded up (2^53). A ledger entry records a domain's memory, so no
+ * entry's memory adds up to more either. */
+#define VP_MEMORY_MAX_KIB ((uint64_t)LLONG_MAX / 1024 + 1)
 
 /* Parse a decimal integer (optional leading '-', no '+', no base prefixes,
  * surrounding blanks allowed) that must fill the whole string, and check

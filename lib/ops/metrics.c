@@ -136,8 +136,17 @@ char *vp_metrics_format(const vp_status *s, int64_t now, const uint64_t *drift_t
         for (size_t i = 0; i < s->n; i++)
                 for (size_t k = 0; k < s->rows[i].e.n_mem; k++) {
                         sample_start(f, "vmplace_domain_memory_bytes", &s->rows[i]);
-                        fprintf(f, ",node=\"%u\"} %llu\n", s->rows[i].e.mem[k].node,
-                                (unsigned long long)s->rows[i].e.mem[k].kib * 1024);
+                        /* a row's figures are any 64-bit KiB (the ledger's load holds an
+                         * entry to a domain's 2^53, rows built otherwise need not be): bytes
+                         * past 2^64 wrapped into a small figure; a float is what Prometheus
+                         * keeps anyway */
+                        uint64_t kib = s->rows[i].e.mem[k].kib;
+                        if (kib <= UINT64_MAX / 1024)
+                                fprintf(f, ",node=\"%u\"} %llu\n", s->rows[i].e.mem[k].node,
+                                        (unsigned long long)kib * 1024);
+                        else
+                                fprintf(f, ",node=\"%u\"} %.17g\n", s->rows[i].e.mem[k].node,
+                                        (double)kib * 1024.0);
                 }
         if (drift_total) {
                 header(f, "vmplace_drift_detections_total", "counter",

@@ -498,6 +498,30 @@ SETUP=s_nopid IN=$IO/db2.xml row "QEMU gone (no pid file): started refuses" 1 1 
 s_badpid() { "$HOOK" db-2 prepare begin - <"$IO/db2.xml"; printf 'garbage\n' >"$W/$L/db-2.pid"; }
 SETUP=s_badpid IN=$IO/db2.xml row "pid file garbage: reconnect exits 0" 0 0 "" "" hook db-2 reconnect begin -
 
+# --- numbers at the edges of their types ---------------------------------------
+# <iothreads>65536 was in range, and the plan's per-iothread work (quadratic) kept
+# the hook busy for hours while libvirt waited
+domxml db-2 "$U2" 2 512 "<iothreads>65536</iothreads>" >"$IO/db2-io.xml"
+IN=$IO/db2-io.xml row "XML <iothreads>65536: prepare refuses at once" 1 1 "^vmplace: db-2: <iothreads> value '65536' is out of range \(0\.\.1024\)$" "" hook db-2 prepare begin -
+IN=$IO/db2-io.xml row "XML <iothreads>65536: reconnect exits 0" 0 0 "" "" hook db-2 reconnect begin -
+# no <memory>: the size is the cells' sum, which wrapped past 2^64 KiB to 512 MiB
+# (with 2049 cells; at most 1024 now, two still double libvirt's limit)
+{ printf "<domain type='kvm'><name>db-2</name><uuid>%s</uuid><vcpu>2</vcpu><cpu><numa>" "$U2"
+  printf "<cell memory='9007199254740991' unit='KiB'/>%.0s" 1 2
+  printf "</numa></cpu></domain>\n"; } >"$IO/db2-cells.xml"
+IN=$IO/db2-cells.xml row "XML guest cells' memory summing past libvirt's limit: prepare refuses" 1 1 "^vmplace: db-2: guest NUMA cells' memory adds up to more than libvirt's limit of 9223372036854775807 bytes$" "" hook db-2 prepare begin -
+IN=$IO/db2-cells.xml row "XML guest cells' memory summing past libvirt's limit: plan --xml" 2 1 "^vmplace plan: guest NUMA cells' memory adds up to more than" "" cli plan --xml -
+# each node's KiB fits int64, the entry's sum wrapped in status and --json
+s_bigmem() {
+        python3 -c 'import json, sys
+l = json.load(open(sys.argv[1]))
+l["entries"][0]["memory"] = {str(n): 9223372036854775806 for n in range(3)}
+open(sys.argv[1], "w").write(json.dumps(l, indent=2))' "$W/$R/ledger.json"
+}
+SETUP=s_bigmem IN=$IO/db2.xml row "ledger entry's memory past a domain's: prepare refuses" 1 1 "^vmplace: db-2: .*ledger\.json: entry 0: bad 'memory' value .*: adds up to more than a domain can have \(9007199254740992 KiB\)$" "" hook db-2 prepare begin -
+SETUP=s_bigmem row "ledger entry's memory past a domain's: vmplace status" 2 1 "^vmplace status: .*ledger\.json: entry 0: bad 'memory' value" "" cli status
+SETUP=s_bigmem IN=$IO/db1.xml row "ledger entry's memory past a domain's: reconnect exits 0" 0 0 "" "" hook db-1 reconnect begin -
+
 # --- a full host: every dedicated CPU held, memory exhausted per node -----------
 domxml db-2 "$U2" 5 512 >"$IO/db2-5.xml"
 IN=$IO/db2-5.xml row "full host: no dedicated CPUs left" 1 1 "^vmplace: db-2 \(profile db\): no NUMA node has 5 free dedicated CPUs and 512 MiB free memory .*\(node0: [0-9] CPUs, [0-9]+ MiB; node1: [0-9] CPUs, [0-9]+ MiB\)$" "" hook db-2 prepare begin -

@@ -599,8 +599,88 @@ static void test_vcpus_enabled(void)
         vp_domain_free(d);
 }
 
+static int parse_str(const char *xml, vp_error *e)
+{
+        vp_domain *d = NULL;
+        int r = vp_domain_parse(xml, strlen(xml), &d, e);
+        vp_domain_free(d);
+        return r;
+}
+
+/* Numbers at the edges of their types in the domain XML. */
+static void test_edges(void)
+{
+        vp_error e = {0};
+        vp_buf b = {0};
+
+        /* Without <memory> the domain's size is the cells' sum, each cell within libvirt's
+         * limit but not their sum: 2048 cells of 2^53 - 1 KiB and one of 526336 KiB wrapped
+         * past 2^64 to 512 MiB, which the plan committed (cells are now capped at 1024, so
+         * the sum stays in 64 bits; two such cells still double libvirt's limit) */
+        vp_buf_str(&b, "<domain><name>c</name><vcpu>2</vcpu><cpu><numa>");
+        for (int i = 0; i < 2; i++)
+                vp_buf_str(&b, "<cell memory='9007199254740991' unit='KiB'/>");
+        vp_buf_str(&b, "</numa></cpu></domain>");
+        is_int(parse_str(b.s, &e), -ERANGE, "cells summing past libvirt's limit refused");
+        is_str(e.msg,
+               "guest NUMA cells' memory adds up to more than libvirt's limit of "
+               "9223372036854775807 bytes",
+               "... naming the limit");
+        free(vp_buf_take(&b));
+        /* more cells than QEMU starts, by far: a 10 MiB XML held 500000 of them, each costing
+         * the planner work that grows with their number */
+        vp_buf_str(&b, "<domain><name>c</name><memory>1048576</memory><vcpu>2</vcpu><cpu><numa>");
+        for (int i = 0; i < 1025; i++)
+                vp_buf_str(&b, "<cell memory='1'/>");
+        vp_buf_str(&b, "</numa></cpu></domain>");
+        is_int(parse_str(b.s, &e), -ERANGE, "1025 guest NUMA cells refused");
+        is_str(e.msg, "<cpu><numa> has more than 1024 cells", "... saying so");
+        free(vp_buf_take(&b));
+
+        /* at the limit exactly: accepted */
+        vp_domain *d = NULL;
+        static const char at[] = "<domain><name>c</name><vcpu>2</vcpu><cpu><numa>"
+                                 "<cell memory='4503599627370496' unit='KiB'/>"
+                                 "<cell memory='4503599627370496' unit='KiB'/>"
+                                 "</numa></cpu></domain>";
+        is_int(vp_domain_parse(at, sizeof(at) - 1, &d, &e), 0, "cells adding up to 2^53 KiB");
+        is_int(d ? d->memory_kib : 0, 1ULL << 53, "... are the domain's memory");
+        vp_domain_free(d);
+
+        /* <iothreads> past 1024 made the planner's per-iothread work (quadratic) run for
+         * hours in the hook; 2^32 once said a different range than 2^32 - 1 */
+        static const char *const io_bad[] = {"1025", "65536", "4294967295", "4294967296",
+                                             "18446744073709551616"};
+        for (size_t i = 0; i < VP_ARRAY_SIZE(io_bad); i++) {
+                char x[256], want[128];
+                snprintf(x, sizeof(x),
+                         "<domain><name>i</name><memory>1</memory><vcpu>1</vcpu>"
+                         "<iothreads>%s</iothreads></domain>",
+                         io_bad[i]);
+                snprintf(want, sizeof(want), "<iothreads> value '%s' is out of range (0..1024)",
+                         io_bad[i]);
+                is_int(parse_str(x, &e), -ERANGE, "<iothreads>%s refused", io_bad[i]);
+                is_str(e.msg, want, "... with the range");
+        }
+        static const char io_max[] = "<domain><name>i</name><memory>1</memory><vcpu>1</vcpu>"
+                                     "<iothreads>1024</iothreads></domain>";
+        d = NULL;
+        is_int(vp_domain_parse(io_max, sizeof(io_max) - 1, &d, &e), 0, "<iothreads>1024 parses");
+        is_int(d ? d->n_iothreads : 0, 1024, "... 1024 iothreads");
+        vp_domain_free(d);
+        /* the same bound on ids listed one by one */
+        vp_buf_str(&b, "<domain><name>i</name><memory>1</memory><vcpu>1</vcpu><iothreadids>");
+        for (unsigned i = 1; i <= 1025; i++)
+                vp_buf_printf(&b, "<iothread id='%u'/>", i * 4000000u);
+        vp_buf_str(&b, "</iothreadids></domain>");
+        is_int(parse_str(b.s, &e), -ERANGE, "1025 <iothreadids> entries refused");
+        is_str(e.msg, "<iothreadids> lists more than 1024 IOThreads", "... saying so");
+        free(vp_buf_take(&b));
+}
+
 int main(void)
 {
+        test_edges();
         test_full_tunables();
         test_tabs_comments();
         test_misc_corpus();

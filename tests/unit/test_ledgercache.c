@@ -12,6 +12,7 @@
 #include "ledgercache.h"
 #include "ledgerstore.h"
 #include "tap.h"
+#include "units.h"
 
 /* ledger.cache (lib/io/ledgercache.h): written with every save of a normal
  * ledger, believed only for the ledger.json it was written for, and only
@@ -104,6 +105,21 @@ static void test_cache(void)
                 vp_ledger_free(&back);
         }
         rmdir(cache);
+
+        /* a cache whose entry holds more memory than a domain can have, each node within
+         * int64: the JSON's load refuses that, so the cache is not believed either */
+        vp_ledger big = {0};
+        e = mk("big", U1, VP_KIND_NONE, "", NOW);
+        add_mem(&e, 0, VP_MEMORY_MAX_KIB);
+        add_mem(&e, 1, VP_MEMORY_MAX_KIB);
+        vp_ledger_put(&big, &e);
+        stat(json, &st);
+        is_int(vp_ledger_cache_write(cache, &st, &big), 0, "a cache past a domain's memory");
+        is_int(vp_ledger_load(run, &back, &err), 0, "load");
+        ok(ledger_equal(&l2, &back), "... reads the JSON");
+        vp_ledger_free(&back);
+        vp_ledger_free(&big);
+        unlink(cache);
 
         /* a ledger the JSON loader would give back otherwise (unsorted, an
          * upper-case uuid) gets no cache: load sorts it */

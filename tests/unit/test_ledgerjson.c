@@ -14,6 +14,7 @@
 #include "ledgerjson.h"
 #include "ledgerstore.h"
 #include "tap.h"
+#include "units.h"
 
 static void test_roundtrip(void)
 {
@@ -208,7 +209,8 @@ static void test_save_text(void)
                 }
                 if (i == 1) {
                         add_mem(&e, 3, 7);
-                        add_mem(&e, 0, (uint64_t)INT64_MAX - 1);
+                        /* the most a domain may have, all told */
+                        add_mem(&e, 0, VP_MEMORY_MAX_KIB - 8);
                         add_mem(&e, 4095, 1);
                 }
                 vp_ledger_put(&l, &e);
@@ -249,6 +251,12 @@ static void test_save_text(void)
         add_mem(&d.entries[0], 1, (uint64_t)INT64_MAX - 1);
         add_mem(&d.entries[0], 1, (uint64_t)INT64_MAX - 1);
         is_int(vp_ledger_save(run, &d, &err), -EINVAL, "... also when the sum saturates");
+        /* nodes each in range, together more than a domain can have: load would refuse */
+        d.entries[0].mem[3].kib = 20;
+        d.entries[0].n_mem = 4;
+        d.entries[0].mem[0].kib = VP_MEMORY_MAX_KIB;
+        is_int(vp_ledger_save(run, &d, &err), -EINVAL, "memory past a domain's refused");
+        like(err.msg, "memory adds up to more than a domain can have", "... saying so");
         is_int(vp_ledger_load(run, &back, &err), 0, "the last good file stays");
         is_int(back.n ? back.entries[0].mem[1].kib : 0, 30, "... unchanged");
         vp_ledger_free(&back);
@@ -459,6 +467,20 @@ static void test_corrupt(void)
                      "bad 'memory.0' value '-1'", "memory negative");
         corrupt_case(run, E_HEAD E_OK E_REST ",\"memory\":{\"1\":\"2\"}}]}",
                      "bad 'memory.1' value '2'", "memory string");
+        /* each node's figure in int64, but together more than a domain can have: three of
+         * them wrapped past 2^64 in status and plan --json */
+        corrupt_case(run,
+                     E_HEAD E_OK E_REST ",\"memory\":{\"0\":9223372036854775806,"
+                                        "\"1\":9223372036854775806,\"2\":9223372036854775806}}]}",
+                     "bad 'memory' value '{\"0\":9223372036854775806,\"1\":"
+                     "9223372036854775806,\"2\":9223372036854775806}': "
+                     "adds up to more than a domain can have",
+                     "memory summing past 2^64");
+        corrupt_case(run,
+                     E_HEAD E_OK E_REST ",\"memory\":{\"0\":4503599627370496,"
+                                        "\"1\":4503599627370497}}]}",
+                     "adds up to more than a domain can have (9007199254740992 KiB)",
+                     "memory one KiB past a domain's");
         corrupt_case(run, E_HEAD "11111111-2222-3333-4444-55555555555g" E_REST "}]}",
                      "bad 'uuid' value '11111111-2222-3333-4444-55555555555g'", "bad uuid");
         corrupt_case(run, E_HEAD "../../etc/passwd" E_REST "}]}", "bad 'uuid'", "path uuid");

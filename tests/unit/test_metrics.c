@@ -83,10 +83,14 @@ static void test_format(void)
         vp_cpumask_set(&s.rows[0].e.held, &set);
         vp_cpuset_parse(&set, "0-1,4", VP_MAX_CPUS, NULL);
         vp_cpumask_set(&s.rows[0].e.emulator_cpus, &set);
-        s.rows[0].e.mem = vp_xcalloc(2, sizeof(vp_ledger_mem));
-        s.rows[0].e.n_mem = 2;
+        s.rows[0].e.mem = vp_xcalloc(4, sizeof(vp_ledger_mem));
+        s.rows[0].e.n_mem = 4;
         s.rows[0].e.mem[0] = (vp_ledger_mem){0, 1048576};
         s.rows[0].e.mem[1] = (vp_ledger_mem){1, 524288};
+        /* the ledger's largest KiB figures: bytes that still fit in 64 bits, and ones that
+         * do not (they wrapped to 18446744073709549568) */
+        s.rows[0].e.mem[2] = (vp_ledger_mem){2, UINT64_MAX / 1024};
+        s.rows[0].e.mem[3] = (vp_ledger_mem){3, (uint64_t)INT64_MAX - 1};
         vp_drifts_add(&s.rows[0].drift, "vcpu0/cpu.cfs_quota_us", "60000", "30000");
         vp_drifts_add(&s.rows[0].drift, "vcpu1/cpu.cfs_quota_us", "60000", "30000");
         s.rows[1] = row("we\"b\\1", NULL, "web", "unplaced", false);
@@ -128,6 +132,12 @@ static void test_format(void)
         ok(has_line(t, "vmplace_domain_memory_bytes{domain=\"db-1\",node=\"0\"} 1073741824") &&
                has_line(t, "vmplace_domain_memory_bytes{domain=\"db-1\",node=\"1\"} 536870912"),
            "memory bytes per node");
+        ok(has_line(t, "vmplace_domain_memory_bytes{domain=\"db-1\",node=\"2\"} "
+                       "18446744073709550592"),
+           "memory bytes at 2^64 - 1024: exact");
+        ok(has_line(t, "vmplace_domain_memory_bytes{domain=\"db-1\",node=\"3\"} "
+                       "9.4447329657392904e+21"),
+           "INT64_MAX - 1 KiB: the bytes as a float, not wrapped");
         ok(has_line(t, "# TYPE vmplace_drift_detections_total counter") &&
                has_line(t, "vmplace_drift_detections_total 7"),
            "the counter, typed counter");

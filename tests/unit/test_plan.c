@@ -1,6 +1,8 @@
 /* Planner unit tests on synthetic hosts built in memory: every policy, the
  * strategies, admission, refusal messages, the ledger interplay and
  * determinism. */
+#include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cpusets.h"
@@ -866,8 +868,112 @@ static void test_refloat(void)
         synth_free(t);
 }
 
+/* Numbers at the edges of their types: 64-bit KiB counts from the INI and the ledger,
+ * profile cells whose memory wraps, vCPU counts past what the planner holds. */
+static void test_edges(void)
+{
+        vp_topology *t = synth(2, 2, 1, 4096);
+        vp_host_config h = mkhost();
+        vp_ledger l = {0};
+        vp_profile pr = mkprof("database", VP_CPU_DEDICATED);
+        vp_domain d = mkdom("db-1", U1, 2, 512);
+        vp_plan p;
+
+        /* reserved_memory of 2^64-1 KiB cast to int64_t read -1: every node admitted more */
+        is_int(vp_plan_node_admits_kib(&t->nodes[0], UINT64_MAX, 0), INT64_MIN,
+               "reserved_memory of 2^64-1 KiB: the node admits nothing");
+        h.reserved_memory_kib = UINT64_MAX;
+        is_int(plan(&p, &d, &pr, &h, t, &l), 0, "huge reserved_memory computes");
+        like(p.refusal, "beyond reserved_memory (node0: 2 CPUs, 0 MiB; node1: 2 CPUs, 0 MiB)",
+             "... and refuses");
+        vp_plan_free(&p);
+        h.reserved_memory_kib = 0;
+
+        /* the ledger's per-node sum saturates at UINT64_MAX, which read -1: the node admitted
+         * its whole total again */
+        is_int(vp_plan_node_admits_kib(&t->nodes[0], 0, UINT64_MAX), INT64_MIN,
+               "committed saturated at 2^64-1: admits nothing");
+        is_int(vp_plan_node_admits_kib(&t->nodes[0], (uint64_t)INT64_MAX, (uint64_t)INT64_MAX),
+               INT64_MIN, "reserved and committed of INT64_MAX: no signed overflow");
+        is_int(vp_plan_node_admits_kib(&t->nodes[0], 1024, 2048), 4096 * 1024 - 3072,
+               "ordinary figures unchanged");
+        vp_ledger_entry e = {0};
+        e.name = vp_xstrdup("big");
+        e.uuid = vp_xstrdup(U2);
+        e.state = vp_xstrdup("prepared");
+        e.kind = VP_KIND_NONE;
+        vp_ledger_put(&l, &e);
+        vp_ledger_entry e2 = {0};
+        e2.name = vp_xstrdup("big2");
+        e2.uuid = vp_xstrdup(U3);
+        e2.state = vp_xstrdup("prepared");
+        e2.kind = VP_KIND_NONE;
+        vp_ledger_put(&l, &e2);
+        for (size_t i = 0; i < l.n; i++)
+                for (unsigned n = 0; n < 2; n++) {
+                        vp_ledger_entry *x = &l.entries[i];
+                        x->mem = vp_xrealloc(x->mem, (x->n_mem + 1) * sizeof(*x->mem));
+                        x->mem[x->n_mem++] =
+                            (vp_ledger_mem){.node = n, .kib = (uint64_t)INT64_MAX - 1};
+                }
+        is_int(plan(&p, &d, &pr, &h, t, &l), 0, "over-committed ledger computes");
+        like(p.refusal, "(node0: 2 CPUs, 0 MiB; node1: 2 CPUs, 0 MiB)",
+             "two entries of INT64_MAX - 1 KiB on each node: refused, not placed");
+        vp_plan_free(&p);
+        vp_ledger_free(&l);
+
+        /* profile cells of 2^64-1 KiB and 524289 KiB wrapped to the domain's 512 MiB */
+        vp_profile gn = mkprof("gn", VP_CPU_UNSET);
+        gn.cells_kind = VP_CELLS_EXPLICIT;
+        vp_cell *c0 = vp_cells_get(&gn.tune.cells, &gn.tune.n_cells, 0);
+        c0->cpus = cs("0");
+        c0->cpus_set = c0->memory_set = true;
+        c0->memory_kib = UINT64_MAX;
+        vp_cell *c1 = vp_cells_get(&gn.tune.cells, &gn.tune.n_cells, 1);
+        c1->cpus = cs("1");
+        c1->cpus_set = c1->memory_set = true;
+        c1->memory_kib = 524289;
+        is_int(plan(&p, &d, &gn, &h, t, &l), 0, "wrapping profile cells compute");
+        is_str(p.refusal,
+               "vmplace: db-1 (profile gn): guest NUMA cells hold more than "
+               "18446744073709551615 KiB but the domain has 524288 KiB of memory",
+               "... refused, saying the cells are too large");
+        vp_plan_free(&p);
+        vp_tune_free(&gn.tune);
+
+        /* memory below the 1 MiB a node's share needs read "0 MiB" */
+        vp_domain tiny = mkdom("tiny", U1, 2, 0);
+        tiny.memory_kib = 1;
+        is_int(plan(&p, &tiny, &pr, &h, t, &l), 0, "a 1 KiB domain computes");
+        is_str(p.refusal,
+               "vmplace: tiny (profile database): numa_nodes=1 cannot split 2 vCPUs and 1 KiB "
+               "over 1 nodes",
+               "... the refusal says 1 KiB, not 0 MiB");
+        vp_plan_free(&p);
+        vp_profile two = mkprof("two", VP_CPU_UNSET);
+        two.cells_kind = VP_CELLS_COUNT;
+        two.cells_count = 2;
+        tiny.memory_kib = 1023;
+        is_int(plan(&p, &tiny, &two, &h, t, &l), 0, "cells = 2 of 1023 KiB computes");
+        like(p.refusal, "cells = 2 cannot split 2 vCPUs and 1023 KiB into 2 guest cells",
+             "... in KiB too");
+        vp_plan_free(&p);
+
+        /* the parser takes up to 16384 vCPUs, the planner places up to 4096 */
+        vp_domain wide = mkdom("wide", U1, VP_MAX_CPUS + 1, 512);
+        vp_error err = {0};
+        vp_plan_input in = {
+            .dom = &wide, .profile = &pr, .matched_by = "x", .host = &h, .topo = t, .ledger = &l};
+        is_int(vp_plan_compute(&in, &p, &err), -EINVAL, "4097 vCPUs refused");
+        is_str(err.msg, "wide: 4097 vCPUs is more than vmplace places (at most 4096)",
+               "... naming the limit");
+        vp_plan_free(&p);
+        synth_free(t);
+}
+
 int main(void)
 {
+        test_edges();
         test_dedicated_prefer_spread_pack();
         test_isolate_require_emulator();
         test_memory_admission_and_reserved();

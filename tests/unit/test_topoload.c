@@ -294,6 +294,12 @@ static void test_load_errors(void)
         put("devices/system/node/node99999/cpulist", "");
         expect_error("node number too large", "node99999: node number above 4095");
 
+        /* past 2^64 the number did not parse and the dir was skipped as "not a node": the
+         * error then blamed another node's distance file */
+        fresh_tree();
+        put("devices/system/node/node18446744073709551617/cpulist", "");
+        expect_error("node number past 2^64", "node18446744073709551617: node number above 4095");
+
         fresh_tree();
         put("devices/system/node/node1/distance", "20 10 30 40\n");
         expect_error("long distance", "more than 2 values");

@@ -43,22 +43,21 @@ void vp_op_prepare(const vp_paths *p, const vp_hook_call *c, bool migrate, const
         vp_error err = {0};
         unsigned flags = VP_DECIDE_COMMIT | (migrate ? VP_DECIDE_ABI_FIXED : 0);
         int rc = vp_decide(p, c->xml, c->len, flags, &d, &err);
-        char **lost = NULL;
-        size_t n_lost = 0;
-        if (rc == 0 && d.profile && d.unrecorded.n_adopt) {
-                lost = TAKE_PTR(d.unrecorded.adopt);
-                n_lost = d.unrecorded.n_adopt;
+        /* Refused while managed VMs run without an entry: they may be what
+         * stands in the way (a floating one over every CPU, a lost dedicated
+         * one's pins). Record them, then decide once more (the first
+         * decision committed nothing). Only then: a VM vmplace never placed
+         * (running since before its profile existed) is not moved behind
+         * the admin's back when nothing needs it; `status` shows it
+         * unplaced, and `vmplace apply` places it. */
+        if (rc == 0 && d.profile && d.plan.refusal && d.unrecorded.n_adopt) {
+                char **lost = TAKE_PTR(d.unrecorded.adopt);
+                size_t n_lost = d.unrecorded.n_adopt;
                 d.unrecorded.n_adopt = 0;
-                if (d.plan.refusal) {
-                        /* they may be what stands in the way: record them,
-                         * then decide once more (the first decision
-                         * committed nothing) */
-                        vp_decision_free(&d);
-                        adopt(p, c, lost, n_lost, s);
-                        lost = NULL;
-                        err = (vp_error){0};
-                        rc = vp_decide(p, c->xml, c->len, flags, &d, &err);
-                }
+                vp_decision_free(&d);
+                adopt(p, c, lost, n_lost, s);
+                err = (vp_error){0};
+                rc = vp_decide(p, c->xml, c->len, flags, &d, &err);
         }
         if (rc < 0) {
                 /* Without a decision there is no placement guarantee: refuse,
@@ -93,9 +92,6 @@ void vp_op_prepare(const vp_paths *p, const vp_hook_call *c, bool migrate, const
                         r->xml_out = TAKE_PTR(d.xml_out);
         }
         vp_decision_free(&d);
-        /* placed without them: their records are rebuilt now */
-        if (lost)
-                adopt(p, c, lost, n_lost, s);
 }
 
 void vp_op_prepare_undo(const vp_paths *p, const vp_hook_call *c, int err_no, const vp_op_sink *s,

@@ -58,6 +58,14 @@ int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned f
         r->kind = e->kind;
         vp_error err = {0};
         int rc = vp_libvirt_pid(paths->libvirt_rundir, e->name, &r->pid, &err);
+        /* An entry that recorded another QEMU than the one running is of an
+         * earlier run (a run dir replaced by an older copy): its sets may
+         * name CPUs reserved or given to other VMs since. */
+        if (rc == 0 && e->pid > 0 && e->pid != r->pid)
+                rc = vp_error_set(&err, -ESTALE,
+                                  "%s: the ledger entry is of an earlier run (QEMU pid %ld, "
+                                  "running as %ld): run vmplace apply %s",
+                                  e->name, e->pid, r->pid, e->name);
         /* the recorded XML must be of the commit that wrote e, or its pins
          * may be CPUs the ledger gave to another VM */
         if (rc == 0)

@@ -217,9 +217,10 @@ static void enforce_op(const vp_paths *p, const vp_hook_call *c, bool never_fail
         _cleanup_free_ char *uuid = vp_op_uuid_of(c->xml, c->len);
         vp_enforce_result r;
         int rc = vp_enforce_domain(p, name, uuid, 0, &r);
-        /* No entry, or state files of an interrupted update (-ESTALE): plan
+        /* No entry (reconnect), or state files of an interrupted update or
+         * an entry of an earlier run (-ESTALE, also at started): plan
          * again, keeping the CPUs the entry holds when they still fit. */
-        if ((rc == -ENOENT || rc == -ESTALE) && never_fail) {
+        if ((rc == -ENOENT && never_fail) || rc == -ESTALE) {
                 unsigned flags =
                     VP_DECIDE_COMMIT | VP_DECIDE_RUNNING | (rc == -ESTALE ? VP_DECIDE_REPLAN : 0);
                 vp_enforce_result_free(&r);

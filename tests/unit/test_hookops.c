@@ -465,6 +465,43 @@ static void test_adopt(void)
         scratch_free(&a);
 }
 
+/* A ledger entry of an earlier run of a domain (a run dir replaced by an
+ * older copy: the entry recorded another QEMU pid): reconnect re-plans it
+ * instead of enforcing sets from back then. The model tester found a
+ * floating VM moved onto a CPU reserved since that way. */
+static void test_earlier_run(void)
+{
+        scratch a;
+        scratch_init(&a, "hookops-earlier", "1node-4cpu");
+        scratch_profile(&a, "web", SCRATCH_WEB_INI);
+        scratch_place(&a, "web-1", U_WEB, 1, P_WEB);
+        vp_op_result r;
+        vp_hook_call c = call("web-1", "started", U_WEB, 1);
+        vp_op_started(&a.paths, &c, &SINK, &r);
+        is_int(r.status, 0, "web-1 started");
+        is_cg(&a, "web-1", "vcpu0/cpuset.cpus", "0-3", "it floats over 0-3");
+        vp_op_result_free(&r);
+        cap_reset(&C);
+        /* since then: CPU 0 reserved, web-1 restarted as another QEMU, and
+         * the run dir put back as it was (the entry names the first QEMU) */
+        scratch_put(&a, "conf/vmplace.ini", "[host]\nreserved_cpus = 0\n");
+        scratch_stop(&a, "web-1", P_WEB);
+        scratch_start(&a, "web-1", c.xml, 1, P_BIG);
+        c.op = "reconnect";
+        vp_op_reconnect(&a.paths, &c, &SINK, &r);
+        is_int(r.status, 0, "reconnect: status 0");
+        is_cg(&a, "web-1", "vcpu0/cpuset.cpus", "1-3",
+              "re-planned: off the CPU reserved since, not the earlier run's 0-3");
+        vp_ledger l = {0};
+        scratch_ledger(&a, &l);
+        vp_ledger_entry *e = vp_ledger_find_name(&l, "web-1");
+        ok(e && e->pid == P_BIG, "the entry now records the running QEMU");
+        vp_ledger_free(&l);
+        vp_op_result_free(&r);
+        cap_reset(&C);
+        scratch_free(&a);
+}
+
 int main(void)
 {
         setup();
@@ -475,6 +512,7 @@ int main(void)
         test_unlisted();
         test_release();
         test_adopt();
+        test_earlier_run();
         for (size_t i = 0; i < 8; i++)
                 free(XML[i]);
         scratch_free(&S);

@@ -295,18 +295,25 @@ bool vp_ledger_entry_starting(const vp_ledger_entry *e, const char *procdir)
         return r < 0 || st.starttime == e->starter_start;
 }
 
-/* Whether e's QEMU runs. The pid enforce recorded once QEMU ran, still
- * there, and the pid file still there: alive, for two stats instead of
- * reading the file. Anything else takes the full look: the file may name
- * another pid. seen as for pid_alive. */
-static bool entry_alive(const vp_ledger_entry *e, const alive_dirs *d, pid_seen *seen,
-                        size_t *n_seen)
+/* Whether e's QEMU runs (VP_QEMU_*). The pid enforce recorded once QEMU
+ * ran, still there, and the pid file still there: it runs, for two stats
+ * instead of reading the file. Anything else takes the full look: the file
+ * may name another pid, and when the recorded one is gone the entry is of
+ * an earlier run of the domain (a run dir replaced by an older copy). seen
+ * as for pid_alive. */
+static int entry_alive(const vp_ledger_entry *e, const alive_dirs *d, pid_seen *seen,
+                       size_t *n_seen)
 {
         if (e->pid > 0 && pidfile_present(d, e->name) && pid_alive(seen, n_seen, d, e->pid))
-                return true;
+                return VP_QEMU_RUNS;
         long pid = 0;
         int st = pidfile_state(d->libvirt_rundir, e->name, &pid);
-        return st > 0 || (st == 0 && pid_alive(seen, n_seen, d, pid));
+        if (st > 0)
+                return VP_QEMU_RUNS;
+        if (st < 0 || !pid_alive(seen, n_seen, d, pid))
+                return VP_QEMU_GONE;
+        return e->pid > 0 && pid != e->pid && !pid_alive(seen, n_seen, d, e->pid) ? VP_QEMU_EARLIER
+                                                                                  : VP_QEMU_RUNS;
 }
 
 bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
@@ -315,7 +322,7 @@ bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
         pid_seen seen[2];
         size_t n = 0;
         alive_dirs d = by_path(libvirt_rundir, procdir);
-        return entry_alive(e, &d, seen, &n);
+        return entry_alive(e, &d, seen, &n) != VP_QEMU_GONE;
 }
 
 /* What reclaim's liveness callback keeps between entries: the dirs,
@@ -328,7 +335,7 @@ typedef struct reclaim_ctx {
         size_t n_seen, n_entries;
 } reclaim_ctx;
 
-static bool reclaim_alive(const vp_ledger_entry *e, void *opaque)
+static int reclaim_alive(const vp_ledger_entry *e, void *opaque)
 {
         reclaim_ctx *c = opaque;
         if (!c->seen) {
@@ -338,8 +345,8 @@ static bool reclaim_alive(const vp_ledger_entry *e, void *opaque)
                         c->d.lv_fd = open_dir(c->d.libvirt_rundir);
                 c->d.proc_fd = open_dir(c->d.procdir);
         }
-        return entry_alive(e, &c->d, c->seen, &c->n_seen) ||
-               vp_ledger_entry_starting(e, c->d.procdir);
+        int st = entry_alive(e, &c->d, c->seen, &c->n_seen);
+        return st == VP_QEMU_GONE && vp_ledger_entry_starting(e, c->d.procdir) ? VP_QEMU_RUNS : st;
 }
 
 size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *procdir, int64_t now,

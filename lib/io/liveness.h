@@ -14,12 +14,16 @@
 /* Drop entries whose QEMU is gone (vp_ledger_entry_alive: no
  * libvirt_rundir/NAME.pid, or neither the recorded pid nor the file's has
  * procdir/PID), that are no start in progress (vp_ledger_entry_starting)
- * and whose created is older than VP_LEDGER_STALE_SECONDS
- * before now (now - created > 60); dropping records them in prev. Their
- * state files stay: vp_state_sweep removes them under the lock once a
- * ledger without the entries was saved. Only entries old enough are checked; a pid
- * several entries name is looked up in procdir once. Returns how many were dropped; when names is
- * non-NULL it receives a malloc'd array of malloc'd names (NULL when none). */
+ * and whose created is older than VP_LEDGER_STALE_SECONDS before now
+ * (now - created > 60); and, whatever their age, entries of an earlier run:
+ * the QEMU they recorded is gone and another runs under the name (a run dir
+ * replaced by an older copy; that VM then counts as running without an
+ * entry, I3). Dropping records them in prev. Their state files stay:
+ * vp_state_sweep removes them under the lock once a ledger without the
+ * entries was saved. Only entries old enough or with a recorded pid are
+ * checked; a pid several entries name is looked up in procdir once. Returns
+ * how many were dropped; when names is non-NULL it receives a malloc'd
+ * array of malloc'd names (NULL when none). */
 size_t vp_ledger_reclaim(vp_ledger *l, const char *libvirt_rundir, const char *procdir, int64_t now,
                          char ***names);
 /* The QEMU pid in libvirt's LIBVIRT_RUNDIR/NAME.pid. Returns 0; -ENOENT
@@ -49,8 +53,9 @@ int vp_starter_find(const char *procdir, long *pid, uint64_t *start);
 /* Whether the entry's QEMU runs: vp_libvirt_alive for its name, except that
  * an entry with the pid enforce recorded (e->pid) is alive without reading
  * the pid file while that file exists and procdir/PID does (two stats
- * instead of open, read, close and a stat; a file that names another pid
- * still counts when the recorded one is gone). */
+ * instead of open, read, close and a stat; a file that names another live
+ * pid counts too: a QEMU of that name runs, though reclaim drops the entry
+ * as one of an earlier run). */
 bool vp_ledger_entry_alive(const vp_ledger_entry *e, const char *libvirt_rundir,
                            const char *procdir);
 /* Whether e is a start still in progress: its QEMU never ran (no pid

@@ -305,7 +305,7 @@ void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out)
 }
 
 size_t vp_ledger_drop_stale(vp_ledger *l, int64_t now,
-                            bool (*alive)(const vp_ledger_entry *e, void *ctx), void *ctx,
+                            int (*alive)(const vp_ledger_entry *e, void *ctx), void *ctx,
                             char ***names)
 {
         size_t n = 0;
@@ -313,7 +313,9 @@ size_t vp_ledger_drop_stale(vp_ledger *l, int64_t now,
         for (size_t i = 0; i < l->n;) {
                 vp_ledger_entry *e = &l->entries[i];
                 /* stale means now - created > 60, written so it cannot overflow */
-                if (e->created >= now - VP_LEDGER_STALE_SECONDS || alive(e, ctx)) {
+                bool young = e->created >= now - VP_LEDGER_STALE_SECONDS;
+                int st = young && e->pid <= 0 ? VP_QEMU_RUNS : alive(e, ctx);
+                if (st == VP_QEMU_RUNS || (st == VP_QEMU_GONE && young)) {
                         i++;
                         continue;
                 }

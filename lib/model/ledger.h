@@ -127,16 +127,24 @@ uint64_t vp_ledger_committed_kib(const vp_ledger *l, unsigned node, const char *
 /* Union of held CPUs of all entries except skip_uuid. */
 void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out);
 
-/* Drop the entries whose created is older than VP_LEDGER_STALE_SECONDS
- * before now (now - created > 60) and for which alive(e, ctx) is false,
- * recording them in prev (released now), as vp_ledger_remove does. alive
- * is asked only for entries old enough, in ledger order, before any of them
- * is dropped from under it: the rule of vp_ledger_reclaim (liveness.h),
- * whose callback does the looking. Returns how many were dropped; when names
- * is non-NULL it receives a malloc'd array of malloc'd names (NULL when
- * none). */
+/* What reclaim's look says of an entry's QEMU (vp_ledger_drop_stale). */
+enum {
+        VP_QEMU_EARLIER = -1, /* the QEMU it recorded is gone, another runs under its
+                               * name: the entry is of an earlier run */
+        VP_QEMU_GONE = 0,
+        VP_QEMU_RUNS = 1, /* or its start is still in progress */
+};
+/* Drop the entries whose QEMU is gone and whose created is older than
+ * VP_LEDGER_STALE_SECONDS before now (now - created > 60), and those of an
+ * earlier run whatever their age, recording them in prev (released now), as
+ * vp_ledger_remove does. alive(e, ctx) says which (VP_QEMU_*); it is asked
+ * for entries old enough or with a recorded pid, in ledger order, before
+ * any of them is dropped from under it: the rule of vp_ledger_reclaim
+ * (liveness.h), whose callback does the looking. Returns how many were
+ * dropped; when names is non-NULL it receives a malloc'd array of malloc'd
+ * names (NULL when none). */
 size_t vp_ledger_drop_stale(vp_ledger *l, int64_t now,
-                            bool (*alive)(const vp_ledger_entry *e, void *ctx), void *ctx,
+                            int (*alive)(const vp_ledger_entry *e, void *ctx), void *ctx,
                             char ***names);
 
 /* Sort l's entries by name then uuid (the order put keeps and a saved file

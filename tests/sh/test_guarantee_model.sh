@@ -14,6 +14,10 @@ STANDIN=$VMPLACE_BUILD/tests/standin_qemu
 need_file "$STANDIN" "(the build's standin_qemu target)"
 export VMPLACE_PROC=$W/proc VMPLACE_SYSFS=$W/sys
 export HOOK CLI ENFORCE W STANDIN
+# counts, not lists: a typo must fail, not plan 0 tests and pass
+for v in "${MODEL_SEEDS:-5}" "${MODEL_STEPS:-400}" "${MODEL_SEED:-1}"; do
+        [[ $v =~ ^[1-9][0-9]*$ ]] || { ok 1 "MODEL_SEEDS, MODEL_STEPS and MODEL_SEED are numbers (got '$v')"; done_testing; exit 1; }
+done
 seed0=${MODEL_SEED:-$$}
 total=0
 for i in $(seq 0 $((${MODEL_SEEDS:-5} - 1))); do

@@ -499,6 +499,36 @@ static void test_earlier_run(void)
         vp_ledger_free(&l);
         vp_op_result_free(&r);
         cap_reset(&C);
+
+        /* once more, and a dedicated VM starts before any reconnect: the
+         * earlier run's entry is reclaimed, web-1 counts as running without
+         * one (floating over every CPU), is recorded again and narrowed off
+         * the dedicated VM's CPU. Kept, its entry could not be enforced
+         * (-ESTALE) and web-1 stayed on that CPU (the model tester, seed
+         * 19376). */
+        scratch_profile(&a, "ded", SCRATCH_DED_INI);
+        scratch_stop(&a, "web-1", P_BIG);
+        scratch_start(&a, "web-1", c.xml, 1, P_SOFT);
+        scratch_thread_status(&a, P_SOFT, 0, "0-3", "0");
+        scratch_thread_status(&a, P_SOFT, 1, "0-3", "0");
+        vp_hook_call d = call("ded-1", "prepare", U_DED1, 1);
+        vp_op_prepare(&a.paths, &d, false, &SINK, &r);
+        is_int(r.status, 0, "ded-1 prepared beside web-1's earlier-run entry");
+        vp_op_result_free(&r);
+        cap_reset(&C);
+        l = (vp_ledger){0};
+        scratch_ledger(&a, &l);
+        vp_ledger_entry *dd = vp_ledger_find_name(&l, "ded-1");
+        char want[16] = "";
+        if (dd) {
+                vp_cpuset rest;
+                vp_cpuset_parse(&rest, "1-3", VP_MAX_CPUS, NULL);
+                vp_cpuset h = vp_cpumask_get(&dd->held);
+                vp_cpuset_andnot(&rest, &h);
+                vp_cpuset_fmt(&rest, want, sizeof(want));
+        }
+        is_cg(&a, "web-1", "vcpu0/cpuset.cpus", want, "web-1 narrowed off ded-1's CPU");
+        vp_ledger_free(&l);
         scratch_free(&a);
 }
 

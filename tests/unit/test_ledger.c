@@ -135,19 +135,24 @@ static void test_committed_held(void)
         ok(vp_cpuset_empty(&h), "empty ledger holds nothing");
 }
 
-/* Reclaim's rule without its I/O: only entries older than
- * VP_LEDGER_STALE_SECONDS are asked about, in order, and those the callback
- * calls dead go, recorded in previous. */
+/* Reclaim's rule without its I/O: entries older than VP_LEDGER_STALE_SECONDS
+ * or with a recorded pid are asked about, in order; the old ones the
+ * callback calls gone go, and those of an earlier run whatever their age,
+ * recorded in previous. */
 typedef struct asked {
         char names[8][16];
         size_t n;
 } asked;
 
-static bool alive_if_a(const vp_ledger_entry *e, void *ctx)
+static int alive_if_a(const vp_ledger_entry *e, void *ctx)
 {
         asked *a = ctx;
         snprintf(a->names[a->n++], sizeof(a->names[0]), "%s", e->name);
-        return e->name[0] == 'a';
+        if (e->name[0] == 'f')
+                return VP_QEMU_EARLIER;
+        if (e->name[0] == 'g')
+                return VP_QEMU_GONE;
+        return e->name[0] == 'a' ? VP_QEMU_RUNS : VP_QEMU_GONE;
 }
 
 static void test_drop_stale(void)
@@ -162,23 +167,30 @@ static void test_drop_stale(void)
             {"c-young", U3, 60},
             {"d-old", "00000000-0000-0000-0000-000000000001", 3600},
             {"e-future", "00000000-0000-0000-0000-000000000002", -10},
+            /* young, with the pid of a QEMU that ran: asked */
+            {"f-earlier", "00000000-0000-0000-0000-000000000003", 5},
+            {"g-crashed", "00000000-0000-0000-0000-000000000004", 5},
         };
         for (size_t i = 0; i < VP_ARRAY_SIZE(cases); i++) {
                 vp_ledger_entry e =
                     mk(cases[i].name, cases[i].uuid, VP_KIND_DEDICATED, "1", NOW - cases[i].age);
+                e.pid = cases[i].name[0] >= 'f' ? 4242 : 0;
                 vp_ledger_put(&l, &e);
         }
         asked a = {0};
         char **names = NULL;
         size_t n = vp_ledger_drop_stale(&l, NOW, alive_if_a, &a, &names);
-        ok(a.n == 3 && !strcmp(a.names[0], "a-old") && !strcmp(a.names[1], "b-old") &&
-               !strcmp(a.names[2], "d-old"),
-           "only the entries older than %d s are asked about, in order", VP_LEDGER_STALE_SECONDS);
-        ok(n == 2 && names && !strcmp(names[0], "b-old") && !strcmp(names[1], "d-old"),
-           "the dead ones go, named");
-        ok(l.n == 3 && vp_ledger_find_name(&l, "a-old") && vp_ledger_find_name(&l, "c-young") &&
-               vp_ledger_find_name(&l, "e-future"),
-           "the live and the young stay");
+        ok(a.n == 5 && !strcmp(a.names[0], "a-old") && !strcmp(a.names[1], "b-old") &&
+               !strcmp(a.names[2], "d-old") && !strcmp(a.names[3], "f-earlier") &&
+               !strcmp(a.names[4], "g-crashed"),
+           "the entries older than %d s or with a recorded pid are asked about, in order",
+           VP_LEDGER_STALE_SECONDS);
+        ok(n == 3 && names && !strcmp(names[0], "b-old") && !strcmp(names[1], "d-old") &&
+               !strcmp(names[2], "f-earlier"),
+           "the old dead ones go, and the young one of an earlier run, named");
+        ok(l.n == 4 && vp_ledger_find_name(&l, "a-old") && vp_ledger_find_name(&l, "c-young") &&
+               vp_ledger_find_name(&l, "e-future") && vp_ledger_find_name(&l, "g-crashed"),
+           "the live and the young stay (a young crash keeps its grace)");
         const vp_ledger_prev *p = vp_ledger_previous(&l, U2);
         ok(p && p->released == NOW && meq(&p->held, 0x2), "a dropped entry is in previous");
         for (size_t i = 0; i < n; i++)
@@ -186,7 +198,7 @@ static void test_drop_stale(void)
         free(names);
         a.n = 0;
         n = vp_ledger_drop_stale(&l, NOW, alive_if_a, &a, &names);
-        ok(n == 0 && names == NULL && a.n == 1, "again: nothing goes, names NULL");
+        ok(n == 0 && names == NULL && a.n == 2, "again: nothing goes, names NULL");
         vp_ledger_free(&l);
 }
 

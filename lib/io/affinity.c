@@ -181,7 +181,6 @@ int vp_affinity_apply(const vp_threads *th, const vp_cgwrites *w, vp_error *err)
         return first;
 }
 
-/* The value of "Key:\tVALUE" in a /proc status file, trimmed; NULL if absent. */
 /* Thread tid's CPU affinity from the kernel. Returns 0, or -errno (-ESRCH:
  * it exited). */
 static int thread_affinity(pid_t tid, vp_cpuset *out)
@@ -208,6 +207,7 @@ static int thread_affinity(pid_t tid, vp_cpuset *out)
         return r;
 }
 
+/* The value of "Key:\tVALUE" in a /proc status file, trimmed; NULL if absent. */
 static char *status_field(char *status, const char *key)
 {
         size_t kl = strlen(key);
@@ -261,6 +261,16 @@ int vp_affinity_verify(const char *proc, long pid, const vp_threads *th, const v
         return 0;
 }
 
+/* Whether thread TID under task dir dir is a vCPU thread, by its name
+ * ("CPU N/KVM", "CPU N/TCG"); a thread whose name cannot be read is not. */
+static bool thread_is_vcpu(const char *dir, const char *tid)
+{
+        _cleanup_free_ char *cf = vp_xasprintf("%s/%s/comm", dir, tid);
+        _cleanup_free_ char *comm = NULL;
+        unsigned id;
+        return vp_read_file(cf, 4096, &comm, NULL, NULL) == 0 && vcpu_from_comm(comm, &id);
+}
+
 /* vp_affinity_pinned, and with vcpus (rec NULL) vp_affinity_split. */
 static int pinned_threads(const char *proc, long pid, const vp_cpuset *all,
                           const vp_pin_record *rec, vp_cpuset *out, vp_cpuset *vcpus, vp_error *err)
@@ -306,21 +316,11 @@ static int pinned_threads(const char *proc, long pid, const vp_cpuset *all,
                         if (vp_cpuset_subset(&allowed, &rec->vcpus) ||
                             vp_cpuset_equal(&allowed, &rec->emulator))
                                 continue;
-                        _cleanup_free_ char *cf = vp_xasprintf("%s/%s/comm", dir, e->d_name);
-                        _cleanup_free_ char *comm = NULL;
-                        unsigned id;
-                        bool vcpu = vp_read_file(cf, 4096, &comm, NULL, NULL) == 0 &&
-                                    vcpu_from_comm(comm, &id);
-                        vp_cpuset_andnot(&allowed, vcpu ? &rec->vcpus : &rec->own);
-                } else if (vcpus) {
-                        _cleanup_free_ char *cf = vp_xasprintf("%s/%s/comm", dir, e->d_name);
-                        _cleanup_free_ char *comm = NULL;
-                        unsigned id;
-                        if (vp_read_file(cf, 4096, &comm, NULL, NULL) == 0 &&
-                            vcpu_from_comm(comm, &id)) {
-                                vp_cpuset_or(vcpus, &allowed);
-                                continue;
-                        }
+                        vp_cpuset_andnot(&allowed,
+                                         thread_is_vcpu(dir, e->d_name) ? &rec->vcpus : &rec->own);
+                } else if (vcpus && thread_is_vcpu(dir, e->d_name)) {
+                        vp_cpuset_or(vcpus, &allowed);
+                        continue;
                 }
                 vp_cpuset_or(out, &allowed);
         }

@@ -240,26 +240,17 @@ static bool pidfile_present(const alive_dirs *d, const char *name)
 }
 
 /* PROCDIR/PID/stat, parsed. Returns 0, or -errno (-ENOENT: no such
- * process). O_NONBLOCK as every file vmplace reads where a FIFO could be. */
+ * process). */
 static int read_stat(const char *procdir, long pid, vp_proc_stat *st)
 {
         char path[PATH_MAX];
         if (snprintf(path, sizeof(path), "%s/%ld/stat", procdir, pid) >= (int)sizeof(path))
                 return -ENAMETOOLONG;
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
         /* a stat line is under 1 KiB; the command name is cut to 15 bytes */
-        char text[1024];
-        ssize_t n;
-        do
-                n = read(fd, text, sizeof(text) - 1);
-        while (n < 0 && errno == EINTR);
-        int e = errno;
-        close(fd);
-        if (n < 0)
-                return -e;
-        return vp_proc_parse_stat(text, (size_t)n, st, NULL);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r = vp_read_file(path, 4096, &text, &len, NULL);
+        return r < 0 ? r : vp_proc_parse_stat(text, len, st, NULL);
 }
 
 int vp_starter_find(const char *procdir, long *pid, uint64_t *start)

@@ -109,11 +109,13 @@ int vp_running_list(const vp_paths *p, vp_running **out, size_t *n, vp_error *er
 }
 
 /* What vp_running_unrecorded's next_running knows: the ledger, and the
- * domain being planned, passed over unlooked. */
+ * domain being planned, passed over unlooked. e is the entry of the name
+ * looked at last (NULL: none), which is the domain next_running returns. */
 typedef struct known_ctx {
         const vp_paths *p;
         const vp_ledger *l;
         const char *self;
+        const vp_ledger_entry *e;
 } known_ctx;
 
 /* A recorded domain whose recorded pid (what `started` saw) still runs
@@ -122,10 +124,11 @@ typedef struct known_ctx {
  * replaced by an older copy has) the pid file decides. */
 static int known_pid(const char *name, void *opaque, long *pid)
 {
-        const known_ctx *k = opaque;
+        known_ctx *k = opaque;
+        k->e = NULL;
         if (k->self && strcmp(name, k->self) == 0)
                 return -1;
-        const vp_ledger_entry *e = vp_ledger_find_name((vp_ledger *)k->l, name);
+        const vp_ledger_entry *e = k->e = vp_ledger_find_name((vp_ledger *)k->l, name);
         if (e && e->pid > 0 && vp_pid_alive(k->p->proc, e->pid)) {
                 *pid = e->pid;
                 return 1;
@@ -153,7 +156,7 @@ int vp_running_unrecorded(const vp_paths *p, const vp_ledger *l, const char *sel
                  * others on its emulator_cpus (or its own CPUs); what they
                  * are pinned to beyond that disagrees with the record (a run
                  * dir replaced by an older copy): the kernel is the truth. */
-                const vp_ledger_entry *e = vp_ledger_find_name((vp_ledger *)l, name);
+                const vp_ledger_entry *e = k.e;
                 vp_pin_record rec;
                 if (e) {
                         rec.vcpus = vp_cpumask_get(&e->vcpu_cpus);

@@ -3,7 +3,6 @@
  * Pure: the store (ledgerstore.c) reads and writes it. */
 #include "ledger.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <malloc.h>
 #include <string.h>
@@ -263,8 +262,7 @@ void vp_ledger_remember(vp_ledger *l, const char *uuid, const vp_cpuset *held,
                         const vp_cpuset *emulator, int64_t now)
 {
         char *u = vp_xstrdup(uuid);
-        for (char *c = u; *c; c++)
-                *c = (char)tolower((unsigned char)*c);
+        vp_uuid_lower(u);
         vp_cpumask h = {0}, e = {0};
         vp_cpumask_set(&h, held);
         vp_cpumask_set(&e, emulator);

@@ -897,18 +897,14 @@ static void test_edges(void)
                INT64_MIN, "reserved and committed of INT64_MAX: no signed overflow");
         is_int(vp_plan_node_admits_kib(&t->nodes[0], 1024, 2048), 4096 * 1024 - 3072,
                "ordinary figures unchanged");
-        vp_ledger_entry e = {0};
-        e.name = vp_xstrdup("big");
-        e.uuid = vp_xstrdup(U2);
-        e.state = vp_xstrdup("prepared");
-        e.kind = VP_KIND_NONE;
-        vp_ledger_put(&l, &e);
-        vp_ledger_entry e2 = {0};
-        e2.name = vp_xstrdup("big2");
-        e2.uuid = vp_xstrdup(U3);
-        e2.state = vp_xstrdup("prepared");
-        e2.kind = VP_KIND_NONE;
-        vp_ledger_put(&l, &e2);
+        const char *const big[][2] = {{"big", U2}, {"big2", U3}};
+        for (size_t i = 0; i < 2; i++) {
+                vp_ledger_entry e = {.name = vp_xstrdup(big[i][0]),
+                                     .uuid = vp_xstrdup(big[i][1]),
+                                     .state = vp_xstrdup("prepared"),
+                                     .kind = VP_KIND_NONE};
+                vp_ledger_put(&l, &e);
+        }
         for (size_t i = 0; i < l.n; i++)
                 for (unsigned n = 0; n < 2; n++) {
                         vp_ledger_entry *x = &l.entries[i];

@@ -10,9 +10,10 @@
 #include "op.h"
 #include "planjson.h"
 #include "running.h"
+#include "virtview.h"
 
 static const char help[] =
-    "usage: vmplace apply [--json] (DOMAIN... | --all)\n"
+    "usage: vmplace apply [--json] [-c URI] (DOMAIN... | --all)\n"
     "Re-plan running domains with the profiles as they are now and enforce the result\n"
     "live: cgroup values, vCPU/emulator/iothread pinning and memory nodes, read back to\n"
     "verify. A dedicated VM keeps its CPUs when they still fit its profile. Drift made\n"
@@ -21,10 +22,53 @@ static const char help[] =
     "interleave policy) is listed as launch-only: run vmplace sync, then restart the VM.\n"
     "A domain that no longer matches a profile is released from the ledger (its cgroup\n"
     "values stay until it restarts). A placement that cannot be satisfied changes nothing.\n"
+    "libvirt's live definition is then told the placement (virsh vcpupin, numatune,\n"
+    "schedinfo, dumpxml show it), through libvirt's API at URI (-c; default:\n"
+    "libvirt's default).\n"
     "--all: every domain in the ledger and every domain libvirt runs.\n"
-    "Exit 1 when a domain was refused, not running or could not be enforced.\n";
+    "Exit 1 when a domain was refused, not running or could not be enforced, or\n"
+    "libvirt refused its placement.\n";
 
-static json_object *outcome_json(const char *name, const vp_op_result *o)
+/* What telling libvirt did for one applied domain. */
+typedef struct told {
+        /* agreed, set, failed, skipped (libvirt does not run it: a fake
+         * tree's), unreachable; NULL: not asked */
+        const char *result;
+        char *said, *message;
+} told;
+
+/* Tell libvirt the placement of the applied domain uuid (connecting once,
+ * on first use): its live definition is part of what apply repairs. A
+ * libvirt that cannot be reached, or that does not run the domain (a fake
+ * tree's), is said, not failed: the kernel holds the placement either way. */
+static void tell_libvirt(const vp_paths *p, const char *uri, virConnectPtr *conn, bool *tried,
+                         const char *uuid, told *t)
+{
+        vp_error err = {0};
+        if (!*tried) {
+                *tried = true;
+                *conn = vp_virt_open(uri, &err);
+                if (!*conn) {
+                        t->result = "unreachable";
+                        t->message = vp_xstrdup(err.msg);
+                        return;
+                }
+        }
+        virDomainPtr dom = *conn ? virDomainLookupByUUIDString(*conn, uuid) : NULL;
+        if (!dom) {
+                t->result = *conn ? "skipped" : "unreachable";
+                t->message = vp_xstrdup(*conn ? "libvirt does not run it" : "libvirt not reached");
+                return;
+        }
+        static const char *const names[] = {"agreed", "set", "failed", "skipped"};
+        vp_agree_result r = vp_virt_agree(p, dom, uuid, &t->said, &err);
+        t->result = names[r];
+        if (err.code)
+                t->message = vp_xstrdup(err.msg);
+        virDomainFree(dom);
+}
+
+static json_object *outcome_json(const char *name, const vp_op_result *o, const told *t)
 {
         json_object *j = json_object_new_object();
         cli_json_str(j, "name", name);
@@ -55,10 +99,18 @@ static json_object *outcome_json(const char *name, const vp_op_result *o)
         json_object_object_add(j, "repaired", vp_json_drifts(&o->repaired));
         json_object_object_add(j, "drift", vp_json_drifts(&o->left));
         json_object_object_add(j, "launch_only", vp_json_launch_only(o->launch_only));
+        json_object *lv = NULL;
+        if (t->result) {
+                lv = json_object_new_object();
+                cli_json_str(lv, "result", t->result);
+                cli_json_str(lv, "set", t->said);
+                cli_json_str(lv, "message", t->message);
+        }
+        json_object_object_add(j, "libvirt", lv);
         return j;
 }
 
-static void outcome_print(const char *name, const vp_op_result *o)
+static void outcome_print(const char *name, const vp_op_result *o, const told *t)
 {
         char a[64], b[64];
         printf("%s: %s", name, o->result);
@@ -94,6 +146,10 @@ static void outcome_print(const char *name, const vp_op_result *o)
         for (size_t i = 0; i < o->left.n; i++)
                 printf("  still drifting: %-32s want %s have %s\n", o->left.d[i].file,
                        o->left.d[i].want, o->left.d[i].have);
+        if (t->said && strcmp(t->result, "set") == 0)
+                printf("  libvirt told: %s\n", t->said);
+        else if (t->result && (!strcmp(t->result, "failed") || !strcmp(t->result, "unreachable")))
+                printf("  libvirt not told (%s): %s\n", t->result, t->message ? t->message : "");
         if (o->launch_only) {
                 printf("  launch-only, not applied to the running VM:");
                 for (unsigned i = 0; i < VP_ARRAY_SIZE(vp_launch_only_names); i++)
@@ -139,6 +195,7 @@ int cmd_apply(const vp_paths *p, int argc, char **argv)
         if (cli_wants_help(argc, argv, help))
                 return EXIT_OK;
         bool json = false, all = false;
+        const char *uri = NULL;
         char **names = NULL;
         size_t n = 0;
         for (int i = 1; i < argc; i++) {
@@ -146,6 +203,9 @@ int cmd_apply(const vp_paths *p, int argc, char **argv)
                         json = true;
                 else if (strcmp(argv[i], "--all") == 0)
                         all = true;
+                else if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--connect") == 0) &&
+                         i + 1 < argc)
+                        uri = argv[++i];
                 else if (argv[i][0] == '-') {
                         fprintf(stderr, "vmplace apply: unknown option '%s'\n", argv[i]);
                         free(names);
@@ -169,20 +229,31 @@ int cmd_apply(const vp_paths *p, int argc, char **argv)
                 n = all_names(p, &owned);
         int rc = EXIT_OK;
         json_object *arr = json ? json_object_new_array() : NULL;
+        virConnectPtr conn = NULL;
+        bool tried = false;
         for (size_t i = 0; i < n; i++) {
                 const char *name = all ? owned[i] : names[i];
                 vp_op_result o;
                 vp_op_apply(p, name, &o);
+                told t = {0};
+                if (strcmp(o.result, "applied") == 0 && o.uuid)
+                        tell_libvirt(p, uri, &conn, &tried, o.uuid, &t);
                 /* --all covers what runs: an entry that is not running is
                  * the reclaimer's business, not a failure of apply */
                 if (!(all && strcmp(o.result, "not-running") == 0) && vp_op_apply_failed(&o))
                         rc = EXIT_UNMET;
+                if (t.result && strcmp(t.result, "failed") == 0)
+                        rc = EXIT_UNMET;
                 if (json)
-                        json_object_array_add(arr, outcome_json(name, &o));
+                        json_object_array_add(arr, outcome_json(name, &o, &t));
                 else if (!(all && strcmp(o.result, "unmanaged") == 0))
-                        outcome_print(name, &o);
+                        outcome_print(name, &o, &t);
                 vp_op_result_free(&o);
+                free(t.said);
+                free(t.message);
         }
+        if (conn)
+                virConnectClose(conn);
         if (json) {
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "domains", arr);

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "op.h"
 #include "planjson.h"
+#include "virtview.h"
 
 static const char help[] =
     "usage: vmplace sync [--json] [--dry-run] [-c URI] (DOMAIN... | --all)\n"
@@ -28,13 +29,6 @@ static const char help[] =
     "Exit 1 when a domain was not found, is transient, is refused, or libvirt\n"
     "rejected the new definition.\n";
 
-/* libvirt's last error as one line (its own messages name the domain). */
-static char *lv_error(const char *what)
-{
-        virErrorPtr e = virGetLastError();
-        return vp_xasprintf("%s: %s", what, e && e->message ? e->message : "unknown libvirt error");
-}
-
 static void sync_one(const vp_paths *p, virConnectPtr conn, virDomainPtr dom, bool dry_run,
                      vp_op_result *o)
 {
@@ -48,7 +42,7 @@ static void sync_one(const vp_paths *p, virConnectPtr conn, virDomainPtr dom, bo
         char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
         if (!xml) {
                 o->result = "error";
-                o->message = lv_error("reading the definition");
+                o->message = vp_virt_error("reading the definition");
                 return;
         }
         vp_op_sync_plan(p, xml, o);
@@ -65,7 +59,7 @@ static void sync_one(const vp_paths *p, virConnectPtr conn, virDomainPtr dom, bo
                     virDomainDefineXMLFlags(conn, o->xml_out, VIR_DOMAIN_DEFINE_VALIDATE);
                 if (!nd) {
                         o->result = "error";
-                        o->message = lv_error("libvirt refused the new definition");
+                        o->message = vp_virt_error("libvirt refused the new definition");
                         free(TAKE_PTR(o->xml_diff));
                 } else {
                         o->result = "defined";
@@ -100,14 +94,6 @@ static void sync_print(const char *name, const vp_op_result *o, bool dry_run)
                 printf("  launch-only parts now in the definition act when the VM next starts\n");
         if (dry_run && o->xml_diff)
                 fputs(o->xml_diff, stdout);
-}
-
-/* libvirt's default handler prints every error on stderr; ours are one line
- * each, taken from virGetLastError. */
-static void quiet(void *opaque, virErrorPtr e)
-{
-        (void)opaque;
-        (void)e;
 }
 
 static bool sync_failed(const vp_op_result *o)
@@ -148,11 +134,10 @@ int cmd_sync(const vp_paths *p, int argc, char **argv)
         if (!cli_config_valid(p, "sync"))
                 return EXIT_USAGE;
 
-        virSetErrorFunc(NULL, quiet);
-        virConnectPtr conn = virConnectOpen(uri);
+        vp_error err = {0};
+        virConnectPtr conn = vp_virt_open(uri, &err);
         if (!conn) {
-                _cleanup_free_ char *m = lv_error(uri ? uri : "the default libvirt URI");
-                fprintf(stderr, "vmplace sync: cannot connect to %s\n", m);
+                fprintf(stderr, "vmplace sync: %s\n", err.msg);
                 return EXIT_USAGE;
         }
         virDomainPtr *doms = NULL;
@@ -160,7 +145,7 @@ int cmd_sync(const vp_paths *p, int argc, char **argv)
         if (all) {
                 nd = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_PERSISTENT);
                 if (nd < 0) {
-                        _cleanup_free_ char *m = lv_error("listing domains");
+                        _cleanup_free_ char *m = vp_virt_error("listing domains");
                         fprintf(stderr, "vmplace sync: %s\n", m);
                         virConnectClose(conn);
                         return EXIT_USAGE;

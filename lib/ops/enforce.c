@@ -18,6 +18,7 @@ void vp_enforce_result_free(vp_enforce_result *r)
         free(r->uuid);
         free(r->profile);
         vp_drifts_free(&r->drift);
+        vp_libview_free(&r->libvirt);
         vp_cgwrites_free(&r->writes);
         memset(r, 0, sizeof(*r));
 }
@@ -101,6 +102,7 @@ int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned f
         vp_plan_float_tune(&tune, e, live);
         vp_cgwrites *w = &r->writes;
         vp_cgwrites_build(&tune, recorded->vcpus_max, live, cg.version, w);
+        vp_libview_diff(&tune, live, &r->libvirt);
         vp_tune_free(&tune);
         vp_threads th = {0};
         rc = vp_threads_list(paths->proc, r->pid, live->vcpu_tids, live->n_vcpu_tids, &th, &err);

@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "ledger.h"
+#include "libview.h"
 #include "paths.h"
 
 enum {
@@ -23,6 +24,8 @@ typedef struct vp_enforce_result {
         vp_cgroup_version version;
         vp_cgwrites writes; /* the cgroup files of the plan as it runs now (written or checked) */
         vp_drifts drift;    /* what does not read back as planned */
+        vp_libview libvirt; /* what libvirt's live definition says otherwise
+                             * (not the kernel: the state does not count it) */
         vp_error err;       /* why the domain could not be enforced (code 0: it could) */
         const char *state;  /* "enforced", "drift", or NULL on error */
 } vp_enforce_result;

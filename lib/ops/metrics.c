@@ -87,7 +87,9 @@ static const struct {
     {"vmplace_domain_emulator_cpus", "Host CPUs the domain's emulator threads may run on.", true,
      emulator_cpus},
     {"vmplace_domain_drift_files",
-     "Cgroup files and thread affinities that differ from the plan now.", false, drift_files},
+     "Cgroup files, thread affinities and libvirt live-definition items that differ from the plan "
+     "now.",
+     false, drift_files},
     {"vmplace_domain_check_failed",
      "1 when the domain's cgroups, threads or status XML could not be read back.", false,
      check_failed},

@@ -48,6 +48,16 @@ static void ledger_row(const vp_paths *p, vp_ledger_entry *e, int64_t now, vp_st
                 row->state = r.state; /* static "enforced" or "drift" */
         row->drift = r.drift;
         r.drift = (vp_drifts){0};
+        /* libvirt's live definition is part of the placement: an admin
+         * reads it with virsh, and libvirt acts on it (vmplace-agent keeps
+         * it in agreement, apply repairs it) */
+        for (size_t i = 0; i < r.libvirt.n; i++) {
+                const vp_libview_item *it = &r.libvirt.i[i];
+                _cleanup_free_ char *file = vp_xasprintf("libvirt %s", it->name);
+                vp_drifts_add(&row->drift, file, it->want, it->have);
+        }
+        if (r.state && r.libvirt.n)
+                row->state = "drift";
         row->error = r.err.code ? vp_xstrdup(r.err.msg) : NULL;
         vp_enforce_result_free(&r);
 }

@@ -20,40 +20,6 @@ LV_VMS=
 for c in $CASES; do LV_VMS="$LV_VMS $tag-$c-a $tag-$c-b"; done
 libvirt_setup "reference-$tag"
 
-# snap NAME: "FILE=VALUE" for every file libvirt's map covers, at the domain
-# level and in every thread group (vcpuN, emulator, iothreadN), then
-# "thread:COMM:FIELD=VALUE" for every QEMU thread ("main" = the main thread;
-# threads sharing a name get their values joined, sorted). Transient thread
-# pool workers ("worker") are left out.
-snap() {
-        local name=$1 cpu cpuset pid sub f t comm
-        cpu=$(cgdir "$name" cpu) cpuset=$(cgdir "$name" cpuset) pid=$(qpid "$name")
-        [ -n "$cpu" ] && [ -n "$cpuset" ] && [ -n "$pid" ] || { echo "(no QEMU or cgroup for $name)"; return; }
-        for sub in "" $( (cd "$cpu" && ls -d vcpu* emulator iothread* 2>/dev/null; cd "$cpuset" && ls -d vcpu* emulator iothread* 2>/dev/null) | sort -u); do
-                [ -n "$sub" ] && sub=$sub/
-                for f in cpu.shares cpu.cfs_period_us cpu.cfs_quota_us; do
-                        echo "$sub$f=$(cat "$cpu/$sub$f" 2>/dev/null || echo '(missing)')"
-                done
-                for f in cpuset.cpus cpuset.mems cpuset.memory_migrate; do
-                        echo "$sub$f=$(cat "$cpuset/$sub$f" 2>/dev/null || echo '(missing)')"
-                done
-        done
-        for t in /proc/"$pid"/task/*; do
-                comm=$(cat "$t/comm" 2>/dev/null) || continue
-                [ "${t##*/}" = "$pid" ] && comm=main
-                # QEMU's RCU thread starts before QEMU reads -name
-                # debug-threads=on, and whether it ends up named call_rcu
-                # differs from one start to the next (seen on one machine: A
-                # unnamed, B named, every run, with the ASan build's slower
-                # hook): its name says nothing of its placement
-                [ "$comm" = call_rcu ] && comm=qemu-system-x86
-                [ "$comm" = worker ] && continue
-                awk -v c="$comm" '$1 == "Cpus_allowed_list:" || $1 == "Mems_allowed_list:" {
-                        sub(":", "", $1); print "thread:" c ":" $1 "=" $2 }' "$t/status"
-        done | sort | awk -F= '{ if ($1 == k) v = v "," $2; else { if (k != "") print k "=" v; k = $1; v = $2 } }
-                END { if (k != "") print k "=" v }'
-}
-val() { sed -n "s|^$2=||p" "$1"; } # val SNAPFILE KEY
 
 printf '[host]\non_error = refuse\n' >"$W/conf/vmplace.ini"
 # Case ex: everything explicit, pins crossed; v1 CFS children fit under global.

@@ -175,6 +175,20 @@ check_values() {
 		is "$(awk '/^Mems_allowed_list/ {print $2}' "$t/status")" "$node" \
 			"$ph: thread 'CPU $n/TCG' Mems_allowed_list = node $node"
 	done
+	# the packaged vmplace-agent tells libvirt the placement: wait for it
+	for _ in $(seq 1 100); do
+		vmplace status --check >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	is "$(systemctl is-active vmplace-agent.service)" active "$ph: the vmplace-agent service runs"
+	for t in /proc/$QPID/task/*; do
+		case "$(cat "$t/comm")" in "CPU "*/TCG | "CPU "*/KVM) ;; *) continue ;; esac
+		n=$(cut -d' ' -f2 <"$t/comm" | cut -d/ -f1)
+		is "$(virsh vcpupin "$DOM" --live | awk -v n="$n" '$1 == n":" || $1 == n {print $2}')" \
+			"$(cat "$nested/vcpu$n/cpuset.cpus")" "$ph: virsh vcpupin $n says vcpu$n/cpuset.cpus"
+	done
+	is "$(virsh numatune "$DOM" --live | awk '$1 == "numa_nodeset" {print $3}')" "$node" \
+		"$ph: virsh numatune says node $node"
 	vmplace status --json >"$L/status.json" 2>&1
 	is "$(jq -r '.domains[] | select(.name == "'$DOM'") | .state' "$L/status.json")" enforced \
 		"$ph: vmplace status says enforced"

@@ -178,6 +178,7 @@ aff=$(vcpu0_affinity "$tag-a")
 is "$shares" 1536 "cpu.shares from /etc/vmplace/profiles.d"
 is "$quota" 40000 "vcpu0/cpu.cfs_quota_us from the profile"
 is "$aff" 1 "vCPU 0 thread pinned to CPU 1"
+/usr/sbin/vmplace-agent --once >/dev/null; is $? 0 "installed vmplace-agent --once tells libvirt"
 is "$(state "$tag-a")" "enforced zz-$tag" "installed vmplace status: enforced"
 [ -s /run/vmplace/ledger.json ]; ok $? "the ledger is in /run/vmplace"
 /usr/bin/vmplace status --check >/dev/null 2>&1; is $? 0 "status --check: no drift"

@@ -172,6 +172,10 @@ SH
         trap lv_cleanup EXIT
 }
 
+# lv_agree: libvirt's live definitions told the placement (vmplace-agent
+# --once with this test's config and run dir), as the packaged agent does
+lv_agree() { VMPLACE_CONFDIR=$W/conf VMPLACE_RUNDIR=$W/run "$AGENT" -c "$URI" --once >/dev/null; }
+
 # qpid NAME: the running domain's QEMU pid (libvirt's NAME.pid)
 qpid() { cat "/run/libvirt/qemu/$1.pid" 2>/dev/null; }
 # cgdir NAME CONTROLLER: the domain's group in that cgroup v1 hierarchy, from

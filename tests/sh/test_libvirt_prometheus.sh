@@ -28,6 +28,7 @@ lv_reload
 $V define "$W/a.xml" >/dev/null
 $V start "$tag-a" >/dev/null; ok $? "a managed VM starts"
 export VMPLACE_CONFDIR=$W/conf VMPLACE_RUNDIR=$W/run
+lv_agree; is $? 0 "vmplace-agent --once tells libvirt its placement"
 
 # prom: run status --prometheus, validate it, keep the samples in $W/p.json
 prom() {
@@ -75,7 +76,7 @@ prom
 is "$(metric vmplace_drift_detections_total)" "[1]" "drift still there on the next run: still 1"
 "$CLI" status --prometheus --check >/dev/null; is $? 1 "--prometheus --check exits 1 on drift"
 
-"$ENF" "$tag-a" >/dev/null; is $? 0 "vmplace-enforce repairs it"
+"$ENF" "$tag-a" >/dev/null && lv_agree; is $? 0 "vmplace-enforce and vmplace-agent --once repair it"
 prom
 is "$(metric vmplace_domain_drift_files)" "[0]" "drift_files 0 again"
 is "$(metric vmplace_domain_state enforced)" "[1]" "state enforced again"
@@ -85,7 +86,7 @@ is "$(metric vmplace_drift_detections_total)" "[1]" "counter unchanged by the re
 $V schedinfo "$tag-a" --live vcpu_quota=20000 >/dev/null
 prom
 is "$(metric vmplace_drift_detections_total)" "[2]" "a new drift after the repair counts again: 2"
-"$ENF" "$tag-a" >/dev/null
+"$ENF" "$tag-a" >/dev/null && lv_agree
 prom
 
 # --- --prometheus=FILE --------------------------------------------------------

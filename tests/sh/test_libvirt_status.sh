@@ -25,8 +25,11 @@ $V define "$W/a.xml" >/dev/null
 $V start "$tag-a" >/dev/null; ok $? "a managed VM starts"
 export VMPLACE_CONFDIR=$W/conf VMPLACE_RUNDIR=$W/run
 st() { "$CLI" status --json | jget - "$1"; }
+like "$(st 'j["domains"][0]["drift"]')" '"file": "libvirt schedinfo cpu_shares", "want": "1536", "have": "unset"' \
+        "right after start, before vmplace-agent, status says libvirt's live definition lacks the shares"
+lv_agree; is $? 0 "vmplace-agent --once tells libvirt"
 
-is "$(st 'j["domains"][0]["state"]')" enforced "status: enforced right after start"
+is "$(st 'j["domains"][0]["state"]')" enforced "status: enforced once libvirt agrees"
 is "$(st 'j["domains"][0]["drift"]')" "[]" "no drift"
 "$CLI" status --check >/dev/null; is $? 0 "status --check exits 0"
 
@@ -37,7 +40,7 @@ is "$(st '[(d["file"], d["want"], d["have"]) for d in j["domains"][0]["drift"] i
 "$CLI" status --check >/dev/null; is $? 1 "status --check exits 1"
 out=$("$CLI" status); like "$out" "drift: vcpu1/cpu.cfs_quota_us" "human status lists the drifting files"
 
-"$ENFORCE" "$tag-a" >/dev/null; is $? 0 "vmplace-enforce repairs it"
+"$ENFORCE" "$tag-a" >/dev/null && lv_agree; is $? 0 "vmplace-enforce and vmplace-agent --once repair it"
 is "$(st 'j["domains"][0]["state"]')" enforced "status: enforced again"
 
 pid=$(qpid "$tag-a")
@@ -45,7 +48,7 @@ tid=$(grep -l "^CPU 1/" /proc/$pid/task/*/comm | head -1 | cut -d/ -f5)
 taskset -p -c 0 "$tid" >/dev/null; ok $? "taskset narrows vCPU 1's thread to CPU 0"
 is "$(st '[d["want"] + " " + d["have"] for d in j["domains"][0]["drift"] if "Cpus_allowed_list" in d["file"]]')" \
         '["0-1 0"]' "status sees the thread's real affinity drift"
-"$ENFORCE" "$tag-a" >/dev/null
+"$ENFORCE" "$tag-a" >/dev/null && lv_agree
 is "$(st 'j["domains"][0]["state"]')" enforced "and it is repaired"
 $V destroy "$tag-a" >/dev/null
 is "$(st 'len(j["domains"])')" 0 "no rows once the VM is gone"

@@ -4,7 +4,6 @@
 #include <libvirt/virterror.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "enforce.h"
 #include "ledgerstore.h"
@@ -116,20 +115,6 @@ unsigned vp_virt_set_view(virDomainPtr dom, const vp_libview *v, vp_error *err)
         return nfail;
 }
 
-/* The ledger file's identity: it is replaced by rename on every commit. */
-static void ledger_stamp(const vp_paths *p, struct stat *st)
-{
-        _cleanup_free_ char *path = vp_xasprintf("%s/ledger.json", p->rundir);
-        if (stat(path, st) < 0)
-                memset(st, 0, sizeof(*st));
-}
-
-static bool same_stamp(const struct stat *a, const struct stat *b)
-{
-        return a->st_ino == b->st_ino && a->st_size == b->st_size &&
-               a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
 /* What libvirt's view lacks now: 0 with v filled, or -errno (err) when the
  * domain cannot be checked (no entry, QEMU not running, an earlier run). */
 static int view_of(const vp_paths *p, const char *uuid, vp_libview *v, char **name, vp_error *err)
@@ -170,12 +155,14 @@ vp_agree_result vp_virt_agree(const vp_paths *p, virDomainPtr dom, const char *u
         *said = NULL;
         _cleanup_free_ char *name = NULL;
         vp_agree_result res = VP_AGREE_SAME;
-        /* Three rounds: a placement changed under a round is told again;
-         * more changes than that in a few milliseconds are left to the
-         * next event. */
+        /* Each round reads what libvirt lacks and tells it. A commit
+         * between our read and libvirt's write (a prepare narrowed this
+         * floating VM) makes libvirt write the previous sets to the kernel:
+         * the next round sees the difference and tells libvirt the ledger's,
+         * which libvirt writes in turn. Nothing here writes the kernel
+         * itself (vmplace-agent runs without the rights to). A commit after
+         * the last round is the next event's: it changes the ledger. */
         for (int round = 0; round < 3; round++) {
-                struct stat before, after;
-                ledger_stamp(p, &before);
                 vp_libview v;
                 if (view_of(p, uuid, &v, &name, err) < 0)
                         return VP_AGREE_SKIPPED;
@@ -188,14 +175,6 @@ vp_agree_result vp_virt_agree(const vp_paths *p, virDomainPtr dom, const char *u
                 if (nfail)
                         return VP_AGREE_FAILED;
                 res = VP_AGREE_SET;
-                ledger_stamp(p, &after);
-                if (same_stamp(&before, &after))
-                        continue; /* read back in the next round */
-                /* libvirt wrote the sets we read before the commit to the
-                 * kernel: put the ledger's back at once */
-                vp_enforce_result r;
-                vp_enforce_domain(p, name, uuid, 0, &r);
-                vp_enforce_result_free(&r);
         }
         vp_libview v;
         if (view_of(p, uuid, &v, &name, err) == 0 && v.n) {

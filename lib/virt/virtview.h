@@ -40,13 +40,13 @@ typedef enum vp_agree_result {
 } vp_agree_result;
 
 /* Bring the live definition of the running domain dom (uuid), managed under
- * its ledger entry, into agreement with the placement vmplace enforces on it: read
- * what differs the way `vmplace status` does (vp_enforce_entry's check),
- * set it, and read it back. No entry, or QEMU not running: SKIPPED. *said (malloc'd, NULL when
- * nothing was set) is one line naming what changed: "vcpupin 0 1, emulatorpin 0". A placement that
- * changed while libvirt was told the previous one (a prepare narrowed this floating VM meanwhile:
- * libvirt wrote the old sets to the kernel) is enforced again from the ledger at once, and told
- * again. */
+ * its ledger entry, into agreement with the placement vmplace enforces on
+ * it: read what differs the way `vmplace status` does (vp_enforce_entry's
+ * check), tell libvirt, and read it back. No entry, or QEMU not running:
+ * SKIPPED. *said (malloc'd, NULL when nothing was set) names what changed:
+ * "vcpupin 0 1, emulatorpin 0". A placement committed while libvirt was
+ * being told the previous one is told too (libvirt writes it to the
+ * kernel); nothing here writes the kernel or the run dir itself. */
 vp_agree_result vp_virt_agree(const vp_paths *p, virDomainPtr dom, const char *uuid, char **said,
                               vp_error *err);
 

@@ -12,6 +12,7 @@ if [ "${VMPLACE_INSTALLED:-0}" = 1 ]; then
         HOOK=/usr/libexec/vmplace/vmplace-hook
         CLI=/usr/bin/vmplace
         ENFORCE=/usr/sbin/vmplace-enforce
+        AGENT=/usr/sbin/vmplace-agent
         for _b in "$HOOK" "$CLI" "$ENFORCE"; do
                 [ -x "$_b" ] || { echo "Bail out! VMPLACE_INSTALLED=1 but $_b is not installed"; exit 1; }
         done
@@ -19,6 +20,7 @@ else
         HOOK=$VMPLACE_BUILD/hook/vmplace-hook
         CLI=$VMPLACE_BUILD/cli/vmplace
         ENFORCE=$VMPLACE_BUILD/enforcer/vmplace-enforce
+        AGENT=$VMPLACE_BUILD/agent/vmplace-agent
 fi
 T_N=0
 T_FAILED=0

@@ -102,7 +102,8 @@ like_re "$(rpm -qp --qf '%{PREUN}' "$MAIN")" "disable --now vmplace-agent.servic
 like_re "$(rpm -qp --qf '%{POSTUN}' "$MAIN")" "try-restart vmplace-agent.service|mark-restart-system-units vmplace-agent.service" \
         "%postun restarts it on upgrade (%systemd_postun_with_restart)"
 unin=$(rpm -qp --qf '%{PREUN}\n%{POSTUN}\n' "$MAIN")
-grep -E 'systemctl|systemd-update-helper' <<<"$unin" | grep -qv 'vmplace-agent\.service'
+# every systemctl / systemd-update-helper command (not the [ -x ] tests)
+grep -E 'systemctl (--[a-z-]+ )*[a-z-]+ |systemd-update-helper [a-z-]+ ' <<<"$unin" | grep -qv 'vmplace-agent\.service'
 ok "$((! $?))" "%preun/%postun act on vmplace-agent.service only"
 grep -Eq 'libvirt|virtqemud|virsh|kill|/run/vmplace' <<<"$unin"
 ok "$((! $?))" "and leave libvirt, running VMs and the ledger alone"

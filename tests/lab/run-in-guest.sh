@@ -71,6 +71,10 @@ is "$(systemctl show -p MainPID --value libvirtd.service)" "$pid_before" \
 wait_for 30 sh -c "journalctl -u libvirtd.service --since '$t0' | grep -q 'Reloaded'"
 ok $? "postinst reloaded libvirtd.service through systemd" \
 	"$(journalctl -u libvirtd.service --since "$t0" --no-pager | tail -3 | tr '\n' ' ')"
+is "$(systemctl is-enabled vmplace-agent.service 2>&1)" enabled "postinst enabled vmplace-agent.service"
+wait_for 30 systemctl is-active --quiet vmplace-agent.service
+ok $? "and started it" "$(systemctl status vmplace-agent.service --no-pager 2>&1 | tail -5 | tr '\n' ' ')"
+agent_pid=$(systemctl show -p MainPID --value vmplace-agent.service)
 
 step "profile and domain"
 cat >/etc/vmplace/profiles.d/lab.ini <<'INI'
@@ -212,6 +216,9 @@ wait_for 120 virsh -c qemu:///system version
 is "$(systemctl is-active libvirtd.service)" active "libvirtd.service is active again"
 is "$(virsh domstate "$DOM" 2>&1)" running "$DOM still runs after the libvirtd restart"
 is "$(cat "/run/libvirt/qemu/$DOM.pid")" "$QPID" "same QEMU process"
+# not bound to libvirtd: the agent reconnects by itself, same process
+is "$(systemctl show -p MainPID --value vmplace-agent.service)" "$agent_pid" \
+	"vmplace-agent.service kept running through the libvirtd restart"
 check_values "after libvirtd restart"
 
 step "destroy"

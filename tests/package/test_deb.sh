@@ -103,9 +103,25 @@ files=$(dpkg-deb -c "$DEB" | awk '{ print $6 $7 $8 }')
 for f in ./usr/libexec/vmplace/vmplace-hook ./usr/sbin/vmplace-enforce ./usr/bin/vmplace \
         ./usr/share/man/man8/vmplace.8.gz ./usr/share/man/man8/vmplace-enforce.8.gz \
         ./usr/share/man/man8/vmplace-hook.8.gz ./usr/share/man/man5/vmplace.ini.5.gz \
-        ./usr/lib/tmpfiles.d/vmplace.conf ./usr/share/vmplace/conf/vmplace.ini; do
+        ./usr/lib/tmpfiles.d/vmplace.conf ./usr/share/vmplace/conf/vmplace.ini \
+        ./usr/sbin/vmplace-agent ./usr/share/man/man8/vmplace-agent.8.gz \
+        ./lib/systemd/system/vmplace-agent.service ./etc/init.d/vmplace-agent; do
         grep -qxF "$f" <<<"$files"; ok $? "ships $f"
 done
+# vmplace-agent: debhelper's scriptlets for the unit and the init script;
+# both start it only under a running init (deb-systemd-invoke needs
+# /run/systemd/system, invoke-rc.d a runlevel that has it) and honour
+# policy-rc.d, so a chroot or a container without an init gets nothing started
+postinst=$(dpkg-deb -I "$DEB" postinst)
+prerm=$(dpkg-deb -I "$DEB" prerm 2>/dev/null)
+like "$postinst" "deb-systemd-helper unmask 'vmplace-agent.service'" "postinst enables vmplace-agent.service"
+like "$postinst" "deb-systemd-invoke \$_dh_action 'vmplace-agent.service'" "and starts it (restarts it on upgrade) under systemd"
+like "$postinst" "invoke-rc.d --skip-systemd-native vmplace-agent \$_dh_action" "and through its init script under sysvinit"
+like "$prerm" "deb-systemd-invoke stop 'vmplace-agent.service'" "prerm stops it under systemd"
+like "$prerm" "invoke-rc.d --skip-systemd-native vmplace-agent stop" "and under sysvinit"
+grep -E 'deb-systemd-invoke|invoke-rc\.d|systemctl' <<<"$postinst$prerm" | grep -v vmplace-agent |
+        grep -Eq 'restart|stop|start'
+ok "$((! $?))" "no maintainer script restarts or stops anything but the agent"
 like "$files" "./etc/libvirt/hooks/qemu.d/50-vmplace->/usr/libexec/vmplace/vmplace-hook" \
         "the hook is linked as qemu.d/50-vmplace (not /etc/libvirt/hooks/qemu)"
 grep -q '^\./etc/libvirt/hooks/qemu$' <<<"$files"; ok $((!$?)) "does not take over hooks/qemu"
@@ -221,6 +237,7 @@ is "$(cg "$tag-a" cpu.shares) $(cg "$tag-a" vcpu0/cpu.cfs_quota_us) $(vcpu0_affi
         "1536 40000 1" "its cgroup values and pin untouched by removal"
 start_vm "$tag-b"; ok $? "a VM starts after removal"
 is "$(cg "$tag-b" cpu.shares)" 1024 "and vmplace no longer places it"
+pgrep -x vmplace-agent >/dev/null; ok "$((! $?))" "no vmplace-agent runs after removal"
 
 # ---- purge ---------------------------------------------------------------------
 dpkg -P vmplace >/dev/null 2>&1; ok $? "dpkg -P"

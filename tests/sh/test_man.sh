@@ -19,6 +19,16 @@ for o in $("$ENFORCE" --help | grep -o -- '--[a-z]*' | sort -u); do
         grep -q -- "${o//-/\\\\-}" "$VMPLACE_SRC/man/vmplace-enforce.8"
         ok $? "vmplace-enforce.8 documents $o"
 done
+# vmplace-agent.8 names every option of the agent's usage text (once the
+# agent is built: agent/ is optional in the tree, its man page is not).
+if [ -x "$AGENT" ]; then
+        for o in $("$AGENT" --help | grep -oE -- '(^|[[ (|])--?[a-z][a-z-]*' | sed 's/^[[ (|]//' | sort -u); do
+                grep -q -- "${o//-/\\\\-}" "$VMPLACE_SRC/man/vmplace-agent.8"
+                ok $? "vmplace-agent.8 documents $o"
+        done
+fi
+grep -q '^\.BR vmplace\\-agent (8),$' "$MAN"
+ok $? "vmplace.8 points to vmplace-agent(8)"
 sections=$(awk '/^\.SH COMMANDS/ {on=1; next} /^\.SH/ {on=0} on && /^\.SS/ {print $2}' "$MAN" | sort | tr '\n' ' ')
 is "$sections" "$(echo "$cmds" | sort | tr '\n' ' ')" "and no section for a command that does not exist"
 if command -v groff >/dev/null; then
@@ -26,13 +36,13 @@ if command -v groff >/dev/null; then
         is "$warn" "" "groff -ww renders it without warnings"
         warn=$(groff -man -ww -z "$VMPLACE_SRC/man/vmplace-enforce.8" 2>&1)
         is "$warn" "" "groff -ww renders vmplace-enforce.8 without warnings"
-        for m in vmplace-hook.8 vmplace.ini.5; do
+        for m in vmplace-hook.8 vmplace-agent.8 vmplace.ini.5; do
                 warn=$(groff -man -ww -z "$VMPLACE_SRC/man/$m" 2>&1)
                 is "$warn" "" "groff -ww renders $m without warnings"
         done
 fi
 if command -v man >/dev/null; then
-        for m in vmplace-hook.8 vmplace.ini.5; do
+        for m in vmplace-hook.8 vmplace-agent.8 vmplace.ini.5; do
                 txt=$(MANWIDTH=80 man -l "$VMPLACE_SRC/man/$m" 2>&1)
                 like "$txt" "SEE ALSO" "man -l renders $m"
         done

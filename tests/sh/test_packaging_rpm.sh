@@ -38,7 +38,9 @@ files=$(rpm -qlp "$MAIN")
 for f in /usr/libexec/vmplace/vmplace-hook /usr/sbin/vmplace-enforce /usr/bin/vmplace \
         /etc/libvirt/hooks/qemu.d/50-vmplace /etc/vmplace/vmplace.ini /usr/lib/tmpfiles.d/vmplace.conf \
         /run/vmplace /usr/share/man/man8/vmplace.8.gz /usr/share/man/man8/vmplace-enforce.8.gz \
-        /usr/share/man/man8/vmplace-hook.8.gz /usr/share/man/man5/vmplace.ini.5.gz; do
+        /usr/share/man/man8/vmplace-hook.8.gz /usr/share/man/man5/vmplace.ini.5.gz \
+        /usr/sbin/vmplace-agent /usr/lib/systemd/system/vmplace-agent.service \
+        /usr/share/man/man8/vmplace-agent.8.gz; do
         grep -qx -- "$f" <<<"$files"
         ok $? "vmplace holds $f"
 done
@@ -76,16 +78,35 @@ like "$reqs" "(vmplace-selinux = " "and pulls vmplace-selinux on SELinux hosts"
 like "$(rpm -qp --requires "$SEL")" "selinux-policy-targeted" "vmplace-selinux requires the targeted policy"
 is "$(rpm -qp --qf '%{ARCH}' "$SEL")" noarch "vmplace-selinux is noarch"
 
+# like_re GOT ERE DESCRIPTION
+like_re() {
+        grep -Eq -- "$2" <<<"$1"
+        ok $? "$3"
+}
+
 # --- scriptlets -------------------------------------------------------------------
 scripts=$(rpm -qp --scripts "$MAIN")
 like "$scripts" 'systemctl reload "$unit"' "%post reloads libvirtd/virtqemud under systemd"
 like "$scripts" 'systemctl -q is-active "$unit"' "only when the unit is active"
 like "$scripts" 'kill -HUP "$pid"' "and sends SIGHUP without systemd"
+# vmplace-agent.service is the package's own service, handled by the
+# systemd-rpm-macros scriptlets (Fedora's systemd-update-helper, or systemctl
+# where the build used packaging/rpm/macros.fallback); nothing else is.
 all="$scripts$(rpm -qp --scripts "$SEL")"
-grep -Eiq 'restart|systemctl (-q )?(stop|start)|kill -(9|KILL|TERM)|virsh|destroy' <<<"$all"
-ok "$((! $?))" "no scriptlet restarts, stops or starts a daemon or touches a VM"
-grep -Eq '^(preuninstall|postuninstall) scriptlet' <<<"$scripts"
-ok "$((! $?))" "vmplace has no %preun/%postun (removal leaves running VMs alone)"
+grep -v 'vmplace-agent\.service' <<<"$all" | grep -Eiq 'restart|systemctl (-q )?(stop|start)|--now|kill -(9|KILL|TERM)|virsh|destroy'
+ok "$((! $?))" "no scriptlet restarts, stops or starts a daemon or touches a VM (but the agent's unit)"
+like_re "$(rpm -qp --qf '%{POSTIN}' "$MAIN")" "preset vmplace-agent.service|install-system-units vmplace-agent.service" \
+        "%post presets vmplace-agent.service on first install (%systemd_post)"
+like_re "$(rpm -qp --qf '%{PREUN}' "$MAIN")" "disable --now vmplace-agent.service|remove-system-units vmplace-agent.service" \
+        "%preun stops and disables it on erase (%systemd_preun)"
+like_re "$(rpm -qp --qf '%{POSTUN}' "$MAIN")" "try-restart vmplace-agent.service|mark-restart-system-units vmplace-agent.service" \
+        "%postun restarts it on upgrade (%systemd_postun_with_restart)"
+unin=$(rpm -qp --qf '%{PREUN}\n%{POSTUN}\n' "$MAIN")
+# every systemctl / systemd-update-helper command (not the [ -x ] tests)
+grep -E 'systemctl (--[a-z-]+ )*[a-z-]+ |systemd-update-helper [a-z-]+ ' <<<"$unin" | grep -qv 'vmplace-agent\.service'
+ok "$((! $?))" "%preun/%postun act on vmplace-agent.service only"
+grep -Eq 'libvirt|virtqemud|virsh|kill|/run/vmplace' <<<"$unin"
+ok "$((! $?))" "and leave libvirt, running VMs and the ledger alone"
 
 # Run %post against stubs: systemd present, libvirtd active, virtqemud not.
 rpm -qp --qf '%{POSTIN}\n' "$MAIN" >"$W/post.sh"
@@ -95,14 +116,22 @@ cat >"$W/bin/systemctl" <<SH
 echo "systemctl \$*" >>"$W/calls"
 [ "\$3" != virtqemud.service ]
 SH
-chmod 755 "$W/bin/systemctl"
+printf '#!/bin/sh\necho "systemd-update-helper $*" >>"%s"\n' "$W/calls" >"$W/bin/systemd-update-helper"
+chmod 755 "$W/bin/systemctl" "$W/bin/systemd-update-helper"
+# the unit scriptlets call systemctl and systemd-update-helper by full path
+stubs="s|/usr/bin/systemctl|$W/bin/systemctl|g; s|/usr/lib/systemd/systemd-update-helper|$W/bin/systemd-update-helper|g"
 sed -e "s|/run/systemd/system|$W/systemd|; s|/run/vmplace|$W/run|g; s|/usr/bin/systemd-tmpfiles|$W/none|" \
-        "$W/post.sh" >"$W/post-sd.sh"
-PATH=$W/bin:$PATH sh "$W/post-sd.sh"
+        -e "$stubs" "$W/post.sh" >"$W/post-sd.sh"
+PATH=$W/bin:$PATH sh "$W/post-sd.sh" 1
 ok $? "%post exits 0"
-is "$(cat "$W/calls")" "systemctl -q is-active libvirtd.service
+is "$(grep -v vmplace-agent "$W/calls")" "systemctl -q is-active libvirtd.service
 systemctl reload libvirtd.service
 systemctl -q is-active virtqemud.service" "systemd: reloads the active libvirtd only"
+like_re "$(grep vmplace-agent "$W/calls")" "preset vmplace-agent.service|install-system-units vmplace-agent.service" \
+        "and presets vmplace-agent.service (first install)"
+: >"$W/calls"
+PATH=$W/bin:$PATH sh "$W/post-sd.sh" 2
+is "$(grep -c vmplace-agent "$W/calls")" 0 "an upgrade's %post leaves the agent's enablement alone"
 is "$(stat -c %a "$W/run")" 700 "%post makes the run dir 0700 without systemd-tmpfiles"
 # Without systemd: SIGHUP to a daemon of this root (a stand-in process).
 # (it records the signal and exits 0; it gives up after 10 s)
@@ -113,8 +142,8 @@ for _ in $(seq 50); do [ -e "$W/hup.ready" ] && break; sleep 0.1; done
 printf '#!/bin/sh\n[ "$1" = libvirtd ] && echo %s\n' "$fake" >"$W/bin/pidof"
 chmod 755 "$W/bin/pidof"
 sed -e "s|/run/systemd/system|$W/nosystemd|; s|/run/vmplace|$W/run|g; s|/usr/bin/systemd-tmpfiles|$W/none|" \
-        "$W/post.sh" >"$W/post-nosd.sh"
-PATH=$W/bin:$PATH sh "$W/post-nosd.sh"
+        -e "$stubs" "$W/post.sh" >"$W/post-nosd.sh"
+PATH=$W/bin:$PATH sh "$W/post-nosd.sh" 1
 wait "$fake"
 is "$?:$(cat "$W/hup" 2>/dev/null)" "0:hup" "no systemd: the daemon of this root gets SIGHUP"
 
@@ -134,7 +163,7 @@ bunzip2 -c "$W/usr/share/selinux/packages/targeted/vmplace.pp.bz2" >"$W/rpm.pp"
 semodule_unpackage "$W/rpm.pp" "$W/rpm.mod" "$W/rpm.fc"
 ok $? "the packaged vmplace.pp unpacks (semodule_unpackage)"
 types=$(strings "$W/rpm.mod" | tr -d '\t' | sort -u)
-for t in vmplace_t vmplace_exec_t vmplace_conf_t vmplace_var_run_t; do
+for t in vmplace_t vmplace_exec_t vmplace_conf_t vmplace_var_run_t vmplace_agent_t vmplace_agent_exec_t; do
         grep -qx "$t" <<<"$types"
         ok $? "the module declares $t"
 done
@@ -145,6 +174,8 @@ done
 fc() { grep -v '^#' "$1" | awk 'NF {print $1, $NF}'; }
 is "$(fc "$W/rpm.fc")" "/usr/libexec/vmplace/vmplace-hook system_u:object_r:vmplace_exec_t:s0
 /usr/sbin/vmplace-enforce system_u:object_r:vmplace_exec_t:s0
+/usr/sbin/vmplace-agent system_u:object_r:vmplace_agent_exec_t:s0
+/usr/bin/vmplace-agent system_u:object_r:vmplace_agent_exec_t:s0
 /etc/vmplace(/.*)? system_u:object_r:vmplace_conf_t:s0
 /run/vmplace(/.*)? system_u:object_r:vmplace_var_run_t:s0" "file contexts label the SPEC paths"
 # selinux/build.sh builds the same module outside the RPM
@@ -195,6 +226,26 @@ like "$(se -A -s vmplace_t -t svirt_t -c file)" "read" "and their /proc state re
 like "$(se -A -s vmplace_t -t syslogd_t -c unix_dgram_socket)" "sendto" "syslog works"
 is "$(se -A -s vmplace_t -c process -p transition)" "" "vmplace_t starts no program in another domain"
 is "$(se -A -s vmplace_t -c file -p execute_no_trans)" "" "nor in its own"
+is "$(se -A -s vmplace_t -t virtd_t -c unix_stream_socket -p connectto)" "" \
+        "the hook cannot connect to libvirtd (it must never call libvirt back)"
+# the agent: started by init in its own domain, talks to libvirt, reads the rest
+is "$(se -T -s init_t -t vmplace_agent_exec_t -c process)" \
+        "type_transition init_t vmplace_agent_exec_t:process vmplace_agent_t;" \
+        "systemd (init_t) runs vmplace-agent in vmplace_agent_t"
+like "$(se -T -s initrc_t -t vmplace_agent_exec_t -c process)" "vmplace_agent_t" "and so does an init script"
+like "$(se -A -s init_t -t vmplace_agent_t -c process2)" "nnp_transition" "also with NoNewPrivileges=yes"
+like "$(se -A -s vmplace_agent_t -t virtd_t -c unix_stream_socket)" "connectto" "the agent connects to libvirtd"
+like "$(se -A -s vmplace_agent_t -t virt_runtime_t -c sock_file)" "write" "through libvirt's socket in /run/libvirt"
+like "$(se -A -s vmplace_agent_t -t vmplace_var_run_t -c dir)" "watch" "it watches /run/vmplace (inotify)"
+like "$(se -A -s vmplace_agent_t -t vmplace_var_run_t -c file)" "read" "and reads the ledger"
+is "$(se -A -s vmplace_agent_t -t vmplace_var_run_t -p write)" "" "but never writes it"
+is "$(se -A -s vmplace_agent_t -t vmplace_conf_t -p write)" "" "nor the configuration"
+like "$(se -A -s vmplace_agent_t -t cgroup_t -c file)" "read" "it reads cgroup files"
+is "$(se -A -s vmplace_agent_t -t cgroup_t -p write)" "" "and writes none"
+like "$(se -A -s vmplace_agent_t -t svirt_t -c file)" "read" "it reads QEMU's /proc state"
+is "$(se -A -s vmplace_agent_t -t svirt_t -c process -p setsched)" "" "and pins no thread itself"
+like "$(se -A -s vmplace_agent_t -t syslogd_t -c unix_dgram_socket)" "sendto" "the agent logs to syslog"
+is "$(se -A -s vmplace_agent_t -c process -p transition)" "" "and starts no program"
 
 # --- rpmlint ------------------------------------------------------------------------
 lint=$(rpmlint -c "$VMPLACE_SRC/packaging/rpm/vmplace.rpmlintrc" \

@@ -128,6 +128,22 @@ static void live_kernel(const char *vcpu_cpus)
                  "Name:\tc\nCpus_allowed_list:\t2-3\nMems_allowed_list:\t0-1\n", 0644);
 }
 
+/* a-live's live definition in libvirt's status XML: told the placement
+ * (what vmplace-agent makes it say), or not */
+#define A_LIVE_TOLD                                                                                \
+        "<vcpu placement='static' cpuset='2-3'>1</vcpu><cputune><shares>1024</shares></cputune>"
+#define A_LIVE_BARE "<vcpu>1</vcpu>"
+static void a_live_view(const char *tune)
+{
+        char *text = vp_xasprintf("<domstatus state='running' pid='4242'><vcpus><vcpu id='0' "
+                                  "pid='4243'/></vcpus><domain type='qemu'><name>a-live</name>"
+                                  "<uuid>" U_LIVE "</uuid><memory unit='MiB'>256</memory>%s"
+                                  "</domain></domstatus>",
+                                  tune);
+        tree_put(dir, "lvrun/a-live.xml", text, 0644);
+        free(text);
+}
+
 static void setup(void)
 {
         dir = tree_new("status");
@@ -162,6 +178,7 @@ static void setup(void)
 
         /* a-live runs; its plan and XML recorded as the hook does */
         running("a-live", 4242, U_LIVE, 256, NULL);
+        a_live_view(A_LIVE_TOLD);
         const char *xml = "<domain type='qemu'><name>a-live</name><uuid>" U_LIVE "</uuid>"
                           "<memory unit='MiB'>256</memory><vcpu placement='static' "
                           "cpuset='2-3'>1</vcpu><cputune><shares>1024</shares></cputune>"
@@ -265,6 +282,37 @@ static char *states_at(int64_t now, vp_status *s)
         if (r < 0)
                 return vp_xasprintf("error %d: %s", r, e.msg);
         return names(s);
+}
+
+/* libvirt's live definition without the placement: drift rows named as
+ * an admin asks libvirt, the kernel's rows unaffected */
+static void test_libvirt_view(void)
+{
+        a_live_view(A_LIVE_BARE);
+        vp_status s;
+        char *got = states_at(NOW, &s);
+        like(got, " a-live=drift ", "libvirt's live definition lacks the placement: drift");
+        free(got);
+        vp_status_row *x = row(&s, "a-live");
+        if (x) {
+                vp_buf b = {0};
+                for (size_t i = 0; i < x->drift.n; i++)
+                        vp_buf_printf(&b, "%s%s %s/%s", i ? "; " : "", x->drift.d[i].file,
+                                      x->drift.d[i].want, x->drift.d[i].have);
+                char *rows = vp_buf_take(&b);
+                is_str(rows,
+                       "libvirt vcpupin 0 2-3/unpinned; libvirt emulatorpin 2-3/unpinned; "
+                       "libvirt schedinfo cpu_shares 1024/unset",
+                       "one row per item libvirt lacks, want and have; no kernel row");
+                free(rows);
+                ok(vp_status_row_bad(x), "status --check fails on it");
+        }
+        vp_status_free(&s);
+        a_live_view(A_LIVE_TOLD);
+        got = states_at(NOW, &s);
+        like(got, " a-live=enforced ", "told: enforced again");
+        free(got);
+        vp_status_free(&s);
 }
 
 static void test_drift(void)
@@ -411,6 +459,7 @@ int main(void)
 {
         setup();
         test_rows();
+        test_libvirt_view();
         test_drift();
         test_stale_edge();
         test_config_errors();

@@ -55,9 +55,10 @@ typedef struct agent {
         int pass_timer, connect_timer; /* libvirt event loop timers */
         int pass_pending_ms;           /* -1: no pass scheduled */
         unsigned backoff_ms;
-        bool said_down;                    /* the outage was logged */
-        int ino_fd, ino_watch, ino_handle; /* the run dir watch; -1: none */
-        unsigned failed;                   /* --once: domains left disagreeing */
+        bool said_down;        /* the outage was logged */
+        int ino_fd, ino_watch; /* the run dir watch; -1: none */
+        int watch_timer;       /* tries the watch again while it is missing */
+        unsigned failed;       /* --once: domains left disagreeing */
 } agent;
 
 static void say(agent *a, int prio, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -235,7 +236,29 @@ static void on_connect_timer(int timer, void *opaque)
         schedule_pass(a, 0);
 }
 
-static void watch_rundir(agent *a);
+/* Watch the run dir for ledger commits (rename into place). It may not
+ * exist until the first managed start, and a removed one comes back with a
+ * new inode: while the watch is missing, try again every
+ * VP_AGENT_BUSY_MS, and pass once it is back (what changed meanwhile went
+ * unseen). */
+static void watch_rundir(agent *a)
+{
+        if (a->ino_fd < 0 || a->ino_watch >= 0)
+                return;
+        a->ino_watch = inotify_add_watch(a->ino_fd, a->paths.rundir, IN_MOVED_TO | IN_CLOSE_WRITE);
+        if (a->ino_watch < 0) {
+                virEventUpdateTimeout(a->watch_timer, VP_AGENT_BUSY_MS);
+                return;
+        }
+        virEventUpdateTimeout(a->watch_timer, -1);
+        schedule_pass(a, 0);
+}
+
+static void on_watch_timer(int timer, void *opaque)
+{
+        (void)timer;
+        watch_rundir(opaque);
+}
 
 static void on_inotify(int watch, int fd, int events, void *opaque)
 {
@@ -252,26 +275,12 @@ static void on_inotify(int watch, int fd, int events, void *opaque)
                         gone |= (ev->mask & IN_IGNORED) != 0;
                         p += sizeof(*ev) + ev->len;
                 }
-        if (gone) /* the run dir was removed: the sweep watches it again */
+        if (gone) { /* the run dir was removed */
                 a->ino_watch = -1;
+                watch_rundir(a);
+        }
         if (ledger)
                 schedule_pass(a, VP_AGENT_SETTLE_MS);
-}
-
-/* Watch the run dir for ledger commits (rename into place); it may not
- * exist until the first managed start: the sweep tries again. */
-static void watch_rundir(agent *a)
-{
-        if (a->ino_fd < 0 || a->ino_watch >= 0)
-                return;
-        a->ino_watch = inotify_add_watch(a->ino_fd, a->paths.rundir, IN_MOVED_TO | IN_CLOSE_WRITE);
-}
-
-static void on_sweep(int timer, void *opaque)
-{
-        agent *a = opaque;
-        watch_rundir(a);
-        on_sweep_timer(timer, opaque);
 }
 
 static void on_signal(int watch, int fd, int events, void *opaque)
@@ -319,10 +328,11 @@ static int run(agent *a)
         a->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (a->ino_fd >= 0)
                 virEventAddHandle(a->ino_fd, VIR_EVENT_HANDLE_READABLE, on_inotify, a, NULL);
-        watch_rundir(a);
         a->pass_timer = virEventAddTimeout(-1, on_pass_timer, a, NULL);
+        a->watch_timer = virEventAddTimeout(-1, on_watch_timer, a, NULL);
         a->connect_timer = virEventAddTimeout(0, on_connect_timer, a, NULL);
-        virEventAddTimeout(VP_AGENT_SWEEP_MS, on_sweep, a, NULL);
+        virEventAddTimeout(VP_AGENT_SWEEP_MS, on_sweep_timer, a, NULL);
+        watch_rundir(a);
         say(a, LOG_INFO, "started: following libvirt's events and %s/ledger.json", a->paths.rundir);
         while (!a->quit)
                 if (virEventRunDefaultImpl() < 0)
@@ -341,7 +351,7 @@ int main(int argc, char **argv)
                    .backoff_ms = VP_AGENT_BACKOFF_MIN_MS,
                    .ino_fd = -1,
                    .ino_watch = -1,
-                   .ino_handle = -1};
+                   .watch_timer = -1};
         for (int i = 1; i < argc; i++) {
                 if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
                         fputs(usage_text, stdout);

@@ -33,16 +33,16 @@ for f in hook/vmplace-hook enforcer/vmplace-enforce bench/vmplace-bench-planner;
         [ -x "$build/$f" ] || { echo "bench/run.sh: $build/$f missing: build first (scripts/build.sh)" >&2; exit 2; }
 done
 which=("$@")
-[ ${#which[@]} -gt 0 ] || which=(hook enforce plan start memory)
+[ ${#which[@]} -gt 0 ] || which=(hook enforce plan start memory agree)
 for b in "${which[@]}"; do
-        case $b in hook | enforce | plan | start | memory) ;;
-        *) echo "bench/run.sh: unknown benchmark '$b' (hook enforce plan start memory)" >&2; exit 2 ;;
+        case $b in hook | enforce | plan | start | memory | agree) ;;
+        *) echo "bench/run.sh: unknown benchmark '$b' (hook enforce plan start memory agree)" >&2; exit 2 ;;
         esac
 done
 if [ $quick = 1 ]; then
-        n_hook=20 n_enf=10 n_start=1 n_mem=3 plan_opt=--quick
+        n_hook=20 n_enf=10 n_start=1 n_mem=3 n_agree=2 plan_opt=--quick
 else
-        n_hook=400 n_enf=100 n_start=8 n_mem=21 plan_opt=
+        n_hook=400 n_enf=100 n_start=8 n_mem=21 n_agree=50 plan_opt=
 fi
 if [ -z "$out" ] && [ $quick = 0 ]; then
         mkdir -p "$src/bench/results"
@@ -65,6 +65,7 @@ for b in "${which[@]}"; do
         plan) cmd=("$build/bench/vmplace-bench-planner" ${plan_opt:+"$plan_opt"}) ;;
         start) cmd=("$src/bench/start.sh" "$build" "$n_start") ;;
         memory) cmd=("$src/bench/memory.sh" "$build" "$n_mem") ;;
+        agree) cmd=("$src/bench/agree.sh" "$build" "$n_agree") ;;
         esac
         say "\$ ${cmd[*]#"$src/"}"
         start=$(date +%s)

@@ -101,6 +101,7 @@ snap $tag-ex >"$W/ex-before.snap"
 snap $tag-flt >"$W/flt-before.snap"
 "$AGENT" -c "$URI" --once >"$W/once.out" 2>"$W/once.err"; rc=$?
 is "$rc" 0 "vmplace-agent --once: exit 0"
+is "$(grep -c 'Sanitizer\|runtime error' "$W/once.err")" 0 "no sanitizer report"
 [ $rc -eq 0 ] || sed 's/^/#   /' "$W/once.err"
 like "$(cat "$W/once.out")" "$tag-ex: vcpupin 0 1, vcpupin 1 0, emulatorpin 0, iothreadpin 1 1, numatune nodeset strict 0, schedinfo cpu_shares 1234" \
         "--once says what it told libvirt"
@@ -183,6 +184,7 @@ kill -0 "$AGENT_PID" 2>/dev/null; is $? 0 "the agent still runs"
 
 # ---- 5. apply tells libvirt by itself ------------------------------------
 stop_agent
+is "$(grep -c 'Sanitizer\|runtime error' "$W/agent.log")" 0 "the agent stopped on SIGTERM with no sanitizer report (ASan builds)"
 sed -i 's/^shares = 1234/shares = 2048/' "$W/conf/profiles.d/ex.ini"
 "$CLI" apply --json $tag-ex >"$W/apply.json"; rc=$?
 is "$rc" 0 "vmplace apply $tag-ex after the shares changed (no agent running)"

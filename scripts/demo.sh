@@ -77,6 +77,11 @@ run "$VMPLACE" plan vmplace-demo-1
 
 say "starting vmplace-demo-1: the hook plans it at prepare and enforces it at started"
 run virsh -c $URI start vmplace-demo-1
+
+say "telling libvirt, so virsh shows the placement (the vmplace-agent service does this on every start)"
+run "$src/build/agent/vmplace-agent" -c $URI --once
+run virsh -c $URI vcpupin vmplace-demo-1
+run virsh -c $URI emulatorpin vmplace-demo-1
 run "$VMPLACE" status
 
 say "what the kernel now says (cgroup files and thread affinity)"

@@ -8,8 +8,9 @@
 # agent running: a dedicated VM's start narrows a floating VM and both agree
 # within a bound; a vCPU hot-plugged with setvcpus --live lands on the
 # dedicated VM's own CPU; the stop widens the floating VM again; after a
-# libvirtd restart the agent reconnects and a new start agrees too; `vmplace
-# apply` tells libvirt a changed profile by itself.
+# libvirtd restart the agent reconnects and a new start agrees too; a
+# change made through libvirt (virsh schedinfo --live) is undone at the
+# agent's next pass; `vmplace apply` tells libvirt a changed profile by itself.
 . "$(dirname "$0")/lib.sh"
 scratch
 tag=vpg$$
@@ -181,6 +182,16 @@ ok $([ "$ms" -lt 15000 ]; echo $?) "the agent reconnected: a VM started after th
 agree $tag-late "after the restart"
 like "$(cat "$W/agent.log")" "connected to $URI" "the agent logged its reconnection"
 kill -0 "$AGENT_PID" 2>/dev/null; is $? 0 "the agent still runs"
+
+# ---- 4b. a change made through libvirt is undone at the agent's next pass -
+# (the sweep's, every 30 s; SIGHUP asks for one now)
+$V schedinfo $tag-ex --live vcpu_quota=30000 >/dev/null
+is "$(cat "$(cgdir $tag-ex cpu)/vcpu0/cpu.cfs_quota_us")" 30000 "virsh schedinfo --live vcpu_quota=30000 took (kernel)"
+kill -HUP "$AGENT_PID"
+ms=$(settle $tag-ex)
+ok $([ "$ms" -lt 10000 ]; echo $?) "after SIGHUP the agent's pass tells libvirt the profile's quota again (${ms} ms)"
+is "$(cat "$(cgdir $tag-ex cpu)/vcpu0/cpu.cfs_quota_us")" 45000 "and libvirt wrote it: vcpu0/cpu.cfs_quota_us 45000"
+"$CLI" status --check >/dev/null; is $? 0 "status --check exits 0: nothing left drifting"
 
 # ---- 5. apply tells libvirt by itself ------------------------------------
 stop_agent

@@ -28,33 +28,12 @@ HOOKDIR=/etc/libvirt/hooks/qemu.d
 LV_HOOK=$HOOKDIR/40-vpa-bench-$$
 W=$(mktemp -d /tmp/vmplace-bench.XXXXXX)
 agent=
-reload() {
-        if [ -d /run/systemd/system ]; then
-                systemctl reload libvirtd 2>/dev/null || systemctl reload virtqemud
-        else
-                local p
-                for p in $(pgrep -x libvirtd); do kill -HUP "$p"; done
-        fi
-        sleep 1
-        # shellcheck disable=SC2086 # one name per word
-        (unset ${!VMPLACE_*}; "$src/scripts/libvirt-up.sh") >/dev/null
-}
 stop_agent() { [ -z "$agent" ] || { kill "$agent" 2>/dev/null; wait "$agent" 2>/dev/null || true; agent=; }; }
 cleanup() {
         stop_agent
-        $V destroy "$dom" >/dev/null 2>&1 || true
-        $V undefine "$dom" >/dev/null 2>&1 || true
-        if [ -e "$LV_HOOK" ]; then
-                rm -f "$LV_HOOK"
-                reload || true
-        fi
-        rm -rf "$W"
+        libvirt_end
 }
-exec 9>/tmp/vmplace-libvirt.lock
-flock 9
-trap cleanup EXIT
-# shellcheck disable=SC2086 # one name per word
-(unset ${!VMPLACE_*}; "$src/scripts/libvirt-up.sh") >/dev/null
+libvirt_begin
 
 export VMPLACE_CONFDIR=$W/conf VMPLACE_RUNDIR=$W/run
 mkdir -p "$W/conf/profiles.d"
@@ -68,7 +47,7 @@ chmod 755 "$W/wrap"
 $V define "$W/dom.xml" >/dev/null
 mkdir -p "$HOOKDIR"
 cp "$W/wrap" "$LV_HOOK"
-reload
+libvirt_reload
 
 libvirt_rows() {
         "$CLI" status --json | python3 -c 'import json, sys

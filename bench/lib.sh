@@ -128,3 +128,38 @@ floor_programs() {
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 # ratio A B: A/B with two decimals
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+# libvirt_reload: libvirtd rescans its hooks (systemd reload or SIGHUP) and
+# answers again (bench/start.sh, bench/agree.sh)
+libvirt_reload() {
+        if [ -d /run/systemd/system ]; then
+                systemctl reload libvirtd 2>/dev/null || systemctl reload virtqemud
+        else
+                local p
+                for p in $(pgrep -x libvirtd); do kill -HUP "$p"; done
+        fi
+        sleep 1
+        # shellcheck disable=SC2086 # one name per word
+        (unset ${!VMPLACE_*}; "$src/scripts/libvirt-up.sh") >/dev/null
+}
+
+# The VM benchmarks (bench/start.sh, bench/agree.sh) set V, dom, LV_HOOK and
+# W. libvirt_begin: hold /tmp/vmplace-libvirt.lock for the whole run, call
+# cleanup on exit, start libvirtd when none answers. libvirt_end: the VM
+# destroyed and undefined, the hook file removed (libvirtd reloaded), W gone.
+libvirt_begin() {
+        exec 9>/tmp/vmplace-libvirt.lock
+        flock 9
+        trap cleanup EXIT
+        # shellcheck disable=SC2086 # one name per word
+        (unset ${!VMPLACE_*}; "$src/scripts/libvirt-up.sh") >/dev/null
+}
+libvirt_end() {
+        $V destroy "$dom" >/dev/null 2>&1 || true
+        $V undefine "$dom" >/dev/null 2>&1 || true
+        if [ -e "$LV_HOOK" ]; then
+                rm -f "$LV_HOOK"
+                libvirt_reload || true
+        fi
+        rm -rf "$W"
+}

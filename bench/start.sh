@@ -23,31 +23,10 @@ dom=vpb-$$-s
 HOOKDIR=/etc/libvirt/hooks/qemu.d
 LV_HOOK=$HOOKDIR/40-vpb-bench-$$
 W=$(mktemp -d /tmp/vmplace-bench.XXXXXX)
-reload() {
-        if [ -d /run/systemd/system ]; then
-                systemctl reload libvirtd 2>/dev/null || systemctl reload virtqemud
-        else
-                local p
-                for p in $(pgrep -x libvirtd); do kill -HUP "$p"; done
-        fi
-        sleep 1
-        # shellcheck disable=SC2086 # one name per word
-        (unset ${!VMPLACE_*}; "$src/scripts/libvirt-up.sh") >/dev/null
-}
 cleanup() {
-        $V destroy "$dom" >/dev/null 2>&1 || true
-        $V undefine "$dom" >/dev/null 2>&1 || true
-        if [ -e "$LV_HOOK" ]; then
-                rm -f "$LV_HOOK"
-                reload || true
-        fi
-        rm -rf "$W"
+        libvirt_end
 }
-exec 9>/tmp/vmplace-libvirt.lock
-flock 9
-trap cleanup EXIT
-# shellcheck disable=SC2086 # one name per word
-(unset ${!VMPLACE_*}; "$src/scripts/libvirt-up.sh") >/dev/null
+libvirt_begin
 
 mkdir -p "$W/conf/profiles.d"
 printf '[host]\n' >"$W/conf/vmplace.ini"
@@ -76,7 +55,7 @@ declare -a t_without t_with
 for ((i = 0; i < 2 * runs; i++)); do
         with=$((i % 2))
         if [ $with = 1 ]; then cp "$W/wrap" "$LV_HOOK"; else rm -f "$LV_HOOK"; fi
-        reload
+        libvirt_reload
         a=$(date +%s%N)
         $V start "$dom" >/dev/null
         b=$(date +%s%N)

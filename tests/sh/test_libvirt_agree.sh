@@ -7,14 +7,15 @@
 # same values change no cgroup file or thread (snap before/after). With the
 # agent running: a dedicated VM's start narrows a floating VM and both agree
 # within a bound; a vCPU hot-plugged with setvcpus --live lands on the
-# dedicated VM's own CPU; the stop widens the floating VM again; after a
+# dedicated VM's own CPU; a dedicated VM with an isolated emulator agrees
+# too; the stop widens the floating VM again; after a
 # libvirtd restart the agent reconnects and a new start agrees too; a
 # change made through libvirt (virsh schedinfo --live) is undone at the
 # agent's next pass; `vmplace apply` tells libvirt a changed profile by itself.
 . "$(dirname "$0")/lib.sh"
 scratch
 tag=vpg$$
-LV_VMS="$tag-ex $tag-flt $tag-ded $tag-hot $tag-late"
+LV_VMS="$tag-ex $tag-flt $tag-ded $tag-hot $tag-iso $tag-late"
 libvirt_setup "agree-$tag"
 AGENT_PID=
 stop_agent() { [ -z "$AGENT_PID" ] || { kill "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null; AGENT_PID=; }; }
@@ -51,6 +52,15 @@ cat >"$W/conf/profiles.d/ded.ini" <<INI
 names = $tag-ded, $tag-hot
 [placement]
 cpu_policy = dedicated
+INI
+cat >"$W/conf/profiles.d/iso.ini" <<INI
+[match]
+names = $tag-iso
+[cputune]
+shares = 4096
+[placement]
+cpu_policy = dedicated
+emulator_policy = isolate
 INI
 chmod 644 "$W"/conf/vmplace.ini "$W"/conf/profiles.d/*.ini
 lv_reload
@@ -161,6 +171,15 @@ is "$(awk '/^Cpus_allowed_list:/ {print $2}' "${tid%/comm}/status" 2>/dev/null)"
         "the hot-plugged vCPU 1's thread runs on $want, where vmplace planned it"
 is "$(cat "$(cgdir $tag-hot cpuset)/vcpu1/cpuset.cpus" 2>/dev/null)" "$want" "and its vcpu1 cgroup has cpuset.cpus $want"
 $V destroy $tag-hot >/dev/null
+
+# ---- 3c. a dedicated VM with an isolated emulator -------------------------
+vm $tag-iso 1
+ms=$(settle $tag-iso)
+ok $([ "$ms" -lt 10000 ]; echo $?) "libvirt agrees on $tag-iso (dedicated, emulator isolated) ${ms} ms after its start"
+agree $tag-iso "isolated emulator"
+v=$($V vcpupin $tag-iso --live | awk '$1 == 0 {print $2}') e=$($V emulatorpin $tag-iso --live | awk '{print $NF}')
+ok $([ -n "$v" ] && [ -n "$e" ] && [ "$v" != "$e" ]; echo $?) "virsh shows the vCPU on $v and the emulator on its own CPU $e"
+$V destroy $tag-iso >/dev/null
 $V start $tag-ex >/dev/null
 settle $tag-ex >/dev/null
 

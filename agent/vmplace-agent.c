@@ -59,6 +59,10 @@ typedef struct agent {
         int ino_fd, ino_watch; /* the run dir watch; -1: none */
         int watch_timer;       /* tries the watch again while it is missing */
         unsigned failed;       /* --once: domains left disagreeing */
+        /* The last failure said per domain, so the sweep does not repeat
+         * it every 30 s: "UUID message" lines */
+        char **said_fail;
+        size_t n_said_fail;
 } agent;
 
 static void say(agent *a, int prio, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -84,6 +88,29 @@ static void schedule_pass(agent *a, int ms)
                 return;
         a->pass_pending_ms = ms;
         virEventUpdateTimeout(a->pass_timer, ms);
+}
+
+/* Whether this failure of domain uuid is new (and remember it), or with
+ * msg NULL forget the domain's: it agrees now. */
+static bool fail_is_new(agent *a, const char *uuid, const char *msg)
+{
+        _cleanup_free_ char *line = msg ? vp_xasprintf("%s %s", uuid, msg) : NULL;
+        size_t ul = strlen(uuid);
+        for (size_t i = 0; i < a->n_said_fail; i++) {
+                char *l = a->said_fail[i];
+                if (strncmp(l, uuid, ul) != 0 || l[ul] != ' ')
+                        continue;
+                if (line && !strcmp(l, line))
+                        return false; /* said already */
+                free(l);
+                a->said_fail[i] = a->said_fail[--a->n_said_fail];
+                break;
+        }
+        if (!line)
+                return false;
+        a->said_fail = vp_xrealloc(a->said_fail, (a->n_said_fail + 1) * sizeof(*a->said_fail));
+        a->said_fail[a->n_said_fail++] = TAKE_PTR(line);
+        return true;
 }
 
 /* One domain; returns true when it is inside a libvirt job (try later). */
@@ -112,14 +139,16 @@ static bool agree_one(agent *a, virDomainPtr dom)
                 break;
         case VP_AGREE_FAILED:
                 a->failed++;
-                say(a, LOG_WARNING,
-                    "%s: libvirt's live definition disagrees with the placement: %s", name,
-                    err.msg);
-                break;
+                if (fail_is_new(a, uuid, err.msg))
+                        say(a, LOG_WARNING,
+                            "%s: libvirt's live definition disagrees with the placement: %s", name,
+                            err.msg);
+                return false;
         case VP_AGREE_SAME:
         case VP_AGREE_SKIPPED: /* unmanaged, or not placed (status says which) */
                 break;
         }
+        fail_is_new(a, uuid, NULL);
         return false;
 }
 
@@ -338,6 +367,9 @@ static int run(agent *a)
                 if (virEventRunDefaultImpl() < 0)
                         break;
         disconnect(a);
+        for (size_t i = 0; i < a->n_said_fail; i++)
+                free(a->said_fail[i]);
+        free(a->said_fail);
         say(a, LOG_INFO, "stopped");
         return 0;
 }

@@ -8,7 +8,6 @@
  * (vp_virt_agree). It reconnects when libvirtd restarts. Nothing waits for
  * it: a VM starts the same with or without it. */
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
 
   include-graph.py [SRC]            report (floors, circles, largest files)
   include-graph.py --check [SRC]    exit 1 when there is an import circle, a
-                                    model file including a header from io/
-                                    or ops/, an io file one from ops/, or a
+                                    file including a header of a layer above
+                                    its own (model < io < ops < virt), or a
                                     file over 800 lines without a reason at
                                     its top ("Over 800 lines:" in its first
                                     comment)
@@ -12,14 +12,14 @@
 A module is a .c/.h pair under lib/LAYER/ (with its private X_impl.h, if
 any); "a includes b" when a's .c or .h
 includes b's header. Floors count the longest include chain (a module
-including nothing of ours is on floor 1). Programs (hook/, cli/, enforcer/)
+including nothing of ours is on floor 1). Programs (hook/, cli/, enforcer/, agent/)
 are listed with the modules they include but are on no floor.
 """
 import os
 import re
 import sys
 
-LAYERS = ["model", "io", "ops"]
+LAYERS = ["model", "io", "ops", "virt"]
 INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 

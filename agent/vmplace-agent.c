@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmplace-agent: libvirt's own view of every running managed VM says the
  * placement vmplace enforced. The hook cannot tell libvirt (libvirt holds
  * the domain's job while the hook runs: a call back deadlocks), so this

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bench/abrun: compare two builds of a program, interleaved, against a floor.
  *   abrun RUNS INPUT_FILE FLOOR PROG_A PROG_B [ARGS...]
  * Runs PROG_A ARGS, PROG_B ARGS and FLOOR in turn, RUNS times each (after

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark 6: how long after `virsh start` libvirt's own view agrees with
 # vmplace's placement (issue "Agree"), and whether the agent slows a start.
 # A real (TCG) VM whose profile pins its vCPUs and sets shares and a quota is

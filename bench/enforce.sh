@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark 2: `vmplace-enforce` applying shares, vCPU and emulator CFS quotas
 # and vCPU/emulator pins to a running VM, against the same settings made with
 # virsh: 4 virsh processes (schedinfo, vcpupin x2, emulatorpin; what a script

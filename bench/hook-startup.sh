@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Hook cost against the process floor, on this machine, in one run:
 #   floor      a do-nothing C program that reads the same stdin
 #   no-op op   `vmplace-hook NAME start begin` (loads nothing beyond the binary)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark 1: the hook's `prepare` on a realistic host (bench/lib.sh:
 # 100 profiles, 50 other VMs in the ledger, a virt-install domain) against the
 # process floor, a do-nothing C program reading the same stdin.

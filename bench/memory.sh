@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark 5: peak memory of the hook on the realistic host of benchmark 1
 # (bench/lib.sh), against the same do-nothing floor programs.
 # max_rss_kib: the median over RUNS runs of /usr/bin/time's "Maximum resident

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bench/planner: benchmark 3, the planner in process on a simulated big host.
  *
  * Builds a fake sysfs tree (SPEC section 6) of N nodes x 28 cores x 2 SMT

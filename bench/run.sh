@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vmplace benchmarks (issue "Prove"; docs/benchmarks.md has the last figures):
 #   hook     1. hook prepare on a realistic host vs a do-nothing program
 #   enforce  2. vmplace-enforce vs the equivalent virsh calls (real VM)

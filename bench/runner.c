@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bench/runner: run a command N times with stdin from a file, no shell in
  * between, and print the median, p10 and p90 wall time in microseconds.
  *   runner RUNS INPUT_FILE CMD [ARGS...]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark 4: the wall time `virsh start` gains with the vmplace hook
 # installed in /etc/libvirt/hooks/qemu.d, on a real (TCG) VM whose profile
 # vmplace places (prepare, start and started run; the VM's cgroups are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The vmplace CLI's subcommands. Each returns the process exit code:
  * 0 success, 1 request not met, 2 usage or configuration error. */
 #ifndef VMPLACE_CLI_H

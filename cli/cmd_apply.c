@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmplace apply: arguments, the domains to apply, and the printing of each
  * one's result; the operation itself is vp_op_apply (lib/ops/apply.c). */
 #include <errno.h>

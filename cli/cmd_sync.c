@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmplace sync: persist the placement into libvirt's persistent definition
  * through the libvirt API, so the parts that only act at QEMU launch (guest
  * NUMA cells, memnode binding, preferred/interleave) take effect at the next

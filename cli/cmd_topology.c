@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmplace topology: the host as a map (SPEC 5). Each node's cores are drawn
  * as a grid of one mark per CPU, cores as columns and their SMT threads as
  * rows, so a 56-CPU node is two rows of 28 marks; the keys, the VM table and

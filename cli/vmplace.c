@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmplace: the operator CLI (SPEC section 5). */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vmplace_link_static(TARGET): link a program fully statically when
 # VMPLACE_STATIC_HOOK is on (the default; off under the sanitizers), else leave
 # it dynamic. Used for the two programs whose cost is process start-up:

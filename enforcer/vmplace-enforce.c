@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmplace-enforce [--check] [--json] (DOMAIN... | --all): apply each managed
  * running domain's recorded placement to its cgroups and threads and read it
  * back (SPEC sections 1 and 7). Exit 0: all enforced without drift; 1: drift

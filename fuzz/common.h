@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Helpers shared by the fuzz targets: a per-process scratch directory (on
  * tmpfs when there is one) for the parsers that only read files, and the
  * checks every target makes of the library's error messages. Everything

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libvirt cpuset syntax (lib/model/cpuset.c): parse -> format -> parse must give
  * the same set and the same text, and the formatter must stay inside short
  * buffers. The parser reads profile values and XML attributes. */

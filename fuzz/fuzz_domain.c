@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Domain XML (lib/model/domain.c), as libvirt hands it to the hook and as its
  * <domstatus> files hold it, then what vmplace does with a document it
  * accepted: the rewrite (lib/model/rewrite.c) with a fixed plan owning every item,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The configuration loader (lib/io/configfile.c and lib/model/conf*.c over inih): a whole confdir
  * per input. The input is split at "\n%%\n" lines: the first piece is vmplace.ini, the next ones
  * profiles.d/{base,database,general,analytics,web,p5}.ini, so includes (chains, cycles, missing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The JSON state under VMPLACE_RUNDIR that a crash or a full disk could
  * leave corrupted: ledger.json (lib/io/ledgerstore.c over
  * lib/model/ledgerjson.c and lib/model/jsontext.c) and the metrics drift state

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel text: every parser of /sys and /proc content. The pure ones
  * (lib/model/sysfs_parse.c) get the input as an exact-size buffer, so ASan sees any
  * read past its end; the ones that only read files (lib/io/cgroup.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Value conversions (lib/model/units.c; vp_parse_u64 and the UTF-8 check in
  * lib/model/util.c; libvirt memory units in lib/model/domain.c): sizes round-trip
  * through their formatter, integers stay inside the bounds asked for.

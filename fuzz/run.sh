@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build the libFuzzer targets (clang, ASan + UBSan, a build dir of their own)
 # and run each one for SECONDS from a copy of its seed corpus, so the repo is
 # never modified. Prints one line of figures per target and exits non-zero

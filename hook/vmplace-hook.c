@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmplace-hook: libvirt calls it as `vmplace-hook NAME OP SUBOP EXTRA` with
  * the domain XML on stdin (SPEC section 4). It never calls back into libvirt
  * (libvirt holds the domain's job while hooks run). Its only child is

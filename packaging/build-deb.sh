@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build the Debian binary package from the committed tree (git HEAD):
 #   packaging/build-deb.sh [OUTDIR]      (default: ./dist)
 # Debian's tools want the packaging in debian/ at the top of the source; the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build the binary RPMs (vmplace and the noarch vmplace-selinux) from the
 # committed tree (git HEAD):
 #   packaging/build-rpm.sh [OUTDIR]      (default: ./dist)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Configure and build into ./build (or $BUILD_DIR). Extra args go to cmake.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vmplace quickstart on a fresh Debian 12 machine, as root: installs the
 # dependencies, builds, starts a real libvirtd, installs the hook and a demo
 # profile, starts real QEMU VMs and shows what vmplace decided for them.

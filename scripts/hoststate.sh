@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hoststate.sh: save and restore the host state vmplace's demo and test suite
 # touch, so that each leaves the host as it found it:
 #   /etc/vmplace           the configuration (an admin's, or the demo's)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The include graph of vmplace's C sources: layers, floors, circles, sizes.
 
   include-graph.py [SRC]            report (floors, circles, largest files)

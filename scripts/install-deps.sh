@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # (libicu-dev, liblzma-dev, zlib1g-dev: the static archives libxml2.a needs for
 # the statically linked hook.)
 # Install what vmplace needs to build, test and demo on Debian 12 / Ubuntu

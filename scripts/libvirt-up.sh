@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Make sure a system libvirtd (QEMU driver) answers on qemu:///system.
 # On a systemd host it is started through systemd; elsewhere (containers,
 # CI sandboxes where PID 1 is not systemd) virtlogd and libvirtd are started

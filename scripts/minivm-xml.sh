@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Print the smallest useful QEMU domain (shared/notes/environment.md): software
 # emulation, 64 MiB, NAME and VCPUS as given, sitting in its BIOS forever,
 # which is all a placement needs. Usage: minivm-xml.sh NAME VCPUS

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The whole test suite: installs what it needs, builds, runs every test
 # (unit, golden, hook, CLI, real-kernel checks), then the unit and hook tests
 # again under AddressSanitizer + UndefinedBehaviorSanitizer. Run as root on

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build the SELinux policy module vmplace.pp from vmplace.{te,if,fc}:
 #   selinux/build.sh [OUTDIR]     (default: ./dist)
 # with the policy's development Makefile (Fedora: selinux-policy-devel,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* QEMU's threads and their CPU affinity: which thread group each thread
  * belongs to (vcpuN, iothreadN, emulator), setting sched_setaffinity to match
  * the plan's cpuset.cpus for that group, and reading affinity and memory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A running domain's cgroups: finding them from the QEMU pid for every layout
  * libvirt makes (v1, v2, hybrid; with or without systemd, with libvirt's
  * nested libvirt/ group), writing a vp_cgwrites list into them in an order

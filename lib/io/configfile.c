@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmplace.ini and profiles.d/NAME.ini from the file system: opening, the
  * permission checks, listing profiles.d; the rest of loading is the pure
  * steps of lib/model (confread, confcheck, confinclude). */

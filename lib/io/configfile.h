@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reading the configuration from confdir: vmplace.ini and profiles.d/NAME.ini
  * opened safely (regular files, permission and owner checks, a size limit),
  * their text handed to the pure steps (confread, confcheck, confinclude),

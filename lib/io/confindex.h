@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The configuration's match index: what the hook needs to choose a profile,
  * compiled from a valid configuration and kept in VMPLACE_RUNDIR/config.index
  * under a key made of the identity of every file the full load reads (device,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vp_doctor_gather: the doctor's only I/O. Reads each fact where SPEC 2's
  * paths say, turning every problem into a *_error the checks report. */
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The facts vmplace doctor judges (doctor.h), gathered from the host: the
  * doctor's only I/O. */
 #ifndef VMPLACE_DOCTOR_FACTS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* File I/O helpers: bounded non-blocking reads, owner checks for vmplace's
  * own files, atomic replacement. */
 #include "fileio.h"

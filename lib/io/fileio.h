@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* File I/O helpers: cleanup for FILE, fd and DIR; bounded non-blocking reads;
  * owner checks for the files vmplace writes for itself; atomic replacement. */
 #ifndef VMPLACE_FILEIO_H

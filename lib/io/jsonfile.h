@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* JSON state files under VMPLACE_RUNDIR (the ledger, the metrics state):
  * read strictly, replaced atomically. */
 #ifndef VMPLACE_JSONFILE_H

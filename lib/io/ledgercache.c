@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger's binary cache (ledgercache.h). Layout, all integers in the
  * host's byte order (the file never leaves /run of the machine that wrote
  * it):

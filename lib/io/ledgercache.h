@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ledger.cache: a binary copy of the ledger beside ledger.json, so that a
  * hook call reads the ledger without parsing it with json-c. With 50 other
  * VMs that parse was a quarter of a managed prepare: the json-c tree of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger store (SPEC section 4): rundir/ledger.json replaced atomically
  * under an flock on rundir/ledger.lock, plus per-domain state files under
  * rundir/domains/. The file is only ever replaced by rename(2), so a reader

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger store under VMPLACE_RUNDIR (SPEC section 4): one JSON file
  * (ledger.json) replaced atomically, guarded by an flock on ledger.lock, plus
  * per-domain state files domains/UUID.plan.json and domains/UUID.xml. The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* QEMU liveness (liveness.h): libvirt's NAME.pid files and procfs, read
  * with as few system calls as a reclaim of a host's worth of VMs allows. */
 #include "liveness.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Whether a domain's QEMU runs, read from libvirt's run dir
  * (LIBVIRT_RUNDIR/NAME.pid) and procfs, and the reclaim of ledger entries
  * whose QEMU is gone. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Every path vmplace reads or writes, with its environment override
  * (SPEC section 2). */
 #ifndef VMPLACE_PATHS_H

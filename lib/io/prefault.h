@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Prefaulting a short-lived process's working set.
  *
  * The hook lives a few milliseconds and touches ~200 KiB of fresh heap and

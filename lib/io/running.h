@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The domains libvirt runs now, from its run dir (VMPLACE_LIBVIRT_RUNDIR):
  * every NAME.pid whose QEMU is alive by the ledger's rule, with libvirt's
  * status file NAME.xml parsed. For `vmplace status` (unplaced domains) and

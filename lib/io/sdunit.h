@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* systemd owns the attributes of the cgroups of its units: on
  * `systemctl daemon-reload` it re-applies a scope's CPUWeight / CPUShares and
  * so reverts whatever was written into the scope's cpu.weight / cpu.shares

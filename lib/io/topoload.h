@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reading the host model (lib/model/topology.h): through libnuma (+ sysfs
  * for siblings) in production or from a sysfs-shaped tree (SPEC section 6),
  * optionally through the topology cache (lib/model/topocache.h). Also where

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The cgroup files a placement (a vp_tune: the plan's, or the recorded one
  * with the ledger's floating sets) implies, named for one cgroup version,
  * as libvirt would write them for the same XML (shared/notes/libvirt.md has

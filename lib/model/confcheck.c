@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Checks on the configuration, after its files are read. */
 #include "confcheck.h"
 

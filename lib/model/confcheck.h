@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Checks on a loaded configuration: each value in its own file, the checks
  * between keys of vmplace.ini and of a profile (with its includes applied),
  * the default profile, and the warnings about equal-priority match ties.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The configuration model: names of its words, diagnostics, frees, lookup.
  *
  * Decisions the SPEC leaves open, taken here and in the conf*.c modules:

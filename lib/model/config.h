@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The configuration model (SPEC section 3): what vmplace.ini and
  * profiles.d/NAME.ini say, as values, with their defaults, names and frees.
  * Reading the files is lib/io/configfile.h; the key table conftable.h;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Include resolution: a depth-first walk over the profiles' include keys. */
 #include "confinclude.h"
 

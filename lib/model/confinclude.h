@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Include chains between profiles: which entries a profile inherits, the
  * cycle and missing-profile errors, and the profiles built from their
  * effective entries. Pure. */

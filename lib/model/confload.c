@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The state of one configuration load and its FILE:LINE report. */
 #include "confload.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What one load of the configuration works on, shared by its steps (read
  * the text, check values, resolve includes, check between keys): each file's
  * entries and the "FILE:LINE: message" report about them. The report is

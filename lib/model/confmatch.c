@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Matching a domain to a profile. */
 #include "confmatch.h"
 

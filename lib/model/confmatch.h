@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Choosing a domain's profile (SPEC 3.2): by metadata, by name glob and
  * priority, or the host's default. Works on the config model, or on just
  * the match rules (lib/io/confindex.c keeps only those). Pure. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The line reader and inih handler.
  *
  * inih (Debian: no line numbers in the handler, 200-byte lines) is driven

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The text of one config file read into entries (vp_conf_entry), with every
  * syntax problem reported as FILE:LINE. inih splits `key = value`; our line
  * reader in front of it counts lines, rejects over-long lines and bad syntax

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The key table of vmplace.ini and profiles.d/NAME.ini, and its parsers.
  * One parser signature (vp_conf_parser); a row either stores at an offset
  * (with an optional "set" flag) or is a setter that reads ctx->obj, for the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The keys of vmplace.ini and profiles.d/NAME.ini as one table: each row
  * names its section and key, the parser that reads a value, and where the
  * value goes (an offset in the vp_profile or vp_host_config, or a setter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A fixed-size bitmap of CPU (or NUMA node) numbers and libvirt's cpuset
  * syntax ("0-3,8,^2"). Pure: no I/O. */
 #ifndef VMPLACE_CPUSET_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The doctor's judgement. Pure: facts in, checks out. Each rule says why an
  * admin of a pinned KVM host cares, because the fix is only convincing with
  * the reason. */

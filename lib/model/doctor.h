@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmplace doctor (SPEC section 5): host settings that quietly undo
  * placement. vp_doctor_evaluate is pure: it turns facts about the host into
  * checks, each with a status, what was seen and what to do about it.

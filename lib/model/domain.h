@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reading a libvirt domain XML (or a <domstatus> status file holding one)
  * with libxml2: identity, size, the vmplace metadata tag and the placement
  * items it already carries. Parsing is done with network access off, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Drift: an intended cgroup or thread value that did not take, and the
  * rule deciding whether a value read back is the one written. Pure; the
  * reading is cgroup.c's and affinity.c's. */

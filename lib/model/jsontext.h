@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* JSON text in memory: strict parsing with json-c, and the hand-written
  * pretty printing the ledger uses (jsonfile.h reads and writes the files). */
 #ifndef VMPLACE_JSONTEXT_H

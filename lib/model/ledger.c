@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger model (ledger.h): entries kept sorted by name then uuid, one
  * per domain, with the CPUs of released domains remembered for restarts.
  * Pure: the store (ledgerstore.c) reads and writes it. */

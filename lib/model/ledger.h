@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger model (SPEC section 4): which managed domain holds which CPUs
  * and how much memory on which node, and the CPUs of domains released
  * lately. Plain data and the rules that keep it consistent; no file is read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger's JSON text (ledgerjson.h): parsed with json-c from memory,
  * every member checked with a one-line message naming the file, entry and
  * value; rendered by hand to the bytes json-c would print. */

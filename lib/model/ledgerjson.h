@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger's JSON text (SPEC section 4): ledger.json as the store reads
  * and writes it, parsed from and rendered to memory. Messages name the file
  * the text is of, which the caller passes. */

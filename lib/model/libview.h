@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libvirt's own view of a running domain: whether the live definition
  * libvirt keeps (what `virsh vcpupin`, `emulatorpin`, `iothreadpin`,
  * `numatune`, `schedinfo` and `dumpxml` show, and what libvirt starts from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A unified line diff of two texts, for showing the XML rewrite. Pure. */
 #ifndef VMPLACE_LINEDIFF_H
 #define VMPLACE_LINEDIFF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The planner. Everything here is a pure function of its inputs: the same
  * domain, profile, host config, topology and ledger always give the same plan
  * (all choices are made in a fixed order with id tie-breaks). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The planner: a pure function of (domain, profile, host config, topology,
  * ledger) deciding a domain's placement and explaining it. No I/O. */
 #ifndef VMPLACE_PLAN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the planner's source files (plan.c, plancpus.c, plancells.c,
  * pools.c) share and nobody else sees. */
 #ifndef VMPLACE_PLAN_IMPL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The planner: guest NUMA cells and the memory binding (plan_impl.h). Pure. */
 #include "plan_impl.h"
 #include "rewrite.h"

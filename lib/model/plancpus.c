@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The planner: picking CPUs inside one node (plan_impl.h). Pure. */
 #include "plan_impl.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* plan -> the JSON object of `vmplace plan --json` (SPEC section 5) and the
  * state file the hook saves. */
 #ifndef VMPLACE_PLANJSON_H

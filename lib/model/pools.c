@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The host's CPU pools and the floating rule: what dedicated VMs hold, where
  * shared VMs, unpinned cpu_policy = none VMs and shared emulators float, and
  * what a node still admits (plan.h). Pure. */

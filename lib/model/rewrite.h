@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Rewriting a parsed domain's placement items in place (libxml2): only
  * <vcpu cpuset>, <cputune>, <numatune> and <cpu><numa> change; every other
  * node, attribute, comment and namespace in the document is kept. */

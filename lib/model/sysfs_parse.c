@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "sysfs_parse.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Parsers for the text the kernel writes under /sys and /proc that the
  * topology (SPEC section 6) and vmplace doctor are built from. Pure: each takes a buffer and its
  * length (no NUL terminator needed), never reads past it, and on failure fills

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The text form of the host model's fixed part, for the topology cache
  * (vp_topology_load_cached): nodes with their CPUs and distances, the online
  * set, each CPU's node, core, package and siblings, and which source it was

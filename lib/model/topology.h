@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The host model: NUMA nodes with their CPUs, memory and distances, and each
  * CPU's core and SMT siblings, with the lookups over it and the steps that
  * assemble it from what was read. Pure: lib/io/topoload.h reads it through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The placement vocabulary shared by profiles, domain XML and plans: libvirt's
  * <cputune>, <vcpu cpuset>, <numatune> and guest <cpu><numa> cells. Each item
  * carries a "set" flag so "not said" differs from any value. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Pure conversions and range checks for configuration values (SPEC 3): sizes
  * in KiB and decimal integers within bounds. No I/O; messages go to a
  * vp_error and quote the text as written ("1 out of range (2..262144)"), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Small shared helpers with no I/O: cleanup attributes, the error buffer,
  * allocation, strings, UTF-8. File I/O is fileio.h. */
 #ifndef VMPLACE_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Internal to rewrite.c: editing a libvirt XML tree while keeping its layout. New elements
  * get whitespace text nodes copied from their siblings' layout instead of a global re-indent,
  * and go where libvirt's own formatter puts them (the rank tables below). Not part of the

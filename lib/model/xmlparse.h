@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Internal to domain.c: parsing untrusted XML from memory with libxml2, hardened. Network
  * access is off, no entity is expanded and no DTD loaded; a DOCTYPE is refused outright, before
  * its internal subset is read. libxml2's own messages are captured, never printed. Not part of

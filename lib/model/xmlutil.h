@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Internal to the XML modules (domain.c, rewrite.c, xmledit.c, xmlparse.c): small libxml2
  * helpers, and the cputune value ranges libvirt's schema accepts (shared by domain.c and
  * rewrite.c). Not part of the public API. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmplace apply's operation: re-plan a running domain after a profile edit
  * and enforce the result live (op.h). The plan is made from the XML the
  * domain started with (recorded at prepare), else the one libvirt runs it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The deciding flow shared by the hook (prepare, migrate, restore) and
  * `vmplace plan`: config -> domain -> profile match -> topology -> ledger ->
  * plan -> rewritten XML, and (when committing) the ledger entry and state

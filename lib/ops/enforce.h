@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Enforcement: apply a managed domain's recorded placement to its running
  * QEMU (cgroup files and thread affinity, SPEC section 7) and read it back.
  * Used by vmplace-enforce and the hook's started/reconnect/attach ops. */

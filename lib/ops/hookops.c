@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The hook's operations: prepare/migrate, started, reconnect, release
  * (op.h). They never call back into libvirt: libvirt holds the domain's job
  * while its hooks run. */

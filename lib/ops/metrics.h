@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `vmplace status --prometheus`: the status rows in Prometheus' text
  * exposition format, as node_exporter's textfile collector reads it, and
  * the drift-detection counter kept in RUNDIR/metrics.state so it stays

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The use cases, one function each: what a hook call (prepare, migrate,
  * started, reconnect, release), `vmplace apply` and `vmplace sync` do. Each
  * composes the planner flow (decide.h), enforcement (enforce.h) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The message helpers the operations share (op_impl.h). */
 #include "op_impl.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the operations' source files share and the programs do not see. */
 #ifndef VMPLACE_OP_IMPL_H
 #define VMPLACE_OP_IMPL_H

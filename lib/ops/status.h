@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What `vmplace status` reports (SPEC 5): every ledger entry, judged for
  * running domains by reading the kernel now, plus the running domains a
  * profile matches that have no ledger entry ("unplaced": started before

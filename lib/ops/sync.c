@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmplace sync's operation without libvirt (op.h): plan a persistent
  * definition and say whether the placement it holds changes. The program
  * reads the definition and defines the result through libvirt's API. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Talking to libvirt's API: the one layer that links libvirt, used by the
  * CLI (sync, apply) and vmplace-agent, never by the hook or the enforcer
  * (libvirt holds the domain's job while a hook runs: a call back into

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # image.sh: build, or find in the cache, the lab's base disk image: a Debian 12
 # root made with debootstrap (systemd as PID 1, libvirtd + QEMU, the libraries
 # the vmplace package depends on, a Debian cloud kernel) as a raw ext4 image,

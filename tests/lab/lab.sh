@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # lab.sh: prove vmplace end to end on the kind of host it is made for — systemd
 # as PID 1, cgroup v2 only, 2 NUMA nodes with SMT siblings — by booting one
 # under qemu-system-x86_64 (software emulation) and running

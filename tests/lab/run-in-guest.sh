@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The lab's checks, run as root inside the booted lab guest (systemd, cgroup
 # v2 only, 2 NUMA nodes with SMT) from the host's share /lab (outputs in
 # /lab/out): install the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The Debian package's life on a real host, as an admin lives it:
 #   test_deb.sh VMPLACE_DEB
 # lintian finds nothing unjustified; the package ships the SPEC section 1

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # accel.sh: the accelerator QEMU can really run a guest with on this machine.
 #
 #   tests/qemu/accel.sh KERNEL [CACHEDIR]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # boot.sh: boot a Debian cloud kernel under qemu-system-x86_64 on an initramfs
 # made by tests/qemu/mkinitrd.sh, with NUMA nodes and SMT, and print the
 # guest's serial console on stdout until it powers off.

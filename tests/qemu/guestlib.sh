@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # guestlib.sh: helpers shared by the QEMU-booted tests (tests/sh/*_qemu.sh,
 # tests/lab/lab.sh, tests/qemu/boot.sh) and by the scripts they run in the
 # guest. Sourced by bash on the host and by busybox sh in the guest

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mkinitrd.sh: build a tiny initramfs that runs one shell script in a guest.
 #
 #   tests/qemu/mkinitrd.sh OUT.cpio.gz SCRIPT [FILE[:DEST]]...

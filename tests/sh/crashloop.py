@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Kill vmplace-hook writers at random points and check the ledger after each
 run (tests/sh/test_crash_ledger.sh, docs/robustness.md).
 

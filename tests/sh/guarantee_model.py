@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The model-based randomized tester of issue "Guarantee" (docs/robustness.md).
 
 guarantee_model.py STEPS SEED

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Invariants of a vmplace rundir (SPEC section 4's ledger paragraph), shared by
 the crash and concurrency tests. Library use: check(rundir, pool) -> dict of
 counts; as a program: ledgercheck.py RUNDIR [POOL-CPUSET] prints them as one

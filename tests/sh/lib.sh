@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared helpers for the shell tests: TAP output, assertions on values, a
 # scratch vmplace tree (confdir, rundir, fake libvirt dirs) per test.
 # Sourced; expects VMPLACE_BUILD, VMPLACE_SRC, VMPLACE_TEST_DATA from ctest.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Print what libvirt's tools say of a running domain next to what the kernel
 has, one line per item: "ITEM libvirt=SET kernel=SET" (issue "Agree": the
 table of virsh vcpupin, emulatorpin, iothreadpin, numatune, schedinfo and

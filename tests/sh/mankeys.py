@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Read what a man page documents, for test_man.sh.
 
   mankeys.py keys MAN5     one line per documented key of vmplace.ini(5):

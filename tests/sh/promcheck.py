@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Validate Prometheus text exposition (format 0.0.4, as node_exporter's
 textfile collector reads it) on stdin or in FILE, strictly: UTF-8, HELP and
 TYPE before a family's samples, each family's samples together, names and

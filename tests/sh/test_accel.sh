@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/qemu/accel.sh, the choice of accelerator for the QEMU-booted tests and
 # the lab: KVM only when a trial boot shows it can run a -cpu host guest. The
 # machines differ (no /dev/kvm; a /dev/kvm whose nested KVM aborts at once,

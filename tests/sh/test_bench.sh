@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/run.sh still runs (quick mode: tiny iteration counts; timings are not
 # asserted, the shape of every table and the sizes it was run at are): the
 # hook benchmark on the realistic host (every case ran, the setup placed 50

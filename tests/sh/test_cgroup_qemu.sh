@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The cgroup module on a real cgroup v2 kernel: boot a Debian cloud kernel
 # under QEMU (cgroup2 only, cpu and cpuset enabled at the root, 4 CPUs on 2
 # NUMA nodes: node0 = CPUs 0-1, node1 = CPUs 2-3) and run tests/test_cgroup_real

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The CLI commands of this stage (SPEC 5): validate, topology, status, plan
 # by domain name and by --xml, exit codes and --help.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Many planners at once on a fake 8-node host (8node-smt: 8 nodes x 8 CPUs):
 # 48 concurrent hook prepares of dedicated VMs of 1-6 vCPUs, more than the 64
 # CPUs hold, over several rounds. Asserts on the ledger and state files

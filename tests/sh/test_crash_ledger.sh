@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Crash safety of the ledger (SPEC section 4: "a kill at any moment leaves the
 # old or the new ledger"): hook prepare/release calls run three or four at a
 # time on a fake 2-node x 16-CPU host while one of them is SIGKILLed, at a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vmplace doctor (SPEC 5) end to end: a fake 2-node host (sysfs tree with
 # KSM and isolation files, a procfs with the sysctl, btime, cmdline and a
 # libvirtd), a ledger written by the real hook, a scratch libvirt hooks dir;

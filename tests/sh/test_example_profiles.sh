@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The shipped example profiles and vmplace.ini pass `vmplace validate`, each
 # matches only the domains tagged with its metadata, and each makes the
 # decisions its comments promise, read from `vmplace plan --json` on a fake

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Golden plans: each tests/data/golden/plans/CASE/ holds an input (domain.xml,
 # conf/ with vmplace.ini and profiles.d/, the fake topology's name in `topo`,
 # optionally a ledger.json of other VMs) and the expected outputs:

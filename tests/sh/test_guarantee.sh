@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The promise at its edges (issue "Guarantee") on a fake tree, where the order
 # of events can be forced (the real libvirtd cases: test_libvirt_guarantee.sh).
 #   I6: `vmplace apply` checks that the domain runs, then waits for the ledger

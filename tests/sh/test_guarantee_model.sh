@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The model-based randomized tester of issue "Guarantee"
 # (tests/sh/guarantee_model.py): random sequences of VM starts, stops, crashes,
 # libvirtd restarts, apply, enforce, config edits, kills of any hook call,

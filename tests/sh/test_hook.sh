@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The hook's deciding half, op by op (SPEC section 4): stdout, exit codes,
 # ledger and state files, on a fake 2-node SMT host.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 30 concurrent prepare calls for dedicated VMs on one ledger (fake 2-node SMT
 # host, 8 CPUs, 2 reserved): exactly as many are admitted as fit, no CPU is
 # handed out twice, every refusal says why. Then the same on the 8-node host.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One syslog line per decision, ident "vmplace" (issue "Enforce"): a datagram
 # socket stands in for /dev/log (in a private mount namespace when the host
 # has a real one) and collects what the hook sends for a placement, a

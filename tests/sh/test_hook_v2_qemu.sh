@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The real hook on a real cgroup v2 kernel with 2 NUMA nodes: boot a Debian
 # cloud kernel under QEMU (cgroup2 only; node0 = CPUs 0-1, node1 = CPUs 2-3,
 # each node one core with 2 SMT threads) on an initramfs holding the static

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The hostile-input table (issue "Prove"): every row feeds one program one
 # hostile input on a fake host (config dir, run dir, libvirt run dir, /proc,
 # sysfs and a cgroup v1 tree under one scratch dir) with a running managed

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The layers (docs/architecture.md) hold: the model archive calls no file,
 # process, clock or libnuma function, and the include graph has no circle and
 # no include upwards (model -> io -> ops) (scripts/include-graph.py --check).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # libvirt's own view agrees with what vmplace placed (issue "Agree"), on the
 # real libvirtd: what virsh vcpupin, emulatorpin, iothreadpin, numatune and
 # dumpxml say equals the threads' affinity and the cgroup files

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `vmplace apply` on a real running VM (SPEC 5, issue "Operate"): a profile
 # edit reaches the running VM's cgroup files and threads without a restart;
 # drift made with virsh schedinfo --live and taskset is repaired; a move to

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Real VMs started all at once under the real libvirtd: N one-vCPU VMs with a
 # dedicated profile on a host whose dedicated pool has fewer CPUs than N, each
 # `virsh start` a background job. The running ones hold disjoint CPUs in the

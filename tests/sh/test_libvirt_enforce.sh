@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Enforcement under a real libvirtd with real QEMU (TCG) VMs, read back from
 # the kernel: the started hook writes the profile's shares, global / vcpu /
 # emulator / iothread period+quota, vcpupin / emulatorpin / iothreadpin and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Floating VMs follow the dedicated ones (SPEC 3.1), on the real libvirtd: a
 # shared VM floats over every CPU; when a dedicated VM starts, the shared
 # VM's vCPU and emulator cpusets and its threads' affinity are narrowed off

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The promise at its edges (issue "Guarantee": a dedicated CPU belongs to one
 # VM), on the real libvirtd with real QEMU VMs, read back from the kernel
 # (cgroup files and each thread's Cpus_allowed_list). The dedicated pool is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The deciding half of the hook under a real libvirtd with real QEMU VMs:
 # prepare records the placement, a start that cannot fit is refused and
 # virsh shows the hook's one-line reason, unmanaged VMs are untouched,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The model-based tester of issue "Guarantee" (tests/sh/guarantee_model.py)
 # on the real libvirtd with real QEMU VMs: a smaller run of the same model.
 # virsh starts (one at a time and several at once, also while the ledger

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `vmplace status --prometheus` on a real libvirtd VM: the gauges equal the
 # ledger's values; drift made behind vmplace's back with virsh schedinfo
 # --live shows as vmplace_domain_drift_files > 0 and state="drift", and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # libvirt is the reference (SPEC section 7): for the same placement, the
 # cgroup files and thread affinities vmplace's enforcement produces must equal
 # what libvirt itself produces. For each case, domain A carries no tuning and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `vmplace status` judges running domains by reading the kernel (SPEC 5):
 # drift made behind vmplace's back with virsh schedinfo --live and with
 # taskset shows as state "drift" with {file, want, have}, --check exits 1,

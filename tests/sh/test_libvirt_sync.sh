@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `vmplace sync` through the libvirt API (SPEC 5, issue "Operate"): the
 # placement, launch-only parts included, lands in the persistent definition,
 # virsh dumpxml shows it, a second run changes nothing, a restart launches

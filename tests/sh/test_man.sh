@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The man page documents every command the CLI has (issue "Operate": every
 # command has --help and a man page section), and renders without warnings.
 . "$(dirname "$0")/lib.sh"

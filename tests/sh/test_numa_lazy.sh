@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # libnuma initialised on first use (cmake/VmplaceStatic.cmake, lib/io/topoload.c):
 # in the static programs a no-op hook call and an unmanaged prepare read
 # nothing of libnuma's (its constructor read /proc/self/status twice and

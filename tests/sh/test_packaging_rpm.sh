@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The RPMs (packaging/rpm/vmplace.spec through packaging/build-rpm.sh) and the
 # SELinux module (selinux/): what the packages hold, which files are config,
 # what the scriptlets do (reload libvirt, never restart it, leave VMs alone),

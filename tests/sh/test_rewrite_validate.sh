@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every rewrite the property test makes over the corpus (tests/unit/test_rewrite.c, five
 # wanted tunes per file), the corpus itself and the golden files must pass libvirt's schema:
 # `virt-xml-validate FILE domain`.

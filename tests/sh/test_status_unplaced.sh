@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `vmplace status` rows for running domains a profile matches but vmplace
 # never placed (state "unplaced", SPEC 5), and `status --prometheus`, against
 # a scratch libvirt run dir: NAME.pid files pointing at a real live process

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vmplace topology as a map (SPEC 5): on fake hosts of 8 and 448 CPUs, with
 # a ledger the hook writes at `prepare begin` for dedicated, isolated,
 # floating and pinned VMs, the map's marks, keys and VM table (and --json)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The topology on a real kernel with 2 NUMA nodes and SMT: boot a Debian cloud
 # kernel under QEMU (node0 = CPUs 0-1, node1 = CPUs 2-3, 512 MiB each, each
 # node one socket of one core with 2 threads), run topo_dump there through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared by the config unit tests (test_config*.c, test_conf*.c): scratch
  * config trees, loading them, looking for messages, and the table of bad
  * inputs with the exact FILE:LINE message each must give. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* CPU sets by text for the unit tests that build or check them: S("0-3")
  * as a set, fmt(&set) back as text. One copy here, not one per test. */
 #ifndef VMPLACE_TEST_CPUSETS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the ledger tests share: uuids, a clock, temporary run dirs removed
  * at the end, cpusets by text, an entry maker and ledger comparison. Static
  * inline so that each test program takes what it uses. */

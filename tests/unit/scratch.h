@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A scratch vmplace host for the tests of the operations layer (decide,
  * enforce, hookops, apply, sync): a config dir, a run dir, a sysfs topology
  * from tests/data/topo, and a fake libvirt run dir, /proc and cgroup v1 tree

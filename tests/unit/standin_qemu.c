@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* standin_qemu: a stand-in QEMU process for tests that need real threads in
  * real cgroups (tests/sh/test_hook_v2_qemu.sh runs it in a cgroup v2 guest).
  *

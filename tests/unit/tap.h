@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Minimal TAP producer for the unit tests: each check prints "ok N" or
  * "not ok N" with the values that differed; main returns tap_done(). */
 #ifndef VMPLACE_TAP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* affinity.c: QEMU's threads and their CPU affinity. On this process's own
  * threads, named as QEMU names its threads: listing from the real
  * /proc/self/task (by name and by the TIDs a domain status gives, stale

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* apply.c (vp_op_apply, vmplace apply's operation) on a scratch host
  * (scratch.h) whose domains were prepared and started as the hook does:
  * "applied" with nothing to change, "applied" listing the cgroup files a

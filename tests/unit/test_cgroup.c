@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The cgroup module on fake trees: finding the domain's groups from a fake
  * /proc/PID/cgroup for every layout libvirt makes (v1 separate and
  * co-mounted controllers, v2, hybrid; with and without systemd's scope and

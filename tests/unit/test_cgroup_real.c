@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The cgroup and affinity modules on this kernel's real cgroups (root only;
  * a failure otherwise). For each layout libvirt makes -- without systemd
  * (machine/qemu-ID-vptest.libvirt-qemu) and with systemd's names

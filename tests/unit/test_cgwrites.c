@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The cgroup write list: libvirt's tunable -> file map for v1 and v2
  * (shared/notes/libvirt.md), value conversions at the edges. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Checks between keys (lib/model/confcheck.c), each with its exact
  * FILE:LINE message; tie warnings are in test_confmatch.c. */
 #include "conftest.h"

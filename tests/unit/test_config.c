@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The config model (lib/model/config.c): defaults when nothing is
  * configured, the SPEC example, file names, enum names, vp_diag. */
 #include "conftest.h"

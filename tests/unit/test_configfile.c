@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Loading from files (lib/io/configfile.c): the shipped good tree with
  * every key, all problems reported in file and line order, permissions. */
 #include "conftest.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Include chains (lib/model/confinclude.c): what a profile inherits, and
  * the cycle and missing-profile errors. */
 #include "conftest.h"

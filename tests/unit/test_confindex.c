@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The config index (lib/io/confindex.c): what a start decides through the index
  * equals what the full load decides, and any change to the files, a fresh
  * edit, or a damaged, foreign or lying index falls back to the full load. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One configuration load's report: FILE:LINE messages in reading order, each
  * said once, handed to vp_diag as vp_errors with their errno and place. */
 #include <errno.h>

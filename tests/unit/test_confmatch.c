@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Matching a domain to a profile (lib/model/confmatch.c), and the
  * warnings about equal-priority ties (lib/model/confcheck.c). */
 #include "conftest.h"

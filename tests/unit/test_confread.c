@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The line reader (lib/model/confread.c): syntax, sections and keys, each
  * bad line reported with its exact FILE:LINE message. */
 #include "conftest.h"

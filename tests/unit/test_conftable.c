@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The key table and its parsers (lib/model/conftable.c): the table
  * itself, and every range and value with its exact FILE:LINE message. */
 #include "conftest.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vp_cpuset_parse / format at the edges, and the set operations. */
 #include <errno.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* decide.c on a scratch host (scratch.h): the deciding flow the hook and
  * `vmplace plan` share, and vp_release. An unmanaged domain loads nothing
  * and records nothing; a dedicated plan committed writes its ledger entry

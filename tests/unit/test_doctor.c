@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmplace doctor's evaluator: one table per rule, each row a set of facts
  * and the status, detail and fix they must give (every status reached, the
  * exact CPUs named). The /proc parsers the facts come through are

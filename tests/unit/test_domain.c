@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Domain XML reader: field values from real and hand-made corpus files, libvirt's
  * <domstatus> wrapper, hostile inputs (with the message the operator would see), libvirt's
  * memory units at the edges, and serialisation. */

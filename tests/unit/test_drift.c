@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Drift: the list of values that did not take, and the rule deciding
  * whether a value read back from a cgroup file is the one written. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* enforce.c on a scratch host (scratch.h) whose domains were placed by
  * vp_decide as the hook's prepare places them, run by a fake libvirt and
  * kernel (cgroup v1 tree, /proc). Judged by the values read back from the

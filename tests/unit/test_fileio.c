@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fileio.c on a scratch directory: read_file's refusals (a FIFO without
  * blocking, a directory, a missing file, beyond the size limit) and its
  * reads of regular and procfs files; read_owned and read_private refusing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hookops.c through op.h on a scratch host (scratch.h), with a sink that
  * keeps every line: what the hook's operations say (stderr, which libvirt
  * shows) and log (syslog, with priorities), their status, and what they

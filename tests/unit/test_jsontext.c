@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* JSON text written by hand (vp_buf, lib/model/jsontext.c): every byte escaped as
  * json-c escapes it, hostile strings read back by json-c's strict reader as
  * the same bytes, numbers and the pretty layout as json-c prints them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger model (lib/model/ledger.c): uuids and kind names, ordering,
  * put/remove/previous, the accounting helpers and which stale entries
  * reclaim drops (vp_ledger_drop_stale). No file is touched. */

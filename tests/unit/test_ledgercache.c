@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger's binary cache (lib/io/ledgercache.c), written and read by the
  * store's save and load. */
 #include <errno.h>

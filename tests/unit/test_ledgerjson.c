@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger's JSON text (lib/model/ledgerjson.c), through the store's
  * load and save as the programs use it and from memory: the file format
  * round trip, json-c's own bytes, sorting, previous records and corrupt

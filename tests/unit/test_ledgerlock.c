@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger store's lock (lib/io/ledgerstore.c): modes and exclusion,
  * the bounded wait, concurrent writers, and writers killed mid-save that
  * leave the old or the new ledger, never a mix. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ledger store (lib/io/ledgerstore.c): temp files of dead writers,
  * state files, commit tokens and the state sweeps, lock_load and the lock
  * file's flag that lets it skip them, FIFOs and files not our own in place

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libvirt's live view against the enforced placement (libview.h): each item
  * libvirt's tools show, with libvirt's defaults (a thread without its own
  * pin runs on <vcpu cpuset>, else anywhere), vCPUs up to the maximum, the

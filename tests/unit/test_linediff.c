@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The unified diff shown by `vmplace plan`. */
 #include "linediff.h"
 #include "tap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* QEMU liveness and reclaim (lib/io/liveness.c) against fake libvirt and
  * proc trees and the real procfs. */
 #include <errno.h>

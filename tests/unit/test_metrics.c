@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `status --prometheus`: label escaping, the exposition text for hand-made
  * status rows (parsed back line by line), and the drift counter's
  * transitions and persistence in a scratch RUNDIR. (UTF-8 checking is

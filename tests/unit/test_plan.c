@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Planner unit tests on synthetic hosts built in memory: every policy, the
  * strategies, admission, refusal messages, the ledger interplay and
  * determinism. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* planjson.c: a plan through the JSON that `vmplace plan --json` prints and
  * the hook saves as RUNDIR/domains/UUID.plan.json. Each plan is turned into
  * text as the hook writes it, the text saved as a state file and read back

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vp_prefault: the pages it populates are the ones later mallocs and deeper
  * frames use (counted as minor faults that do not happen), and a range it
  * cannot populate is an error that loses nothing. Each case runs in a fresh

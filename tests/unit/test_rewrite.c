@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* XML rewrite: golden files for chosen inputs and wanted tunes, and properties over the whole
  * corpus (the output parses, reads back as exactly the wanted owned items, leaves everything
  * else unchanged, and a second rewrite changes nothing).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vp_running_list against a scratch libvirt run dir and the real /proc:
  * live and dead pids, unreadable and missing status XML (driver.pid), hostile and
  * non-libvirt names, sorting, a missing or unreadable run dir. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sdunit: which files systemd owns at a scope's level, the unit name of a
  * machine group, and the systemctl call that hands a value to systemd (a
  * stand-in systemctl records its arguments). */

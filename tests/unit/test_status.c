@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* status.c on a scratch host: a run dir with a ledger, a fake libvirt run
  * dir (NAME.pid, <domstatus> NAME.xml), a fake /proc and a fake cgroup v1
  * tree, no libvirtd. The rows vp_status_collect makes: stale exactly past

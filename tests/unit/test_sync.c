@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync.c (vp_op_sync_plan, vmplace sync without libvirt) on a scratch host
  * (scratch.h): "unmanaged" for a definition no profile matches, a managed
  * one planned into xml_out with its diff and differs set (and differs false

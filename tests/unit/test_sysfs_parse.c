@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The sysfs and procfs parsers (lib/model/sysfs_parse.c) at their edges:
  * CPU lists, meminfo, distances and ints as the topology reads them, and the
  * kernel command line's isolation, /proc/PID/stat's starttime and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The topology cache's text (lib/model/topocache.c): it gives back the model
  * of every shipped tree, only under its own key, and any damaged cache is
  * refused. Loading through the cache is test_topoload's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reading the topology (lib/io/topoload.c): the model from the fake trees in
  * tests/data/topo, load errors naming their file, libnuma kept off stderr,
  * libnuma vs /sys agreeing on this host, and the load through the topology

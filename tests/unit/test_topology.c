@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The host model (lib/model/topology.c) on models built here, no tree read:
  * the reader's assembling steps (CPUs from the online set, nodes split into
  * online and offline CPUs, cores from sibling lists, inconsistent lists

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vp_tune_equal and its parts: the comparison `vmplace sync` uses to tell a
  * definition that already holds the placement from one that does not. */
 #include "tap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Sizes and ranged integers at the edges. */
 #include <errno.h>
 #include <limits.h>

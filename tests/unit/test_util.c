@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* util.c, the pure helpers: UTF-8 checking at every edge (overlong forms,
  * surrogates, above U+10FFFF, truncated sequences), strstrip, parse_u64 up
  * to and past UINT64_MAX, one_line, the growing buffer, the error buffer,

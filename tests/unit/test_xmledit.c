@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Layout-keeping tree edits (xmledit.h) on small documents: detected indentation, insertion in
  * libvirt's order with siblings' layout, removal with the whitespace in front, empty elements,
  * attribute order. The rewrite's golden files (test_rewrite.c) cover the same code on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Hardened XML parse (xmlparse.h) on its own: the name of the input in every message, errors on
  * one line with their line number, a DOCTYPE refused, and the XML declaration test. The domain
  * reader's hostile corpus (test_domain.c) covers the same code through vp_domain_parse. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* topo_dump: load the host topology (libnuma + /sys, or the sysfs-shaped tree
  * in $VMPLACE_SYSFS or --sysfs DIR) and print the model as canonical text, one
  * fact per line, so two sources can be compared with diff (free_kib aside,

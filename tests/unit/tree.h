@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Scratch directory trees for the unit tests: made under /tmp, filled with
  * small files, removed whole. */
 #ifndef VMPLACE_TEST_TREE_H

@@ -15,7 +15,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-20}
 build=${2:-$src/build-fuzz}
 
-cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER=clang -DVMPLACE_FUZZ=ON \
+cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER=clang -DVMPLACE_FUZZ=ON -DVMPLACE_WERROR=ON \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j2 >/dev/null
 

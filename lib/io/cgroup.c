@@ -201,15 +201,13 @@ static int fill_ctl(vp_cgroup_ctl *c, vp_cgroup_version v, const char *hier, con
         if (!is_dir(dom))
                 return vp_error_set(err, -ENOENT, "%s: no such cgroup (%s of pid %ld in %s)", dom,
                                     ctlname, pid, file);
+        /* no free-and-reassign of a _cleanup_free_ variable: GCC 12's
+         * -Wuse-after-free (in -Wall) reports it at -O2 */
         _cleanup_free_ char *nested = vp_xasprintf("%s/libvirt", dom);
-        if (!is_dir(nested)) {
-                free(nested);
-                nested = vp_xstrdup(dom);
-        }
         c->found = true;
         c->version = v;
+        c->nested = is_dir(nested) ? TAKE_PTR(nested) : vp_xstrdup(dom);
         c->domain = TAKE_PTR(dom);
-        c->nested = TAKE_PTR(nested);
         return 0;
 }
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Writes the fake sysfs trees the topology tests load (SPEC section 6):
 #   ROOT/devices/system/node/nodeN/{cpulist,meminfo,distance}
 #   ROOT/devices/system/cpu/online

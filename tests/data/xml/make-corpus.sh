@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Regenerate the machine-made part of the domain XML corpus (tests/data/xml/corpus/vi-*.xml
 # from `virt-install --print-xml`, lv-*.xml from libvirt's own formatter via `virsh define` +
 # `virsh dumpxml --inactive`). The hand-made files (hand-*.xml) are not touched. The corpus

@@ -133,9 +133,11 @@ static bool agree_one(agent *a, virDomainPtr dom)
         vp_error err = {0};
         switch (vp_virt_agree(&a->paths, dom, uuid, &said, &err)) {
         case VP_AGREE_SET:
+                /* --once reports on stdout; the service logs */
                 if (a->once)
                         printf("%s: %s\n", name, said);
-                say(a, LOG_INFO, "%s: libvirt's live definition now says %s", name, said);
+                else
+                        say(a, LOG_INFO, "%s: libvirt's live definition now says %s", name, said);
                 break;
         case VP_AGREE_FAILED:
                 a->failed++;

@@ -103,7 +103,8 @@ int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned f
         vp_plan_float_tune(&tune, e, live);
         vp_cgwrites *w = &r->writes;
         vp_cgwrites_build(&tune, recorded->vcpus_max, live, cg.version, w);
-        vp_libview_diff(&tune, live, &r->libvirt);
+        if (flags & VP_ENFORCE_LIBVIRT)
+                vp_libview_diff(&tune, live, &r->libvirt);
         vp_tune_free(&tune);
         vp_threads th = {0};
         rc = vp_threads_list(paths->proc, r->pid, live->vcpu_tids, live->n_vcpu_tids, &th, &err);

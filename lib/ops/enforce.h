@@ -13,7 +13,9 @@
 #include "paths.h"
 
 enum {
-        VP_ENFORCE_CHECK = 1u << 0, /* only read back: write nothing */
+        VP_ENFORCE_CHECK = 1u << 0,   /* only read back: write nothing */
+        VP_ENFORCE_LIBVIRT = 1u << 1, /* also compare libvirt's live definition (r->libvirt):
+                                       * status and vmplace-agent, not the hook */
 };
 
 typedef struct vp_enforce_result {
@@ -25,8 +27,9 @@ typedef struct vp_enforce_result {
         vp_cgroup_version version;
         vp_cgwrites writes; /* the cgroup files of the plan as it runs now (written or checked) */
         vp_drifts drift;    /* what does not read back as planned */
-        vp_libview libvirt; /* what libvirt's live definition says otherwise
-                             * (not the kernel: the state does not count it) */
+        vp_libview libvirt; /* with VP_ENFORCE_LIBVIRT: what libvirt's live
+                             * definition says otherwise (not the kernel: the
+                             * state does not count it) */
         vp_error err;       /* why the domain could not be enforced (code 0: it could) */
         const char *state;  /* "enforced", "drift", or NULL on error */
 } vp_enforce_result;

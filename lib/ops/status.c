@@ -45,7 +45,7 @@ static void ledger_row(const vp_paths *p, vp_ledger_entry *e, int64_t now, vp_st
         /* A running domain is judged by reading the kernel, the way
          * vmplace-enforce --check does, not by what was written. */
         vp_enforce_result r = {0};
-        if (vp_enforce_entry(p, e, VP_ENFORCE_CHECK, &r) == 0)
+        if (vp_enforce_entry(p, e, VP_ENFORCE_CHECK | VP_ENFORCE_LIBVIRT, &r) == 0)
                 row->state = r.state; /* static "enforced" or "drift" */
         row->drift = r.drift;
         r.drift = (vp_drifts){0};

@@ -118,7 +118,7 @@ unsigned vp_virt_set_view(virDomainPtr dom, const vp_libview *v, vp_error *err)
 
 /* What libvirt's view lacks now: 0 with v filled, or -errno (err) when the
  * domain cannot be checked (no entry, QEMU not running, an earlier run). */
-static int view_of(const vp_paths *p, const char *uuid, vp_libview *v, char **name, vp_error *err)
+static int view_of(const vp_paths *p, const char *uuid, vp_libview *v, vp_error *err)
 {
         memset(v, 0, sizeof(*v));
         vp_ledger l = {0};
@@ -128,13 +128,11 @@ static int view_of(const vp_paths *p, const char *uuid, vp_libview *v, char **na
                 rc = vp_error_set(err, -ENOENT, "%s has no ledger entry", uuid);
         if (rc == 0) {
                 vp_enforce_result r;
-                rc = vp_enforce_entry(p, e, VP_ENFORCE_CHECK, &r);
+                rc = vp_enforce_entry(p, e, VP_ENFORCE_CHECK | VP_ENFORCE_LIBVIRT, &r);
                 if (rc < 0)
                         *err = r.err;
                 *v = r.libvirt;
                 r.libvirt = (vp_libview){0};
-                free(*name);
-                *name = vp_xstrdup(e->name);
                 vp_enforce_result_free(&r);
         }
         vp_ledger_free(&l);
@@ -154,21 +152,27 @@ vp_agree_result vp_virt_agree(const vp_paths *p, virDomainPtr dom, const char *u
                               vp_error *err)
 {
         *said = NULL;
-        _cleanup_free_ char *name = NULL;
         vp_agree_result res = VP_AGREE_SAME;
-        /* Each round reads what libvirt lacks and tells it. A commit
-         * between our read and libvirt's write (a prepare narrowed this
-         * floating VM) makes libvirt write the previous sets to the kernel:
-         * the next round sees the difference and tells libvirt the ledger's,
-         * which libvirt writes in turn. Nothing here writes the kernel
-         * itself (vmplace-agent runs without the rights to). A commit after
-         * the last round is the next event's: it changes the ledger. */
-        for (int round = 0; round < 3; round++) {
+        /* Each round reads what libvirt lacks and tells it; the fourth read
+         * only reads back. A commit between our read and libvirt's write (a
+         * prepare narrowed this floating VM) makes libvirt write the
+         * previous sets to the kernel: the next round sees the difference
+         * and tells libvirt the ledger's, which libvirt writes in turn.
+         * Nothing here writes the kernel itself (vmplace-agent runs without
+         * the rights to). A commit after the last round is the next event's:
+         * it changes the ledger. */
+        for (int round = 0;; round++) {
                 vp_libview v;
-                if (view_of(p, uuid, &v, &name, err) < 0)
-                        return VP_AGREE_SKIPPED;
+                if (view_of(p, uuid, &v, err) < 0)
+                        return round == 3 ? res : VP_AGREE_SKIPPED;
                 if (v.n == 0)
                         return res;
+                if (round == 3) {
+                        _cleanup_free_ char *left = describe(&v);
+                        vp_libview_free(&v);
+                        vp_error_set(err, -EAGAIN, "libvirt still says otherwise: %s", left);
+                        return VP_AGREE_FAILED;
+                }
                 if (!*said)
                         *said = describe(&v);
                 unsigned nfail = vp_virt_set_view(dom, &v, err);
@@ -177,12 +181,4 @@ vp_agree_result vp_virt_agree(const vp_paths *p, virDomainPtr dom, const char *u
                         return VP_AGREE_FAILED;
                 res = VP_AGREE_SET;
         }
-        vp_libview v;
-        if (view_of(p, uuid, &v, &name, err) == 0 && v.n) {
-                _cleanup_free_ char *left = describe(&v);
-                vp_error_set(err, -EAGAIN, "libvirt still says otherwise: %s", left);
-                res = VP_AGREE_FAILED;
-        }
-        vp_libview_free(&v);
-        return res;
 }

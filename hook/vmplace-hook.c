@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmplace-hook: libvirt calls it as `vmplace-hook NAME OP SUBOP EXTRA` with
  * the domain XML on stdin (SPEC section 4). It never calls back into libvirt
- * (libvirt holds the domain's job while hooks run). Its only child is
- * systemctl set-property on systemd hosts (lib/io/sdunit.c), with its standard
- * streams on /dev/null and waited for, so none outlives it holding libvirt's
- * pipes. */
+ * (libvirt holds the domain's job while hooks run), and it starts no other
+ * program, so no child can outlive it holding libvirt's pipes. */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>

@@ -11,7 +11,6 @@
 #include "liveness.h"
 #include "plan.h"
 #include "running.h"
-#include "sdunit.h"
 
 void vp_enforce_result_free(vp_enforce_result *r)
 {
@@ -30,24 +29,6 @@ static int fail(vp_enforce_result *r, int code, const vp_error *err)
         r->err.code = code;
         r->state = NULL;
         return code;
-}
-
-/* On a systemd host the scope's own cpu.weight / cpu.shares belong to
- * systemd, which rewrites them on daemon-reload: hand the planned value to
- * systemd as the unit's runtime property too (sdunit.h). */
-static int own_scope_files(const vp_cgroup *cg, const vp_cgwrites *w, vp_error *err)
-{
-        const vp_cgroup_ctl *cpu = &cg->c[VP_CG_CPU];
-        if (!cpu->found)
-                return 0;
-        for (size_t i = 0; i < w->n; i++) {
-                if (strchr(w->w[i].file, '/'))
-                        continue;
-                int r = vp_sdunit_set(cpu->domain, w->w[i].file, w->w[i].value, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
 }
 
 int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned flags,
@@ -110,8 +91,6 @@ int vp_enforce_entry(const vp_paths *paths, const vp_ledger_entry *e, unsigned f
         rc = vp_threads_list(paths->proc, r->pid, live->vcpu_tids, live->n_vcpu_tids, &th, &err);
         if (rc == 0 && !(flags & VP_ENFORCE_CHECK)) {
                 rc = vp_cgroup_apply(&cg, w, NULL, &err);
-                if (rc == 0)
-                        rc = own_scope_files(&cg, w, &err);
                 /* pin threads even after a refused write: what can take should */
                 vp_error aerr = {0};
                 int ra = vp_affinity_apply(&th, w, &aerr);

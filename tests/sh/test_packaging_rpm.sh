@@ -175,6 +175,7 @@ done
 fc() { grep -v '^#' "$1" | awk 'NF {print $1, $NF}'; }
 is "$(fc "$W/rpm.fc")" "/usr/libexec/vmplace/vmplace-hook system_u:object_r:vmplace_exec_t:s0
 /usr/sbin/vmplace-enforce system_u:object_r:vmplace_exec_t:s0
+/usr/bin/vmplace-enforce system_u:object_r:vmplace_exec_t:s0
 /usr/sbin/vmplace-agent system_u:object_r:vmplace_agent_exec_t:s0
 /usr/bin/vmplace-agent system_u:object_r:vmplace_agent_exec_t:s0
 /etc/vmplace(/.*)? system_u:object_r:vmplace_conf_t:s0
@@ -213,8 +214,8 @@ se() { sesearch "$@" "$W/p.bin" 2>&1 | sort; }
 is "$(se -T -s virtd_t -t vmplace_exec_t -c process)" "type_transition virtd_t vmplace_exec_t:process vmplace_t;" \
         "libvirtd (virtd_t) runs the hook and enforcer in vmplace_t"
 like "$(se -A -s virtd_t -t vmplace_exec_t -c file)" "execute" "virtd_t may execute vmplace_exec_t"
-is "$(se -T -s vmplace_t -t var_run_t)" "type_transition vmplace_t var_run_t:dir vmplace_var_run_t;" \
-        "a /run/vmplace the hook creates gets vmplace_var_run_t"
+is "$(se -T -s vmplace_t -t var_run_t)" "type_transition vmplace_t var_run_t:dir vmplace_var_run_t vmplace;" \
+        "a /run/vmplace the hook creates gets vmplace_var_run_t (a named transition: no other directory)"
 like "$(se -A -s vmplace_t -t vmplace_var_run_t -c file)" "rename" "the ledger is replaced by rename"
 like "$(se -A -s vmplace_t -t vmplace_var_run_t -c file)" "lock" "and locked"
 is "$(se -A -s vmplace_t -t vmplace_conf_t -c file -p write)" "" "the configuration is read only"
@@ -222,11 +223,31 @@ like "$(se -A -s vmplace_t -t vmplace_conf_t -c file)" "read" "and readable"
 like "$(se -A -s vmplace_t -t svirt_runtime_t -c file)" "read" "libvirt's QEMU state (/run/libvirt/qemu, svirt_runtime_t) is readable"
 like "$(se -A -s vmplace_t -t cgroup_t -c file)" "write" "cgroup files are writable"
 is "$(se -A -s vmplace_t -t cgroup_t -c dir -p write)" "" "but no cgroup is created or removed"
+like "$(se -A -s vmplace_t -t vmplace_t -c capability)" "sys_nice" "sched_setaffinity on another user's threads (CAP_SYS_NICE)"
+like "$(se -A -s vmplace_t -t sysfs_t -c file)" "read" "the topology (sysfs) is readable"
 like "$(se -A -s vmplace_t -t svirt_t -c process)" "setsched" "QEMU threads (svirt_t) can be pinned"
 like "$(se -A -s vmplace_t -t svirt_t -c file)" "read" "and their /proc state read"
 like "$(se -A -s vmplace_t -t syslogd_t -c unix_dgram_socket)" "sendto" "syslog works"
 is "$(se -A -s vmplace_t -c process -p transition)" "" "vmplace_t starts no program in another domain"
 is "$(se -A -s vmplace_t -c file -p execute_no_trans)" "" "nor in its own"
+# What it may execute at all: the dynamic loader and libraries, and its own
+# entry point. No systemctl, no shell: the hook starts no program (a systemd
+# scope's CPU weight reaches systemd through libvirt, told by the agent).
+is "$(se -A -s vmplace_t -c file -p execute | sed -n 's/^allow vmplace_t \([a-z_]*\):.*/\1/p' | sort -u | paste -sd' ')" \
+        "ld_so_t lib_t textrel_shlib_t vmplace_exec_t" "vmplace_t executes only ld.so, libraries and its own binaries"
+is "$(se -A -s vmplace_t -t init_t -c unix_stream_socket)$(se -A -s vmplace_t -c service)$(se -A -s vmplace_t -c dbus)" "" \
+        "and neither connects to systemd nor asks it for a unit (no service or dbus permission)"
+# With security_driver = "none" QEMU runs in the daemon's own domain: reading
+# and pinning it then needs the same rules on virtd_t, behind a tunable that
+# is off by default so that vmplace cannot touch the daemon itself.
+is "$(seinfo -x -b vmplace_unconfined_qemu "$W/p.bin" 2>&1 | awk '$1 == "bool" {sub(/;$/, "", $3); print $2, $3}')" \
+        "vmplace_unconfined_qemu false" "the vmplace_unconfined_qemu tunable exists, off by default"
+is "$(se -A -s vmplace_t -t virtd_t -c process -p setsched)" \
+        "allow vmplace_t virtd_t:process { getattr getsched setsched }; [ vmplace_unconfined_qemu ]:True" \
+        "setsched on the daemon's domain only when it is on"
+like "$(se -A -s vmplace_t -t virtd_t -c file)" "[ vmplace_unconfined_qemu ]:True" "and /proc reads too"
+is "$(se -A -s vmplace_t -t virtd_t -c file | grep -vc 'vmplace_unconfined_qemu')" 0 "none of them unconditional"
+is "$(se -A -s vmplace_agent_t -t virtd_t -c file | grep -vc 'vmplace_unconfined_qemu')" 0 "for the agent neither"
 is "$(se -A -s vmplace_t -t virtd_t -c unix_stream_socket -p connectto)" "" \
         "the hook cannot connect to libvirtd (it must never call libvirt back)"
 # the agent: started by init in its own domain, talks to libvirt, reads the rest

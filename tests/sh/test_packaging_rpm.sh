@@ -108,7 +108,7 @@ unin=$(rpm -qp --qf '%{PREUN}\n%{POSTUN}\n' "$MAIN")
 grep -E 'systemctl (--[a-z-]+ )*[a-z-]+ |systemd-update-helper [a-z-]+ ' <<<"$unin" | grep -qv 'vmplace-agent\.service'
 ok "$((! $?))" "%preun/%postun act on vmplace-agent.service only"
 grep -Eq 'libvirt|virtqemud|virsh|kill|/run/vmplace' <<<"$unin"
-ok "$((! $?))" "and leave libvirt (but qemu-dispatcher --remove's, below), running VMs and the ledger alone"
+ok "$((! $?))" "and leave libvirt, running VMs and the ledger alone (qemu-dispatcher --remove, below, reloads only a libvirt < 6.5 whose hooks/qemu it unlinked)"
 
 # Run %post against stubs: systemd present, libvirtd active, virtqemud not.
 # The packaged qemu-dispatcher runs from a copy, on a scratch root with

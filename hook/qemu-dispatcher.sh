@@ -67,7 +67,7 @@ caller_version() {
 	pid=$PPID n=0
 	while [ "$n" -lt 4 ] && [ "${pid:-0}" -gt 1 ] 2>/dev/null; do
 		comm=
-		read -r comm <"$PROC/$pid/comm" 2>/dev/null || return 0
+		read -r comm 2>/dev/null <"$PROC/$pid/comm" || return 0
 		case $comm in
 		libvirtd | virtqemud)
 			soname_version "$PROC/$pid/maps"

@@ -139,6 +139,10 @@ is "$(cat "$W/log" 2>/dev/null)" "10-a disp-a prepare begin -" "libvirtd 6.4: di
 rm -rf "$W/log" "$W/proc"; caller $$ bash "" 1
 run disp-a prepare begin -
 is "$(cat "$W/log" 2>/dev/null)" "10-a disp-a prepare begin -" "no libvirt daemon calling (run by hand): dispatches"
+rm -rf "$W/log" "$W/proc"; mkdir -p "$W/proc"
+run disp-a prepare begin -
+is "$(cat "$W/log" 2>/dev/null):$(cat "$W/err")" "10-a disp-a prepare begin -:" \
+	"its parent gone from /proc: dispatches, and says nothing on stderr"
 rm -rf "$W/log"
 VMPLACE_DISPATCH_ROOT=$W/none run disp-a prepare begin -
 is "$?:$(cat "$W/log" 2>/dev/null)" "0:" "no qemu.d: exit 0, nothing run"

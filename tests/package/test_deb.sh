@@ -101,7 +101,8 @@ is "$(grep -E '^[EW]: ' <<<"$lint" | head -n3)" "" "lintian: no error or warning
 is "$(grep -c '^O: ' <<<"$lint")" 7 \
         "lintian: exactly the 7 justified overrides are used (static hook and enforcer: 3 each)"
 files=$(dpkg-deb -c "$DEB" | awk '{ print $6 $7 $8 }')
-for f in ./usr/libexec/vmplace/vmplace-hook ./usr/sbin/vmplace-enforce ./usr/bin/vmplace \
+for f in ./usr/libexec/vmplace/vmplace-hook ./usr/libexec/vmplace/qemu-dispatcher \
+        ./usr/sbin/vmplace-enforce ./usr/bin/vmplace \
         ./usr/share/man/man8/vmplace.8.gz ./usr/share/man/man8/vmplace-enforce.8.gz \
         ./usr/share/man/man8/vmplace-hook.8.gz ./usr/share/man/man5/vmplace.ini.5.gz \
         ./usr/lib/tmpfiles.d/vmplace.conf ./usr/share/vmplace/conf/vmplace.ini \
@@ -126,6 +127,7 @@ ok "$((! $?))" "no maintainer script restarts or stops anything but the agent"
 like "$files" "./etc/libvirt/hooks/qemu.d/50-vmplace->/usr/libexec/vmplace/vmplace-hook" \
         "the hook is linked as qemu.d/50-vmplace (not /etc/libvirt/hooks/qemu)"
 grep -q '^\./etc/libvirt/hooks/qemu$' <<<"$files"; ok $((!$?)) "does not take over hooks/qemu"
+like "$prerm" "/usr/libexec/vmplace/qemu-dispatcher" "prerm runs qemu-dispatcher (--remove: its hooks/qemu link, libvirt < 6.5 only)"
 # /etc/vmplace is the postinst's (an admin's file written before the first
 # install must not make dpkg stop at a conffile prompt): no dpkg conffile there
 is "$(dpkg-deb -I "$DEB" conffiles 2>/dev/null | grep -c '^/etc/vmplace/')" 0 \
@@ -150,6 +152,8 @@ cp /etc/vmplace/vmplace.ini "$W/admin.ini"
 out=$(DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$DEB" \
         </dev/null 2>&1)
 rc=$?; ok $rc "apt-get install over an admin's vmplace.ini, no terminal"; [ $rc = 0 ] || diag "$out"
+ok "$([ ! -e /etc/libvirt/hooks/qemu ] && [ ! -L /etc/libvirt/hooks/qemu ]; echo $?)" \
+        "libvirt $(virsh -q -c qemu:///system version --daemon 2>/dev/null | sed -n 's/^Running against daemon: //p') runs qemu.d itself: no hooks/qemu linked"
 cmp -s /etc/vmplace/vmplace.ini "$W/admin.ini"; ok $? "the admin's vmplace.ini is kept as it was"
 cmp -s /etc/vmplace/vmplace.ini.dpkg-dist /usr/share/vmplace/conf/vmplace.ini
 ok $? "the packaged default is beside it as vmplace.ini.dpkg-dist"

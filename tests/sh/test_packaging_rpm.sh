@@ -36,7 +36,7 @@ ok "$([ -f "$MAIN" ] && [ -f "$SEL" ]; echo $?)" "build-rpm.sh made vmplace and 
 
 # --- files (SPEC section 1 and 2) ---------------------------------------------
 files=$(rpm -qlp "$MAIN")
-for f in /usr/libexec/vmplace/vmplace-hook /usr/sbin/vmplace-enforce /usr/bin/vmplace \
+for f in /usr/libexec/vmplace/vmplace-hook /usr/libexec/vmplace/qemu-dispatcher /usr/sbin/vmplace-enforce /usr/bin/vmplace \
         /etc/libvirt/hooks/qemu.d/50-vmplace /etc/vmplace/vmplace.ini /usr/lib/tmpfiles.d/vmplace.conf \
         /run/vmplace /usr/share/man/man8/vmplace.8.gz /usr/share/man/man8/vmplace-enforce.8.gz \
         /usr/share/man/man8/vmplace-hook.8.gz /usr/share/man/man5/vmplace.ini.5.gz \
@@ -59,6 +59,7 @@ is "$(realpath -m "/etc/libvirt/hooks/qemu.d/$target")" /usr/libexec/vmplace/vmp
         "qemu.d/50-vmplace links to /usr/libexec/vmplace/vmplace-hook"
 modes=$(rpm -qp --qf '[%{FILENAMES} %{FILEMODES:perms}\n]' "$MAIN")
 is "$(awk '$1 == "/usr/libexec/vmplace/vmplace-hook" {print $2}' <<<"$modes")" "-rwxr-xr-x" "the hook is executable"
+is "$(awk '$1 == "/usr/libexec/vmplace/qemu-dispatcher" {print $2}' <<<"$modes")" "-rwxr-xr-x" "so is qemu-dispatcher"
 is "$(awk '$1 == "/run/vmplace" {print $2}' <<<"$modes")" "drwx------" "/run/vmplace is root only (0700)"
 is "$(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$MAIN" | awk '$1 == "/run/vmplace" {print $2}')" g "/run/vmplace is a %ghost (tmpfiles.d makes it)"
 is "$(rpm -qp --qf '[%{FILENAMES}\n]' "$MAIN" | grep -c '^/usr/lib/tmpfiles.d/vmplace.conf$')" 1 "one tmpfiles.d entry"
@@ -74,7 +75,7 @@ is "$flags" "cn" "all of them %config(noreplace)"
 
 # --- dependencies ---------------------------------------------------------------
 reqs=$(rpm -qp --requires "$MAIN")
-like "$reqs" "libvirt-daemon-driver-qemu >= 6.5" "vmplace requires libvirt's QEMU driver >= 6.5 (qemu.d hooks)"
+like "$reqs" "libvirt-daemon-driver-qemu >= 6.2" "vmplace requires libvirt's QEMU driver >= 6.2 (qemu.d hooks since 6.5, the dispatcher before)"
 like "$reqs" "(vmplace-selinux = " "and pulls vmplace-selinux on SELinux hosts"
 like "$(rpm -qp --requires "$SEL")" "selinux-policy-targeted" "vmplace-selinux requires the targeted policy"
 is "$(rpm -qp --qf '%{ARCH}' "$SEL")" noarch "vmplace-selinux is noarch"
@@ -107,10 +108,16 @@ unin=$(rpm -qp --qf '%{PREUN}\n%{POSTUN}\n' "$MAIN")
 grep -E 'systemctl (--[a-z-]+ )*[a-z-]+ |systemd-update-helper [a-z-]+ ' <<<"$unin" | grep -qv 'vmplace-agent\.service'
 ok "$((! $?))" "%preun/%postun act on vmplace-agent.service only"
 grep -Eq 'libvirt|virtqemud|virsh|kill|/run/vmplace' <<<"$unin"
-ok "$((! $?))" "and leave libvirt, running VMs and the ledger alone"
+ok "$((! $?))" "and leave libvirt, running VMs and the ledger alone (qemu-dispatcher --remove, below, reloads only a libvirt < 6.5 whose hooks/qemu it unlinked)"
 
 # Run %post against stubs: systemd present, libvirtd active, virtqemud not.
+# The packaged qemu-dispatcher runs from a copy, on a scratch root with
+# libvirt 9.0 (its libvirt.so.0.9000.0): it does nothing there.
 rpm -qp --qf '%{POSTIN}\n' "$MAIN" >"$W/post.sh"
+(cd "$W" && rpm2cpio "$MAIN" | cpio -idm --quiet ./usr/libexec/vmplace/qemu-dispatcher)
+DISP=$W/usr/libexec/vmplace/qemu-dispatcher
+mkdir -p "$W/root9/usr/lib64" && : >"$W/root9/usr/lib64/libvirt.so.0.9000.0"
+export VMPLACE_DISPATCH_ROOT=$W/root9
 mkdir -p "$W/bin" "$W/systemd"
 cat >"$W/bin/systemctl" <<SH
 #!/bin/sh
@@ -121,6 +128,7 @@ printf '#!/bin/sh\necho "systemd-update-helper $*" >>"%s"\n' "$W/calls" >"$W/bin
 chmod 755 "$W/bin/systemctl" "$W/bin/systemd-update-helper"
 # the unit scriptlets call systemctl and systemd-update-helper by full path
 stubs="s|/usr/bin/systemctl|$W/bin/systemctl|g; s|/usr/lib/systemd/systemd-update-helper|$W/bin/systemd-update-helper|g"
+stubs="$stubs; s|/usr/libexec/vmplace/qemu-dispatcher|$DISP|g"
 sed -e "s|/run/systemd/system|$W/systemd|; s|/run/vmplace|$W/run|g; s|/usr/bin/systemd-tmpfiles|$W/none|" \
         -e "$stubs" "$W/post.sh" >"$W/post-sd.sh"
 PATH=$W/bin:$PATH sh "$W/post-sd.sh" 1
@@ -147,6 +155,45 @@ sed -e "s|/run/systemd/system|$W/nosystemd|; s|/run/vmplace|$W/run|g; s|/usr/bin
 PATH=$W/bin:$PATH sh "$W/post-nosd.sh" 1
 wait "$fake"
 is "$?:$(cat "$W/hup" 2>/dev/null)" "0:hup" "no systemd: the daemon of this root gets SIGHUP"
+ok "$([ ! -e "$W/root9/etc/libvirt/hooks/qemu" ]; echo $?)" "libvirt 9.0: %post links no /etc/libvirt/hooks/qemu"
+
+# --- libvirt 6.2 (openEuler 20.03-23.03): the dispatcher as hooks/qemu -----------
+# %post, %preun and the libvirt trigger against a scratch root holding
+# libvirt.so.0.6002.0; the stubs answer the reload.
+R=$W/root62 H=$W/root62/etc/libvirt/hooks/qemu
+mkdir -p "$R/usr/lib64" && : >"$R/usr/lib64/libvirt.so.0.6002.0"
+export VMPLACE_DISPATCH_ROOT=$R
+rpm -qp --qf '%{PREUN}\n' "$MAIN" >"$W/preun.sh"
+sed -e "s|/run/systemd/system|$W/systemd|; s|/run/vmplace|$W/run|g; s|/usr/bin/systemd-tmpfiles|$W/none|" \
+        -e "$stubs" "$W/preun.sh" >"$W/preun-sd.sh"
+out=$(PATH=$W/bin:$PATH sh "$W/post-sd.sh" 1 2>&1)
+is "$(readlink "$H")" /usr/libexec/vmplace/qemu-dispatcher "libvirt 6.2: %post links /etc/libvirt/hooks/qemu to qemu-dispatcher"
+like "$out" "libvirt 6.2 runs no hooks/qemu.d: linked" "and says so"
+PATH=$W/bin:$PATH sh "$W/preun-sd.sh" 1 >/dev/null 2>&1
+is "$(readlink "$H")" /usr/libexec/vmplace/qemu-dispatcher "an upgrade's %preun keeps the link"
+out=$(PATH=$W/bin:$PATH sh "$W/preun-sd.sh" 0 2>&1)
+ok "$([ ! -e "$H" ] && [ ! -L "$H" ]; echo $?)" "erase: %preun removes it"
+like "$out" "removed the dispatcher link" "and says so"
+printf '#!/bin/sh\necho theirs\n' >"$H" && chmod 755 "$H"
+out=$(PATH=$W/bin:$PATH sh "$W/post-sd.sh" 1 2>&1)
+is "$(cat "$H")" "#!/bin/sh
+echo theirs" "another package's hooks/qemu: %post leaves it untouched"
+like "$out" "$H is not vmplace's and libvirt 6.2 runs only it" "and names it"
+like "$out" "exec /usr/libexec/vmplace/qemu-dispatcher" "and says how to chain"
+PATH=$W/bin:$PATH sh "$W/preun-sd.sh" 0 >/dev/null 2>&1
+is "$(cat "$H")" "#!/bin/sh
+echo theirs" "erase: %preun leaves it untouched too"
+rm -f "$H"
+trig=$(rpm -qp --triggers "$MAIN")
+like "$trig" "triggerin scriptlet (using /bin/sh) -- libvirt-daemon-driver-qemu" \
+        "a trigger on libvirt's QEMU driver (upgraded past 6.5 or below it)"
+sed -n '/^triggerin/,$p' <<<"$trig" | sed 1d | sed -e "$stubs" >"$W/trig.sh"
+sh "$W/trig.sh" 1 1 >/dev/null 2>&1
+is "$(readlink "$H")" /usr/libexec/vmplace/qemu-dispatcher "the trigger links hooks/qemu on libvirt 6.2"
+mv "$R/usr/lib64/libvirt.so.0.6002.0" "$R/usr/lib64/libvirt.so.0.9010.0"
+sh "$W/trig.sh" 1 1 >/dev/null 2>&1
+ok "$([ ! -e "$H" ] && [ ! -L "$H" ]; echo $?)" "and removes its link when libvirt is upgraded to 9.10"
+unset VMPLACE_DISPATCH_ROOT
 
 sel=$(rpm -qp --scripts "$SEL")
 like "$sel" "semodule -n -s \${_policytype} -X 200 -i /usr/share/selinux/packages/targeted/vmplace.pp.bz2" \

@@ -127,7 +127,11 @@ reload_old_libvirt() {
 	[ -z "$ROOT" ] || return 0
 	for daemon in libvirtd virtqemud; do
 		for pid in $(pidof "$daemon" 2>/dev/null); do
-			[ "$(readlink "$PROC/$pid/root")" = / ] || continue
+			# of this root: same device and inode as our / (readlink
+			# says "/" for the host's daemons seen from a chroot too);
+			# a root we cannot stat is not proven ours
+			r=$(stat -Lc '%d:%i' "$PROC/$pid/root" 2>/dev/null) || continue
+			[ "$r" = "$(stat -Lc '%d:%i' /)" ] || continue
 			v=$(soname_version "$PROC/$pid/maps")
 			[ -n "$v" ] && [ "$v" -lt "$NATIVE" ] || continue
 			if [ -d /run/systemd/system ] && systemctl -q is-active "$daemon.service" 2>/dev/null; then

@@ -6,8 +6,9 @@
 # paths, the hook link and the defaults of /etc/vmplace; a first install with
 # apt-get, non-interactive, over an admin's own vmplace.ini keeps that file;
 # under a policy-rc.d that forbids service actions it leaves libvirtd alone (and the hook stays inert, which proves
-# the reload is what wakes it); dpkg -i allowed reloads libvirtd (same pid) and
-# the next VM start is placed by the installed hook from /etc/vmplace, read
+# the reload is what wakes it); a dpkg -i over the installed package does not
+# reload (not a first install); dpkg -i after a dpkg -r reloads libvirtd (same
+# pid) and the next VM start is placed by the installed hook from /etc/vmplace, read
 # back from the cgroup files and the vCPU thread; a reinstall and an upgrade
 # keep an edited vmplace.ini, update an untouched example profile, keep a
 # removed one removed, and leave the running VM, its cgroup values and
@@ -182,11 +183,21 @@ is "$(cg "$tag-a" cpu.shares)" 1024 "not reloaded: the hook did not run (libvirt
 is "$(state "$tag-a")" "unplaced zz-$tag" "status: the running VM is unplaced"
 $V destroy "$tag-a" >/dev/null
 
-# ---- reinstall allowed: postinst reloads, the hook places the next start -------
+# ---- reinstall over the installed package (allowed): postinst reloads only on
+# a first install, so the hook stays inert -------------------------------------
 rm -f "$POLICY"
-echo "; edited by the admin ($tag)" >>/etc/vmplace/vmplace.ini
 out=$(dpkg -i "$DEB" 2>&1)
-rc=$?; ok $rc "dpkg -i again (allowed)"; [ $rc = 0 ] || diag "$out"
+rc=$?; ok $rc "dpkg -i over the installed package (allowed)"; [ $rc = 0 ] || diag "$out"
+$V start "$tag-a" >/dev/null; ok $? "the VM starts"
+is "$(cg "$tag-a" cpu.shares)" 1024 "a reinstall does not reload libvirtd (the hook did not run)"
+$V destroy "$tag-a" >/dev/null
+
+# ---- remove, then install (allowed): postinst reloads as on a first install,
+# the hook places the next start -------------------------------------------------
+echo "; edited by the admin ($tag)" >>/etc/vmplace/vmplace.ini
+dpkg -r vmplace >/dev/null 2>&1; ok $? "dpkg -r (keeps the configuration)"
+out=$(dpkg -i "$DEB" 2>&1)
+rc=$?; ok $rc "dpkg -i after the removal"; [ $rc = 0 ] || diag "$out"
 is "$(grep -c "policy-rc.d forbids" <<<"$out")" 0 "no policy message"
 is "$(lvpid)" "$pid0" "libvirtd reloaded, not restarted (same pid)"
 is "$(tail -n1 /etc/vmplace/vmplace.ini)" "; edited by the admin ($tag)" "reinstall keeps the edited vmplace.ini"

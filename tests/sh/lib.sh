@@ -68,6 +68,24 @@ need_file() {
         done_testing
 }
 
+# rpm_cache: the RPMs of git HEAD in $cache, built by packaging/build-rpm.sh
+# once per commit and kept in ${VMPLACE_RPM_CACHE:-$TMPDIR/vmplace-rpm-HEAD}
+# (the packaging and scriptlet tests, the plain and the ASan runs of CI share
+# them); the build's log is $cache/build.log.
+rpm_cache() {
+        local head
+        head=$(git -C "$VMPLACE_SRC" rev-parse HEAD)
+        cache=${VMPLACE_RPM_CACHE:-${TMPDIR:-/tmp}/vmplace-rpm-$head}
+        mkdir -p "$cache"
+        (
+                flock 9
+                if ! ls "$cache"/vmplace-[0-9]*.rpm >/dev/null 2>&1; then
+                        "$VMPLACE_SRC/packaging/build-rpm.sh" "$cache" >"$cache/build.log" 2>&1 ||
+                                { tail -30 "$cache/build.log" >&2; rm -f "$cache"/*.rpm; }
+                fi
+        ) 9>"$cache/.lock"
+}
+
 # A fresh scratch tree: $W/{conf/profiles.d,run,lvrun,proc}; exports the
 # VMPLACE_* variables so the programs use it.
 scratch() {

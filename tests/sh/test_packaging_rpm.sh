@@ -5,9 +5,7 @@
 # what the scriptlets do (reload libvirt, never restart it, leave VMs alone),
 # what the module declares and labels, and that rpmlint finds nothing beyond
 # the justified filters of packaging/rpm/vmplace.rpmlintrc.
-# The RPMs are built from git HEAD once per commit and kept in
-# ${VMPLACE_RPM_CACHE:-$TMPDIR/vmplace-rpm-HEAD} (the plain and the ASan test
-# runs of CI share them).
+# The RPMs are built from git HEAD once per commit (rpm_cache in lib.sh).
 . "$(dirname "$0")/lib.sh"
 
 need rpmbuild rpm
@@ -19,16 +17,7 @@ need sesearch setools
 W=$(mktemp -d /tmp/vmplace-test.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-head=$(git -C "$VMPLACE_SRC" rev-parse HEAD)
-cache=${VMPLACE_RPM_CACHE:-${TMPDIR:-/tmp}/vmplace-rpm-$head}
-mkdir -p "$cache"
-(
-        flock 9
-        if ! ls "$cache"/vmplace-[0-9]*.rpm >/dev/null 2>&1; then
-                "$VMPLACE_SRC/packaging/build-rpm.sh" "$cache" >"$cache/build.log" 2>&1 ||
-                        { tail -30 "$cache/build.log" >&2; rm -f "$cache"/*.rpm; }
-        fi
-) 9>"$cache/.lock"
+rpm_cache
 MAIN=$(ls "$cache"/vmplace-[0-9]*.x86_64.rpm 2>/dev/null | head -1)
 SEL=$(ls "$cache"/vmplace-selinux-[0-9]*.noarch.rpm 2>/dev/null | head -1)
 ok "$([ -f "$MAIN" ] && [ -f "$SEL" ]; echo $?)" "build-rpm.sh made vmplace and vmplace-selinux"
@@ -50,6 +39,9 @@ for p in "$VMPLACE_SRC"/profiles/*.ini; do
         grep -qx -- "/etc/vmplace/profiles.d/${p##*/}" <<<"$files"
         ok $? "vmplace holds /etc/vmplace/profiles.d/${p##*/}"
 done
+dirs=$(rpm -qp --qf '[%{FILENAMES} %{FILEMODES:perms}\n]' "$MAIN" | awk '$2 ~ /^d/ {print $1}')
+grep -qx /etc/libvirt/hooks <<<"$dirs"
+ok $? "vmplace owns the directory /etc/libvirt/hooks (co-owned with libvirt)"
 grep -qx /etc/libvirt/hooks/qemu <<<"$files"
 ok "$((! $?))" "and not /etc/libvirt/hooks/qemu (another package may own it)"
 
@@ -79,6 +71,19 @@ like "$reqs" "libvirt-daemon-driver-qemu >= 6.2" "vmplace requires libvirt's QEM
 like "$reqs" "(vmplace-selinux = " "and pulls vmplace-selinux on SELinux hosts"
 like "$(rpm -qp --requires "$SEL")" "selinux-policy-targeted" "vmplace-selinux requires the targeted policy"
 is "$(rpm -qp --qf '%{ARCH}' "$SEL")" noarch "vmplace-selinux is noarch"
+# what the scriptlets run: stat, mkdir (coreutils), pidof (procps-ng) in
+# %post; systemctl in %post, %preun, %postun
+is "$(rpm -qp --qf '[%{REQUIRENAME} %{REQUIREFLAGS:deptype}\n]' "$MAIN" |
+        grep -E '^(coreutils|procps-ng|systemd) ' | sort)" "coreutils post
+procps-ng post
+systemd post
+systemd postun
+systemd preun" "Requires(post) coreutils, procps-ng, systemd; Requires(preun/postun) systemd"
+
+# --- %check: the unit tests that need no root ran in the build ----------------
+want=$(ctest --test-dir "$VMPLACE_BUILD" -N -L unit | sed -n 's/^Total Tests: //p')
+like "$(cat "$cache/build.log")" "100% tests passed, 0 tests failed out of $want" \
+        "%check ran the $want tests of ctest -L unit, all passed"
 
 # like_re GOT ERE DESCRIPTION
 like_re() {
@@ -141,6 +146,7 @@ like_re "$(grep vmplace-agent "$W/calls")" "preset vmplace-agent.service|install
 : >"$W/calls"
 PATH=$W/bin:$PATH sh "$W/post-sd.sh" 2
 is "$(grep -c vmplace-agent "$W/calls")" 0 "an upgrade's %post leaves the agent's enablement alone"
+is "$(grep -c libvirtd "$W/calls")" 0 "and does not reload libvirtd (the hook link is the same)"
 is "$(stat -c %a "$W/run")" 700 "%post makes the run dir 0700 without systemd-tmpfiles"
 # Without systemd: SIGHUP to a daemon of this root (a stand-in process).
 # (it records the signal and exits 0; it gives up after 10 s)
@@ -152,6 +158,9 @@ printf '#!/bin/sh\n[ "$1" = libvirtd ] && echo %s\n' "$fake" >"$W/bin/pidof"
 chmod 755 "$W/bin/pidof"
 sed -e "s|/run/systemd/system|$W/nosystemd|; s|/run/vmplace|$W/run|g; s|/usr/bin/systemd-tmpfiles|$W/none|" \
         -e "$stubs" "$W/post.sh" >"$W/post-nosd.sh"
+PATH=$W/bin:$PATH sh "$W/post-nosd.sh" 2
+sleep 0.2
+[ ! -e "$W/hup" ]; ok $? "no systemd: an upgrade's %post sends no SIGHUP"
 PATH=$W/bin:$PATH sh "$W/post-nosd.sh" 1
 wait "$fake"
 is "$?:$(cat "$W/hup" 2>/dev/null)" "0:hup" "no systemd: the daemon of this root gets SIGHUP"

@@ -15,7 +15,8 @@
  * Groups and the stand-in are removed on every exit path (atexit, signals;
  * the stand-in dies with us through PR_SET_PDEATHSIG; leftovers of a killed
  * run are swept at the next start). The same binary runs inside a cgroup v2
- * guest kernel from tests/sh/test_cgroup_qemu.sh. */
+ * guest kernel from tests/sh/test_cgroup_qemu.sh.
+ * needs root: it makes, writes and removes groups in the host's real cgroups */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,8 @@
  * state files, commit tokens and the state sweeps, lock_load and the lock
  * file's flag that lets it skip them, FIFOs and files not our own in place
  * of the run dir's. The lock itself, concurrent
- * writers and writers killed mid-save: test_ledgerlock.c. */
+ * writers and writers killed mid-save: test_ledgerlock.c; files of another
+ * owner or writable by others: test_ledgerstore_owned.c (root only). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -468,55 +469,6 @@ static void test_fifo(void)
         free(xml);
 }
 
-/* I4: the run dir and the files vmplace acts on must be its own: owned by
- * this euid, writable by nobody else. Anything else is refused by name. */
-static void test_owned(void)
-{
-        char *run = mkrun();
-        vp_error err = {0};
-        vp_ledger l = {0};
-        int fd = vp_ledger_lock(run, &err);
-        ok(fd >= 0, "a run dir of our own locks: %s", err.msg);
-        vp_ledger_unlock(fd);
-
-        ok(chmod(run, 0777) == 0, "the run dir made writable by all");
-        is_int(vp_ledger_lock(run, &err), -EPERM, "locking it: -EPERM");
-        like(err.msg, "writable by group or others: refused", "... naming why: %s", err.msg);
-        like(err.msg, run, "... and the dir");
-        ok(chmod(run, 0700) == 0, "0700 again");
-
-        vp_ledger_entry e = {0};
-        e.name = vp_xstrdup("vm1");
-        e.uuid = vp_xstrdup(U1);
-        e.state = vp_xstrdup("prepared");
-        e.kind = VP_KIND_SHARED;
-        vp_ledger_put(&l, &e);
-        is_int(vp_ledger_save(run, &l, &err), 0, "a ledger saved");
-        vp_ledger_free(&l);
-        char *ledger = vp_xasprintf("%s/ledger.json", run);
-        char *cache = vp_xasprintf("%s/ledger.cache", run);
-        unlink(cache); /* the JSON is what is read then */
-        ok(chmod(ledger, 0666) == 0, "ledger.json made writable by all");
-        ok(vp_ledger_load(run, &l, &err) == -EPERM, "loading it: -EPERM");
-        like(err.msg, "ledger.json: writable by group or others: refused", "... %s", err.msg);
-        vp_ledger_free(&l);
-        ok(chmod(ledger, 0600) == 0 && chown(ledger, 65534, 65534) == 0,
-           "ledger.json owned by another user");
-        ok(vp_ledger_load(run, &l, &err) == -EPERM, "loading it: -EPERM");
-        like(err.msg, "ledger.json: owned by uid 65534", "... %s", err.msg);
-        vp_ledger_free(&l);
-
-        is_int(vp_state_save(run, U1, "{}", "<domain/>", &err), 0, "state files saved");
-        char *xml = vp_xasprintf("%s/domains/%s.xml", run, U1);
-        ok(chown(xml, 65534, 65534) == 0, "the state XML owned by another user");
-        char *out = NULL;
-        is_int(vp_state_read(run, U1, "xml", &out, &err), -EPERM, "reading it: -EPERM");
-        ok(out == NULL, "... nothing read");
-        free(ledger);
-        free(cache);
-        free(xml);
-}
-
 int main(void)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -526,7 +478,6 @@ int main(void)
         test_lock_load();
         test_lock_flag();
         test_fifo();
-        test_owned(); /* as root, like the suite: chown to another uid */
         rm_tmpdirs();
         return tap_done();
 }

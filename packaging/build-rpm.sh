@@ -41,6 +41,20 @@ awk -v missing="$missing" '
 [ -z "$missing" ] || echo "build-rpm.sh: fallback macros for:$missing"
 
 set -- --define "_topdir $tmp" --load "$tmp/macros.fallback"
+# Compiler flags: a Fedora-family rpm brings its distribution's %optflags;
+# Debian's rpm has a bare "-O2 -g", so build with Fedora's set
+# (packaging/distflags.sh) unless VMPLACE_RPM_FLAGS says otherwise:
+# fedora, openeuler, or host (the rpm's own %optflags).
+flags=${VMPLACE_RPM_FLAGS:-}
+[ -n "$flags" ] || { [ "$(rpm --eval '%{optflags}')" = "-O2 -g" ] && flags=fedora || flags=host; }
+git -C "$src" show HEAD:packaging/distflags.sh >"$tmp/distflags.sh"
+. "$tmp/distflags.sh"
+case $flags in
+fedora) set -- "$@" --define "optflags $fedora_cflags" ;;
+openeuler) set -- "$@" --define "optflags $openeuler_cflags" ;;
+host) ;;
+*) echo "build-rpm.sh: VMPLACE_RPM_FLAGS=$flags: fedora, openeuler or host" >&2 && exit 2 ;;
+esac
 # Debian's rpm keeps the historic /usr/com; Fedora and every FHS system use
 # /var/lib (the SELinux module store path in the spec depends on it).
 [ "$(rpm --eval '%{_sharedstatedir}')" != /usr/com ] || set -- "$@" --define "_sharedstatedir /var/lib"

@@ -27,21 +27,14 @@ BUILD_DIR=$src/build-release "$src/scripts/build.sh" -DCMAKE_BUILD_TYPE=Release
 # (-DCMAKE_C_FLAGS, not CFLAGS, so that a kept build dir takes new flags; a
 # packager's build has VMPLACE_WERROR off; here it is on, so that a warning
 # their flags bring out fails CI instead of hiding in a package build log).
-# Fedora's %optflags (GCC 12 found a use-after-free with them that -O2 alone
-# does not), openEuler's, and Debian's from dpkg-buildflags as
-# packaging/debian/rules sets them.
-fedora_cflags='-O2 -flto=auto -ffat-lto-objects -fexceptions -g -grecord-gcc-switches -pipe -Wall
- -Werror=format-security -Wp,-D_FORTIFY_SOURCE=3 -Wp,-D_GLIBCXX_ASSERTIONS -fstack-protector-strong
- -fstack-clash-protection -fcf-protection'
-openeuler_cflags='-O2 -g -pipe -Wall -Werror=format-security -Wp,-D_FORTIFY_SOURCE=2 -fexceptions
- -fstack-protector-strong -grecord-gcc-switches -fasynchronous-unwind-tables -fstack-clash-protection'
-debian_cflags=$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS)
+# Fedora's, openEuler's and Debian's (packaging/distflags.sh).
+. "$src/packaging/distflags.sh"
 echo "== build (Fedora's flags: only the build) =="
 BUILD_DIR=$src/build-fedora "$src/scripts/build.sh" -DCMAKE_BUILD_TYPE=None \
-        -DCMAKE_C_FLAGS="$(echo $fedora_cflags)"
+        -DCMAKE_C_FLAGS="$fedora_cflags"
 echo "== build (openEuler's flags: only the build) =="
 BUILD_DIR=$src/build-openeuler "$src/scripts/build.sh" -DCMAKE_BUILD_TYPE=None \
-        -DCMAKE_C_FLAGS="$(echo $openeuler_cflags)"
+        -DCMAKE_C_FLAGS="$openeuler_cflags"
 echo "== build (Debian's flags: only the build) =="
 BUILD_DIR=$src/build-debian "$src/scripts/build.sh" -DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS="$debian_cflags"
 echo "== build (ASan + UBSan) =="

@@ -23,6 +23,11 @@ SEL=$(ls "$cache"/vmplace-selinux-[0-9]*.noarch.rpm 2>/dev/null | head -1)
 ok "$([ -f "$MAIN" ] && [ -f "$SEL" ]; echo $?)" "build-rpm.sh made vmplace and vmplace-selinux"
 [ -f "$MAIN" ] && [ -f "$SEL" ] || done_testing
 
+# Debian's rpm has no distribution flags: build-rpm.sh builds with Fedora's
+# (what rpm records as the package's OPTFLAGS), and %check passed with them
+. "$VMPLACE_SRC/packaging/distflags.sh"
+is "$(rpm -qp --qf '%{OPTFLAGS}' "$MAIN")" "$fedora_cflags" "the RPM is built with Fedora's %optflags"
+
 # --- files (SPEC section 1 and 2) ---------------------------------------------
 files=$(rpm -qlp "$MAIN")
 for f in /usr/libexec/vmplace/vmplace-hook /usr/libexec/vmplace/qemu-dispatcher /usr/sbin/vmplace-enforce /usr/bin/vmplace \

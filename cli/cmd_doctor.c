@@ -17,6 +17,7 @@ static const char help[] =
     "  isolcpus-reserved   reserved CPUs neither isolated nor nohz_full (host housekeeping)\n"
     "  isolcpus-dedicated  where the isolated CPUs are (note)\n"
     "  hook-installed      libvirt's qemu.d has an executable running vmplace-hook\n"
+    "  hook-dispatcher     a libvirt older than 6.5 runs qemu.d through qemu-dispatcher\n"
     "  hook-loaded         libvirtd/virtqemud started (or reloaded) with a qemu hook present\n"
     "Statuses: ok, warn, fail, skip (a fact could not be read). --json prints\n"
     "{\"checks\": [{name, status, detail, fix}], \"problems\": N}.\n"

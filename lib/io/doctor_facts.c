@@ -234,16 +234,17 @@ static double ctime_of(const struct stat *st)
         return (double)st->st_ctim.tv_sec + (double)st->st_ctim.tv_nsec / 1e9;
 }
 
-/* A script that names vmplace-hook: how a wrapper setting the environment
- * (as the tests' hooks do) looks. */
-static bool names_vmplace_hook(const char *path)
+/* A script that names PROGRAM: how a wrapper that runs it looks (the tests'
+ * hooks set the environment and exec vmplace-hook; another package's
+ * hooks/qemu chains to qemu-dispatcher). */
+static bool script_names(const char *path, const char *program)
 {
         _cleanup_free_ char *buf = NULL;
         size_t len;
         vp_error err = {0};
         if (vp_read_file(path, SMALL_FILE, &buf, &len, &err) < 0)
                 return false;
-        return len > 2 && buf[0] == '#' && buf[1] == '!' && strstr(buf, "vmplace-hook");
+        return len > 2 && buf[0] == '#' && buf[1] == '!' && strstr(buf, program);
 }
 
 static void add_hook(vp_doctor_facts *f, const char *path)
@@ -260,8 +261,11 @@ static void add_hook(vp_doctor_facts *f, const char *path)
         }
         if (e.executable && e.target) {
                 const char *b = strrchr(e.target, '/');
-                if (strcmp(b ? b + 1 : e.target, "vmplace-hook") != 0)
-                        e.wrapper = names_vmplace_hook(e.target);
+                b = b ? b + 1 : e.target;
+                if (strcmp(b, "vmplace-hook") != 0)
+                        e.wrapper = script_names(e.target, "vmplace-hook");
+                e.dispatcher =
+                    !strcmp(b, "qemu-dispatcher") || script_names(e.target, "qemu-dispatcher");
         }
         f->hooks = vp_xrealloc(f->hooks, (f->n_hooks + 1) * sizeof(*f->hooks));
         f->hooks[f->n_hooks++] = e;
@@ -298,6 +302,24 @@ static void gather_hooks(const vp_paths *p, vp_doctor_facts *f)
                 free(names[i]);
         }
         free(names);
+}
+
+/* The version of libvirt a daemon runs, from the name of the libvirt.so.0
+ * it has mapped: libvirt names it libvirt.so.0.MAJOR*1000+MINOR.MICRO
+ * (6.2.0 is libvirt.so.0.6002.0). 0 when unknown. */
+static unsigned mapped_libvirt(const vp_paths *p, long pid)
+{
+        _cleanup_free_ char *path = vp_xasprintf("%s/%ld/maps", p->proc, pid);
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        vp_error err = {0};
+        if (vp_read_file(path, 16 * 1024 * 1024, &buf, &len, &err) < 0)
+                return 0;
+        const char *s = strstr(buf, "libvirt.so.0.");
+        if (!s || !isdigit((unsigned char)s[strlen("libvirt.so.0.")]))
+                return 0;
+        unsigned long v = strtoul(s + strlen("libvirt.so.0."), NULL, 10);
+        return v < 1000 * 1000 ? (unsigned)v : 0;
 }
 
 static int cmp_daemon(const void *a, const void *b)
@@ -337,8 +359,10 @@ static void gather_daemons(const vp_paths *p, vp_doctor_facts *f)
                 if (started_at(p, btime, pid, &t) < 0)
                         continue;
                 f->daemons = vp_xrealloc(f->daemons, (f->n_daemons + 1) * sizeof(*f->daemons));
-                f->daemons[f->n_daemons++] =
-                    (vp_daemon){.name = vp_xstrdup(name), .pid = pid, .started = t};
+                f->daemons[f->n_daemons++] = (vp_daemon){.name = vp_xstrdup(name),
+                                                         .pid = pid,
+                                                         .started = t,
+                                                         .libvirt = mapped_libvirt(p, pid)};
         }
         if (f->n_daemons > 1)
                 qsort(f->daemons, f->n_daemons, sizeof(*f->daemons), cmp_daemon);

@@ -647,6 +647,70 @@ static void check_hook_installed(const vp_doctor_facts *f, vp_checks *o)
         add(o, name, VP_CHECK_FAIL, d, fix);
 }
 
+/* ---- libvirt older than 6.5 ----
+ * libvirt runs the entries of qemu.d only since 6.5; 6.2 (openEuler 20.03 to 23.03) runs
+ * LIBVIRT_HOOKS/qemu alone. There the packages link that path to vmplace's
+ * qemu-dispatcher (hook/qemu-dispatcher.sh), which runs qemu.d as 6.5 does,
+ * unless another package's script is there: then it must chain to it. */
+#define LIBVIRT_RUNS_QEMU_D 6005
+
+static void check_hook_dispatcher(const vp_doctor_facts *f, vp_checks *o)
+{
+        const char *name = "hook-dispatcher";
+        const vp_daemon *old = NULL, *known = NULL;
+        for (size_t i = 0; i < f->n_daemons; i++) {
+                const vp_daemon *d = &f->daemons[i];
+                if (d->libvirt && !known)
+                        known = d;
+                if (d->libvirt && d->libvirt < LIBVIRT_RUNS_QEMU_D && !old)
+                        old = d;
+        }
+        if (!known) {
+                add(o, name, VP_CHECK_SKIP,
+                    vp_xstrdup(f->daemons_error ? f->daemons_error
+                                                : "no running libvirtd or virtqemud with a "
+                                                  "known libvirt version"),
+                    NULL);
+                return;
+        }
+        if (!old) {
+                add(o, name, VP_CHECK_OK,
+                    vp_xasprintf("libvirt %u.%u runs hooks/qemu.d itself", known->libvirt / 1000,
+                                 known->libvirt % 1000),
+                    NULL);
+                return;
+        }
+        const char *dir = f->hooks_dir ? f->hooks_dir : "/etc/libvirt/hooks/qemu.d";
+        /* LIBVIRT_HOOKS/qemu: the hooks dir without ".d" */
+        _cleanup_free_ char *main = vp_xasprintf("%.*s", (int)(strlen(dir) - 2), dir);
+        const vp_hook_entry *e = NULL;
+        for (size_t i = 0; i < f->n_hooks; i++)
+                if (!strcmp(f->hooks[i].path, main))
+                        e = &f->hooks[i];
+        char *d = vp_xasprintf("%s (pid %ld) runs libvirt %u.%u, which runs only %s, not qemu.d:",
+                               old->name, old->pid, old->libvirt / 1000, old->libvirt % 1000, main);
+        if (e && e->executable && e->dispatcher) {
+                cat(&d, " it is vmplace's qemu-dispatcher, which runs them");
+                add(o, name, VP_CHECK_OK, d, NULL);
+        } else if (e && e->executable) {
+                cat(&d,
+                    " it is another program (%s) and does not run qemu-dispatcher, so "
+                    "qemu.d/50-vmplace never runs",
+                    e->target);
+                add(o, name, VP_CHECK_FAIL, d,
+                    vp_xasprintf("add 'exec /usr/libexec/vmplace/qemu-dispatcher \"$@\"' as the "
+                                 "last line of %s (its stdin is the domain XML)",
+                                 e->target));
+        } else {
+                cat(&d, " %s, so qemu.d/50-vmplace never runs",
+                    e ? "it is not executable" : "there is none");
+                add(o, name, VP_CHECK_FAIL, d,
+                    vp_xasprintf("ln -sf /usr/libexec/vmplace/qemu-dispatcher %s, then reload "
+                                 "libvirt (systemctl reload %s)",
+                                 main, old->name));
+        }
+}
+
 /* A daemon's start is known to the second at best (btime has whole
  * seconds), so an install within that second counts as before the start. */
 #define START_SLACK 1.0
@@ -729,5 +793,6 @@ void vp_doctor_evaluate(const vp_doctor_facts *f, vp_checks *out)
         check_isol_reserved(f, out);
         check_isol_dedicated(f, out);
         check_hook_installed(f, out);
+        check_hook_dispatcher(f, out);
         check_hook_loaded(f, out);
 }

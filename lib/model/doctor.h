@@ -49,6 +49,8 @@ typedef struct vp_hook_entry {
         char *target;     /* realpath(path), NULL when it does not resolve */
         bool executable;  /* libvirt's test: a regular file (after links) with an x bit */
         bool wrapper;     /* a script ("#!") naming vmplace-hook, as a wrapper that execs it */
+        bool dispatcher;  /* vmplace's qemu-dispatcher, or a script ("#!") naming it: what
+                           * runs qemu.d for a libvirt older than 6.5 */
         double installed; /* epoch seconds it took its present form: the later ctime of
                            * the entry and its target (ctime, not mtime: dpkg and cp -p
                            * keep a build-time mtime, nothing can set ctime back) */
@@ -58,7 +60,8 @@ typedef struct vp_hook_entry {
 typedef struct vp_daemon {
         char *name; /* "libvirtd" or "virtqemud" */
         long pid;
-        double started; /* epoch seconds (btime + starttime; btime is whole seconds) */
+        double started;   /* epoch seconds (btime + starttime; btime is whole seconds) */
+        unsigned libvirt; /* MAJOR*1000+MINOR of the libvirt.so.0 it has mapped, 0 unknown */
 } vp_daemon;
 
 /* Everything the checks look at. Numbers are -1 when the kernel has no such

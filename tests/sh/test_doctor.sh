@@ -78,7 +78,7 @@ doctor
 is "$rc" 1 "problems: exit 1"
 is "$(cat "$W/err")" "" "nothing on stderr"
 is "$(jget "$W/out.json" '[c["name"] for c in j["checks"]]')" \
-        '["config", "numa-balancing", "ksm-merge-nodes", "pool-cpus", "isolcpus-shared", "isolcpus-reserved", "isolcpus-dedicated", "hook-installed", "hook-loaded"]' \
+        '["config", "numa-balancing", "ksm-merge-nodes", "pool-cpus", "isolcpus-shared", "isolcpus-reserved", "isolcpus-dedicated", "hook-installed", "hook-dispatcher", "hook-loaded"]' \
         "every check, in order"
 is "$(jget "$W/out.json" 'sorted(j.keys())')" '["checks", "problems"]' "JSON has checks and problems"
 is "$(jget "$W/out.json" 'j["problems"]')" 3 "3 problems"
@@ -112,7 +112,7 @@ like "$out" "
      fix: sysctl -w kernel.numa_balancing=0" "an indented fix line"
 like "$out" "3 problems found" "and a summary"
 is "$(printf '%s\n' "$out" | awk 'length($0) > 100' | wc -l)" 0 "no line wider than 100 columns"
-is "$(printf '%s\n' "$out" | grep -c '^\(ok  \|warn\|fail\|skip\) ')" 9 "nine check lines"
+is "$(printf '%s\n' "$out" | grep -c '^\(ok  \|warn\|fail\|skip\) ')" 10 "ten check lines"
 
 # --- the kernel facts one by one ------------------------------------------------------
 echo 0 >"$PROC/sys/kernel/numa_balancing"
@@ -251,6 +251,39 @@ doctor
 is "$(st hook-loaded)" warn "a non-executable one does not count"
 rm "$HOOKS/10-other"
 
+# libvirt < 6.5 runs only hooks/qemu: the version is read from the
+# libvirt.so.0.MAJOR*1000+MINOR.MICRO the daemon has mapped
+maps() { printf '7f0000000000-7f0000100000 r-xp 00000000 fe:01 4242 /usr/lib64/libvirt.so.0.%s.0\n' "$1" >"$PROC/4242/maps"; }
+maps 9000
+doctor
+is "$(st hook-dispatcher):$(dt hook-dispatcher)" "ok:libvirt 9.0 runs hooks/qemu.d itself" "libvirt 9.0: qemu.d runs natively"
+maps 6002
+doctor
+is "$(st hook-dispatcher):$(dt hook-dispatcher)" \
+        "fail:libvirtd (pid 4242) runs libvirt 6.2, which runs only $W/hooks/qemu, not qemu.d: there is none, so qemu.d/50-vmplace never runs" \
+        "libvirt 6.2 without hooks/qemu: fail"
+is "$(fx hook-dispatcher)" "ln -sf /usr/libexec/vmplace/qemu-dispatcher $W/hooks/qemu, then reload libvirt (systemctl reload libvirtd)" \
+        "fix: link the dispatcher"
+printf '#!/bin/sh\nlogger "$@"\n' >"$W/hooks/qemu"
+chmod 755 "$W/hooks/qemu"
+doctor
+is "$(st hook-dispatcher)" fail "another package's hooks/qemu that does not chain: fail"
+like "$(fx hook-dispatcher)" "exec /usr/libexec/vmplace/qemu-dispatcher \"\$@\"' as the last line of $W/hooks/qemu" "fix: chain to it"
+printf '#!/bin/sh\nlogger "$@"\nexec /usr/libexec/vmplace/qemu-dispatcher "$@"\n' >"$W/hooks/qemu"
+doctor
+is "$(st hook-dispatcher)" ok "a hooks/qemu that chains to the dispatcher: ok"
+rm "$W/hooks/qemu"
+cp "$VMPLACE_SRC/hook/qemu-dispatcher.sh" "$W/qemu-dispatcher"
+chmod 755 "$W/qemu-dispatcher"
+ln -s "$W/qemu-dispatcher" "$W/hooks/qemu"
+doctor
+is "$(st hook-dispatcher):$(dt hook-dispatcher)" \
+        "ok:libvirtd (pid 4242) runs libvirt 6.2, which runs only $W/hooks/qemu, not qemu.d: it is vmplace's qemu-dispatcher, which runs them" \
+        "hooks/qemu linked to the dispatcher: ok"
+rm "$W/hooks/qemu" "$W/qemu-dispatcher" "$PROC/4242/maps"
+doctor
+is "$(st hook-dispatcher)" skip "no mapped libvirt.so.0: version unknown, skip"
+
 # a wrapper script (as the libvirt tests install) counts; two hooks run it twice
 printf '#!/bin/sh\nexport VMPLACE_CONFDIR=/x\nexec %s "$@"\n' "$HOOK" >"$HOOKS/40-wrap"
 chmod 755 "$HOOKS/40-wrap"
@@ -323,7 +356,7 @@ if [ -r "$K/run" ]; then
 else
         is "$(st ksm-merge-nodes)" skip "real host: no $K: skip"
 fi
-is "$(jget "$W/out.json" 'len(j["checks"])')" 9 "real host: every check reported"
+is "$(jget "$W/out.json" 'len(j["checks"])')" 10 "real host: every check reported"
 
 # The real libvirt daemon, if one runs (the libvirt tests start one), read from
 # the real /proc against a hook linked into a scratch hooks dir just now.
@@ -349,6 +382,13 @@ print(bt + int(f[19]) / os.sysconf("SC_CLK_TCK"))' "$pid")
         fi
         is "$(st hook-loaded):$(dt hook-loaded)" "$want" \
                 "real $name (pid $pid, started $started) against a hook linked at $installed"
+        # its version from the libvirt.so.0 it has mapped, against virsh's
+        # view of the library (virsh version: "Using library: libvirt X.Y.Z")
+        lib=$(virsh -c qemu:///system version 2>/dev/null | sed -n 's/^Using library: libvirt \([0-9]*\.[0-9]*\).*/\1/p')
+        if [ -n "$lib" ]; then
+                is "$(st hook-dispatcher):$(dt hook-dispatcher)" "ok:libvirt $lib runs hooks/qemu.d itself" \
+                        "real $name: hook-dispatcher reads libvirt $lib from its mapped library"
+        fi
 else
         echo "# no libvirtd or virtqemud running: real daemon check skipped"
 fi

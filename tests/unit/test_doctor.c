@@ -52,7 +52,8 @@ static void add_hook(vp_doctor_facts *f, const char *path, const char *target, b
 static void add_daemon(vp_doctor_facts *f, const char *name, long pid, double started)
 {
         f->daemons = vp_xrealloc(f->daemons, (f->n_daemons + 1) * sizeof(*f->daemons));
-        f->daemons[f->n_daemons++] = (vp_daemon){vp_xstrdup(name), pid, started};
+        f->daemons[f->n_daemons++] =
+            (vp_daemon){.name = vp_xstrdup(name), .pid = pid, .started = started};
 }
 
 #define QD      "/etc/libvirt/hooks/qemu.d"
@@ -77,6 +78,7 @@ static void healthy(vp_doctor_facts *f)
         f->hooks_dir_exists = true;
         add_hook(f, QD "/50-vmplace", OURS, true, false, 1000);
         add_daemon(f, "libvirtd", 42, 2000);
+        f->daemons[0].libvirt = 9000;
 }
 
 static const vp_check *run_check(const vp_doctor_facts *f, const char *name, vp_checks *cs)
@@ -119,7 +121,7 @@ static void test_healthy(void)
         static const char *const order[] = {
             "config",          "numa-balancing",    "ksm-merge-nodes",    "pool-cpus",
             "isolcpus-shared", "isolcpus-reserved", "isolcpus-dedicated", "hook-installed",
-            "hook-loaded"};
+            "hook-dispatcher", "hook-loaded"};
         is_int(cs.n, VP_ARRAY_SIZE(order), "healthy: every check present");
         for (size_t i = 0; i < cs.n && i < VP_ARRAY_SIZE(order); i++) {
                 is_str(cs.c[i].name, order[i], "check %zu is %s", i, order[i]);
@@ -540,6 +542,47 @@ static void test_hook_loaded(void)
         vp_doctor_facts_free(&f);
 }
 
+/* libvirt < 6.5 runs hooks/qemu only: it must be the dispatcher or chain to it */
+static void test_hook_dispatcher(void)
+{
+        vp_doctor_facts f;
+        healthy(&f);
+        expect(&f, "hook-dispatcher", "libvirt 9.0", VP_CHECK_OK,
+               "=libvirt 9.0 runs hooks/qemu.d itself", NULL);
+        f.daemons[0].libvirt = 0;
+        expect(&f, "hook-dispatcher", "version unknown", VP_CHECK_SKIP,
+               "=no running libvirtd or virtqemud with a known libvirt version", NULL);
+        f.daemons[0].libvirt = 6002;
+        expect(&f, "hook-dispatcher", "6.2, no hooks/qemu", VP_CHECK_FAIL,
+               "=libvirtd (pid 42) runs libvirt 6.2, which runs only /etc/libvirt/hooks/qemu, "
+               "not qemu.d: there is none, so qemu.d/50-vmplace never runs",
+               "=ln -sf /usr/libexec/vmplace/qemu-dispatcher /etc/libvirt/hooks/qemu, then "
+               "reload libvirt (systemctl reload libvirtd)");
+        add_hook(&f, "/etc/libvirt/hooks/qemu", "/usr/local/bin/other-qemu-hook", true, false, 0);
+        expect(&f, "hook-dispatcher", "6.2, another package's hooks/qemu", VP_CHECK_FAIL,
+               "it is another program (/usr/local/bin/other-qemu-hook) and does not run "
+               "qemu-dispatcher",
+               "=add 'exec /usr/libexec/vmplace/qemu-dispatcher \"$@\"' as the last line of "
+               "/usr/local/bin/other-qemu-hook (its stdin is the domain XML)");
+        f.hooks[f.n_hooks - 1].dispatcher = true;
+        expect(&f, "hook-dispatcher", "6.2, a script chaining to it", VP_CHECK_OK,
+               "=libvirtd (pid 42) runs libvirt 6.2, which runs only /etc/libvirt/hooks/qemu, "
+               "not qemu.d: it is vmplace's qemu-dispatcher, which runs them",
+               NULL);
+        f.hooks[f.n_hooks - 1].executable = false;
+        expect(&f, "hook-dispatcher", "6.2, not executable", VP_CHECK_FAIL, "it is not executable",
+               "ln -sf /usr/libexec/vmplace/qemu-dispatcher");
+        vp_doctor_facts_free(&f);
+
+        /* a 9.0 daemon beside a 6.2 one: the old one decides */
+        healthy(&f);
+        add_daemon(&f, "virtqemud", 77, 2000);
+        f.daemons[1].libvirt = 6002;
+        expect(&f, "hook-dispatcher", "9.0 and 6.2", VP_CHECK_FAIL,
+               "virtqemud (pid 77) runs libvirt 6.2", "systemctl reload virtqemud");
+        vp_doctor_facts_free(&f);
+}
+
 int main(void)
 {
         test_healthy();
@@ -549,6 +592,7 @@ int main(void)
         test_pool_cpus();
         test_isolcpus();
         test_hook_installed();
+        test_hook_dispatcher();
         test_hook_loaded();
         return tap_done();
 }

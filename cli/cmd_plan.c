@@ -74,6 +74,10 @@ static void print_human(const vp_decision *d, vp_cgroup_version v)
         }
         if (p->tune.emulatorpin_set)
                 printf("emulator    %s\n", vp_cpuset_fmt(&p->tune.emulatorpin, a, sizeof(a)));
+        if (p->isolated)
+                printf("isolation   host: CPUs %s to be taken from the host while it runs "
+                       "(recorded; not applied yet)\n",
+                       vp_cpuset_fmt(&p->held, a, sizeof(a)));
         if (p->launch_only) {
                 printf("launch-only");
                 for (unsigned i = 0; i < VP_ARRAY_SIZE(vp_launch_only_names); i++)

@@ -7,8 +7,8 @@
  *   ns), checksum u64 (FNV-1a of everything after it), n_entries u64,
  *   n_prev u64, then each entry and each previous record:
  *   entry: str name, str uuid, str profile, str matched_by, str state,
- *          str commit, u32 kind, u64 created, u64 pid, u64 starter_pid,
- *          u64 starter_start, set held, set
+ *          str commit, u32 kind, u32 flags (bit 0: isolated), u64 created,
+ *          u64 pid, u64 starter_pid, u64 starter_start, set held, set
  *          vcpu_cpus, set emulator_cpus, set nodes, u32 n_mem, n_mem x
  *          (u32 node, u64 kib)
  *   prev:  str uuid, set held, set emulator_cpus, u64 released
@@ -31,7 +31,7 @@
 #include "units.h"
 #include "util.h"
 
-#define MAGIC           "vmplace-ledger-cache 2\n"
+#define MAGIC           "vmplace-ledger-cache 3\n"
 #define MAGIC_LEN       24 /* sizeof(MAGIC), its NUL included */
 #define KEY_WORDS       7
 #define HEADER_LEN      (MAGIC_LEN + (KEY_WORDS + 3) * 8)
@@ -112,6 +112,7 @@ int vp_ledger_cache_write(const char *path, const struct stat *json_st, const vp
                 put_str(&b, e->state);
                 put_str(&b, e->commit);
                 put_u32(&b, (uint32_t)e->kind);
+                put_u32(&b, e->isolated ? 1u : 0u);
                 put_u64(&b, (uint64_t)e->created);
                 put_u64(&b, (uint64_t)e->pid);
                 put_u64(&b, (uint64_t)e->starter_pid);
@@ -215,15 +216,16 @@ static void get_entry(cursor *c, vp_ledger_entry *e)
         e->matched_by = get_str(c, true);
         e->state = get_str(c, false);
         e->commit = get_str(c, true);
-        uint32_t kind = get_u32(c);
+        uint32_t kind = get_u32(c), flags = get_u32(c);
         uint64_t created = get_u64(c), pid = get_u64(c);
         uint64_t starter_pid = get_u64(c), starter_start = get_u64(c);
         /* the ranges the JSON loader accepts */
-        if (kind > VP_KIND_DEDICATED || created > (uint64_t)INT64_MAX - 1 || pid > INT_MAX ||
-            starter_pid > INT_MAX || starter_start > (uint64_t)INT64_MAX - 1 ||
+        if (kind > VP_KIND_DEDICATED || flags > 1 || created > (uint64_t)INT64_MAX - 1 ||
+            pid > INT_MAX || starter_pid > INT_MAX || starter_start > (uint64_t)INT64_MAX - 1 ||
             !vp_uuid_valid(e->uuid) || (e->name && !*e->name) || (e->state && !*e->state))
                 c->bad = true;
         e->kind = (vp_entry_kind)kind;
+        e->isolated = flags & 1u;
         e->created = (int64_t)created;
         e->pid = (long)pid;
         e->starter_pid = (long)starter_pid;

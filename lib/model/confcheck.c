@@ -113,6 +113,7 @@ void vp_confcheck_profile(vp_confload *L, const vp_conf_file *f, const vp_conf_r
         const vp_conf_key *k_cpu_policy = K(VP_SECT_PLACEMENT, "cpu_policy");
         const vp_conf_key *k_thread_policy = K(VP_SECT_PLACEMENT, "thread_policy");
         const vp_conf_key *k_emu_policy = K(VP_SECT_PLACEMENT, "emulator_policy");
+        const vp_conf_key *k_isolation = K(VP_SECT_PLACEMENT, "isolation");
         const vp_conf_key *k_numa_nodes = K(VP_SECT_PLACEMENT, "numa_nodes");
         const vp_conf_key *k_cells = K(VP_SECT_GUEST_NUMA, "cells");
         const vp_conf_key *k_cell_cpus = KID(VP_SECT_GUEST_NUMA, "cell.", ".cpus");
@@ -129,6 +130,21 @@ void vp_confcheck_profile(vp_confload *L, const vp_conf_file *f, const vp_conf_r
                 vp_cl_perr(L, f, e,
                            "only meaningful with cpu_policy = dedicated (cpu_policy is %s)",
                            p->cpu_policy ? vp_cpu_policy_name(p->cpu_policy) : "not set");
+
+        /* only dedicated CPUs are one VM's: a shared pool cannot be taken
+         * from the host for one VM */
+        if (p->isolation == VP_ISOLATION_HOST && p->cpu_policy != VP_CPU_DEDICATED && !policy_bad &&
+            (e = vp_rlist_find(r, k_isolation, 0)))
+                vp_cl_perr(L, f, e,
+                           "isolation = host needs cpu_policy = dedicated (cpu_policy is %s)",
+                           p->cpu_policy ? vp_cpu_policy_name(p->cpu_policy) : "not set");
+        /* recorded in the ledger (the isolated set follows from it), but
+         * nothing moves host work away yet (docs/isolation.md): say so
+         * rather than let an admin believe the CPUs are shielded */
+        else if (p->isolation == VP_ISOLATION_HOST && (e = vp_rlist_find(r, k_isolation, 0)))
+                vp_cl_warn(L, e->f, e->line,
+                           "isolation = host is recorded but not applied yet: host tasks, IRQs "
+                           "and workqueues still run on this profile's CPUs");
 
         const vp_tune *t = &p->tune;
         if (p->cells_kind == VP_CELLS_EXPLICIT) {

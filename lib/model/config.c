@@ -48,6 +48,11 @@ const char *const vp_emu_policy_names[VP_EMU_ISOLATE + 1] = {
     [VP_EMU_ISOLATE] = "isolate",
 };
 
+const char *const vp_isolation_names[VP_ISOLATION_HOST + 1] = {
+    [VP_ISOLATION_NONE] = "none",
+    [VP_ISOLATION_HOST] = "host",
+};
+
 static const char *enum_name(const char *const *tab, size_t n, int v)
 {
         return v > 0 && (size_t)v < n ? tab[v] : NULL;
@@ -74,6 +79,10 @@ const char *vp_thread_policy_name(vp_thread_policy v)
 const char *vp_emu_policy_name(vp_emu_policy v)
 {
         return ENUM_NAME(vp_emu_policy_names, v);
+}
+const char *vp_isolation_name(vp_isolation v)
+{
+        return ENUM_NAME(vp_isolation_names, v);
 }
 
 /* ---- diagnostics ---- */

@@ -30,6 +30,13 @@ typedef enum vp_thread_policy {
         VP_THREAD_REQUIRE,
 } vp_thread_policy;
 typedef enum vp_emu_policy { VP_EMU_UNSET = 0, VP_EMU_SHARE, VP_EMU_ISOLATE } vp_emu_policy;
+/* [placement] isolation: host takes the VM's dedicated CPUs from the host
+ * (tasks, IRQs, workqueues) while it runs (docs/isolation.md). */
+typedef enum vp_isolation {
+        VP_ISOLATION_UNSET = 0,
+        VP_ISOLATION_NONE,
+        VP_ISOLATION_HOST
+} vp_isolation;
 typedef enum vp_cells_kind {
         VP_CELLS_UNSET = 0,
         VP_CELLS_NONE,     /* cells = none: remove guest NUMA */
@@ -64,6 +71,7 @@ extern const char *const vp_strategy_names[VP_STRAT_PACK + 1];
 extern const char *const vp_cpu_policy_names[VP_CPU_DEDICATED + 1];
 extern const char *const vp_thread_policy_names[VP_THREAD_REQUIRE + 1];
 extern const char *const vp_emu_policy_names[VP_EMU_ISOLATE + 1];
+extern const char *const vp_isolation_names[VP_ISOLATION_HOST + 1];
 
 /* Names for messages and JSON ("refuse", "spread", "dedicated", ...). */
 const char *vp_on_error_name(vp_on_error v);
@@ -71,6 +79,7 @@ const char *vp_strategy_name(vp_strategy v);
 const char *vp_cpu_policy_name(vp_cpu_policy v);
 const char *vp_thread_policy_name(vp_thread_policy v);
 const char *vp_emu_policy_name(vp_emu_policy v);
+const char *vp_isolation_name(vp_isolation v);
 
 typedef struct vp_host_config {
         char *path; /* the file read, or NULL when absent (all defaults) */
@@ -112,6 +121,7 @@ typedef struct vp_profile {
         vp_cpu_policy cpu_policy;
         vp_thread_policy thread_policy;
         vp_emu_policy emulator_policy;
+        vp_isolation isolation;
         unsigned numa_nodes; /* 0: not said (means 1) */
         vp_strategy strategy;
 

@@ -392,6 +392,7 @@ static const vp_conf_key keys[] = {
     {VP_SECT_PLACEMENT, "cpu_policy", NULL, parse_enum, P(cpu_policy), WORDS(vp_cpu_policy_names)},
     {VP_SECT_PLACEMENT, "emulator_policy", NULL, parse_enum, P(emulator_policy),
      WORDS(vp_emu_policy_names)},
+    {VP_SECT_PLACEMENT, "isolation", NULL, parse_enum, P(isolation), WORDS(vp_isolation_names)},
     {VP_SECT_PLACEMENT, "numa_nodes", NULL, parse_uint, P(numa_nodes), RANGE(1, MAX_NUMA_NODES)},
     {VP_SECT_PLACEMENT, "strategy", NULL, parse_enum, P(strategy), WORDS(vp_strategy_names)},
     {VP_SECT_PLACEMENT, "thread_policy", NULL, parse_enum, P(thread_policy),

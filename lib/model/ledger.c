@@ -303,6 +303,14 @@ void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out)
         }
 }
 
+void vp_ledger_isolated(const vp_ledger *l, vp_cpuset *out)
+{
+        vp_cpuset_zero(out);
+        for (size_t i = 0; i < l->n; i++)
+                if (l->entries[i].isolated)
+                        vp_cpumask_or_into(out, &l->entries[i].held);
+}
+
 size_t vp_ledger_drop_stale(vp_ledger *l, int64_t now,
                             int (*alive)(const vp_ledger_entry *e, void *ctx), void *ctx,
                             char ***names)

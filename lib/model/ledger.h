@@ -42,6 +42,10 @@ typedef struct vp_ledger_entry {
         char *matched_by; /* may be NULL */
         char *state;      /* "prepared", "enforced" */
         vp_entry_kind kind;
+        /* isolation = host (a dedicated VM): while it runs, the CPUs it holds
+         * are taken from the host's tasks, IRQs and workqueues
+         * (docs/isolation.md) */
+        bool isolated;
         /* compact (vp_cpumask): a ledger holds one entry per VM */
         vp_cpumask held;          /* CPUs no other VM may use (dedicated) */
         vp_cpumask vcpu_cpus;     /* union of where its vCPUs may run */
@@ -127,6 +131,9 @@ const vp_ledger_prev *vp_ledger_previous(const vp_ledger *l, const char *uuid);
 uint64_t vp_ledger_committed_kib(const vp_ledger *l, unsigned node, const char *skip_uuid);
 /* Union of held CPUs of all entries except skip_uuid. */
 void vp_ledger_held(const vp_ledger *l, const char *skip_uuid, vp_cpuset *out);
+/* The isolated set: union of the held CPUs of the isolated entries
+ * (docs/isolation.md). */
+void vp_ledger_isolated(const vp_ledger *l, vp_cpuset *out);
 
 /* What reclaim's look says of an entry's QEMU (vp_ledger_drop_stale). */
 enum {

@@ -39,6 +39,7 @@ enum {
         K_STARTER_START,
         K_COMMIT,
         K_RELEASED,
+        K_ISOLATION,
         K_COUNT,
 };
 static const char *const member_keys[K_COUNT] = {
@@ -59,6 +60,7 @@ static const char *const member_keys[K_COUNT] = {
     [K_STARTER_START] = "starter_start",
     [K_COMMIT] = "commit",
     [K_RELEASED] = "released",
+    [K_ISOLATION] = "isolation",
 };
 
 typedef struct load_ctx {
@@ -73,10 +75,10 @@ typedef struct load_ctx {
 } load_ctx;
 
 /* The order save writes an entry's and a previous record's members in. */
-static const int entry_order[] = {K_NAME,          K_UUID,        K_PROFILE,       K_MATCHED_BY,
-                                  K_STATE,         K_KIND,        K_HELD,          K_VCPU_CPUS,
-                                  K_EMULATOR_CPUS, K_NODES,       K_MEMORY,        K_CREATED,
-                                  K_PID,           K_STARTER_PID, K_STARTER_START, K_COMMIT};
+static const int entry_order[] = {
+    K_NAME,      K_UUID, K_PROFILE,     K_MATCHED_BY,    K_STATE, K_KIND,
+    K_ISOLATION, K_HELD, K_VCPU_CPUS,   K_EMULATOR_CPUS, K_NODES, K_MEMORY,
+    K_CREATED,   K_PID,  K_STARTER_PID, K_STARTER_START, K_COMMIT};
 static const int prev_order[] = {K_UUID, K_HELD, K_EMULATOR_CPUS, K_RELEASED};
 
 /* Fill c->v and c->has from o in one pass over its members instead of a
@@ -296,6 +298,13 @@ static int parse_entry(load_ctx *c, json_object *o, vp_ledger_entry *e)
                 return r;
         if (vp_entry_kind_from_name(kind, &e->kind) < 0)
                 return bad(c, "kind", c->v[K_KIND], "expected dedicated, shared or none");
+        /* absent in ledgers from before isolation: none */
+        const char *iso;
+        if ((r = get_str_ref(c, K_ISOLATION, true, &iso)) < 0)
+                return r;
+        if (iso && strcmp(iso, "host") != 0 && strcmp(iso, "none") != 0)
+                return bad(c, "isolation", c->v[K_ISOLATION], "expected host or none");
+        e->isolated = iso && !strcmp(iso, "host");
         if ((r = get_cpuset(c, K_HELD, &e->held)) < 0 ||
             (r = get_cpuset(c, K_VCPU_CPUS, &e->vcpu_cpus)) < 0 ||
             (r = get_cpuset(c, K_EMULATOR_CPUS, &e->emulator_cpus)) < 0 ||
@@ -532,6 +541,10 @@ static void put_entry(vp_buf *b, const vp_ledger_entry *e)
         vp_jbuf_put_str(b, e->state);
         vp_jbuf_key(b, false, 3, "kind");
         vp_jbuf_put_str(b, vp_entry_kind_name(e->kind));
+        if (e->isolated) {
+                vp_jbuf_key(b, false, 3, "isolation");
+                vp_jbuf_put_str(b, "host");
+        }
         put_cpuset(b, false, 3, "held", &e->held);
         put_cpuset(b, false, 3, "vcpu_cpus", &e->vcpu_cpus);
         put_cpuset(b, false, 3, "emulator_cpus", &e->emulator_cpus);

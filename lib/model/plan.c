@@ -238,6 +238,7 @@ static void set_cpu_tune(ctx *c, const unsigned *order, int emu_cpu)
         }
 
         p->kind = VP_KIND_DEDICATED;
+        p->isolated = c->prof->isolation == VP_ISOLATION_HOST;
         vp_cpuset_zero(&p->vcpu_cpus);
         for (unsigned i = 0; i < p->vcpus; i++) {
                 vp_cpuset one;
@@ -746,6 +747,7 @@ void vp_plan_to_entry(const vp_plan *p, int64_t now, vp_ledger_entry *e)
         e->matched_by = p->matched_by ? vp_xstrdup(p->matched_by) : NULL;
         e->state = vp_xstrdup("prepared");
         e->kind = p->kind;
+        e->isolated = p->isolated;
         vp_cpumask_set(&e->held, &p->held);
         vp_cpumask_set(&e->vcpu_cpus, &p->vcpu_cpus);
         vp_cpumask_set(&e->emulator_cpus, &p->emulator_cpus);

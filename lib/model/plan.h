@@ -55,6 +55,7 @@ typedef struct vp_plan {
         uint64_t memory_kib;
 
         vp_entry_kind kind;
+        bool isolated;           /* isolation = host on a dedicated plan */
         vp_cpuset host_nodes;    /* nodes chosen (or given) for the VM */
         vp_ledger_mem *node_mem; /* memory committed per node, sorted */
         size_t n_node_mem;

@@ -100,6 +100,8 @@ json_object *vp_plan_to_json(const vp_plan *p, const vp_domain *dom, vp_cgroup_v
         json_object_object_add(o, "vcpus", json_object_new_int64(p->vcpus));
         json_object_object_add(o, "memory_kib", json_object_new_int64((int64_t)p->memory_kib));
         json_object_object_add(o, "kind", json_object_new_string(vp_entry_kind_name(p->kind)));
+        json_object_object_add(o, "isolation",
+                               json_object_new_string(p->isolated ? "host" : "none"));
         json_object_object_add(o, "host_nodes", vp_json_id_array(&p->host_nodes));
         json_object *nm = json_object_new_object();
         for (size_t i = 0; i < p->n_node_mem; i++) {

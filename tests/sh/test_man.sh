@@ -108,7 +108,7 @@ sample() {
 # what else a key needs to be valid on its own
 needs() {
         case $1 in
-        thread_policy | emulator_policy) echo "cpu_policy = dedicated" ;;
+        thread_policy | emulator_policy | isolation) echo "cpu_policy = dedicated" ;;
         cell.0.cpus) echo "cell.0.memory = 1GiB" ;; cell.0.memory) echo "cell.0.cpus = 0" ;;
         esac
 }

@@ -161,7 +161,7 @@ static inline bool entry_equal(const vp_ledger_entry *a, const vp_ledger_entry *
 {
         if (!str_eq(a->name, b->name) || !str_eq(a->uuid, b->uuid) ||
             !str_eq(a->profile, b->profile) || !str_eq(a->matched_by, b->matched_by) ||
-            !str_eq(a->state, b->state) || a->kind != b->kind ||
+            !str_eq(a->state, b->state) || a->kind != b->kind || a->isolated != b->isolated ||
             !vp_cpumask_same(&a->held, &b->held) ||
             !vp_cpumask_same(&a->vcpu_cpus, &b->vcpu_cpus) ||
             !vp_cpumask_same(&a->emulator_cpus, &b->emulator_cpus) ||

@@ -35,6 +35,16 @@ static const ecase ecases[] = {
      "profiles.d/p.ini:3: emulator_policy: only meaningful with cpu_policy = dedicated "
      "(cpu_policy is shared)",
      0},
+    {"isolation without dedicated", P("[placement]\ncpu_policy = shared\nisolation = host\n"),
+     "profiles.d/p.ini:3: isolation: isolation = host needs cpu_policy = dedicated "
+     "(cpu_policy is shared)",
+     0},
+    {"inherited isolation, child changes cpu_policy",
+     {{"profiles.d/base.ini", "[placement]\ncpu_policy = dedicated\nisolation = host\n"},
+      {"profiles.d/child.ini", "[profile]\ninclude = base\n[placement]\ncpu_policy = none\n"}},
+     "profiles.d/base.ini:3: isolation: isolation = host needs cpu_policy = dedicated "
+     "(cpu_policy is none) (in profile 'child', which includes this one)",
+     0},
     {"inherited thread_policy, child changes cpu_policy",
      {{"profiles.d/base.ini", "[placement]\ncpu_policy = dedicated\nthread_policy = isolate\n"},
       {"profiles.d/child.ini", "[profile]\ninclude = base\n[placement]\ncpu_policy = none\n"}},
@@ -62,9 +72,30 @@ static const ecase ecases[] = {
      "vmplace.ini:2: shared_cpus: overlaps reserved_cpus (line 3) on CPUs 0,2", 0},
 };
 
+/* isolation = host on a dedicated profile: valid, with a warning until the
+ * agent applies it (docs/isolation.md) */
+static void test_isolation_warning(void)
+{
+        tree t = {.dir = mktree()};
+        put(t.dir, "vmplace.ini", "[host]\nreserved_cpus = 0\n");
+        put(t.dir, "profiles.d/iso.ini", "[placement]\ncpu_policy = dedicated\nisolation = host\n");
+        load(&t, false);
+        is_int(t.r, 0, "isolation = host with dedicated loads");
+        is_int((int)t.d.n_errors, 0, "no error");
+        is_int((int)t.d.n_warnings, 1, "one warning");
+        has_warning_at(&t,
+                       "profiles.d/iso.ini:3: isolation = host is recorded but not applied yet: "
+                       "host tasks, IRQs and workqueues still run on this profile's CPUs",
+                       "it says isolation is not applied yet, at the key's line");
+        const vp_profile *p = vp_config_profile(t.c, "iso");
+        ok(p && p->isolation == VP_ISOLATION_HOST, "the profile has isolation = host");
+        tree_done(&t);
+}
+
 int main(void)
 {
         umask(022);
         run_ecases(ecases, VP_ARRAY_SIZE(ecases));
+        test_isolation_warning();
         return tap_done();
 }

@@ -207,6 +207,8 @@ static const ecase ecases[] = {
      "profiles.d/p.ini:3: emulator_policy: invalid value 'shared' (expected share or "
      "isolate)",
      0},
+    {"isolation", P("[placement]\ncpu_policy = dedicated\nisolation = full\n"),
+     "profiles.d/p.ini:3: isolation: invalid value 'full' (expected none or host)", 0},
     {"empty glob", P("[match]\nnames = db-*, ,pg\n"),
      "profiles.d/p.ini:2: names: empty glob in 'db-*, ,pg'", 0},
     {"trailing comma in names", P("[match]\nnames = db-*,\n"),

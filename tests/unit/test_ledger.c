@@ -131,6 +131,14 @@ static void test_committed_held(void)
         is_str(vp_cpuset_fmt(&h, buf, sizeof(buf)), "8", "held without a");
         vp_ledger_held(&l, U2, &h);
         is_str(vp_cpuset_fmt(&h, buf, sizeof(buf)), "2-3", "held without b");
+        vp_ledger_isolated(&l, &h);
+        ok(vp_cpuset_empty(&h), "no entry isolated: nothing isolated");
+        vp_ledger_find_uuid(&l, U2)->isolated = true;
+        vp_ledger_isolated(&l, &h);
+        is_str(vp_cpuset_fmt(&h, buf, sizeof(buf)), "8", "isolated: what the isolated entries hold");
+        vp_ledger_find_uuid(&l, U1)->isolated = true;
+        vp_ledger_isolated(&l, &h);
+        is_str(vp_cpuset_fmt(&h, buf, sizeof(buf)), "2-3,8", "the union of them");
         vp_ledger_free(&l);
         vp_ledger_held(&l, NULL, &h);
         ok(vp_cpuset_empty(&h), "empty ledger holds nothing");

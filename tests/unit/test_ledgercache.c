@@ -28,6 +28,7 @@ static void test_cache(void)
         vp_ledger_entry e = mk("a", U1, VP_KIND_DEDICATED, "2-3", NOW);
         add_mem(&e, 1, 4096);
         e.starter_pid = 4242; /* the cache keeps the starter too */
+        e.isolated = true;    /* and isolation */
         e.starter_start = 99;
         vp_ledger_put(&l, &e);
         e = mk("b", U2, VP_KIND_SHARED, "", NOW);

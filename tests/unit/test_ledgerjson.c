@@ -36,6 +36,7 @@ static void test_roundtrip(void)
         add_mem(&e, 0, 1048576);
         e.pid = 424242;
         e.created = (int64_t)1 << 40;
+        e.isolated = true;
         vp_ledger_put(&l, &e);
         ok(e.name == NULL && e.uuid == NULL && e.mem == NULL, "put takes ownership and clears e");
 
@@ -84,6 +85,10 @@ static void test_roundtrip(void)
         is_str(json_object_get_string(json_object_object_get(ent, "name")), "db-1", "name");
         is_str(json_object_get_string(json_object_object_get(ent, "uuid")), U1, "uuid");
         is_str(json_object_get_string(json_object_object_get(ent, "kind")), "dedicated", "kind");
+        is_str(json_object_get_string(json_object_object_get(ent, "isolation")), "host",
+               "isolation = host recorded");
+        ok(!json_object_object_get_ex(json_object_array_get_idx(v, 1), "isolation", NULL),
+           "an entry without isolation has no isolation member (older ledgers load the same)");
         is_str(json_object_get_string(json_object_object_get(ent, "held")), "2-5,8",
                "held normalised");
         is_str(json_object_get_string(json_object_object_get(ent, "nodes")), "0-1", "nodes");
@@ -443,6 +448,8 @@ static void test_corrupt(void)
                      "null state");
         corrupt_case(run, E_HEAD E_OK E_REST ",\"profile\":[]}]}", "bad 'profile' value '[]'",
                      "profile array");
+        corrupt_case(run, E_HEAD E_OK E_REST ",\"kind\":\"dedicated\",\"isolation\":\"full\"}]}",
+                     "bad 'isolation' value 'full'", "unknown isolation");
         corrupt_case(run, E_HEAD E_OK E_REST ",\"kind\":\"exclusive\"}]}",
                      "bad 'kind' value 'exclusive'", "unknown kind");
         corrupt_case(run, E_HEAD E_OK E_REST ",\"created\":\"x\"}]}",

@@ -227,6 +227,15 @@ static void test_isolate_require_emulator(void)
         is_str(pin(&p, 0), "2", "vCPU0 on a free whole core");
         is_str(fmt(&p.tune.emulatorpin), "6", "emulator on its own exclusive CPU (the sibling)");
         is_str(fmt(&p.held), "2,6", "both held");
+        ok(!p.isolated, "isolation not asked: the plan is not isolated");
+        vp_plan_free(&p);
+        pe.isolation = VP_ISOLATION_HOST;
+        is_int(plan(&p, &c, &pe, &h, t, &l), 0, "isolation = host computes");
+        ok(p.isolated, "isolation = host on a dedicated plan: isolated");
+        vp_ledger_entry ie;
+        vp_plan_to_entry(&p, 1700000000, &ie);
+        ok(ie.isolated, "and its ledger entry records it");
+        vp_ledger_entry_free(&ie);
         vp_plan_free(&p);
 
         /* require on a host without SMT */

@@ -172,7 +172,7 @@ static void test_full(void)
         }
         char *k = keys(o);
         is_str(k,
-               "domain uuid profile matched_by vcpus memory_kib kind host_nodes node_memory_kib "
+               "domain uuid profile matched_by vcpus memory_kib kind isolation host_nodes node_memory_kib "
                "cpus emulator_cpus vcpu_cpuset cputune numatune guest_numa launch_only cgroup "
                "cgroup_version reason refusal",
                "every field, in order; no xml_diff when none is given");
@@ -273,7 +273,7 @@ static void test_empty_and_refused(void)
         json_object *o = round_trip(&p, &d, VP_CGROUP_V2, NULL, &j);
         char *k = keys(o);
         is_str(k,
-               "domain uuid profile matched_by vcpus memory_kib kind host_nodes node_memory_kib "
+               "domain uuid profile matched_by vcpus memory_kib kind isolation host_nodes node_memory_kib "
                "cpus emulator_cpus vcpu_cpuset cputune numatune guest_numa launch_only cgroup "
                "cgroup_version reason refusal",
                "an unmanaged plan carries every field too");

@@ -75,7 +75,9 @@ static void test_parse(void)
         char *wide = vp_buf_take(&b);
         is_str_free(parse(wide, NULL), "0,2", "8160 bits of which the high ones zero");
         wide[0] = '1';
-        like(parse(wide, NULL), "error -34: ", "a CPU above 4095 is -ERANGE");
+        char *msg = parse(wide, NULL);
+        like(msg, "error -34: ", "a CPU above 4095 is -ERANGE");
+        free(msg);
         free(wide);
         /* the top of our range: CPU 4095 in the 128th group, 4096 in a 129th */
         for (int g = 0; g < 127; g++)
@@ -85,7 +87,9 @@ static void test_parse(void)
         is_str_free(parse(top, NULL), "4095", "CPU 4095 is the highest");
         free(top);
         top = vp_xasprintf("1,00000000%s", low);
-        like(parse(top, NULL), "a CPU above 4095", "CPU 4096 is out of range");
+        msg = parse(top, NULL);
+        like(msg, "a CPU above 4095", "CPU 4096 is out of range");
+        free(msg);
         free(top);
         free(low);
 }

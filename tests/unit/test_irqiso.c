@@ -6,7 +6,9 @@
  * kernel refuses (a file this process cannot write, unwritable.h) while
  * still applying the others; restore from the record leaves the tree byte
  * for byte as it was, skips an IRQ that vanished, and a bad housekeeping
- * set or an absent workqueue mask are handled as the header says. */
+ * set or an absent workqueue mask are handled as the header says. A set
+ * that changes while applied starts from the recorded originals; a refused
+ * restore leaves what is still to put back. */
 #include <errno.h>
 #include <ftw.h>
 
@@ -85,7 +87,7 @@ static int apply(const char *iso, const char *hk, vp_isolation_record *rec, vp_i
                  vp_error *e)
 {
         vp_cpuset i = S(iso), h = S(hk);
-        return vp_irqiso_apply(&P, &i, &h, rec, rep, e);
+        return vp_irqiso_apply(&P, &i, &h, NULL, rec, rep, e);
 }
 
 /* On a fresh host with tmp/rel refusing writes (unwritable.h): the tree as
@@ -155,7 +157,7 @@ static void test_apply_restore(void)
 
         /* someone (irqbalance) moved IRQ 1 again meanwhile: it comes back too */
         put("proc/irq/1/smp_affinity_list", "5\n");
-        r = vp_irqiso_restore(&P, &rec, &rep, &e);
+        r = vp_irqiso_restore(&P, &rec, NULL, &rep, &e);
         is_int(r, 0, "restored (%s)", r ? e.msg : "");
         is_int(rep.n_changed, 4, "four IRQs written back");
         is_int(rep.n_refused, 0, "none refused");
@@ -163,7 +165,7 @@ static void test_apply_restore(void)
 
         /* a second restore finds everything as recorded: no IRQ written */
         vp_irqiso_report_free(&rep);
-        r = vp_irqiso_restore(&P, &rec, &rep, &e);
+        r = vp_irqiso_restore(&P, &rec, NULL, &rep, &e);
         is_int(r, 0, "restored again");
         is_int(rep.n_changed, 0, "nothing to write");
         is_int(rep.n_kept, 4, "all four as recorded");
@@ -183,7 +185,7 @@ static void test_vanished(void)
         vp_irqiso_report_free(&rep);
         char *dir = vp_xasprintf("%s/proc/irq/40", tmp);
         tree_rm(dir);
-        r = vp_irqiso_restore(&P, &rec, &rep, &e);
+        r = vp_irqiso_restore(&P, &rec, NULL, &rep, &e);
         is_int(r, 0, "a vanished IRQ is no failure");
         is_int(rep.n_vanished, 1, "it is counted");
         is_int(rep.n_changed, 4, "the four others written back (IRQ 0 moved this time)");
@@ -226,7 +228,7 @@ static void test_no_workqueue_mask(void)
         ok(!rec.workqueue.changed, "and nothing recorded for it");
         is_file("proc/irq/default_smp_affinity", "3f\n", "the default mask narrowed");
         vp_irqiso_report_free(&rep);
-        r = vp_irqiso_restore(&P, &rec, &rep, &e);
+        r = vp_irqiso_restore(&P, &rec, NULL, &rep, &e);
         is_int(r, 0, "restored");
         is_str_free(snapshot(), before, "byte for byte");
         free(before);
@@ -251,12 +253,109 @@ static void test_default_refused(void)
                 "the workqueue mask too");
         ok(!rec.irq_default.changed, "the default mask is not recorded as changed");
         vp_irqiso_report_free(&rep);
-        r = vp_irqiso_restore(&P, &rec, &rep, &e);
+        r = vp_irqiso_restore(&P, &rec, NULL, &rep, &e);
         is_int(r, 0, "restored from the record");
         is_str_free(snapshot(), before, "byte for byte");
         free(before);
         vp_irqiso_report_free(&rep);
         vp_isolation_record_free(&rec);
+}
+
+/* The isolated set changes while applied: each step starts from the
+ * originals in the previous record, so a CPU no longer isolated goes back
+ * to what had it, and the last record restores the first state. */
+static void test_change_set(void)
+{
+        host();
+        char *before = snapshot();
+        vp_isolation_record r1, r2, r3, left;
+        vp_irqiso_report rep;
+        vp_error e = {0};
+        int r = apply("2-3", "0-1,4-7", &r1, &rep, &e);
+        is_int(r, 0, "2-3 isolated");
+        vp_irqiso_report_free(&rep);
+
+        vp_cpuset i = S("2-5"), h = S("0-1,6-7");
+        r = vp_irqiso_apply(&P, &i, &h, &r1, &r2, &rep, &e);
+        is_int(r, 0, "then 2-5, from the first record (%s)", r ? e.msg : "");
+        is_file("proc/irq/1/smp_affinity_list", "0-1,6-7\n", "IRQ 1 off 2-5");
+        is_file("proc/irq/24/smp_affinity_list", "0-1,6-7\n", "IRQ 24 (was 2-3): the new H");
+        is_file("proc/irq/25/smp_affinity_list", "0\n", "IRQ 25 (was 0,4) loses 4 now");
+        is_file("proc/irq/default_smp_affinity", "c3\n", "default mask off 2-5");
+        is_file("sys/devices/virtual/workqueue/cpumask", "00000000,000000c3\n",
+                "workqueue mask off 2-5");
+        is_int(r2.n_irqs, 6, "every IRQ is off its original now");
+        ok(r2.n_irqs == 6 && r2.irqs[2].irq == 24, "IRQ 24 in the record");
+        if (r2.n_irqs == 6) {
+                vp_cpuset o = vp_cpumask_get(&r2.irqs[2].orig);
+                is_str(fmt(&o), "2-3", "with its first original, not the narrowed list");
+                o = vp_cpumask_get(&r2.irqs[3].orig);
+                is_str(fmt(&o), "0,4", "IRQ 25 with its own");
+        }
+        is_str(fmt(&r2.irq_default.orig), "0-7", "the default mask's first original");
+        vp_irqiso_report_free(&rep);
+
+        i = S("6-7");
+        h = S("0-5");
+        r = vp_irqiso_apply(&P, &i, &h, &r2, &r3, &rep, &e);
+        is_int(r, 0, "then 6-7 only");
+        is_file("proc/irq/24/smp_affinity_list", "2-3\n", "IRQ 24 back on 2-3");
+        is_file("proc/irq/25/smp_affinity_list", "0,4\n", "IRQ 25 back on 0,4");
+        is_file("proc/irq/40/smp_affinity_list", "3\n", "IRQ 40 back on 3");
+        is_file("proc/irq/1/smp_affinity_list", "0-5\n", "IRQ 1 off 6-7");
+        is_int(r3.n_irqs, 3, "only the IRQs still narrowed are recorded (0, 1, 120)");
+        vp_irqiso_report_free(&rep);
+
+        r = vp_irqiso_restore(&P, &r3, &left, &rep, &e);
+        is_int(r, 0, "restored from the last record");
+        ok(left.n_irqs == 0 && !left.irq_default.changed && !left.workqueue.changed,
+           "nothing left");
+        is_str_free(snapshot(), before, "the tree is byte for byte as at first");
+        free(before);
+        vp_irqiso_report_free(&rep);
+        vp_isolation_record_free(&r1);
+        vp_isolation_record_free(&r2);
+        vp_isolation_record_free(&r3);
+        vp_isolation_record_free(&left);
+}
+
+/* A restore the kernel refuses for one IRQ: the others come back, and what
+ * is left says what to try again. */
+static void test_restore_refused(void)
+{
+        host();
+        char *before = snapshot();
+        vp_isolation_record rec, left, left2;
+        vp_irqiso_report rep;
+        vp_error e = {0};
+        int r = apply("2-3", "0-1,4-7", &rec, &rep, &e);
+        is_int(r, 0, "applied");
+        vp_irqiso_report_free(&rep);
+        char *f = vp_xasprintf("%s/proc/irq/1/smp_affinity_list", tmp);
+        ok(unwritable_begin(f) == 0, "IRQ 1 refuses writes now");
+        r = vp_irqiso_restore(&P, &rec, &left, &rep, &e);
+        unwritable_end();
+        chmod(f, 0644);
+        free(f);
+        is_int(r, 0, "a refused IRQ is no failure of the restore");
+        is_int(rep.n_refused, 1, "it is listed");
+        ok(rep.n_refused == 1 && rep.refused[0].irq == 1 && rep.refused[0].code == -EACCES &&
+               !strcmp(rep.refused[0].actions, "i8042"),
+           "IRQ 1, EACCES, i8042");
+        is_file("proc/irq/24/smp_affinity_list", "2-3\n", "the others are back");
+        is_int(left.n_irqs, 1, "left: IRQ 1 alone");
+        ok(left.irq_default.changed == false && left.workqueue.changed == false,
+           "the masks are back");
+        vp_irqiso_report_free(&rep);
+        r = vp_irqiso_restore(&P, &left, &left2, &rep, &e);
+        is_int(r, 0, "tried again");
+        is_int(left2.n_irqs, 0, "nothing left now");
+        is_str_free(snapshot(), before, "the tree is byte for byte as before");
+        free(before);
+        vp_irqiso_report_free(&rep);
+        vp_isolation_record_free(&rec);
+        vp_isolation_record_free(&left);
+        vp_isolation_record_free(&left2);
 }
 
 int main(void)
@@ -266,6 +365,8 @@ int main(void)
         test_bad_sets();
         test_no_workqueue_mask();
         test_default_refused();
+        test_change_set();
+        test_restore_refused();
         tree_rm(tmp);
         free((char *)P.proc);
         free((char *)P.sysfs);

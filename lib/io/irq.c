@@ -121,6 +121,7 @@ int vp_irq_list_read(const char *proc, vp_irq_list *out, vp_error *err)
                 return vp_error_at(err, -e, root, 0, "%s", strerror(e));
         }
         vp_irq_list l = {0};
+        size_t cap = 0;
         struct dirent *de;
         int r = 0;
         while ((de = readdir(d))) {
@@ -134,7 +135,12 @@ int vp_irq_list_read(const char *proc, vp_irq_list *out, vp_error *err)
                         break;
                 if (r == 0)
                         continue;
-                l.v = vp_xrealloc(l.v, (l.n + 1) * sizeof(*l.v));
+                /* doubling: an entry is two full CPU sets (1 KiB), and a
+                 * large host has thousands of IRQs */
+                if (l.n == cap) {
+                        cap = cap ? 2 * cap : 64;
+                        l.v = vp_xrealloc(l.v, cap * sizeof(*l.v));
+                }
                 l.v[l.n++] = q;
                 r = 0;
         }

@@ -6,12 +6,14 @@
  * libvirt's NAME.pid, a cgroup2 mount's cgroup.controllers) get it through a
  * fake /proc and cgroup tree in the scratch dir; cgroup files read back by
  * vp_cgroup_verify through its io hook; and the topology cache's text, made
- * from them. Every parser sees every input: one corpus serves all. */
+ * from them; the hex CPU masks of /proc/irq and the workqueues
+ * (lib/model/isolation.c). Every parser sees every input: one corpus serves all. */
 #include <string.h>
 
 #include "affinity.h"
 #include "cgroup.h"
 #include "common.h"
+#include "isolation.h"
 #include "liveness.h"
 #include "sysfs_parse.h"
 #include "topocache.h"
@@ -56,6 +58,16 @@ static void pure_parsers(const uint8_t *data, size_t size)
                         fz_fail("cpulist formatted as '%s' does not read back", f);
         } else {
                 fz_check_said("vp_sysfs_parse_cpulist", err.msg);
+        }
+        unsigned nbits;
+        if (vp_hexmask_parse(buf, size, &s, &nbits, &err) == 0) {
+                /* a hex mask (default_smp_affinity, the workqueue cpumask)
+                 * formatted as wide as it was read reads back the same */
+                _cleanup_free_ char *f = vp_hexmask_format(&s, nbits);
+                if (vp_hexmask_parse(f, strlen(f), &t, NULL, &err) < 0 || !vp_cpuset_equal(&s, &t))
+                        fz_fail("hex mask formatted as '%s' does not read back", f);
+        } else {
+                fz_check_said("vp_hexmask_parse", err.msg);
         }
         for (int node = -1; node < 2; node++) {
                 uint64_t total, free_kib;

@@ -318,20 +318,8 @@ static int real_read(void *ctx, const char *path, char **out)
 static int real_write(void *ctx, const char *path, const char *value)
 {
         (void)ctx;
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        /* an empty cpuset is written as a newline: some kernfs handlers are
-         * not reached by a zero-length write */
-        const char *v = *value ? value : "\n";
-        size_t len = strlen(v);
         /* cgroup files take one write() per value; the kernel rejects it there */
-        ssize_t n = write(fd, v, len);
-        if (n < 0)
-                return -errno;
-        if ((size_t)n != len)
-                return -EIO;
-        return 0;
+        return vp_write_value(path, value);
 }
 
 static const vp_cgroup_io real_io = {.read = real_read, .write = real_write, .ctx = NULL};

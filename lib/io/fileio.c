@@ -188,3 +188,18 @@ int vp_mkdir_p(const char *path, unsigned mode, vp_error *err)
         }
         return 0;
 }
+
+int vp_write_value(const char *path, const char *value)
+{
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        const char *v = *value ? value : "\n";
+        size_t len = strlen(v);
+        ssize_t n = write(fd, v, len);
+        if (n < 0)
+                return -errno;
+        if ((size_t)n != len)
+                return -EIO;
+        return 0;
+}

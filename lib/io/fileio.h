@@ -67,6 +67,15 @@ int vp_read_stream(FILE *f, size_t max, char **out, size_t *len, vp_error *err);
 int vp_write_file_atomic(const char *path, const char *data, size_t len, unsigned mode,
                          vp_error *err);
 
+/* Write value to an existing kernel attribute file (procfs, sysfs, cgroupfs)
+ * in one write(2), truncating it (a fake tree's regular file then holds just
+ * the value): the kernel takes or refuses a value in that one call. An empty
+ * value is written as "\n": some kernfs handlers are not reached by a
+ * zero-length write. Nothing is created. Returns 0 or -errno (-ENOENT when
+ * the file is absent, -EIO for a short write, else what open or write said);
+ * no message: callers name the file and value in theirs. */
+int vp_write_value(const char *path, const char *value);
+
 /* Create directory (and parents) with mode if missing. Returns 0 or -errno. */
 int vp_mkdir_p(const char *path, unsigned mode, vp_error *err);
 

@@ -39,12 +39,7 @@ static void put(const char *rel, const char *content)
 
 static char *get(const char *rel)
 {
-        char *p = vp_xasprintf("%s/%s", tmp, rel);
-        char *buf = NULL;
-        if (vp_read_file(p, 1 << 20, &buf, NULL, NULL) < 0)
-                buf = vp_xstrdup("(missing)");
-        free(p);
-        return buf;
+        return tree_get(tmp, rel);
 }
 
 /* A fresh fake tree: tmp/{cg,proc}. */

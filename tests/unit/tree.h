@@ -43,6 +43,18 @@ static inline void tree_put(const char *dir, const char *rel, const char *text, 
         free(path);
 }
 
+/* dir/rel's whole content (malloc'd), or "(missing)" when it cannot be
+ * read: what a test compares a file the code wrote with. */
+static inline char *tree_get(const char *dir, const char *rel)
+{
+        char *p = vp_xasprintf("%s/%s", dir, rel);
+        char *buf = NULL;
+        if (vp_read_file(p, 1 << 20, &buf, NULL, NULL) < 0)
+                buf = vp_xstrdup("(missing)");
+        free(p);
+        return buf;
+}
+
 static inline int tree_rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
         (void)st;

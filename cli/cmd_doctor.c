@@ -16,6 +16,7 @@ static const char help[] =
     "  isolcpus-shared     no isolated CPU in the shared pool (isolated CPUs are not balanced)\n"
     "  isolcpus-reserved   reserved CPUs neither isolated nor nohz_full (host housekeeping)\n"
     "  isolcpus-dedicated  where the isolated CPUs are (note)\n"
+    "  isolation-kernel    with isolation = host: nohz_full covers the dedicated pool\n"
     "  hook-installed      libvirt's qemu.d has an executable running vmplace-hook\n"
     "  hook-dispatcher     a libvirt older than 6.5 runs qemu.d through qemu-dispatcher\n"
     "  hook-loaded         libvirtd/virtqemud started (or reloaded) with a qemu hook present\n"

@@ -547,6 +547,52 @@ static void check_isol_dedicated(const vp_doctor_facts *f, vp_checks *o)
         add(o, name, VP_CHECK_OK, d, NULL);
 }
 
+/* ---- what runtime isolation cannot do ----
+ * isolation = host (docs/isolation.md) moves host tasks, IRQs and unbound
+ * workqueues off a VM's CPUs while it runs, but the scheduler tick and RCU
+ * callbacks stay unless the kernel was booted with nohz_full= for those
+ * CPUs (which makes them rcu_nocbs too). That takes a reboot, so doctor says
+ * it rather than doing it: for the whole dedicated pool, since any of its
+ * CPUs may go to an isolated VM. */
+static void check_isol_kernel(const vp_doctor_facts *f, vp_checks *o)
+{
+        setbufs sb = {.k = 0};
+        const char *name = "isolation-kernel";
+        if (skip_cpu_check(f, o, name))
+                return;
+        char *profiles = NULL;
+        for (size_t i = 0; i < f->config->n_profiles; i++)
+                if (f->config->profiles[i].isolation == VP_ISOLATION_HOST)
+                        cat(&profiles, "%s%s", profiles ? ", " : "", f->config->profiles[i].name);
+        if (!profiles) {
+                add(o, name, VP_CHECK_OK, vp_xstrdup("no profile asks for isolation = host"), NULL);
+                return;
+        }
+        vp_cpuset iso, ded, shared;
+        isolation_inputs(f, &iso, &ded, &shared);
+        vp_cpuset tick = ded;
+        vp_cpuset_andnot(&tick, &f->nohz_full);
+        if (vp_cpuset_empty(&tick)) {
+                add(o, name, VP_CHECK_OK,
+                    vp_xasprintf(
+                        "isolation = host (%s); nohz_full covers the dedicated pool %s: no "
+                        "scheduler tick or RCU callbacks there either",
+                        profiles, cs(&sb, &ded)),
+                    NULL);
+                free(profiles);
+                return;
+        }
+        add(o, name, VP_CHECK_WARN,
+            vp_xasprintf("isolation = host (%s) moves host tasks, IRQs and workqueues off the "
+                         "VMs' CPUs, but the scheduler tick and RCU callbacks stay on %s of the "
+                         "dedicated pool (no nohz_full)",
+                         profiles, cs(&sb, &tick)),
+            vp_xasprintf("add nohz_full=%s to the kernel command line (it implies rcu_nocbs; "
+                         "needs CONFIG_NO_HZ_FULL and a reboot)",
+                         cs(&sb, &ded)));
+        free(profiles);
+}
+
 /* ---- the hook ----
  * libvirt runs LIBVIRT_HOOKS/qemu and every executable in qemu.d, listed
  * afresh at each call, but only when it found at least one executable qemu
@@ -792,6 +838,7 @@ void vp_doctor_evaluate(const vp_doctor_facts *f, vp_checks *out)
         check_isol_shared(f, out);
         check_isol_reserved(f, out);
         check_isol_dedicated(f, out);
+        check_isol_kernel(f, out);
         check_hook_installed(f, out);
         check_hook_dispatcher(f, out);
         check_hook_loaded(f, out);

@@ -117,7 +117,7 @@ void vp_doctor_facts_free(vp_doctor_facts *f);
 /* Judge the facts. Always fills out (free with vp_checks_free) with the
  * same checks in the same order: config, numa-balancing, ksm-merge-nodes,
  * pool-cpus, isolcpus-shared, isolcpus-reserved, isolcpus-dedicated,
- * hook-installed, hook-loaded. Pure. */
+ * isolation-kernel, hook-installed, hook-dispatcher, hook-loaded. Pure. */
 void vp_doctor_evaluate(const vp_doctor_facts *f, vp_checks *out);
 
 #endif

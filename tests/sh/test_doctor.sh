@@ -78,7 +78,7 @@ doctor
 is "$rc" 1 "problems: exit 1"
 is "$(cat "$W/err")" "" "nothing on stderr"
 is "$(jget "$W/out.json" '[c["name"] for c in j["checks"]]')" \
-        '["config", "numa-balancing", "ksm-merge-nodes", "pool-cpus", "isolcpus-shared", "isolcpus-reserved", "isolcpus-dedicated", "hook-installed", "hook-dispatcher", "hook-loaded"]' \
+        '["config", "numa-balancing", "ksm-merge-nodes", "pool-cpus", "isolcpus-shared", "isolcpus-reserved", "isolcpus-dedicated", "isolation-kernel", "hook-installed", "hook-dispatcher", "hook-loaded"]' \
         "every check, in order"
 is "$(jget "$W/out.json" 'sorted(j.keys())')" '["checks", "problems"]' "JSON has checks and problems"
 is "$(jget "$W/out.json" 'j["problems"]')" 3 "3 problems"
@@ -112,7 +112,7 @@ like "$out" "
      fix: sysctl -w kernel.numa_balancing=0" "an indented fix line"
 like "$out" "3 problems found" "and a summary"
 is "$(printf '%s\n' "$out" | awk 'length($0) > 100' | wc -l)" 0 "no line wider than 100 columns"
-is "$(printf '%s\n' "$out" | grep -c '^\(ok  \|warn\|fail\|skip\) ')" 10 "ten check lines"
+is "$(printf '%s\n' "$out" | grep -c '^\(ok  \|warn\|fail\|skip\) ')" 11 "eleven check lines"
 
 # --- the kernel facts one by one ------------------------------------------------------
 echo 0 >"$PROC/sys/kernel/numa_balancing"
@@ -191,6 +191,22 @@ like "$(fx pool-cpus)" "echo 1 > /sys/devices/system/cpu/cpuN/online" "fix: onli
 like "$(fx pool-cpus)" "this host has no such CPU" "or drop the missing ones"
 rm "$W/conf/profiles.d/pin.ini"
 printf '[host]\nreserved_cpus = 0,4\n' >"$W/conf/vmplace.ini"
+
+# --- isolation = host and nohz_full ---------------------------------------------------
+printf '[match]\nnames = rt-*\n[placement]\ncpu_policy = dedicated\nisolation = host\n' \
+        >"$W/conf/profiles.d/rt.ini"
+chmod 644 "$W/conf/profiles.d/rt.ini"
+doctor
+is "$(st isolation-kernel):$(dt isolation-kernel)" \
+        "warn:isolation = host (rt) moves host tasks, IRQs and workqueues off the VMs' CPUs, but the scheduler tick and RCU callbacks stay on 1-3,5-7 of the dedicated pool (no nohz_full)" \
+        "isolation = host on a kernel without nohz_full: warn"
+is "$(fx isolation-kernel)" "add nohz_full=1-3,5-7 to the kernel command line (it implies rcu_nocbs; needs CONFIG_NO_HZ_FULL and a reboot)" \
+        "fix: the command line"
+echo 1-3,5-7 >"$SYS/devices/system/cpu/nohz_full"
+doctor
+is "$(st isolation-kernel)" ok "nohz_full over the dedicated pool: ok"
+echo '(null)' >"$SYS/devices/system/cpu/nohz_full"
+rm "$W/conf/profiles.d/rt.ini"
 
 # --- config invalid --------------------------------------------------------------------
 printf '[host]\nreserved_cpus = 0-\n' >"$W/conf/vmplace.ini"
@@ -356,7 +372,7 @@ if [ -r "$K/run" ]; then
 else
         is "$(st ksm-merge-nodes)" skip "real host: no $K: skip"
 fi
-is "$(jget "$W/out.json" 'len(j["checks"])')" 10 "real host: every check reported"
+is "$(jget "$W/out.json" 'len(j["checks"])')" 11 "real host: every check reported"
 
 # The real libvirt daemon, if one runs (the libvirt tests start one), read from
 # the real /proc against a hook linked into a scratch hooks dir just now.

@@ -120,8 +120,8 @@ static void test_healthy(void)
         vp_doctor_evaluate(&f, &cs);
         static const char *const order[] = {
             "config",          "numa-balancing",    "ksm-merge-nodes",    "pool-cpus",
-            "isolcpus-shared", "isolcpus-reserved", "isolcpus-dedicated", "hook-installed",
-            "hook-dispatcher", "hook-loaded"};
+            "isolcpus-shared", "isolcpus-reserved", "isolcpus-dedicated", "isolation-kernel",
+            "hook-installed",  "hook-dispatcher",   "hook-loaded"};
         is_int(cs.n, VP_ARRAY_SIZE(order), "healthy: every check present");
         for (size_t i = 0; i < cs.n && i < VP_ARRAY_SIZE(order); i++) {
                 is_str(cs.c[i].name, order[i], "check %zu is %s", i, order[i]);
@@ -542,6 +542,33 @@ static void test_hook_loaded(void)
         vp_doctor_facts_free(&f);
 }
 
+/* isolation = host and the kernel command line */
+static void test_isolation_kernel(void)
+{
+        vp_doctor_facts f;
+        healthy(&f);
+        expect(&f, "isolation-kernel", "no isolation profile", VP_CHECK_OK,
+               "=no profile asks for isolation = host", NULL);
+        vp_profile *p = add_profile(f.config, "rt");
+        p->cpu_policy = VP_CPU_DEDICATED;
+        p->isolation = VP_ISOLATION_HOST;
+        expect(&f, "isolation-kernel", "isolation, no nohz_full", VP_CHECK_WARN,
+               "=isolation = host (rt) moves host tasks, IRQs and workqueues off the VMs' CPUs, "
+               "but the scheduler tick and RCU callbacks stay on 1-7 of the dedicated pool (no "
+               "nohz_full)",
+               "=add nohz_full=1-7 to the kernel command line (it implies rcu_nocbs; needs "
+               "CONFIG_NO_HZ_FULL and a reboot)");
+        f.nohz_full = S("2-7");
+        expect(&f, "isolation-kernel", "nohz_full short of the pool", VP_CHECK_WARN,
+               "stay on 1 of the dedicated pool", "nohz_full=1-7");
+        f.nohz_full = S("1-7");
+        expect(&f, "isolation-kernel", "nohz_full covers the pool", VP_CHECK_OK,
+               "=isolation = host (rt); nohz_full covers the dedicated pool 1-7: no scheduler tick "
+               "or RCU callbacks there either",
+               NULL);
+        vp_doctor_facts_free(&f);
+}
+
 /* libvirt < 6.5 runs hooks/qemu only: it must be the dispatcher or chain to it */
 static void test_hook_dispatcher(void)
 {
@@ -591,6 +618,7 @@ int main(void)
         test_ksm();
         test_pool_cpus();
         test_isolcpus();
+        test_isolation_kernel();
         test_hook_installed();
         test_hook_dispatcher();
         test_hook_loaded();

@@ -3,6 +3,7 @@
  * admin of a pinned KVM host cares, because the fix is only convincing with
  * the reason. */
 #include "doctor.h"
+#include "doctor_impl.h"
 
 #include <string.h>
 
@@ -71,8 +72,7 @@ void vp_doctor_facts_free(vp_doctor_facts *f)
 
 /* ---- building text ---- */
 
-static void cat(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void cat(char **s, const char *fmt, ...)
+void vp_doctor_cat(char **s, const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
@@ -100,7 +100,7 @@ static const char *cs(setbufs *sb, const vp_cpuset *s)
         return *b ? b : "none";
 }
 
-static void add(vp_checks *o, const char *name, vp_check_status st, char *detail, char *fix)
+void vp_doctor_add(vp_checks *o, const char *name, vp_check_status st, char *detail, char *fix)
 {
         o->c = vp_xrealloc(o->c, (o->n + 1) * sizeof(*o->c));
         if (st == VP_CHECK_OK || st == VP_CHECK_SKIP) {
@@ -110,7 +110,7 @@ static void add(vp_checks *o, const char *name, vp_check_status st, char *detail
         o->c[o->n++] = (vp_check){.name = name, .status = st, .detail = detail, .fix = fix};
 }
 
-static const char *base_name(const char *path)
+const char *vp_doctor_base_name(const char *path)
 {
         const char *s = strrchr(path, '/');
         return s ? s + 1 : path;
@@ -121,18 +121,19 @@ static const char *base_name(const char *path)
 static void check_config(const vp_doctor_facts *f, vp_checks *o)
 {
         if (!f->config) {
-                add(o, "config", VP_CHECK_FAIL,
+                vp_doctor_add(
+                    o, "config", VP_CHECK_FAIL,
                     vp_xasprintf("configuration invalid: %s",
                                  f->config_error ? f->config_error : "cannot be read"),
                     vp_xstrdup("run vmplace validate and correct every FILE:LINE it prints"));
                 return;
         }
         const vp_config *c = f->config;
-        add(o, "config", VP_CHECK_OK,
-            vp_xasprintf("%s: valid (%s, %zu profile%s)", c->confdir ? c->confdir : "",
-                         c->host.path ? "vmplace.ini" : "no vmplace.ini: host defaults",
-                         c->n_profiles, c->n_profiles == 1 ? "" : "s"),
-            NULL);
+        vp_doctor_add(o, "config", VP_CHECK_OK,
+                      vp_xasprintf("%s: valid (%s, %zu profile%s)", c->confdir ? c->confdir : "",
+                                   c->host.path ? "vmplace.ini" : "no vmplace.ini: host defaults",
+                                   c->n_profiles, c->n_profiles == 1 ? "" : "s"),
+                      NULL);
 }
 
 /* ---- kernel.numa_balancing ----
@@ -149,9 +150,9 @@ static void check_config(const vp_doctor_facts *f, vp_checks *o)
 static void names_list(char **s, char *const *names, size_t n)
 {
         for (size_t i = 0; i < n && i < 3; i++)
-                cat(s, "%s%s", i ? ", " : "", names[i]);
+                vp_doctor_cat(s, "%s%s", i ? ", " : "", names[i]);
         if (n > 3)
-                cat(s, " and %zu more", n - 3);
+                vp_doctor_cat(s, " and %zu more", n - 3);
 }
 
 static void check_numa_balancing(const vp_doctor_facts *f, vp_checks *o)
@@ -159,20 +160,23 @@ static void check_numa_balancing(const vp_doctor_facts *f, vp_checks *o)
         const char *name = "numa-balancing";
         int v = f->numa_balancing;
         if (f->numa_balancing_error) {
-                add(o, name, VP_CHECK_SKIP,
+                vp_doctor_add(
+                    o, name, VP_CHECK_SKIP,
                     vp_xasprintf("cannot read kernel.numa_balancing: %s", f->numa_balancing_error),
                     NULL);
                 return;
         }
         if (v < 0) {
-                add(o, name, VP_CHECK_SKIP,
+                vp_doctor_add(
+                    o, name, VP_CHECK_SKIP,
                     vp_xstrdup("no kernel.numa_balancing: the kernel has no automatic NUMA "
                                "balancing"),
                     NULL);
                 return;
         }
         if (!(v & 1)) {
-                add(o, name, VP_CHECK_OK,
+                vp_doctor_add(
+                    o, name, VP_CHECK_OK,
                     v == 0 ? vp_xstrdup("off (0)")
                            : vp_xasprintf("%d: only memory-tiering promotion, bound pages stay", v),
                     NULL);
@@ -181,16 +185,18 @@ static void check_numa_balancing(const vp_doctor_facts *f, vp_checks *o)
         char *fix = vp_xstrdup("sysctl -w kernel.numa_balancing=0, and persist it: echo "
                                "kernel.numa_balancing=0 > /etc/sysctl.d/60-vmplace.conf");
         if (f->n_nodes == 1) {
-                add(o, name, VP_CHECK_OK,
+                vp_doctor_add(
+                    o, name, VP_CHECK_OK,
                     vp_xasprintf("on (%d), but the host has one NUMA node: nothing to move", v),
                     fix);
         } else if (f->ledger_error) {
-                add(o, name, VP_CHECK_WARN,
-                    vp_xasprintf("on (%d); cannot tell which VMs are strict-bound: %s", v,
-                                 f->ledger_error),
-                    fix);
+                vp_doctor_add(o, name, VP_CHECK_WARN,
+                              vp_xasprintf("on (%d); cannot tell which VMs are strict-bound: %s", v,
+                                           f->ledger_error),
+                              fix);
         } else if (f->n_bound == 0) {
-                add(o, name, VP_CHECK_OK,
+                vp_doctor_add(
+                    o, name, VP_CHECK_OK,
                     vp_xasprintf("on (%d); no strict-bound VM now (it will work against the "
                                  "first one)",
                                  v),
@@ -199,9 +205,10 @@ static void check_numa_balancing(const vp_doctor_facts *f, vp_checks *o)
                 char *d = vp_xasprintf("on (%d) with %zu strict-bound VM%s (", v, f->n_bound,
                                        f->n_bound == 1 ? "" : "s");
                 names_list(&d, f->bound, f->n_bound);
-                cat(&d, "): it keeps faulting their memory to sample accesses and migrates "
-                        "pages and threads against the binding");
-                add(o, name, VP_CHECK_WARN, d, fix);
+                vp_doctor_cat(&d,
+                              "): it keeps faulting their memory to sample accesses and migrates "
+                              "pages and threads against the binding");
+                vp_doctor_add(o, name, VP_CHECK_WARN, d, fix);
         }
 }
 
@@ -218,17 +225,18 @@ static void check_ksm(const vp_doctor_facts *f, vp_checks *o)
         const char *name = "ksm-merge-nodes";
         int run = f->ksm_run, merge = f->ksm_merge_across_nodes;
         if (f->ksm_error) {
-                add(o, name, VP_CHECK_SKIP, vp_xasprintf("cannot read KSM: %s", f->ksm_error),
-                    NULL);
+                vp_doctor_add(o, name, VP_CHECK_SKIP,
+                              vp_xasprintf("cannot read KSM: %s", f->ksm_error), NULL);
                 return;
         }
         if (run < 0) {
-                add(o, name, VP_CHECK_SKIP, vp_xstrdup("no kernel/mm/ksm: the kernel has no KSM"),
-                    NULL);
+                vp_doctor_add(o, name, VP_CHECK_SKIP,
+                              vp_xstrdup("no kernel/mm/ksm: the kernel has no KSM"), NULL);
                 return;
         }
         if (merge < 0) {
-                add(o, name, VP_CHECK_OK,
+                vp_doctor_add(
+                    o, name, VP_CHECK_OK,
                     vp_xasprintf("KSM run=%d without NUMA support: no page can be merged across "
                                  "nodes",
                                  run),
@@ -236,7 +244,8 @@ static void check_ksm(const vp_doctor_facts *f, vp_checks *o)
                 return;
         }
         if (merge == 0) {
-                add(o, name, VP_CHECK_OK,
+                vp_doctor_add(
+                    o, name, VP_CHECK_OK,
                     vp_xasprintf("merge_across_nodes=0 (KSM run=%d): pages merge only within a "
                                  "node",
                                  run),
@@ -244,7 +253,8 @@ static void check_ksm(const vp_doctor_facts *f, vp_checks *o)
                 return;
         }
         if (f->n_nodes == 1) {
-                add(o, name, VP_CHECK_OK,
+                vp_doctor_add(
+                    o, name, VP_CHECK_OK,
                     vp_xasprintf("merge_across_nodes=1 (KSM run=%d), but the host has one NUMA "
                                  "node: no merged page is remote",
                                  run),
@@ -263,20 +273,23 @@ static void check_ksm(const vp_doctor_facts *f, vp_checks *o)
         else
                 snprintf(nodes, sizeof(nodes), "a NUMA host");
         if (run == 1) {
-                add(o, name, VP_CHECK_WARN,
+                vp_doctor_add(
+                    o, name, VP_CHECK_WARN,
                     vp_xasprintf("KSM runs with merge_across_nodes=1 on %s: a page merged from VMs "
                                  "on different nodes lives on one of them, remote to the others",
                                  nodes),
                     fix);
         } else if (f->ksm_pages_shared > 0) {
-                add(o, name, VP_CHECK_WARN,
+                vp_doctor_add(
+                    o, name, VP_CHECK_WARN,
                     vp_xasprintf(
                         "KSM stopped (run=%d) but %lld pages stay merged with "
                         "merge_across_nodes=1 on %s: some are remote to the VMs using them",
                         run, f->ksm_pages_shared, nodes),
                     fix);
         } else {
-                add(o, name, VP_CHECK_OK,
+                vp_doctor_add(
+                    o, name, VP_CHECK_OK,
                     vp_xasprintf("KSM stopped (run=%d), nothing merged; merge_across_nodes=1 would "
                                  "merge across nodes once it runs",
                                  run),
@@ -331,12 +344,13 @@ static size_t config_cpu_keys(const vp_config *c, cpu_key **out)
 static bool skip_cpu_check(const vp_doctor_facts *f, vp_checks *o, const char *name)
 {
         if (!f->config) {
-                add(o, name, VP_CHECK_SKIP, vp_xstrdup("configuration invalid (see config)"), NULL);
+                vp_doctor_add(o, name, VP_CHECK_SKIP,
+                              vp_xstrdup("configuration invalid (see config)"), NULL);
                 return true;
         }
         if (f->cpus_error) {
-                add(o, name, VP_CHECK_SKIP, vp_xasprintf("cannot read CPUs: %s", f->cpus_error),
-                    NULL);
+                vp_doctor_add(o, name, VP_CHECK_SKIP,
+                              vp_xasprintf("cannot read CPUs: %s", f->cpus_error), NULL);
                 return true;
         }
         return false;
@@ -362,36 +376,40 @@ static void check_pool_cpus(const vp_doctor_facts *f, vp_checks *o)
                 }
                 vp_cpuset_andnot(&offline, &f->online);
                 if (!vp_cpuset_empty(&offline)) {
-                        cat(&d, "%s%s names %s: %s", d ? "; " : "", keys[i].key, cs(&sb, &offline),
-                            f->present_known ? "offline" : "not online");
+                        vp_doctor_cat(&d, "%s%s names %s: %s", d ? "; " : "", keys[i].key,
+                                      cs(&sb, &offline),
+                                      f->present_known ? "offline" : "not online");
                         any_offline = true;
                 }
                 if (!vp_cpuset_empty(&missing)) {
-                        cat(&d, "%s%s names %s: missing", d ? "; " : "", keys[i].key,
-                            cs(&sb, &missing));
+                        vp_doctor_cat(&d, "%s%s names %s: missing", d ? "; " : "", keys[i].key,
+                                      cs(&sb, &missing));
                         any_missing = true;
                 }
         }
         if (d) {
                 char *fix = NULL;
                 if (any_offline)
-                        cat(&fix,
+                        vp_doctor_cat(
+                            &fix,
                             "bring them online (echo 1 > /sys/devices/system/cpu/cpuN/online) "
                             "or take them out of the key");
                 if (any_missing)
-                        cat(&fix, "%stake missing CPUs out of the key: this host has no such CPU",
+                        vp_doctor_cat(
+                            &fix, "%stake missing CPUs out of the key: this host has no such CPU",
                             fix ? "; " : "");
-                add(o, name, VP_CHECK_FAIL, d, fix);
+                vp_doctor_add(o, name, VP_CHECK_FAIL, d, fix);
         } else if (n == 0) {
-                add(o, name, VP_CHECK_OK,
+                vp_doctor_add(
+                    o, name, VP_CHECK_OK,
                     vp_xasprintf("the config names no CPU: the pools are the online CPUs %s",
                                  cs(&sb, &f->online)),
                     NULL);
         } else {
-                add(o, name, VP_CHECK_OK,
-                    vp_xasprintf("every CPU the config names is online (%zu CPU list%s)", n,
-                                 n == 1 ? "" : "s"),
-                    NULL);
+                vp_doctor_add(o, name, VP_CHECK_OK,
+                              vp_xasprintf("every CPU the config names is online (%zu CPU list%s)",
+                                           n, n == 1 ? "" : "s"),
+                              NULL);
         }
         for (size_t i = 0; i < n; i++)
                 free(keys[i].key);
@@ -432,16 +450,17 @@ static void check_isol_shared(const vp_doctor_facts *f, vp_checks *o)
         vp_cpuset iso, ded, shared;
         isolation_inputs(f, &iso, &ded, &shared);
         if (vp_cpuset_empty(&iso)) {
-                add(o, name, VP_CHECK_OK, vp_xstrdup("no CPU is isolated (isolcpus=)"), NULL);
+                vp_doctor_add(o, name, VP_CHECK_OK, vp_xstrdup("no CPU is isolated (isolcpus=)"),
+                              NULL);
                 return;
         }
         vp_cpuset bad = shared;
         vp_cpuset_and(&bad, &iso);
         if (vp_cpuset_empty(&bad)) {
-                add(o, name, VP_CHECK_OK,
-                    vp_xasprintf("the shared pool %s has none of the isolated CPUs %s",
-                                 cs(&sb, &shared), cs(&sb, &iso)),
-                    NULL);
+                vp_doctor_add(o, name, VP_CHECK_OK,
+                              vp_xasprintf("the shared pool %s has none of the isolated CPUs %s",
+                                           cs(&sb, &shared), cs(&sb, &iso)),
+                              NULL);
                 return;
         }
         char *d = vp_xasprintf("the shared pool %s (%s) includes isolated CPUs %s: the scheduler "
@@ -474,7 +493,7 @@ static void check_isol_shared(const vp_doctor_facts *f, vp_checks *o)
                 fix = vp_xasprintf("set host.shared_cpus = %s, CPUs outside isolcpus=",
                                    cs(&sb, &good));
         }
-        add(o, name, VP_CHECK_WARN, d, fix);
+        vp_doctor_add(o, name, VP_CHECK_WARN, d, fix);
 }
 
 static void check_isol_reserved(const vp_doctor_facts *f, vp_checks *o)
@@ -485,15 +504,16 @@ static void check_isol_reserved(const vp_doctor_facts *f, vp_checks *o)
                 return;
         const vp_cpuset *res = &f->config->host.reserved_cpus;
         if (vp_cpuset_empty(res)) {
-                add(o, name, VP_CHECK_OK, vp_xstrdup("no reserved CPUs (host.reserved_cpus unset)"),
-                    NULL);
+                vp_doctor_add(o, name, VP_CHECK_OK,
+                              vp_xstrdup("no reserved CPUs (host.reserved_cpus unset)"), NULL);
                 return;
         }
         vp_cpuset bi = *res, bn = *res;
         vp_cpuset_and(&bi, &f->isolated);
         vp_cpuset_and(&bn, &f->nohz_full);
         if (vp_cpuset_empty(&bi) && vp_cpuset_empty(&bn)) {
-                add(o, name, VP_CHECK_OK,
+                vp_doctor_add(
+                    o, name, VP_CHECK_OK,
                     vp_xasprintf("reserved CPUs %s are neither isolated nor nohz_full: host "
                                  "housekeeping runs there",
                                  cs(&sb, res)),
@@ -502,10 +522,11 @@ static void check_isol_reserved(const vp_doctor_facts *f, vp_checks *o)
         }
         char *d = vp_xasprintf("reserved CPUs %s (host housekeeping) include", cs(&sb, res));
         if (!vp_cpuset_empty(&bi))
-                cat(&d, " isolated CPUs %s", cs(&sb, &bi));
+                vp_doctor_cat(&d, " isolated CPUs %s", cs(&sb, &bi));
         if (!vp_cpuset_empty(&bn))
-                cat(&d, "%s nohz_full CPUs %s", vp_cpuset_empty(&bi) ? "" : " and", cs(&sb, &bn));
-        cat(&d, ": they idle while kernel and host work lands on VM CPUs");
+                vp_doctor_cat(&d, "%s nohz_full CPUs %s", vp_cpuset_empty(&bi) ? "" : " and",
+                              cs(&sb, &bn));
+        vp_doctor_cat(&d, ": they idle while kernel and host work lands on VM CPUs");
         vp_cpuset hk = f->online;
         vp_cpuset_andnot(&hk, &f->isolated);
         vp_cpuset_andnot(&hk, &f->nohz_full);
@@ -514,9 +535,9 @@ static void check_isol_reserved(const vp_doctor_facts *f, vp_checks *o)
         char *fix = vp_xasprintf("take %s out of isolcpus=/nohz_full= on the kernel command line",
                                  cs(&sb, &both));
         if (!vp_cpuset_empty(&hk))
-                cat(&fix, ", or choose host.reserved_cpus among the housekeeping CPUs %s",
-                    cs(&sb, &hk));
-        add(o, name, VP_CHECK_WARN, d, fix);
+                vp_doctor_cat(&fix, ", or choose host.reserved_cpus among the housekeeping CPUs %s",
+                              cs(&sb, &hk));
+        vp_doctor_add(o, name, VP_CHECK_WARN, d, fix);
 }
 
 static void check_isol_dedicated(const vp_doctor_facts *f, vp_checks *o)
@@ -528,7 +549,8 @@ static void check_isol_dedicated(const vp_doctor_facts *f, vp_checks *o)
         vp_cpuset iso, ded, shared;
         isolation_inputs(f, &iso, &ded, &shared);
         if (vp_cpuset_empty(&iso)) {
-                add(o, name, VP_CHECK_OK, vp_xstrdup("no CPU is isolated (isolcpus=)"), NULL);
+                vp_doctor_add(o, name, VP_CHECK_OK, vp_xstrdup("no CPU is isolated (isolcpus=)"),
+                              NULL);
                 return;
         }
         vp_cpuset in = iso, out = iso, plain = ded;
@@ -539,12 +561,12 @@ static void check_isol_dedicated(const vp_doctor_facts *f, vp_checks *o)
         vp_cpuset_andnot(&plain, &iso);
         char *d = vp_xasprintf("isolated CPUs %s", cs(&sb, &iso));
         if (!vp_cpuset_empty(&in))
-                cat(&d, "; in the dedicated pool: %s", cs(&sb, &in));
+                vp_doctor_cat(&d, "; in the dedicated pool: %s", cs(&sb, &in));
         if (!vp_cpuset_empty(&out))
-                cat(&d, "; in no pool, vmplace places nothing there: %s", cs(&sb, &out));
+                vp_doctor_cat(&d, "; in no pool, vmplace places nothing there: %s", cs(&sb, &out));
         if (!vp_cpuset_empty(&in) && !vp_cpuset_empty(&plain))
-                cat(&d, "; dedicated CPUs not isolated: %s", cs(&sb, &plain));
-        add(o, name, VP_CHECK_OK, d, NULL);
+                vp_doctor_cat(&d, "; dedicated CPUs not isolated: %s", cs(&sb, &plain));
+        vp_doctor_add(o, name, VP_CHECK_OK, d, NULL);
 }
 
 /* ---- what runtime isolation cannot do ----
@@ -563,9 +585,11 @@ static void check_isol_kernel(const vp_doctor_facts *f, vp_checks *o)
         char *profiles = NULL;
         for (size_t i = 0; i < f->config->n_profiles; i++)
                 if (f->config->profiles[i].isolation == VP_ISOLATION_HOST)
-                        cat(&profiles, "%s%s", profiles ? ", " : "", f->config->profiles[i].name);
+                        vp_doctor_cat(&profiles, "%s%s", profiles ? ", " : "",
+                                      f->config->profiles[i].name);
         if (!profiles) {
-                add(o, name, VP_CHECK_OK, vp_xstrdup("no profile asks for isolation = host"), NULL);
+                vp_doctor_add(o, name, VP_CHECK_OK,
+                              vp_xstrdup("no profile asks for isolation = host"), NULL);
                 return;
         }
         vp_cpuset iso, ded, shared;
@@ -573,7 +597,8 @@ static void check_isol_kernel(const vp_doctor_facts *f, vp_checks *o)
         vp_cpuset tick = ded;
         vp_cpuset_andnot(&tick, &f->nohz_full);
         if (vp_cpuset_empty(&tick)) {
-                add(o, name, VP_CHECK_OK,
+                vp_doctor_add(
+                    o, name, VP_CHECK_OK,
                     vp_xasprintf(
                         "isolation = host (%s); nohz_full covers the dedicated pool %s: no "
                         "scheduler tick or RCU callbacks there either",
@@ -582,7 +607,8 @@ static void check_isol_kernel(const vp_doctor_facts *f, vp_checks *o)
                 free(profiles);
                 return;
         }
-        add(o, name, VP_CHECK_WARN,
+        vp_doctor_add(
+            o, name, VP_CHECK_WARN,
             vp_xasprintf("isolation = host (%s) moves host tasks, IRQs and workqueues off the "
                          "VMs' CPUs, but the scheduler tick and RCU callbacks stay on %s of the "
                          "dedicated pool (no nohz_full)",
@@ -591,240 +617,6 @@ static void check_isol_kernel(const vp_doctor_facts *f, vp_checks *o)
                          "needs CONFIG_NO_HZ_FULL and a reboot)",
                          cs(&sb, &ded)));
         free(profiles);
-}
-
-/* ---- the hook ----
- * libvirt runs LIBVIRT_HOOKS/qemu and every executable in qemu.d, listed
- * afresh at each call, but only when it found at least one executable qemu
- * hook when the daemon started or last reloaded (SIGHUP): that result is
- * cached. So a newly linked vmplace hook runs at once when another qemu
- * hook existed at daemon start, and not before a reload otherwise. */
-static bool is_vmplace(const vp_hook_entry *e)
-{
-        return e->executable && e->target &&
-               (strcmp(base_name(e->target), "vmplace-hook") == 0 || e->wrapper);
-}
-
-static void describe_entry(char **s, const vp_hook_entry *e)
-{
-        cat(s, "%s", base_name(e->path));
-        if (!e->target)
-                cat(s, " (dangling)");
-        else if (strcmp(e->target, e->path) != 0)
-                cat(s, " -> %s", e->target);
-        if (e->target && !e->executable)
-                cat(s, " (not executable)");
-        else if (e->wrapper)
-                cat(s, " (a script running vmplace-hook)");
-}
-
-static size_t vmplace_hooks(const vp_doctor_facts *f, const vp_hook_entry **first)
-{
-        size_t n = 0;
-        for (size_t i = 0; i < f->n_hooks; i++)
-                if (is_vmplace(&f->hooks[i]) && !n++)
-                        *first = &f->hooks[i];
-        return n;
-}
-
-static void check_hook_installed(const vp_doctor_facts *f, vp_checks *o)
-{
-        const char *name = "hook-installed";
-        const char *dir = f->hooks_dir ? f->hooks_dir : "/etc/libvirt/hooks/qemu.d";
-        if (f->hooks_error) {
-                add(o, name, VP_CHECK_SKIP, vp_xasprintf("cannot list %s: %s", dir, f->hooks_error),
-                    NULL);
-                return;
-        }
-        const vp_hook_entry *first = NULL;
-        size_t n = vmplace_hooks(f, &first);
-        if (n == 1) {
-                char *d = NULL;
-                describe_entry(&d, first);
-                add(o, name, VP_CHECK_OK, d, NULL);
-                return;
-        }
-        if (n > 1) {
-                char *d = vp_xasprintf("%zu hooks run vmplace-hook, so libvirt runs it %zu times a "
-                                       "call:",
-                                       n, n);
-                for (size_t i = 0; i < f->n_hooks; i++)
-                        if (is_vmplace(&f->hooks[i])) {
-                                cat(&d, " ");
-                                describe_entry(&d, &f->hooks[i]);
-                        }
-                add(o, name, VP_CHECK_WARN, d, vp_xstrdup("remove all but one of them"));
-                return;
-        }
-        char *fix = NULL;
-        if (!f->hooks_dir_exists)
-                cat(&fix, "mkdir -p %s; ", dir);
-        cat(&fix,
-            "ln -s /usr/libexec/vmplace/vmplace-hook %s/50-vmplace, then reload libvirt "
-            "(systemctl reload libvirtd)",
-            dir);
-        char *d = NULL;
-        for (size_t i = 0; i < f->n_hooks; i++) {
-                const vp_hook_entry *e = &f->hooks[i];
-                if (e->target && !e->executable &&
-                    strcmp(base_name(e->target), "vmplace-hook") == 0) {
-                        describe_entry(&d, e);
-                        free(fix);
-                        fix = vp_xasprintf("chmod 755 %s", e->target);
-                        add(o, name, VP_CHECK_FAIL, d, fix);
-                        return;
-                }
-        }
-        if (!f->hooks_dir_exists) {
-                d = vp_xasprintf("%s does not exist: libvirt runs no vmplace hook", dir);
-        } else {
-                d = vp_xasprintf("no entry of %s runs vmplace-hook", dir);
-                if (f->n_hooks) {
-                        cat(&d, " (found:");
-                        for (size_t i = 0; i < f->n_hooks && i < 6; i++) {
-                                cat(&d, i ? ", " : " ");
-                                describe_entry(&d, &f->hooks[i]);
-                        }
-                        cat(&d, "%s)", f->n_hooks > 6 ? ", ..." : "");
-                } else {
-                        cat(&d, " (it is empty)");
-                }
-        }
-        add(o, name, VP_CHECK_FAIL, d, fix);
-}
-
-/* ---- libvirt older than 6.5 ----
- * libvirt runs the entries of qemu.d only since 6.5; 6.2 (openEuler 20.03 to 23.03) runs
- * LIBVIRT_HOOKS/qemu alone. There the packages link that path to vmplace's
- * qemu-dispatcher (hook/qemu-dispatcher.sh), which runs qemu.d as 6.5 does,
- * unless another package's script is there: then it must chain to it. */
-#define LIBVIRT_RUNS_QEMU_D 6005
-
-static void check_hook_dispatcher(const vp_doctor_facts *f, vp_checks *o)
-{
-        const char *name = "hook-dispatcher";
-        const vp_daemon *old = NULL, *known = NULL;
-        for (size_t i = 0; i < f->n_daemons; i++) {
-                const vp_daemon *d = &f->daemons[i];
-                if (d->libvirt && !known)
-                        known = d;
-                if (d->libvirt && d->libvirt < LIBVIRT_RUNS_QEMU_D && !old)
-                        old = d;
-        }
-        if (!known) {
-                add(o, name, VP_CHECK_SKIP,
-                    vp_xstrdup(f->daemons_error ? f->daemons_error
-                                                : "no running libvirtd or virtqemud with a "
-                                                  "known libvirt version"),
-                    NULL);
-                return;
-        }
-        if (!old) {
-                add(o, name, VP_CHECK_OK,
-                    vp_xasprintf("libvirt %u.%u runs hooks/qemu.d itself", known->libvirt / 1000,
-                                 known->libvirt % 1000),
-                    NULL);
-                return;
-        }
-        const char *dir = f->hooks_dir ? f->hooks_dir : "/etc/libvirt/hooks/qemu.d";
-        /* LIBVIRT_HOOKS/qemu: the hooks dir without ".d" */
-        _cleanup_free_ char *main = vp_xasprintf("%.*s", (int)(strlen(dir) - 2), dir);
-        const vp_hook_entry *e = NULL;
-        for (size_t i = 0; i < f->n_hooks; i++)
-                if (!strcmp(f->hooks[i].path, main))
-                        e = &f->hooks[i];
-        char *d = vp_xasprintf("%s (pid %ld) runs libvirt %u.%u, which runs only %s, not qemu.d:",
-                               old->name, old->pid, old->libvirt / 1000, old->libvirt % 1000, main);
-        if (e && e->executable && e->dispatcher) {
-                cat(&d, " it is vmplace's qemu-dispatcher, which runs them");
-                add(o, name, VP_CHECK_OK, d, NULL);
-        } else if (e && e->executable) {
-                cat(&d,
-                    " it is another program (%s) and does not run qemu-dispatcher, so "
-                    "qemu.d/50-vmplace never runs",
-                    e->target);
-                add(o, name, VP_CHECK_FAIL, d,
-                    vp_xasprintf("add 'exec /usr/libexec/vmplace/qemu-dispatcher \"$@\"' as the "
-                                 "last line of %s (its stdin is the domain XML)",
-                                 e->target));
-        } else {
-                cat(&d, " %s, so qemu.d/50-vmplace never runs",
-                    e ? "it is not executable" : "there is none");
-                add(o, name, VP_CHECK_FAIL, d,
-                    vp_xasprintf("ln -sf /usr/libexec/vmplace/qemu-dispatcher %s, then reload "
-                                 "libvirt (systemctl reload %s)",
-                                 main, old->name));
-        }
-}
-
-/* A daemon's start is known to the second at best (btime has whole
- * seconds), so an install within that second counts as before the start. */
-#define START_SLACK 1.0
-
-static void check_hook_loaded(const vp_doctor_facts *f, vp_checks *o)
-{
-        const char *name = "hook-loaded";
-        const vp_hook_entry *ours = NULL;
-        if (vmplace_hooks(f, &ours) == 0) {
-                add(o, name, VP_CHECK_SKIP, vp_xstrdup("the hook is not installed"), NULL);
-                return;
-        }
-        if (f->daemons_error) {
-                add(o, name, VP_CHECK_SKIP,
-                    vp_xasprintf("cannot list processes: %s", f->daemons_error), NULL);
-                return;
-        }
-        if (f->n_daemons == 0) {
-                add(o, name, VP_CHECK_SKIP, vp_xstrdup("neither libvirtd nor virtqemud is running"),
-                    NULL);
-                return;
-        }
-        /* The earliest executable qemu hook: from then on the daemon's
-         * cached "qemu has hooks" is true. */
-        const vp_hook_entry *earliest = ours; /* executable, like every vmplace hook */
-        for (size_t i = 0; i < f->n_hooks; i++)
-                if (f->hooks[i].executable && f->hooks[i].installed < earliest->installed)
-                        earliest = &f->hooks[i];
-        char *ok = NULL, *bad = NULL, *fix = NULL;
-        for (size_t i = 0; i < f->n_daemons; i++) {
-                const vp_daemon *dm = &f->daemons[i];
-                if (earliest->installed <= dm->started + START_SLACK) {
-                        cat(&ok, "%s%s (pid %ld) started after ", ok ? "; " : "", dm->name,
-                            dm->pid);
-                        if (earliest == ours)
-                                cat(&ok, "the hook was installed");
-                        else
-                                cat(&ok, "qemu hook %s existed, so it runs qemu.d at every call",
-                                    base_name(earliest->path));
-                } else {
-                        cat(&bad,
-                            "%s%s (pid %ld) started before the hook was installed; unless it "
-                            "was reloaded since, it does not run it",
-                            bad ? "; " : "", dm->name, dm->pid);
-                        cat(&fix, "%ssystemctl reload %s (or kill -HUP %ld)", fix ? "; " : "",
-                            dm->name, dm->pid);
-                }
-        }
-        /* A SIGHUP does not change a daemon's start time; a VM that started
-         * after the hook was installed and has a ledger entry shows the
-         * daemon ran it (vmplace apply can place a running VM too, but only
-         * one that the hook left unplaced, which an admin sees in status). */
-        if (bad && f->newest_placed &&
-            f->newest_placed_started > earliest->installed + START_SLACK) {
-                free(bad);
-                free(fix);
-                free(ok);
-                add(o, name, VP_CHECK_OK,
-                    vp_xasprintf("the daemon started before the hook was installed, but %s, "
-                                 "started since, was placed: it was reloaded",
-                                 f->newest_placed),
-                    NULL);
-        } else if (bad) {
-                free(ok);
-                add(o, name, VP_CHECK_WARN, bad, fix);
-        } else {
-                add(o, name, VP_CHECK_OK, ok, NULL);
-        }
 }
 
 void vp_doctor_evaluate(const vp_doctor_facts *f, vp_checks *out)
@@ -839,7 +631,5 @@ void vp_doctor_evaluate(const vp_doctor_facts *f, vp_checks *out)
         check_isol_reserved(f, out);
         check_isol_dedicated(f, out);
         check_isol_kernel(f, out);
-        check_hook_installed(f, out);
-        check_hook_dispatcher(f, out);
-        check_hook_loaded(f, out);
+        vp_doctor_check_hooks(f, out);
 }

@@ -19,6 +19,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "isolate.h"
 #include "planjson.h"
 #include "virtview.h"
 
@@ -63,6 +64,9 @@ typedef struct agent {
          * it every 30 s: "UUID message" lines */
         char **said_fail;
         size_t n_said_fail;
+        /* isolation (docs/isolation.md): what the last pass said, so that a
+         * sweep repeats nothing */
+        char *said_isolation;
 } agent;
 
 static void say(agent *a, int prio, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -181,11 +185,63 @@ static void pass(agent *a)
                 schedule_pass(a, VP_AGENT_BUSY_MS);
 }
 
+/* Say line once: not again while it stays what the last pass said. */
+static void say_isolation(agent *a, int prio, char *line)
+{
+        if (a->said_isolation && line && !strcmp(a->said_isolation, line)) {
+                free(line);
+                return;
+        }
+        free(a->said_isolation);
+        a->said_isolation = line;
+        if (line)
+                say(a, prio, "%s", line);
+}
+
+/* Isolation follows the ledger, not libvirt: it runs with or without a
+ * connection. Not with --once, which only tells libvirt. */
+static void isolate(agent *a)
+{
+        vp_isolate_result res;
+        vp_error err = {0};
+        if (vp_isolate_pass(&a->paths, &res, &err) < 0) {
+                say_isolation(a, LOG_WARNING, vp_xasprintf("isolation: %s", err.msg));
+                vp_isolate_result_free(&res);
+                return;
+        }
+        char set[256];
+        vp_cpuset_fmt(&res.isolated, set, sizeof(set));
+        char *line = NULL;
+        if (!vp_cpuset_empty(&res.isolated)) {
+                line = vp_xasprintf("isolation: CPUs %s taken from the host's IRQs and workqueues",
+                                    set);
+                for (size_t i = 0; i < res.report.n_refused; i++) {
+                        const vp_irqiso_refusal *f = &res.report.refused[i];
+                        char *l = vp_xasprintf(
+                            "%s%s IRQ %u%s%s%s", line, i ? "," : "; the kernel keeps", f->irq,
+                            *f->actions ? " (" : "", f->actions, *f->actions ? ")" : "");
+                        free(line);
+                        line = l;
+                }
+                if (res.report.n_refused) {
+                        char *l = vp_xasprintf("%s where they were (managed or per-CPU)", line);
+                        free(line);
+                        line = l;
+                }
+        } else if (res.was_isolated) {
+                line = vp_xstrdup("isolation: nothing isolated; IRQs and workqueues restored");
+        }
+        if (line)
+                say_isolation(a, LOG_INFO, line);
+        vp_isolate_result_free(&res);
+}
+
 static void on_pass_timer(int timer, void *opaque)
 {
         agent *a = opaque;
         virEventUpdateTimeout(timer, -1);
         a->pass_pending_ms = -1;
+        isolate(a);
         if (a->conn)
                 pass(a);
 }
@@ -372,6 +428,7 @@ static int run(agent *a)
         for (size_t i = 0; i < a->n_said_fail; i++)
                 free(a->said_fail[i]);
         free(a->said_fail);
+        free(a->said_isolation);
         say(a, LOG_INFO, "stopped");
         return 0;
 }

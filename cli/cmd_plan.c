@@ -76,7 +76,7 @@ static void print_human(const vp_decision *d, vp_cgroup_version v)
                 printf("emulator    %s\n", vp_cpuset_fmt(&p->tune.emulatorpin, a, sizeof(a)));
         if (p->isolated)
                 printf("isolation   host: CPUs %s to be taken from the host while it runs "
-                       "(recorded; not applied yet)\n",
+                       "(IRQs and workqueues; host tasks not yet)\n",
                        vp_cpuset_fmt(&p->held, a, sizeof(a)));
         if (p->launch_only) {
                 printf("launch-only");

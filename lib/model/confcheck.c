@@ -138,13 +138,13 @@ void vp_confcheck_profile(vp_confload *L, const vp_conf_file *f, const vp_conf_r
                 vp_cl_perr(L, f, e,
                            "isolation = host needs cpu_policy = dedicated (cpu_policy is %s)",
                            p->cpu_policy ? vp_cpu_policy_name(p->cpu_policy) : "not set");
-        /* recorded in the ledger (the isolated set follows from it), but
-         * nothing moves host work away yet (docs/isolation.md): say so
-         * rather than let an admin believe the CPUs are shielded */
+        /* vmplace-agent applies part of it so far (docs/isolation.md): say
+         * what is not done rather than let an admin believe the CPUs are
+         * shielded from host tasks */
         else if (p->isolation == VP_ISOLATION_HOST && (e = vp_rlist_find(r, k_isolation, 0)))
                 vp_cl_warn(L, e->f, e->line,
-                           "isolation = host is recorded but not applied yet: host tasks, IRQs "
-                           "and workqueues still run on this profile's CPUs");
+                           "isolation = host: vmplace-agent moves IRQs and the unbound workqueues "
+                           "off this profile's CPUs; host tasks are not moved yet");
 
         const vp_tune *t = &p->tune;
         if (p->cells_kind == VP_CELLS_EXPLICIT) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # [placement] isolation = host (docs/isolation.md), as far as it is built:
-# validate accepts it on a dedicated profile (with a warning that nothing is
-# applied yet) and refuses it elsewhere, plan shows it, and the hook records
+# validate accepts it on a dedicated profile (with a warning that host tasks
+# are not moved yet) and refuses it elsewhere, plan shows it, and the hook records
 # it in the ledger entry, from which the isolated set follows; the ledger's
 # binary cache keeps it. Nothing here touches the host: a fake 2-node tree.
 . "$(dirname "$0")/lib.sh"
@@ -18,14 +18,14 @@ chmod 644 "$W"/conf/vmplace.ini "$W"/conf/profiles.d/*.ini
 
 "$CLI" validate >"$W/out" 2>"$W/err"
 is "$?" 0 "validate: isolation = host on a dedicated profile is valid"
-is "$(cat "$W/err")" "warning: $W/conf/profiles.d/iso.ini:5: isolation = host is recorded but not applied yet: host tasks, IRQs and workqueues still run on this profile's CPUs" \
-        "with one warning that says it is not applied yet"
+is "$(cat "$W/err")" "warning: $W/conf/profiles.d/iso.ini:5: isolation = host: vmplace-agent moves IRQs and the unbound workqueues off this profile's CPUs; host tasks are not moved yet" \
+        "with one warning that says what it does not do yet"
 
 domxml iso-1 "$U1" 2 512 >"$W/iso-1.xml"
 domxml ded-1 "$U2" 2 512 >"$W/ded-1.xml"
 "$CLI" plan --xml "$W/iso-1.xml" >"$W/plan.txt" 2>&1
 cpus=$("$CLI" plan --json --xml "$W/iso-1.xml" | jget - 'j["cpus"]')
-like "$(cat "$W/plan.txt")" "isolation   host: CPUs $cpus to be taken from the host while it runs (recorded; not applied yet)" \
+like "$(cat "$W/plan.txt")" "isolation   host: CPUs $cpus to be taken from the host while it runs (IRQs and workqueues; host tasks not yet)" \
         "plan names the CPUs isolation would take ($cpus)"
 is "$("$CLI" plan --json --xml "$W/iso-1.xml" | jget - 'j["isolation"]')" host "plan --json: isolation host"
 is "$("$CLI" plan --json --xml "$W/ded-1.xml" | jget - 'j["isolation"]')" none "and none for a profile without it"

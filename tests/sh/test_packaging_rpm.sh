@@ -321,7 +321,12 @@ like "$(se -A -s vmplace_agent_t -t virtd_t -c unix_stream_socket)" "connectto" 
 like "$(se -A -s vmplace_agent_t -t virt_runtime_t -c sock_file)" "write" "through libvirt's socket in /run/libvirt"
 like "$(se -A -s vmplace_agent_t -t vmplace_var_run_t -c dir)" "watch" "it watches /run/vmplace (inotify)"
 like "$(se -A -s vmplace_agent_t -t vmplace_var_run_t -c file)" "read" "and reads the ledger"
-is "$(se -A -s vmplace_agent_t -t vmplace_var_run_t -p write)" "" "but never writes it"
+like "$(se -A -s vmplace_agent_t -t vmplace_var_run_t -c file)" "rename" \
+        "and replaces isolation.json there (write and rename)"
+like "$(se -A -s vmplace_agent_t -t sysctl_irq_t -c file)" "write" "isolation: it writes the IRQs' affinity (/proc/irq)"
+like "$(se -A -s vmplace_agent_t -t sysfs_t -c file)" "write" "and the workqueue mask (sysfs)"
+is "$(se -A -s vmplace_agent_t -t sysctl_irq_t -c file -p write | grep -c 'vmplace_unconfined_qemu')" 0 \
+        "unconditionally: isolation is the profile's choice"
 is "$(se -A -s vmplace_agent_t -t vmplace_conf_t -p write)" "" "nor the configuration"
 like "$(se -A -s vmplace_agent_t -t cgroup_t -c file)" "read" "it reads cgroup files"
 is "$(se -A -s vmplace_agent_t -t cgroup_t -p write)" "" "and writes none"
@@ -384,8 +389,8 @@ like "$(fse -A -s vmplace_agent_t -t virt_driver_domain -c unix_stream_socket)" 
         "Fedora: the agent connects to the modular daemons (virt_driver_domain)"
 like "$(fse -A -s vmplace_agent_t -t virtd_t -c unix_stream_socket)" "connectto" "Fedora: and to libvirtd"
 like "$(fse -A -s vmplace_agent_t -t virt_var_run_t -c sock_file)" "write" "Fedora: through the sockets in /run/libvirt"
-is "$(fse -A -s vmplace_agent_t -t cgroup_t -p write)$(fse -A -s vmplace_agent_t -t vmplace_var_run_t -p write)" "" \
-        "Fedora: the agent writes no cgroup file and not the ledger"
+is "$(fse -A -s vmplace_agent_t -t cgroup_t -p write)" "" "Fedora: the agent writes no cgroup file"
+like "$(fse -A -s vmplace_agent_t -t sysctl_irq_t -c file)" "write" "Fedora: isolation writes /proc/irq"
 
 # --- rpmlint ------------------------------------------------------------------------
 lint=$(rpmlint -c "$VMPLACE_SRC/packaging/rpm/vmplace.rpmlintrc" \

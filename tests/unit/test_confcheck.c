@@ -84,9 +84,9 @@ static void test_isolation_warning(void)
         is_int((int)t.d.n_errors, 0, "no error");
         is_int((int)t.d.n_warnings, 1, "one warning");
         has_warning_at(&t,
-                       "profiles.d/iso.ini:3: isolation = host is recorded but not applied yet: "
-                       "host tasks, IRQs and workqueues still run on this profile's CPUs",
-                       "it says isolation is not applied yet, at the key's line");
+                       "profiles.d/iso.ini:3: isolation = host: vmplace-agent moves IRQs and the "
+                       "unbound workqueues off this profile's CPUs; host tasks are not moved yet",
+                       "it says what isolation does not do yet, at the key's line");
         const vp_profile *p = vp_config_profile(t.c, "iso");
         ok(p && p->isolation == VP_ISOLATION_HOST, "the profile has isolation = host");
         tree_done(&t);

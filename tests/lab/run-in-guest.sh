@@ -279,23 +279,38 @@ like_line "$jline" "isolation: CPUs $icpus taken from the host's IRQs and workqu
 # the IRQs the kernel kept where they were (managed or per-CPU): named in that line
 kept=" $(echo "$jline" | sed -n 's/.*the kernel keeps \(.*\) where they were.*/\1/p' | grep -o 'IRQ [0-9]*' | cut -d' ' -f2 | paste -sd' ') "
 echo "# IRQs the kernel keeps: $kept"
-# the movable IRQs still allowed, or still delivered, on the isolated CPU
-# (an edge-triggered IO-APIC IRQ moves at its next interrupt: poll a while)
+# each IRQ's count of interrupts delivered to the isolated CPU (its column
+# in /proc/interrupts)
+irq_counts() {
+	awk -v c="$icpus" '$1 ~ /^[0-9]+:$/ { sub(":", "", $1); print $1, $(c + 2) }' /proc/interrupts
+}
+irq_counts >"$L/irq-count-isolated.txt"
+# The movable IRQs still allowed, or still delivered, on the isolated CPU.
+# An IO-APIC IRQ takes a new affinity at its next interrupt (the kernel
+# keeps the move pending), so its effective_affinity_list may still name the
+# CPU: that counts only if an interrupt reached the CPU since isolation was
+# applied (its count there grew); a rare IRQ (the RTC) stays "pending".
 irq_on_isolated() {
-	bad= nmov=0
+	bad= pending= nmov=0
+	irq_counts >"$L/irq-count-now.txt"
 	for d in /proc/irq/[0-9]*; do
 		n=${d##*/}
 		case "$kept" in *" $n "*) continue ;; esac
 		nmov=$((nmov + 1))
-		for f in smp_affinity_list effective_affinity_list; do
-			[ -r "$d/$f" ] || continue
-			in_list "$(cat "$d/$f")" "$icpus" && bad="$bad $n:$f=$(cat "$d/$f")"
-		done
+		in_list "$(cat "$d/smp_affinity_list")" "$icpus" && bad="$bad $n:smp_affinity_list=$(cat "$d/smp_affinity_list")"
+		[ -r "$d/effective_affinity_list" ] || continue
+		in_list "$(cat "$d/effective_affinity_list")" "$icpus" || continue
+		if [ "$(awk -v n="$n" '$1 == n' "$L/irq-count-isolated.txt")" = "$(awk -v n="$n" '$1 == n' "$L/irq-count-now.txt")" ]; then
+			pending="$pending $n"
+		else
+			bad="$bad $n:effective_affinity_list=$(cat "$d/effective_affinity_list")(delivered)"
+		fi
 	done
 	[ -z "$bad" ]
 }
 wait_for 15 irq_on_isolated
 irq_on_isolated
+echo "# IRQs whose move waits for their next interrupt (none delivered to CPU $icpus since):${pending:- none}"
 is "${bad:-none}" none "no movable IRQ ($nmov) may run on CPU $icpus (smp_affinity_list and effective_affinity_list)"
 dmask=$(cat /proc/irq/default_smp_affinity)
 is "$(( (16#${dmask//,/} >> icpus) & 1 ))" 0 "new IRQs start off CPU $icpus (default_smp_affinity $dmask)"

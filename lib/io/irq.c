@@ -77,7 +77,8 @@ static char *actions_of(const char *dir)
                 names = vp_xrealloc(names, (n + 1) * sizeof(*names));
                 names[n++] = vp_xstrdup(de->d_name);
         }
-        qsort(names, n, sizeof(*names), vp_strp_cmp);
+        if (n > 1) /* qsort of NULL is undefined, even for 0 items (UBSan) */
+                qsort(names, n, sizeof(*names), vp_strp_cmp);
         vp_buf b = {0};
         for (size_t i = 0; i < n; i++) {
                 if (i)
@@ -148,7 +149,8 @@ int vp_irq_list_read(const char *proc, vp_irq_list *out, vp_error *err)
                 vp_irq_list_free(&l);
                 return r;
         }
-        qsort(l.v, l.n, sizeof(*l.v), irq_cmp);
+        if (l.n > 1)
+                qsort(l.v, l.n, sizeof(*l.v), irq_cmp);
         *out = l;
         return 0;
 }

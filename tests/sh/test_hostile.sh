@@ -269,7 +269,8 @@ declare -A HIGH=([priority]=2147483648 [shares]=262145 [global_period]=1000001
 declare -A WRONG=([reserved_cpus]=0-x [dedicated_cpus]=99999 [shared_cpus]=3-1
         [default_profile]=../x [on_error]=maybe [strategy]=random [names]='' [metadata]='a b'
         [include]=../../etc/passwd [description]=SKIP [vcpus]=a [emulatorpin]=1-0
-        [cpu_policy]=greedy [thread_policy]=never [emulator_policy]=float [mode]=strictly
+        [cpu_policy]=greedy [thread_policy]=never [emulator_policy]=float [isolation]=total
+        [mode]=strictly
         [nodeset]=1025 [memnode.mode]=none)
 cfg=$VMPLACE_SRC/lib/model/conftable.c
 keys=$(sed -n '/^static const vp_conf_key keys\[\] = {/,/^};/p' "$cfg" |

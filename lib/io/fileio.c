@@ -2,6 +2,7 @@
 /* File I/O helpers: bounded non-blocking reads, owner checks for vmplace's
  * own files, atomic replacement. */
 #include "fileio.h"
+#include "sysfs_parse.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -201,5 +202,18 @@ int vp_write_value(const char *path, const char *value)
                 return -errno;
         if ((size_t)n != len)
                 return -EIO;
+        return 0;
+}
+
+int vp_read_cpulist(const char *path, size_t max, vp_cpuset *out, vp_error *err)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int r = vp_read_file(path, max, &buf, &len, err);
+        if (r < 0)
+                return r;
+        vp_error sub = {0};
+        if ((r = vp_sysfs_parse_cpulist(buf, len, out, &sub)) < 0)
+                return vp_error_at(err, r, path, 0, "%s", sub.msg);
         return 0;
 }

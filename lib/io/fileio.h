@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "cpuset.h"
 #include "util.h"
 
 static inline void vp_fclosep(FILE **f)
@@ -38,6 +39,12 @@ int vp_read_file(const char *path, size_t max, char **out, size_t *len, vp_error
  * dir's ledger and state files): also owned by this euid and writable by
  * neither group nor others, else -EPERM naming it (vp_check_owned). */
 int vp_read_owned(const char *path, size_t max, char **out, size_t *len, vp_error *err);
+
+/* Read a kernel CPU list file ("0-3,8\n": sysfs online, /proc/irq/N/
+ * smp_affinity_list) of at most max bytes into *out. Returns 0, or what
+ * vp_read_file returns (-ENOENT: absent), or -EINVAL / -ERANGE for text
+ * that is no CPU list, err naming path. */
+int vp_read_cpulist(const char *path, size_t max, vp_cpuset *out, vp_error *err);
 
 /* 0 when st (of path) is owned by this euid and neither group nor others may
  * write it; else -EPERM with err naming path and what is wrong. */

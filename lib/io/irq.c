@@ -8,7 +8,6 @@
 
 #include "fileio.h"
 #include "isolation.h"
-#include "sysfs_parse.h"
 
 /* The kernel's attribute files are under a page; a bound against junk. */
 #define IRQ_FILE_MAX 65536
@@ -29,10 +28,9 @@ static bool irq_number(const char *name, unsigned *out)
         return true;
 }
 
-/* Read path, a CPU list (hex false) or a hex mask (hex true, its width in
- * *nbits when not NULL), into out. Returns 0 or -errno (-ENOENT: absent)
- * with err naming the path. */
-static int read_cpus(const char *path, bool hex, vp_cpuset *out, unsigned *nbits, vp_error *err)
+/* Read path, a hex mask, into out (its width in *nbits when not NULL).
+ * Returns 0 or -errno (-ENOENT: absent) with err naming the path. */
+static int read_hex(const char *path, vp_cpuset *out, unsigned *nbits, vp_error *err)
 {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
@@ -40,18 +38,16 @@ static int read_cpus(const char *path, bool hex, vp_cpuset *out, unsigned *nbits
         if (r < 0)
                 return r;
         vp_error sub = {0};
-        r = hex ? vp_hexmask_parse(buf, len, out, nbits, &sub)
-                : vp_sysfs_parse_cpulist(buf, len, out, &sub);
-        if (r < 0)
+        if ((r = vp_hexmask_parse(buf, len, out, nbits, &sub)) < 0)
                 return vp_error_at(err, r, path, 0, "%s", sub.msg);
         return 0;
 }
 
-/* PROC/irq/N/file as read_cpus reads a list. */
+/* PROC/irq/N/file, a CPU list. */
 static int read_list(const char *dir, const char *file, vp_cpuset *out, vp_error *err)
 {
         _cleanup_free_ char *path = vp_xasprintf("%s/%s", dir, file);
-        return read_cpus(path, false, out, NULL, err);
+        return vp_read_cpulist(path, IRQ_FILE_MAX, out, err);
 }
 
 /* The subdirectories of dir (the handlers' names), sorted, comma-joined. */
@@ -196,7 +192,7 @@ int vp_hostmask_read(const vp_paths *p, vp_hostmask which, vp_cpuset *out, unsig
                      vp_error *err)
 {
         _cleanup_free_ char *path = vp_hostmask_path(p, which);
-        return read_cpus(path, true, out, nbits, err);
+        return read_hex(path, out, nbits, err);
 }
 
 int vp_hostmask_write(const vp_paths *p, vp_hostmask which, const vp_cpuset *set, unsigned nbits,

@@ -8,7 +8,6 @@
 #include "isolationfile.h"
 #include "ledger.h"
 #include "ledgerstore.h"
-#include "sysfs_parse.h"
 
 void vp_isolate_result_free(vp_isolate_result *r)
 {
@@ -20,15 +19,7 @@ static int online_cpus(const vp_paths *p, vp_cpuset *out, vp_error *err)
 {
         _cleanup_free_ char *path =
             vp_xasprintf("%s/devices/system/cpu/online", p->sysfs ? p->sysfs : "/sys");
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0;
-        int r = vp_read_file(path, 4096, &buf, &len, err);
-        if (r < 0)
-                return r;
-        vp_error sub = {0};
-        if ((r = vp_sysfs_parse_cpulist(buf, len, out, &sub)) < 0)
-                return vp_error_at(err, r, path, 0, "%s", sub.msg);
-        return 0;
+        return vp_read_cpulist(path, 4096, out, err);
 }
 
 int vp_isolate_pass(const vp_paths *p, vp_isolate_result *res, vp_error *err)
